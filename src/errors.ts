@@ -1,0 +1,88 @@
+/**
+ * The one error class of tlsmith. Every failure the library or the CLI reports
+ * is a {@linkcode TlsmithError} with a stable {@linkcode TlsmithErrorCode}, so
+ * callers can branch on `err.code` and users read a message that says what was
+ * wrong, where, and what to do.
+ *
+ * @module
+ */
+
+/** Stable error codes. New codes may be added; existing ones never change meaning. */
+export type TlsmithErrorCode =
+  | "BAD_PEM"
+  | "BAD_DER"
+  | "BAD_KEY"
+  | "BAD_CERTIFICATE"
+  | "BAD_CSR"
+  | "BAD_NAME"
+  | "BAD_OPTION"
+  | "BAD_USAGE"
+  | "UNSUPPORTED_KEY_TYPE"
+  | "UNSUPPORTED_ALGORITHM"
+  | "UNSUPPORTED_RUNTIME"
+  | "KEY_MISMATCH"
+  | "WRONG_PASSPHRASE"
+  | "PASSPHRASE_REQUIRED"
+  | "NAME_NOT_PERMITTED"
+  | "CHAIN_INVALID"
+  | "CSR_SIGNATURE_INVALID"
+  | "CA_NOT_FOUND"
+  | "CA_EXPIRED"
+  | "FILE_EXISTS"
+  | "FILE_NOT_FOUND"
+  | "FILE_ERROR"
+  | "SERVE_FAILED";
+
+/**
+ * An error with a stable machine-readable `code` and a human message.
+ *
+ * @example Branch on the code
+ * ```ts
+ * import { TlsmithError } from "./errors.ts";
+ *
+ * try {
+ *   throw new TlsmithError("BAD_PEM", "cert.pem: no PEM block found. Pass a file that contains -----BEGIN CERTIFICATE-----.");
+ * } catch (err) {
+ *   if (err instanceof TlsmithError && err.code === "BAD_PEM") {
+ *     console.log(err.message);
+ *   }
+ * }
+ * ```
+ */
+export class TlsmithError extends Error {
+  /** The stable code of this error, e.g. `"WRONG_PASSPHRASE"`. */
+  readonly code: TlsmithErrorCode;
+
+  /**
+   * @param code stable code
+   * @param message what was wrong, where, and what to do
+   * @param options standard error options (`cause`)
+   */
+  constructor(
+    code: TlsmithErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "TlsmithError";
+    this.code = code;
+  }
+}
+
+/**
+ * True when `err` is a {@linkcode TlsmithError}, optionally with the given code.
+ *
+ * @example
+ * ```ts
+ * import { isTlsmithError, TlsmithError } from "./errors.ts";
+ * const err: unknown = new TlsmithError("BAD_NAME", "bad name");
+ * console.log(isTlsmithError(err, "BAD_NAME")); // true
+ * ```
+ */
+export function isTlsmithError(
+  err: unknown,
+  code?: TlsmithErrorCode,
+): err is TlsmithError {
+  return err instanceof TlsmithError &&
+    (code === undefined || err.code === code);
+}

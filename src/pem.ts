@@ -1,0 +1,205 @@
+/**
+ * PEM (RFC 7468) encoding and decoding: any label, several blocks per text,
+ * CRLF line ends, explanatory text around the blocks, and OpenSSL's legacy
+ * RFC 1421 headers (`Proc-Type`, `DEK-Info`).
+ *
+ * @module
+ */
+
+import { decodeBase64, encodeBase64 } from "./bytes.ts";
+import { TlsmithError } from "./errors.ts";
+
+/** One decoded PEM block. */
+export interface PemBlock {
+  /** The label between `BEGIN ` and the dashes, e.g. `CERTIFICATE`. */
+  label: string;
+  /** RFC 1421 headers such as `Proc-Type` and `DEK-Info` (empty for RFC 7468 blocks). */
+  headers: Record<string, string>;
+  /** The decoded DER bytes. */
+  der: Uint8Array;
+}
+
+/** Options of {@linkcode decodePem}. */
+export interface DecodePemOptions {
+  /** Where the text came from (a file name), used in error messages. */
+  source?: string;
+}
+
+/**
+ * Encode DER bytes as PEM with 64-character lines and a final newline.
+ *
+ * @example
+ * ```ts
+ * import { encodePem } from "./pem.ts";
+ * const pem = encodePem("CERTIFICATE", new Uint8Array([0x30, 0x00]));
+ * console.log(pem); // -----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----\n
+ * ```
+ *
+ * @param label the PEM label, e.g. `PRIVATE KEY`
+ * @param der the bytes to encode
+ * @param headers optional RFC 1421 headers written before the base64 body
+ */
+export function encodePem(
+  label: string,
+  der: Uint8Array | ArrayBuffer,
+  headers?: Record<string, string>,
+): string {
+  if (!/^[\x21-\x2c\x2e-\x7e]+(?:[ -][\x21-\x2c\x2e-\x7e]+)*$/.test(label)) {
+    throw new TlsmithError(
+      "BAD_OPTION",
+      `PEM label ${
+        JSON.stringify(label)
+      } is not valid: use printable ASCII words such as "CERTIFICATE".`,
+    );
+  }
+  const b64 = encodeBase64(
+    der instanceof Uint8Array ? der : new Uint8Array(der),
+  );
+  const lines: string[] = [`-----BEGIN ${label}-----`];
+  if (headers && Object.keys(headers).length > 0) {
+    for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`);
+    lines.push("");
+  }
+  for (let i = 0; i < b64.length; i += 64) lines.push(b64.slice(i, i + 64));
+  lines.push(`-----END ${label}-----`);
+  return lines.join("\n") + "\n";
+}
+
+const BEGIN_RE = /-----BEGIN ([^\r\n-]*(?:-[^\r\n-]+)*)-----/g;
+
+function where(options?: DecodePemOptions): string {
+  return options?.source ? `${options.source}: ` : "";
+}
+
+/**
+ * Decode every PEM block in `text`, in order. Text outside the blocks is
+ * ignored (as OpenSSL does). Throws `BAD_PEM` when there is no block, when a
+ * BEGIN line has no matching END line, or when the base64 is damaged.
+ *
+ * @example Read a certificate chain
+ * ```ts
+ * import { decodePem, encodePem } from "./pem.ts";
+ * const text = encodePem("CERTIFICATE", new Uint8Array([1])) + "comment\r\n" +
+ *   encodePem("CERTIFICATE", new Uint8Array([2]));
+ * const blocks = decodePem(text);
+ * console.log(blocks.length, blocks[1].der); // 2 Uint8Array(1) [ 2 ]
+ * ```
+ */
+export function decodePem(
+  text: string,
+  options?: DecodePemOptions,
+): PemBlock[] {
+  if (typeof text !== "string" || text.trim() === "") {
+    throw new TlsmithError(
+      "BAD_PEM",
+      `${where(options)}the input is empty. Expected PEM text starting with "-----BEGIN …-----".`,
+    );
+  }
+  const blocks: PemBlock[] = [];
+  BEGIN_RE.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = BEGIN_RE.exec(text)) !== null) {
+    const label = m[1];
+    const bodyStart = m.index + m[0].length;
+    const endMarker = `-----END ${label}-----`;
+    const endIndex = text.indexOf(endMarker, bodyStart);
+    const nextBegin = text.indexOf("-----BEGIN ", bodyStart);
+    if (endIndex < 0 || (nextBegin >= 0 && nextBegin < endIndex)) {
+      const anyEnd = /-----END ([^\r\n-]*(?:-[^\r\n-]+)*)-----/.exec(
+        text.slice(bodyStart),
+      );
+      const found = anyEnd && (nextBegin < 0 || bodyStart + anyEnd.index < nextBegin)
+        ? `found "-----END ${anyEnd[1]}-----" instead`
+        : "no END line follows";
+      throw new TlsmithError(
+        "BAD_PEM",
+        `${
+          where(options)
+        }the PEM block "BEGIN ${label}" is not closed: ${found}. The file may be truncated or two files were pasted together; re-export it.`,
+      );
+    }
+    let body = text.slice(bodyStart, endIndex).replace(/\r\n?/g, "\n");
+    const headers: Record<string, string> = {};
+    // RFC 1421 headers: "Name: value" lines (with continuation lines) ended by a blank line.
+    const trimmed = body.replace(/^\n+/, "");
+    if (/^[A-Za-z][A-Za-z0-9-]*:/.test(trimmed)) {
+      const blank = trimmed.indexOf("\n\n");
+      if (blank < 0) {
+        throw new TlsmithError(
+          "BAD_PEM",
+          `${where(options)}the PEM block "${label}" has headers but no blank line after them.`,
+        );
+      }
+      const headerText = trimmed.slice(0, blank).replace(/\n[ \t]+/g, " ");
+      for (const line of headerText.split("\n")) {
+        const colon = line.indexOf(":");
+        if (colon > 0) {
+          headers[line.slice(0, colon).trim()] = line.slice(colon + 1).trim();
+        }
+      }
+      body = trimmed.slice(blank + 2);
+    }
+    const der = decodeBase64(body);
+    if (der === null) {
+      throw new TlsmithError(
+        "BAD_PEM",
+        `${where(options)}the PEM block "${label}" (block ${
+          blocks.length + 1
+        }) has damaged base64 content. Re-export or re-copy the file.`,
+      );
+    }
+    if (der.length === 0) {
+      throw new TlsmithError(
+        "BAD_PEM",
+        `${where(options)}the PEM block "${label}" (block ${blocks.length + 1}) is empty.`,
+      );
+    }
+    blocks.push({ label, headers, der });
+    BEGIN_RE.lastIndex = endIndex + endMarker.length;
+  }
+  if (blocks.length === 0) {
+    const hint = text.includes("-----END ")
+      ? "an END line was found without its BEGIN line"
+      : /^\s*[MA-Za-z0-9+/=\s]+$/.test(text) && text.trim().length > 16
+      ? "the text looks like bare base64 without BEGIN/END lines"
+      : text.charCodeAt(0) === 0x30
+      ? "the data looks like binary DER; convert it with `openssl x509 -inform der -in FILE -out FILE.pem`"
+      : 'there is no "-----BEGIN …-----" line';
+    throw new TlsmithError(
+      "BAD_PEM",
+      `${where(options)}no PEM block found: ${hint}.`,
+    );
+  }
+  return blocks;
+}
+
+/**
+ * Decode the first PEM block whose label is one of `labels`. Throws `BAD_PEM`
+ * naming the labels that were found instead.
+ *
+ * @example
+ * ```ts
+ * import { decodeOnePem, encodePem } from "./pem.ts";
+ * const block = decodeOnePem(encodePem("PRIVATE KEY", new Uint8Array([0x30, 0x00])), "PRIVATE KEY");
+ * console.log(block.label); // PRIVATE KEY
+ * ```
+ */
+export function decodeOnePem(
+  text: string,
+  labels: string | readonly string[],
+  options?: DecodePemOptions,
+): PemBlock {
+  const wanted = typeof labels === "string" ? [labels] : labels;
+  const blocks = decodePem(text, options);
+  const block = blocks.find((b) => wanted.includes(b.label));
+  if (!block) {
+    const found = [...new Set(blocks.map((b) => b.label))].join(", ");
+    throw new TlsmithError(
+      "BAD_PEM",
+      `${where(options)}expected ${
+        wanted.map((l) => `"${l}"`).join(" or ")
+      } but found ${found}. Check that you passed the right file.`,
+    );
+  }
+  return block;
+}
