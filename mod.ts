@@ -1,0 +1,41 @@
+/**
+ * tlsmith — local and test HTTPS in one line, on Deno and Node.
+ *
+ * Certificates (adhoc, self-signed, a local CA that issues leaves and signs CSRs), keys (PKCS#8,
+ * encrypted PKCS#8, OpenSSL's formats) and an HTTPS `serve()` for fetch-style handlers.
+ *
+ * When run as the main module (`deno run -A mod.ts serve --cert=adhoc`) it is the tlsmith CLI.
+ *
+ * @example Serve HTTPS with a certificate made on the spot
+ * ```ts ignore
+ * import { serve } from "./mod.ts";
+ * const server = await serve(() => new Response("hello over TLS"), { cert: "adhoc", port: 0 });
+ * console.log(`https://localhost:${server.addr.port}/`);
+ * await server.shutdown();
+ * ```
+ *
+ * @module
+ */
+
+// Errors and PEM
+export { isTlsmithError, TlsmithError, type TlsmithErrorCode } from "./src/errors.ts";
+export {
+  decodeOnePem,
+  decodePem,
+  type DecodePemOptions,
+  encodePem,
+  type PemBlock,
+} from "./src/pem.ts";
+
+// Keys, names, certificates (src/keys.ts, src/names.ts, src/certificate.ts, src/adhoc.ts, src/describe.ts)
+
+// Keys at rest (src/encrypted_key.ts, src/key_formats.ts, src/pkcs12.ts)
+
+// Certificate authority (src/csr.ts, src/name_constraints.ts, src/authority.ts, src/verify.ts)
+
+// Serving (src/serve.ts, src/runtime/types.ts)
+
+// The CLI when run as the main module. No top-level await: `require("tlsmith")` must keep working.
+if ((import.meta as { main?: boolean }).main) {
+  import("./src/cli/main.ts").then((cli) => cli.runMain());
+}
