@@ -1,0 +1,274 @@
+/**
+ * Builds the npm package into `npm/` — what dnt would make, with plain `tsc`:
+ *
+ * - `npm/esm/`: ESM JavaScript + `.d.ts` of `mod.ts` and `src/**` (TypeScript 5.9,
+ *   `rewriteRelativeImportExtensions`, nodenext, ES2022, strict), no source maps;
+ * - `npm/esm/tests/`: the test suite compiled beside it (NOT published: `files` leaves it out),
+ *   so `node --test npm/esm/tests/*_test.js` runs the same tests on the build;
+ * - `npm/package.json`: name `tlsmith`, version from deno.json, dependencies DERIVED from
+ *   deno.json `imports` (never a second hand-kept list), `exports`, `bin`, `engines`;
+ * - README.md and LICENSE copied.
+ *
+ * Run: `deno run -A scripts/build_npm.ts` (or `npm run build`). Fails, printing tsc's errors, on
+ * any type error, a non-npm import specifier, a version mismatch or a missing dependency.
+ *
+ * @module
+ */
+import { spawnSync } from "node:child_process";
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { dirname, join, relative, sep } from "node:path";
+import { fileURLToPath } from "node:url";
+import process from "node:process";
+import { dependenciesFrom } from "./npm_dependencies.ts";
+
+const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
+const OUT = join(ROOT, "npm");
+const ESM = join(OUT, "esm");
+
+/** Stop the build with a message on stderr. */
+function fail(message: string): never {
+  console.error(`build_npm: ${message}`);
+  process.exit(1);
+}
+
+/** All files below `dir` (recursively), as absolute paths. */
+function walk(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const out: string[] = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...walk(path));
+    else if (entry.isFile()) out.push(path);
+  }
+  return out.sort();
+}
+
+/**
+ * Bare module specifiers imported by a compiled ES module (static, dynamic and re-exports).
+ * Comments are dropped first so JSDoc examples (`import … from "tlsmith"`) do not count.
+ */
+function bareImportsOf(js: string): string[] {
+  const code = js.replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
+  const found = new Set<string>();
+  const patterns = [
+    /^\s*(?:import|export)\b[^;]*?\bfrom\s*["']([^"']+)["']/gm,
+    /^\s*import\s*["']([^"']+)["']/gm,
+    /\bimport\(\s*["']([^"']+)["']\s*\)/g,
+  ];
+  for (const re of patterns) {
+    for (const m of code.matchAll(re)) {
+      const spec = m[1];
+      if (!spec.startsWith(".") && !spec.startsWith("/")) found.add(spec);
+    }
+  }
+  return [...found];
+}
+
+/** The package name of a bare specifier (`@noble/hashes/sha2.js` → `@noble/hashes`). */
+function packageNameOf(spec: string): string {
+  const parts = spec.split("/");
+  return spec.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0];
+}
+
+function main(): void {
+  const started = Date.now();
+  const denoJson = JSON.parse(readFileSync(join(ROOT, "deno.json"), "utf8"));
+  const version: unknown = denoJson.version;
+  if (typeof version !== "string" || !/^\d+\.\d+\.\d+(?:-[\w.]+)?$/.test(version)) {
+    fail(
+      `deno.json "version" must be a semver string like "0.1.0", got ${JSON.stringify(version)}`,
+    );
+  }
+
+  let dependencies: Record<string, string>;
+  try {
+    dependencies = dependenciesFrom(denoJson.imports ?? {});
+  } catch (err) {
+    fail((err as Error).message);
+  }
+
+  // The workspace package.json installs node_modules for development; it must agree.
+  const devPkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8"));
+  for (const [name, range] of Object.entries(dependencies)) {
+    const dev = devPkg.dependencies?.[name] ?? devPkg.devDependencies?.[name];
+    if (dev !== range) {
+      fail(
+        `deno.json imports ${name}@${range} but package.json has ${name}@${dev ?? "(missing)"}. ` +
+          `Make package.json "dependencies" match deno.json "imports", then run npm install.`,
+      );
+    }
+  }
+
+  // src/version.ts (the CLI's --version) must say what deno.json says.
+  const versionTs = join(ROOT, "src", "version.ts");
+  if (existsSync(versionTs)) {
+    const text = readFileSync(versionTs, "utf8");
+    const m = /["'](\d+\.\d+\.\d+(?:-[\w.]+)?)["']/.exec(text);
+    if (!m) fail(`src/version.ts: no version string found; it must contain "${version}".`);
+    if (m[1] !== version) {
+      fail(`src/version.ts says ${m[1]} but deno.json says ${version}. Make them equal.`);
+    }
+  }
+
+  rmSync(OUT, { recursive: true, force: true });
+  mkdirSync(ESM, { recursive: true });
+
+  // tsc: one project for mod.ts, src/** and tests/**; rootDir is the repo so the layout is kept.
+  const tsconfig = {
+    compilerOptions: {
+      target: "ES2022",
+      module: "nodenext",
+      moduleResolution: "nodenext",
+      lib: ["es2022", "dom", "dom.iterable"],
+      types: ["node"],
+      typeRoots: [join(ROOT, "node_modules", "@types")],
+      strict: true,
+      declaration: true,
+      declarationMap: false,
+      sourceMap: false,
+      inlineSourceMap: false,
+      rewriteRelativeImportExtensions: true,
+      skipLibCheck: true,
+      noEmitOnError: true,
+      forceConsistentCasingInFileNames: true,
+      newLine: "lf",
+      rootDir: ROOT,
+      outDir: ESM,
+    },
+    include: [
+      join(ROOT, "mod.ts"),
+      join(ROOT, "src", "**", "*.ts"),
+      join(ROOT, "tests", "**", "*.ts"),
+    ],
+  };
+  const tsconfigPath = join(OUT, "tsconfig.build.json");
+  writeFileSync(tsconfigPath, JSON.stringify(tsconfig, null, 2) + "\n");
+
+  const tscJs = join(ROOT, "node_modules", "typescript", "bin", "tsc");
+  if (!existsSync(tscJs)) fail(`${relative(ROOT, tscJs)} is missing. Run npm install (or npm ci).`);
+  const tsc = spawnSync("node", [tscJs, "-p", tsconfigPath, "--pretty", "false"], {
+    cwd: ROOT,
+    encoding: "utf8",
+  });
+  if (tsc.error) fail(`could not run tsc with node: ${tsc.error.message}`);
+  const tscVersion = spawnSync("node", [tscJs, "--version"], { encoding: "utf8" }).stdout
+    .replace("Version", "").trim();
+  if (tsc.status !== 0) {
+    process.stderr.write(tsc.stdout + tsc.stderr);
+    const errors = (tsc.stdout.match(/error TS\d+/g) ?? []).length;
+    fail(`tsc (${tscVersion}) failed with ${errors} error(s); nothing was emitted.`);
+  }
+
+  // Non-TypeScript test fixtures are copied beside the compiled tests.
+  for (const file of walk(join(ROOT, "tests"))) {
+    if (file.endsWith(".ts")) continue;
+    const target = join(ESM, relative(ROOT, file));
+    mkdirSync(dirname(target), { recursive: true });
+    copyFileSync(file, target);
+  }
+
+  // Every bare import of the published code must be a dependency or a node: builtin.
+  const published = walk(ESM).filter((f) =>
+    f.endsWith(".js") && !relative(ESM, f).startsWith(`tests${sep}`)
+  );
+  if (!published.includes(join(ESM, "mod.js"))) fail("tsc did not emit npm/esm/mod.js.");
+  for (const file of published) {
+    for (const spec of bareImportsOf(readFileSync(file, "utf8"))) {
+      if (spec.startsWith("node:")) continue;
+      if (!(packageNameOf(spec) in dependencies)) {
+        fail(
+          `${relative(OUT, file)} imports "${spec}", which is not a dependency. ` +
+            `Add it to deno.json "imports" (npm:) or use a node: builtin.`,
+        );
+      }
+    }
+    if (/sourceMappingURL=/.test(readFileSync(file, "utf8"))) {
+      fail(`${relative(OUT, file)} has a sourceMappingURL; source maps must not be emitted.`);
+    }
+  }
+
+  // The bin keeps its shebang and is executable.
+  const bin = join(ESM, "src", "cli", "bin.js");
+  const hasBin = existsSync(bin);
+  if (hasBin) {
+    const text = readFileSync(bin, "utf8");
+    if (!text.startsWith("#!")) {
+      console.warn("build_npm: src/cli/bin.ts has no shebang; adding #!/usr/bin/env node.");
+      writeFileSync(bin, `#!/usr/bin/env node\n${text}`);
+    }
+    chmodSync(bin, 0o755);
+  } else {
+    console.warn("build_npm: WARNING src/cli/bin.ts is missing: the package has no CLI yet.");
+  }
+
+  const pkg: Record<string, unknown> = {
+    name: "tlsmith",
+    version,
+    description:
+      "Local and test HTTPS in one line, on Deno and Node: adhoc certificates, a local CA, " +
+      'encrypted keys and serve(handler, { cert: "adhoc" }), with WebCrypto and pkijs.',
+    keywords: [
+      "https",
+      "tls",
+      "x509",
+      "certificate",
+      "self-signed",
+      "adhoc",
+      "ca",
+      "pkcs8",
+      "pkcs12",
+      "webcrypto",
+      "pkijs",
+      "deno",
+      "dev-server",
+    ],
+    license: "MIT",
+    type: "module",
+    main: "./esm/mod.js",
+    types: "./esm/mod.d.ts",
+    exports: {
+      ".": {
+        types: "./esm/mod.d.ts",
+        import: "./esm/mod.js",
+        default: "./esm/mod.js",
+      },
+      "./package.json": "./package.json",
+    },
+    ...(hasBin ? { bin: { tlsmith: "./esm/src/cli/bin.js" } } : {}),
+    files: ["esm/mod.js", "esm/mod.d.ts", "esm/src/", "README.md", "LICENSE"],
+    sideEffects: false,
+    engines: { node: ">=20.19" },
+    dependencies,
+  };
+  writeFileSync(join(OUT, "package.json"), JSON.stringify(pkg, null, 2) + "\n");
+
+  if (!existsSync(join(ROOT, "LICENSE"))) fail("LICENSE is missing at the repository root.");
+  copyFileSync(join(ROOT, "LICENSE"), join(OUT, "LICENSE"));
+  if (existsSync(join(ROOT, "README.md"))) {
+    copyFileSync(join(ROOT, "README.md"), join(OUT, "README.md"));
+  } else {
+    console.warn("build_npm: WARNING README.md is missing: the package has no README.");
+  }
+
+  const files = walk(ESM);
+  const size = files.reduce((n, f) => n + statSync(f).size, 0);
+  const tests = files.filter((f) => f.endsWith("_test.js")).length;
+  console.log(
+    `build_npm: tlsmith@${version} built into npm/ with tsc ${tscVersion} in ` +
+      `${((Date.now() - started) / 1000).toFixed(1)} s: ${files.length} files ` +
+      `(${(size / 1024).toFixed(0)} KiB, ${tests} test files), dependencies ` +
+      JSON.stringify(dependencies),
+  );
+}
+
+if ((import.meta as { main?: boolean }).main) main();
