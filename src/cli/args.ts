@@ -1,0 +1,195 @@
+/**
+ * Shared pieces of every CLI command: the {@linkcode CliContext} a command runs
+ * with, the {@linkcode CommandModule} shape a command file exports, and
+ * argument parsing (a strict `node:util` `parseArgs` wrapper) whose mistakes
+ * become `BAD_USAGE` errors that main.ts prints with a usage hint and exit code 2.
+ *
+ * @module
+ */
+
+import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
+import { TlsmithError } from "../errors.ts";
+import type { Runtime } from "../runtime/types.ts";
+
+/**
+ * What a command runs with: the runtime (files, terminal, network) and two
+ * printers (standard output for results, standard error for diagnostics).
+ *
+ * @example
+ * ```ts ignore
+ * import type { CliContext } from "./args.ts";
+ * export function run(ctx: CliContext, argv: string[]): Promise<number> {
+ *   ctx.print(`args: ${argv.join(" ")}`);
+ *   return Promise.resolve(0);
+ * }
+ * ```
+ */
+export interface CliContext {
+  /** The runtime: files, environment, terminal, network. */
+  runtime: Runtime;
+  /** Print a line (a newline is added) to standard output. */
+  print(text: string): void;
+  /** Print a line (a newline is added) to standard error. */
+  printError(text: string): void;
+}
+
+/**
+ * What a command file (`src/cli/<group>_command.ts`) exports: its help text
+ * and its `run`. main.ts loads it lazily and prints `help` for
+ * `tlsmith <cmd> --help`.
+ *
+ * @example
+ * ```ts ignore
+ * // src/cli/hello_command.ts
+ * import { type CliContext, parseCommandArgs } from "./args.ts";
+ * export const help = `Usage: tlsmith hello [--name NAME]
+ *
+ * Say hello.`;
+ * export function run(ctx: CliContext, argv: string[]): Promise<number> {
+ *   const { values } = parseCommandArgs(argv, { name: { type: "string" } });
+ *   ctx.print(`hello ${values.name ?? "world"}`);
+ *   return Promise.resolve(0);
+ * }
+ * ```
+ */
+export interface CommandModule {
+  /** Full help text printed for `tlsmith <cmd> --help` (starts with `Usage:`). */
+  help: string;
+  /** Run the command with the arguments after its name; resolves to the exit code. */
+  run(ctx: CliContext, argv: string[]): Promise<number>;
+}
+
+/** Limits on positional arguments for {@linkcode parseCommandArgs}. */
+export interface PositionalLimits {
+  /** At least this many positionals (default 0). */
+  min?: number;
+  /** At most this many positionals (default 0: none allowed). */
+  max?: number;
+  /** How to name the positionals in errors, e.g. `"FILE"`. */
+  name?: string;
+}
+
+/**
+ * A `BAD_USAGE` error: main.ts prints it as `tlsmith: <message>` plus
+ * `Run "tlsmith <cmd> --help" for usage.` and exits with 2.
+ *
+ * @example
+ * ```ts
+ * import { usageError } from "./args.ts";
+ * const err = usageError('"--key" is required when "--cert" is a file.');
+ * console.log(err.code); // BAD_USAGE
+ * ```
+ *
+ * @param message what was wrong with the command line
+ */
+export function usageError(message: string): TlsmithError {
+  return new TlsmithError("BAD_USAGE", message);
+}
+
+/** The option named in a Node `parseArgs` error message, e.g. `--port`. */
+function optionIn(message: string): string | undefined {
+  const long = message.match(/--[A-Za-z0-9][\w-]*/);
+  if (long) return long[0];
+  return message.match(/'(-[A-Za-z0-9])'/)?.[1];
+}
+
+/** Turn a `parseArgs` error into a short BAD_USAGE message. */
+function toUsageError(err: unknown): unknown {
+  if (!(err instanceof Error)) return err;
+  const code = (err as { code?: string }).code;
+  const message = err.message;
+  const option = optionIn(message);
+  switch (code) {
+    case "ERR_PARSE_ARGS_UNKNOWN_OPTION": {
+      const name = message.match(/'([^']*)'/)?.[1] ?? option ?? "?";
+      return usageError(`unknown option ${name}`);
+    }
+    case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
+      if (/does not take an argument/.test(message)) {
+        return usageError(`option ${option} does not take a value`);
+      }
+      return usageError(
+        `option ${option} needs a value (write ${option}=VALUE if the value starts with "-")`,
+      );
+    case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL": {
+      const name = message.match(/'([^']*)'/)?.[1] ?? "?";
+      return usageError(`unexpected argument "${name}"`);
+    }
+    case "ERR_INVALID_ARG_TYPE":
+    case "ERR_INVALID_ARG_VALUE":
+      return usageError(message.split("\n")[0]);
+  }
+  return err;
+}
+
+/**
+ * Parse a command's arguments strictly: unknown options, options without their
+ * value, values given to boolean options and too many or too few positionals
+ * all throw a `BAD_USAGE` {@linkcode TlsmithError}. `--name=value` and
+ * `--name value` both work; `--` ends the options.
+ *
+ * @example
+ * ```ts
+ * import { parseCommandArgs } from "./args.ts";
+ * const { values, positionals } = parseCommandArgs(
+ *   ["--port", "8443", "site"],
+ *   { port: { type: "string" }, force: { type: "boolean" } },
+ *   { max: 1, name: "DIR" },
+ * );
+ * console.log(values.port, values.force, positionals); // 8443 undefined [ "site" ]
+ * ```
+ *
+ * @param argv the arguments after the command name
+ * @param options the `parseArgs` option descriptors
+ * @param positionals how many positional arguments are allowed (default none)
+ */
+export function parseCommandArgs<const T extends ParseArgsOptionsConfig>(
+  argv: string[],
+  options: T,
+  positionals: PositionalLimits = {},
+): ReturnType<
+  typeof parseArgs<{ args: string[]; options: T; strict: true; allowPositionals: true }>
+> {
+  let result;
+  try {
+    result = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
+  } catch (err) {
+    throw toUsageError(err);
+  }
+  const min = positionals.min ?? 0;
+  const max = positionals.max ?? 0;
+  const name = positionals.name ?? "argument";
+  const got = result.positionals;
+  if (got.length > max) {
+    throw usageError(
+      max === 0
+        ? `unexpected argument "${got[0]}"`
+        : `too many arguments: expected at most ${max} ${name}, got "${got.join('" "')}"`,
+    );
+  }
+  if (got.length < min) {
+    throw usageError(`missing ${name}`);
+  }
+  return result;
+}
+
+/**
+ * Parse a TCP port: an integer 0–65535 (0 asks for an ephemeral port).
+ *
+ * @example
+ * ```ts
+ * import { parsePort } from "./args.ts";
+ * console.log(parsePort("8443")); // 8443
+ * ```
+ *
+ * @param text the option's value
+ * @param option the option name used in the error, default `--port`
+ */
+export function parsePort(text: string, option = "--port"): number {
+  if (!/^[0-9]{1,5}$/.test(text.trim()) || Number(text) > 65535) {
+    throw usageError(
+      `${option} must be a whole number from 0 to 65535 (0 picks a free port), not "${text}"`,
+    );
+  }
+  return Number(text);
+}

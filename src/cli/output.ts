@@ -1,0 +1,85 @@
+/**
+ * How the CLI reports failures: exit codes and one-line `tlsmith: …` messages
+ * on standard error, never a stack trace for a {@linkcode TlsmithError}.
+ *
+ * @module
+ */
+
+import { TlsmithError } from "../errors.ts";
+
+/**
+ * Exit codes of the CLI: 0 success, 1 a failure the message explains, 2 a
+ * mistake on the command line (usage).
+ *
+ * @example
+ * ```ts
+ * import { ExitCode } from "./output.ts";
+ * console.log(ExitCode.Usage); // 2
+ * ```
+ */
+export const ExitCode = {
+  /** Everything worked. */
+  Ok: 0,
+  /** The command failed; the message says why and what to do. */
+  Error: 1,
+  /** The command line was wrong: unknown command or option, missing value. */
+  Usage: 2,
+} as const;
+
+/** Options of {@linkcode reportError}. */
+export interface ReportOptions {
+  /** The command that failed (`serve`), for the usage hint; none for top-level mistakes. */
+  command?: string;
+  /** Print stack traces of unexpected errors (TLSMITH_DEBUG=1). */
+  debug?: boolean;
+}
+
+/**
+ * Print an error to `printError` the way the CLI does and return the exit code:
+ * `BAD_USAGE` → message + `Run "tlsmith <cmd> --help" for usage.`, 2; other
+ * {@linkcode TlsmithError}s → message, 1; anything else → message and a
+ * "this is a bug" hint (the stack only with `debug`), 1.
+ *
+ * @example
+ * ```ts
+ * import { reportError } from "./output.ts";
+ * import { TlsmithError } from "../errors.ts";
+ * const code = reportError(
+ *   (line) => console.error(line),
+ *   new TlsmithError("BAD_USAGE", "unknown option --prot"),
+ *   { command: "serve" },
+ * );
+ * console.log(code); // 2
+ * ```
+ *
+ * @param printError prints one line to standard error
+ * @param err what was thrown
+ * @param options the failing command and whether to show stacks
+ */
+export function reportError(
+  printError: (text: string) => void,
+  err: unknown,
+  options: ReportOptions = {},
+): number {
+  if (err instanceof TlsmithError) {
+    printError(`tlsmith: ${err.message}`);
+    if (err.code === "BAD_USAGE") {
+      const cmd = options.command ? `tlsmith ${options.command}` : "tlsmith";
+      printError(`Run "${cmd} --help" for usage.`);
+      return ExitCode.Usage;
+    }
+    if (options.debug && err.stack) printError(err.stack);
+    return ExitCode.Error;
+  }
+  const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  printError(`tlsmith: unexpected error: ${message}`);
+  if (options.debug && err instanceof Error && err.stack) {
+    printError(err.stack);
+  } else {
+    printError(
+      "This is a bug in tlsmith. Please report it with the command you ran; " +
+        "set TLSMITH_DEBUG=1 to include the stack trace.",
+    );
+  }
+  return ExitCode.Error;
+}

@@ -1,0 +1,17 @@
+/**
+ * The tlsmith version, kept as a constant so no JSON import is needed. The
+ * build (`scripts/build_npm.ts`) must check that it equals `version` in deno.json.
+ *
+ * @module
+ */
+
+/**
+ * The version of tlsmith (equals `version` in deno.json).
+ *
+ * @example
+ * ```ts
+ * import { VERSION } from "./version.ts";
+ * console.log(`tlsmith ${VERSION}`);
+ * ```
+ */
+export const VERSION = "0.1.0";
