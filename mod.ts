@@ -28,6 +28,34 @@ export {
 } from "./src/pem.ts";
 
 // Keys, names, certificates (src/keys.ts, src/names.ts, src/certificate.ts, src/adhoc.ts, src/describe.ts)
+export { cryptoEngine } from "./src/engine.ts";
+export {
+  certificateMatchesKey,
+  derivePublicKey,
+  exportPrivateKeyPem,
+  exportPublicKeyPem,
+  exportSpki,
+  generateKeyPair,
+  type ImportKeyOptions,
+  importPkcs8,
+  importPrivateKeyPem,
+  KEY_TYPES,
+  type KeyPair,
+  type KeyType,
+  keyTypeOf,
+  parseKeyType,
+  signatureHashFor,
+} from "./src/keys.ts";
+export {
+  formatIpAddress,
+  formatSubjectAltName,
+  generalNameOf,
+  parseHosts,
+  parseSubjectAltName,
+  type SubjectAltName,
+  type SubjectAltNameType,
+  subjectAltNameOf,
+} from "./src/names.ts";
 
 // Keys at rest (src/encrypted_key.ts, src/key_formats.ts, src/pkcs12.ts)
 
