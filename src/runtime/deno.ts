@@ -1,0 +1,589 @@
+/**
+ * The {@linkcode Runtime} for Deno. Deno is reached through `globalThis.Deno`
+ * typed by the small local {@linkcode DenoLike} interface, so this file also
+ * compiles with `tsc` for npm (where no Deno types exist). Serving uses
+ * `Deno.serve`, which negotiates HTTP/2 or HTTP/1.1 by ALPN itself.
+ *
+ * @module
+ */
+
+import { TlsmithError } from "../errors.ts";
+import type {
+  DirEntry,
+  FileInfo,
+  Handler,
+  Runtime,
+  RuntimeServeOptions,
+  ServerAddr,
+  ServerHandle,
+  WriteFileOptions,
+} from "./types.ts";
+
+interface DenoFileInfo {
+  isFile: boolean;
+  isDirectory: boolean;
+  isSymlink: boolean;
+  size: number;
+  mtime: Date | null;
+  mode: number | null;
+}
+
+interface DenoFsFile {
+  read(p: Uint8Array): Promise<number | null>;
+  seek(offset: number, whence: number): Promise<number>;
+  close(): void;
+}
+
+interface DenoNetAddr {
+  hostname: string;
+  port: number;
+}
+
+interface DenoHttpServer {
+  readonly addr: DenoNetAddr;
+  readonly finished: Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+interface DenoServeOptions {
+  hostname: string;
+  port: number;
+  cert: string;
+  key: string;
+  signal?: AbortSignal;
+  onListen?: (addr: DenoNetAddr) => void;
+  onError?: (error: unknown) => Response | Promise<Response>;
+  handler: (
+    request: Request,
+    info: { remoteAddr: DenoNetAddr },
+  ) => Response | Promise<Response>;
+}
+
+/** The part of the Deno namespace this runtime uses. */
+interface DenoLike {
+  args: string[];
+  build: { os: string };
+  env: { get(name: string): string | undefined };
+  cwd(): string;
+  readFile(path: string): Promise<Uint8Array>;
+  readTextFile(path: string): Promise<string>;
+  writeFile(
+    path: string,
+    data: Uint8Array,
+    options?: { mode?: number; createNew?: boolean },
+  ): Promise<void>;
+  rename(from: string, to: string): Promise<void>;
+  link(from: string, to: string): Promise<void>;
+  remove(path: string): Promise<void>;
+  chmod(path: string, mode: number): Promise<void>;
+  mkdir(path: string, options?: { recursive?: boolean; mode?: number }): Promise<void>;
+  stat(path: string): Promise<DenoFileInfo>;
+  lstat(path: string): Promise<DenoFileInfo>;
+  realPath(path: string): Promise<string>;
+  readDir(path: string): AsyncIterable<DirEntry>;
+  open(path: string, options?: { read?: boolean }): Promise<DenoFsFile>;
+  stdin: {
+    isTerminal(): boolean;
+    setRaw(mode: boolean): void;
+    read(p: Uint8Array): Promise<number | null>;
+  };
+  stdout: { writeSync(p: Uint8Array): number };
+  stderr: { writeSync(p: Uint8Array): number };
+  addSignalListener(signal: string, handler: () => void): void;
+  removeSignalListener(signal: string, handler: () => void): void;
+  exit(code: number): never;
+  serve(options: DenoServeOptions): DenoHttpServer;
+}
+
+function deno(): DenoLike {
+  return (globalThis as unknown as { Deno: DenoLike }).Deno;
+}
+
+function errorName(err: unknown): string | undefined {
+  return (err as { name?: string } | null)?.name;
+}
+
+/** Map a Deno file-system error to a TlsmithError that names the path. */
+function fileError(err: unknown, file: string, action: string): TlsmithError {
+  if (err instanceof TlsmithError) return err;
+  const name = errorName(err);
+  if (name === "NotFound") {
+    return new TlsmithError(
+      "FILE_NOT_FOUND",
+      `${file}: no such file or directory (while trying to ${action}). Check the path.`,
+      { cause: err },
+    );
+  }
+  if (name === "AlreadyExists") {
+    return new TlsmithError(
+      "FILE_EXISTS",
+      `${file} already exists; nothing was written. Pass --force (overwrite) to replace it.`,
+      { cause: err },
+    );
+  }
+  const reason = name === "PermissionDenied" || name === "NotCapable"
+    ? `permission denied (${
+      (err as Error).message
+    }); check the file's mode or Deno's --allow-read/--allow-write`
+    : name === "IsADirectory"
+    ? "it is a directory, not a file"
+    : name === "NotADirectory"
+    ? "a part of the path is not a directory"
+    : (err as Error)?.message ?? String(err);
+  return new TlsmithError("FILE_ERROR", `${file}: cannot ${action}: ${reason}.`, { cause: err });
+}
+
+function splitPath(file: string): { dir: string; base: string } {
+  const i = Math.max(file.lastIndexOf("/"), file.lastIndexOf("\\"));
+  if (i < 0) return { dir: ".", base: file };
+  return { dir: i === 0 ? file.slice(0, 1) : file.slice(0, i), base: file.slice(i + 1) };
+}
+
+function randomSuffix(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(6));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function isWindows(): boolean {
+  return deno().build.os === "windows";
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await deno().lstat(file);
+    return true;
+  } catch (err) {
+    if (errorName(err) === "NotFound") return false;
+    throw err;
+  }
+}
+
+async function writeFileAtomic(
+  file: string,
+  data: string | Uint8Array,
+  options: WriteFileOptions = {},
+): Promise<void> {
+  const D = deno();
+  const mode = options.mode ?? 0o644;
+  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  const existsError = () =>
+    new TlsmithError(
+      "FILE_EXISTS",
+      `${file} already exists; nothing was written. Pass --force (overwrite) to replace it.`,
+    );
+  try {
+    if (!options.overwrite && await exists(file)) throw existsError();
+  } catch (err) {
+    throw fileError(err, file, "check whether it exists");
+  }
+  const { dir, base } = splitPath(file);
+  const sep = dir.endsWith("/") || dir.endsWith("\\") ? "" : "/";
+  const tmp = `${dir}${sep}.${base}.${randomSuffix()}.tmp`;
+  try {
+    await D.writeFile(tmp, bytes, { mode, createNew: true });
+  } catch (err) {
+    if (errorName(err) === "NotFound") {
+      throw new TlsmithError(
+        "FILE_NOT_FOUND",
+        `${file}: the directory ${dir} does not exist. Create it first.`,
+        { cause: err },
+      );
+    }
+    throw fileError(err, file, "write");
+  }
+  try {
+    if (!isWindows()) await D.chmod(tmp, mode);
+    if (options.overwrite) {
+      await D.rename(tmp, file);
+    } else {
+      try {
+        await D.link(tmp, file);
+      } catch (err) {
+        if (errorName(err) === "AlreadyExists") throw existsError();
+        // No hard links here (some file systems): check, then rename.
+        if (await exists(file)) throw existsError();
+        await D.rename(tmp, file);
+      }
+      await D.remove(tmp).catch(() => {});
+    }
+  } catch (err) {
+    await D.remove(tmp).catch(() => {});
+    throw fileError(err, file, "write");
+  }
+}
+
+function fileInfo(s: DenoFileInfo): FileInfo {
+  return { isFile: s.isFile, isDirectory: s.isDirectory, size: s.size, mtime: s.mtime };
+}
+
+async function openRead(
+  file: string,
+  range?: { start: number; end: number },
+): Promise<ReadableStream<Uint8Array>> {
+  let handle: DenoFsFile;
+  try {
+    handle = await deno().open(file, { read: true });
+    if (range && range.start > 0) await handle.seek(range.start, 0 /* SeekMode.Start */);
+  } catch (err) {
+    throw fileError(err, file, "open it");
+  }
+  let position = range?.start ?? 0;
+  const end = range?.end ?? Infinity; // inclusive
+  let closed = false;
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    try {
+      handle.close();
+    } catch {
+      // already closed
+    }
+  };
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const want = Math.min(64 * 1024, end - position + 1);
+      if (want <= 0) {
+        close();
+        controller.close();
+        return;
+      }
+      try {
+        const buffer = new Uint8Array(want);
+        const n = await handle.read(buffer);
+        if (n === null || n === 0) {
+          close();
+          controller.close();
+          return;
+        }
+        position += n;
+        controller.enqueue(buffer.subarray(0, n));
+      } catch (err) {
+        close();
+        controller.error(fileError(err, file, "read"));
+      }
+    },
+    cancel() {
+      close();
+    },
+  });
+}
+
+function writeAll(out: { writeSync(p: Uint8Array): number }, text: string): void {
+  let bytes = new TextEncoder().encode(text);
+  while (bytes.length > 0) bytes = bytes.subarray(out.writeSync(bytes));
+}
+
+function stdinIsTerminal(): boolean {
+  try {
+    return deno().stdin.isTerminal();
+  } catch {
+    return false;
+  }
+}
+
+/** Read a line from the terminal without echo; Backspace edits, Ctrl-C exits with 130. */
+async function promptSecret(prompt: string): Promise<string | null> {
+  const D = deno();
+  if (!stdinIsTerminal()) return null;
+  writeAll(D.stderr, prompt);
+  const bytes: number[] = [];
+  const buffer = new Uint8Array(64);
+  D.stdin.setRaw(true);
+  try {
+    for (;;) {
+      const n = await D.stdin.read(buffer);
+      if (n === null) break;
+      for (const byte of buffer.subarray(0, n)) {
+        if (byte === 0x0d || byte === 0x0a || byte === 0x04) {
+          const answer = new TextDecoder().decode(new Uint8Array(bytes));
+          bytes.fill(0);
+          return answer;
+        }
+        if (byte === 0x03) {
+          D.stdin.setRaw(false);
+          writeAll(D.stderr, "\n");
+          D.exit(130);
+        }
+        if (byte === 0x7f || byte === 0x08) {
+          // Remove one UTF-8 character: continuation bytes, then the lead byte.
+          while (bytes.length > 0 && (bytes[bytes.length - 1] & 0xc0) === 0x80) bytes.pop();
+          bytes.pop();
+          continue;
+        }
+        if (byte === 0x15) {
+          bytes.length = 0; // Ctrl-U: clear the line
+          continue;
+        }
+        if (byte < 0x20) continue;
+        bytes.push(byte);
+      }
+    }
+    return new TextDecoder().decode(new Uint8Array(bytes));
+  } finally {
+    buffer.fill(0);
+    D.stdin.setRaw(false);
+    writeAll(D.stderr, "\n");
+  }
+}
+
+function serveError(err: unknown, options: RuntimeServeOptions): TlsmithError {
+  const name = errorName(err);
+  const message = (err as Error)?.message ?? String(err);
+  const host = options.hostname.includes(":") ? `[${options.hostname}]` : options.hostname;
+  if (name === "AddrInUse") {
+    return new TlsmithError(
+      "SERVE_FAILED",
+      `cannot listen on ${host}:${options.port}: the port is in use; stop the other server or pick another port (0 picks a free one).`,
+      { cause: err },
+    );
+  }
+  if (name === "AddrNotAvailable" || /lookup|resolve|not available/i.test(message)) {
+    return new TlsmithError(
+      "SERVE_FAILED",
+      `cannot listen on ${host}:${options.port}: ${message} (use 127.0.0.1, ::1, localhost or 0.0.0.0).`,
+      { cause: err },
+    );
+  }
+  if (name === "PermissionDenied" || name === "NotCapable") {
+    return new TlsmithError(
+      "SERVE_FAILED",
+      `cannot listen on ${host}:${options.port}: ${message} (ports below 1024 need privileges; Deno needs --allow-net).`,
+      { cause: err },
+    );
+  }
+  if (/mismatch|does not match/i.test(message)) {
+    return new TlsmithError(
+      "KEY_MISMATCH",
+      `the private key does not belong to the certificate (${message}). Pass the key that was generated with this certificate.`,
+      { cause: err },
+    );
+  }
+  return new TlsmithError(
+    "SERVE_FAILED",
+    `cannot serve on ${host}:${options.port}: ${message}. Check the certificate and key (PEM, key not encrypted).`,
+    { cause: err },
+  );
+}
+
+/** For HEAD, a body of unknown length is counted up to this size to give a correct Content-Length. */
+const HEAD_COUNT_LIMIT = 16 * 1024 * 1024;
+
+/**
+ * The answer to a HEAD request: the handler's status and headers with a
+ * correct Content-Length and no body. Deno's HTTP/2 server breaks the stream
+ * (curl error 92) when a HEAD response carries a body, so the body is
+ * measured here and dropped.
+ */
+async function headResponse(response: Response): Promise<Response> {
+  if (response.body === null) return response;
+  const headers = new Headers(response.headers);
+  if (!headers.has("content-length")) {
+    const reader = response.body.getReader();
+    let length = 0;
+    try {
+      for (;;) {
+        const r = await reader.read();
+        if (r.done) break;
+        length += r.value.byteLength;
+        if (length > HEAD_COUNT_LIMIT) break;
+      }
+    } finally {
+      reader.cancel().catch(() => {});
+    }
+    if (length <= HEAD_COUNT_LIMIT) headers.set("content-length", String(length));
+  } else {
+    response.body.cancel().catch(() => {});
+  }
+  return new Response(null, {
+    status: response.status,
+    statusText: response.statusText,
+    headers,
+  });
+}
+
+function serve(handler: Handler, options: RuntimeServeOptions): Promise<ServerHandle> {
+  const report = (error: unknown) => {
+    if (options.onError) {
+      try {
+        options.onError(error);
+      } catch {
+        // An error reporter that throws must not take the server down.
+      }
+    } else {
+      console.error("tlsmith: the request handler failed:", error);
+    }
+  };
+  let server: DenoHttpServer;
+  try {
+    server = deno().serve({
+      hostname: options.hostname,
+      port: options.port,
+      cert: options.cert,
+      key: options.key,
+      signal: options.signal,
+      // Always given, so Deno does not print its own "Listening on" line.
+      onListen: () => {},
+      onError: (error) => {
+        report(error);
+        return new Response("Internal Server Error", {
+          status: 500,
+          headers: { "content-type": "text/plain;charset=UTF-8" },
+        });
+      },
+      handler: (request, info) => {
+        const response = handler(request, {
+          remoteAddr: { hostname: info.remoteAddr.hostname, port: info.remoteAddr.port },
+        });
+        return request.method === "HEAD" ? Promise.resolve(response).then(headResponse) : response;
+      },
+    });
+  } catch (err) {
+    return Promise.reject(serveError(err, options));
+  }
+  const addr: ServerAddr = { hostname: server.addr.hostname, port: server.addr.port };
+  let shutdownPromise: Promise<void> | null = null;
+  const handle: ServerHandle = {
+    addr,
+    finished: server.finished,
+    shutdown: () => (shutdownPromise ??= server.shutdown().then(() => server.finished)),
+  };
+  try {
+    options.onListen?.(addr);
+  } catch (err) {
+    report(err);
+  }
+  return Promise.resolve(handle);
+}
+
+/**
+ * Create the Deno runtime.
+ *
+ * @example
+ * ```ts ignore
+ * import { createDenoRuntime } from "./deno.ts";
+ * const runtime = createDenoRuntime();
+ * console.log(runtime.name, runtime.cwd());
+ * ```
+ */
+export function createDenoRuntime(): Runtime {
+  const D = deno();
+  return {
+    name: "deno",
+    args: () => [...D.args],
+    env: (name) => {
+      try {
+        return D.env.get(name);
+      } catch {
+        return undefined; // no --allow-env
+      }
+    },
+    cwd: () => D.cwd(),
+    homeDir: () => {
+      try {
+        return D.env.get("HOME") ?? D.env.get("USERPROFILE") ?? undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    platform: () => {
+      const os = D.build.os;
+      return os === "windows" ? "win32" : os;
+    },
+
+    async readFile(file) {
+      try {
+        return await D.readFile(file);
+      } catch (err) {
+        throw fileError(err, file, "read it");
+      }
+    },
+    async readTextFile(file) {
+      try {
+        return await D.readTextFile(file);
+      } catch (err) {
+        throw fileError(err, file, "read it");
+      }
+    },
+    writeFile: writeFileAtomic,
+    async rename(from, to) {
+      try {
+        await D.rename(from, to);
+      } catch (err) {
+        throw fileError(err, from, `rename it to ${to}`);
+      }
+    },
+    async mkdir(dir, options) {
+      try {
+        await D.mkdir(dir, { recursive: true, mode: options?.mode });
+      } catch (err) {
+        throw fileError(err, dir, "create the directory");
+      }
+    },
+    async stat(file) {
+      try {
+        return fileInfo(await D.stat(file));
+      } catch (err) {
+        const name = errorName(err);
+        if (name === "NotFound" || name === "NotADirectory") return null;
+        throw fileError(err, file, "inspect it");
+      }
+    },
+    async realPath(file) {
+      try {
+        return await D.realPath(file);
+      } catch (err) {
+        const name = errorName(err);
+        if (name === "NotFound" || name === "NotADirectory") return null;
+        throw fileError(err, file, "resolve it");
+      }
+    },
+    async readDir(dir) {
+      try {
+        const out: DirEntry[] = [];
+        for await (const e of D.readDir(dir)) {
+          out.push({
+            name: e.name,
+            isDirectory: e.isDirectory,
+            isFile: e.isFile,
+            isSymlink: e.isSymlink,
+          });
+        }
+        return out;
+      } catch (err) {
+        throw fileError(err, dir, "list the directory");
+      }
+    },
+    openRead,
+    async fileMode(file) {
+      if (isWindows()) return null;
+      try {
+        const mode = (await D.stat(file)).mode;
+        return mode === null ? null : mode & 0o7777;
+      } catch (err) {
+        throw fileError(err, file, "inspect it");
+      }
+    },
+
+    stdinIsTerminal,
+    promptSecret,
+    print: (text) => writeAll(D.stdout, text),
+    printError: (text) => writeAll(D.stderr, text),
+    onShutdownSignal(handler) {
+      const listener = () => handler();
+      const signals = isWindows() ? ["SIGINT"] : ["SIGINT", "SIGTERM"];
+      for (const signal of signals) D.addSignalListener(signal, listener);
+      return () => {
+        for (const signal of signals) {
+          try {
+            D.removeSignalListener(signal, listener);
+          } catch {
+            // already removed
+          }
+        }
+      };
+    },
+    exit: (code) => D.exit(code),
+
+    serve,
+  };
+}

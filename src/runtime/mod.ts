@@ -1,0 +1,33 @@
+/**
+ * Picks the {@linkcode Runtime} for the current JavaScript runtime: Deno when
+ * `globalThis.Deno` exists, else Node (which Bun also runs).
+ *
+ * @module
+ */
+
+import type { Runtime } from "./types.ts";
+
+let cached: Promise<Runtime> | undefined;
+
+/**
+ * The runtime tlsmith runs on, created once and cached. Async because the
+ * implementation is loaded on demand (Deno code never loads on Node and the
+ * other way round).
+ *
+ * @example
+ * ```ts
+ * import { getRuntime } from "./mod.ts";
+ * const runtime = await getRuntime();
+ * console.log(runtime.name); // "deno", "node" or "bun"
+ * ```
+ */
+export function getRuntime(): Promise<Runtime> {
+  if (!cached) {
+    const isDeno = typeof (globalThis as { Deno?: { serve?: unknown } }).Deno?.serve === "function";
+    cached = isDeno
+      ? import("./deno.ts").then((m) => m.createDenoRuntime())
+      : import("./node.ts").then((m) => m.createNodeRuntime());
+    cached.catch(() => (cached = undefined));
+  }
+  return cached;
+}
