@@ -1,0 +1,619 @@
+#!/usr/bin/env node
+/**
+ * Consumer test of the npm package, as a user gets it: `npm pack` npm/ (built by
+ * scripts/build_npm.ts), install the tarball into a fresh project outside this repository (npm
+ * only, no Deno), then
+ *
+ *   (a) an ESM script imports `adhocCert` and `serve` from "tlsmith", serves a handler, and a
+ *       child process fetches it trusting only the certificate (NODE_EXTRA_CA_CERTS);
+ *   (b) a CommonJS script `require("tlsmith")` (require(esm), Node >= 20.19);
+ *   (c) `npx tlsmith serve --cert=adhoc --port 0 --save-cert FILE` answers `curl --cacert FILE`;
+ *   (d) `tsc --noEmit` of a strict TypeScript consumer under moduleResolution nodenext and bundler;
+ *   (e) Bun runs the same ESM and CommonJS scripts (skipped, with the reason, when Bun cannot run).
+ *
+ * Usage: node scripts/consumer_test.mjs
+ * Env:   TLSMITH_CONSUMER_NODES  extra Node binaries (":"-separated) that also run (a) and (b)
+ *        TLSMITH_BUN             a bun binary to use instead of the cached npm one
+ *        TLSMITH_SKIP_BUN=1      skip (e)
+ *        TLSMITH_KEEP_TMP=1      keep the temporary project for debugging
+ * Exits non-zero when any part fails. Every process it starts is stopped by PID; the temporary
+ * directory is removed.
+ */
+import { spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { delimiter, dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import process from "node:process";
+
+const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
+const NPM_DIR = join(ROOT, "npm");
+const CACHE = join(ROOT, ".tmp", "toolchains");
+
+/** Processes started and not yet finished, so a failure can stop them (by PID). */
+const live = new Set();
+
+/**
+ * Run a command to completion with a time limit; never throws on a non-zero exit.
+ * With `group`, the child gets its own process group and the whole group is killed on timeout.
+ */
+function run(cmd, args, { cwd, env, timeoutMs = 120_000, input } = {}) {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    let child;
+    try {
+      child = spawn(cmd, args, {
+        cwd,
+        env: { ...process.env, ...env },
+        stdio: ["pipe", "pipe", "pipe"],
+      });
+    } catch (err) {
+      resolve({ code: null, stdout: "", stderr: String(err), ms: 0, timedOut: false });
+      return;
+    }
+    live.add(child);
+    let stdout = "";
+    let stderr = "";
+    let timedOut = false;
+    child.stdout.setEncoding("utf8").on("data", (d) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d) => (stderr += d));
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, timeoutMs);
+    child.on("error", (err) => (stderr += `\n${err.message}`));
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      live.delete(child);
+      resolve({ code, signal, stdout, stderr, ms: Date.now() - started, timedOut });
+    });
+    child.stdin.on("error", () => {});
+    child.stdin.end(input ?? "");
+  });
+}
+
+/** Throw with the command's output when it did not exit 0. */
+function check(result, what) {
+  if (result.code !== 0) {
+    const why = result.timedOut ? "timed out" : `exit ${result.code ?? result.signal}`;
+    throw new Error(`${what} failed (${why}):\n${result.stdout}${result.stderr}`.trimEnd());
+  }
+  return result;
+}
+
+const results = [];
+
+/** Run one named part; record ok / FAIL / SKIP. `fn` may return `{ skip: "why" }`. */
+async function part(name, fn) {
+  const started = Date.now();
+  try {
+    const out = await fn();
+    const secs = ((Date.now() - started) / 1000).toFixed(1);
+    if (out && out.skip) {
+      results.push({ name, status: "skip" });
+      console.log(`SKIP ${name}: ${out.skip}`);
+    } else {
+      results.push({ name, status: "ok" });
+      console.log(`ok   ${name} (${secs} s)${out && out.note ? ` — ${out.note}` : ""}`);
+    }
+  } catch (err) {
+    results.push({ name, status: "fail" });
+    // Our own checks throw plain Errors whose message says it all; show stacks only for bugs.
+    const text = err instanceof Error && err.name === "Error" ? err.message : err?.stack ?? err;
+    console.log(`FAIL ${name}\n${String(text).replace(/^/gm, "     ")}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The consumer project's files.
+
+/** ESM consumer: library serve() with adhocCert, fetched by a child process trusting the cert. */
+const ESM_APP = String.raw`
+import { adhocCert, serve } from "tlsmith";
+import { execFile } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import process from "node:process";
+
+const fetchWith = process.env.FETCH_WITH || process.execPath;
+const dir = process.argv[2];
+
+function childFetch(url, caFile) {
+  const code = "fetch(process.argv[1]).then(async (r) => { process.stdout.write(r.status + ' ' + " +
+    "(await r.text())); }).catch((e) => { process.stdout.write('ERR ' + (e.cause?.code ?? e.cause?.message ?? e.message)); process.exitCode = 3; });";
+  const env = { ...process.env };
+  delete env.NODE_EXTRA_CA_CERTS;
+  delete env.NODE_TLS_REJECT_UNAUTHORIZED;
+  if (caFile) env.NODE_EXTRA_CA_CERTS = caFile;
+  return new Promise((resolve) => {
+    execFile(fetchWith, ["-e", code, url], { env, timeout: 20000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? (err.code ?? 1) : 0, out: String(stdout), err: String(stderr) });
+    });
+  });
+}
+
+function assert(ok, message) {
+  if (!ok) throw new Error(message);
+}
+
+// 1. adhocCert() → PEM cert + key + SHA-256 fingerprint; serve() with that pair.
+const made = await adhocCert();
+assert(made.cert.startsWith("-----BEGIN CERTIFICATE-----"), "adhocCert().cert is not a PEM certificate");
+assert(/-----BEGIN PRIVATE KEY-----/.test(made.key), "adhocCert().key is not a PKCS#8 PEM key");
+assert(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/.test(made.fingerprint), "bad fingerprint " + made.fingerprint);
+const certFile = join(dir, "adhoc-cert.pem");
+writeFileSync(certFile, made.cert);
+
+const handler = (request) => new Response("hello " + new URL(request.url).pathname + " from tlsmith");
+const server = await serve(handler, { cert: { cert: made.cert, key: made.key }, port: 0 });
+const url = "https://localhost:" + server.addr.port + "/esm";
+const trusted = await childFetch(url, certFile);
+assert(trusted.out === "200 hello /esm from tlsmith",
+  "fetch trusting the certificate got: " + trusted.out + trusted.err);
+// Without trusting it, the client must refuse: proof that TLS is really verified.
+const untrusted = await childFetch(url, undefined);
+assert(untrusted.out.startsWith("ERR "), "fetch without the CA must fail, got: " + untrusted.out);
+await server.shutdown();
+
+// 2. serve({ cert: "adhoc" }) exposes the certificate it made, so a client can trust it.
+const server2 = await serve(handler, { cert: "adhoc", port: 0 });
+assert(typeof server2.certificate === "string" && server2.certificate.includes("BEGIN CERTIFICATE"),
+  "serve({cert:'adhoc'}).certificate is not a PEM certificate");
+const certFile2 = join(dir, "adhoc-cert2.pem");
+writeFileSync(certFile2, server2.certificate);
+const second = await childFetch("https://127.0.0.1:" + server2.addr.port + "/two", certFile2);
+assert(second.out === "200 hello /two from tlsmith", "fetch of cert:'adhoc' server got: " + second.out + second.err);
+await server2.shutdown();
+await server2.finished;
+console.log("esm ok " + made.fingerprint.slice(0, 11) + " untrusted→" + untrusted.out.slice(4));
+`;
+
+/** CommonJS consumer: require(esm). */
+const CJS_APP = String.raw`
+const tlsmith = require("tlsmith");
+const { version } = require("tlsmith/package.json");
+for (const name of ["adhocCert", "serve", "TlsmithError", "isTlsmithError", "encodePem", "decodePem"]) {
+  if (!(name in tlsmith)) throw new Error("require('tlsmith') has no export " + name);
+}
+tlsmith.adhocCert({ hosts: ["cjs.localhost"] }).then((c) => {
+  if (!c.cert.startsWith("-----BEGIN CERTIFICATE-----")) throw new Error("no certificate PEM");
+  let code;
+  try { tlsmith.decodeOnePem("not pem"); } catch (e) { code = e instanceof tlsmith.TlsmithError && e.code; }
+  if (code !== "BAD_PEM") throw new Error("decodeOnePem('not pem') must throw TlsmithError BAD_PEM, got " + code);
+  console.log("cjs ok " + version);
+});
+`;
+
+/** Strict TypeScript consumer; the @ts-expect-error lines prove the types are not `any`. */
+const TS_APP = `
+import { adhocCert, isTlsmithError, serve, TlsmithError } from "tlsmith";
+
+const made = await adhocCert({ hosts: ["localhost", "127.0.0.1"] });
+const pem: string = made.cert;
+const key: string = made.key;
+const fp: string = made.fingerprint;
+
+const server = await serve((request: Request) => new Response(new URL(request.url).pathname), {
+  cert: { cert: pem, key },
+  port: 0,
+});
+const port: number = server.addr.port;
+const host: string = server.addr.hostname;
+const trust: string = server.certificate;
+await server.shutdown();
+await server.finished;
+
+const adhocServer = await serve(() => new Response("hi"), { cert: "adhoc", port: 0 });
+await adhocServer.shutdown();
+
+try {
+  throw new TlsmithError("BAD_PEM", "x.pem: no PEM block. Pass a PEM file.");
+} catch (err) {
+  if (isTlsmithError(err)) {
+    const code: string = err.code;
+    console.log(code, fp, port, host, trust.length);
+  }
+}
+
+// @ts-expect-error cert must be "adhoc" or PEM/file options, not a number
+await serve(() => new Response("x"), { cert: 42 });
+// @ts-expect-error adhocCert takes an options object, not a string
+await adhocCert("localhost");
+// @ts-expect-error unknown error codes are rejected
+new TlsmithError("NOT_A_CODE", "x");
+`;
+
+// ---------------------------------------------------------------------------------------------
+
+function cpuHasAvx2() {
+  try {
+    return /\bavx2\b/.test(readFileSync("/proc/cpuinfo", "utf8"));
+  } catch {
+    return true;
+  }
+}
+
+/** A bun binary: $TLSMITH_BUN, else the npm package @oven/bun-<os>-<arch> cached in .tmp/. */
+async function findBun() {
+  if (process.env.TLSMITH_BUN) return { bin: process.env.TLSMITH_BUN };
+  const os = process.platform === "win32" ? "windows" : process.platform;
+  const arch = process.arch === "x64" ? "x64" : process.arch === "arm64" ? "aarch64" : null;
+  if (!arch) return { why: `no Bun npm build for ${process.platform}/${process.arch}` };
+  const baseline = arch === "x64" && process.platform === "linux" && !cpuHasAvx2();
+  const name = `@oven/bun-${os}-${arch}${baseline ? "-baseline" : ""}`;
+  const prefix = join(CACHE, "bun");
+  const bin = join(
+    prefix,
+    "node_modules",
+    ...name.split("/"),
+    "bin",
+    os === "windows" ? "bun.exe" : "bun",
+  );
+  if (!existsSync(bin)) {
+    await mkdir(prefix, { recursive: true });
+    // The platform package holds the binary itself: no install script has to run.
+    const r = await run("npm", [
+      "install",
+      "--prefix",
+      prefix,
+      "--no-save",
+      "--no-package-lock",
+      "--no-audit",
+      "--no-fund",
+      "--loglevel=error",
+      `${name}@^1`,
+    ], { timeoutMs: 300_000 });
+    if (r.code !== 0) {
+      return { why: `npm install ${name} failed: ${(r.stderr || r.stdout).trim()}` };
+    }
+    if (!existsSync(bin)) return { why: `${name} installed but has no ${bin}` };
+  }
+  return { bin };
+}
+
+async function main() {
+  const started = Date.now();
+  if (!existsSync(join(NPM_DIR, "package.json"))) {
+    console.error("consumer_test: npm/package.json is missing. Build first: npm run build");
+    process.exit(1);
+  }
+  const pkg = JSON.parse(await readFile(join(NPM_DIR, "package.json"), "utf8"));
+  const tmp = await mkdtemp(join(tmpdir(), "tlsmith-consumer-"));
+  const app = join(tmp, "app");
+  await mkdir(app);
+  const nodes = [process.execPath, ...(process.env.TLSMITH_CONSUMER_NODES ?? "").split(delimiter)]
+    .filter((p, i, all) => p && all.indexOf(p) === i);
+
+  try {
+    let tarball;
+    await part(
+      "npm pack: the tarball holds the library and CLI, not tests or build files",
+      async () => {
+        const r = check(
+          await run("npm", ["pack", "--json", "--pack-destination", tmp, "--loglevel=error"], {
+            cwd: NPM_DIR,
+          }),
+          "npm pack",
+        );
+        const [info] = JSON.parse(r.stdout);
+        tarball = join(tmp, info.filename);
+        const files = info.files.map((f) => f.path);
+        const must = ["package.json", "LICENSE", "esm/mod.js", "esm/mod.d.ts", "esm/src/errors.js"];
+        if (pkg.bin) must.push(pkg.bin.tlsmith.replace(/^\.\//, ""));
+        if (existsSync(join(ROOT, "README.md"))) must.push("README.md");
+        for (const f of must) {
+          if (!files.includes(f)) throw new Error(`${f} missing from the tarball`);
+        }
+        const bad = files.filter((f) =>
+          /^esm\/(tests|scripts|bench)\//.test(f) ||
+          /tsconfig|\.map$|\.ts$/.test(f) && !f.endsWith(".d.ts")
+        );
+        if (bad.length) throw new Error(`unwanted files in the tarball: ${bad.join(", ")}`);
+        if (pkg.bin) {
+          const binFile = info.files.find((f) => f.path === pkg.bin.tlsmith.replace(/^\.\//, ""));
+          if (!(binFile.mode & 0o111)) throw new Error(`${binFile.path} is not executable`);
+        }
+        return {
+          note:
+            `${info.filename}: ${files.length} files, ${
+              (info.size / 1024).toFixed(0)
+            } KiB packed, ` +
+            `${(info.unpackedSize / 1024).toFixed(0)} KiB unpacked`,
+        };
+      },
+    );
+    if (!tarball) throw new Error("no tarball; the other parts cannot run");
+
+    await part(
+      "npm install of the tarball into a fresh project (outside the repository)",
+      async () => {
+        await writeFile(
+          join(app, "package.json"),
+          JSON.stringify({
+            name: "tlsmith-consumer",
+            version: "0.0.0",
+            private: true,
+            type: "module",
+          }),
+        );
+        const typescript = JSON.parse(await readFile(join(ROOT, "package.json"), "utf8"))
+          .devDependencies?.typescript ?? "~5.9.3";
+        const r = check(
+          await run("npm", [
+            "install",
+            "--no-audit",
+            "--no-fund",
+            "--prefer-offline",
+            "--loglevel=error",
+            tarball,
+            `typescript@${typescript}`,
+            "@types/node@^24",
+          ], { cwd: app, timeoutMs: 300_000 }),
+          "npm install",
+        );
+        const installed = JSON.parse(
+          await readFile(join(app, "node_modules", "tlsmith", "package.json"), "utf8"),
+        );
+        if (installed.version !== pkg.version) throw new Error(`installed ${installed.version}`);
+        for (const dep of Object.keys(pkg.dependencies ?? {})) {
+          if (!existsSync(join(app, "node_modules", ...dep.split("/"), "package.json"))) {
+            throw new Error(`dependency ${dep} was not installed`);
+          }
+        }
+        return { note: `in ${(r.ms / 1000).toFixed(1)} s` };
+      },
+    );
+
+    await writeFile(join(app, "app.mjs"), ESM_APP);
+    await writeFile(join(app, "app.cjs"), CJS_APP);
+
+    for (const node of nodes) {
+      const v = (await run(node, ["--version"])).stdout.trim();
+      await part(`(a) ESM import + serve() + fetch trusting only the cert, Node ${v}`, async () => {
+        const r = check(
+          await run(node, ["app.mjs", tmp], {
+            cwd: app,
+            env: { FETCH_WITH: node },
+            timeoutMs: 90_000,
+          }),
+          "node app.mjs",
+        );
+        if (!r.stdout.includes("esm ok")) {
+          throw new Error(`unexpected output: ${r.stdout}${r.stderr}`);
+        }
+        return { note: r.stdout.trim().split("\n").at(-1) };
+      });
+      await part(`(b) CommonJS require("tlsmith"), Node ${v}`, async () => {
+        const r = check(
+          await run(node, ["app.cjs"], { cwd: app, timeoutMs: 60_000 }),
+          "node app.cjs",
+        );
+        if (!r.stdout.includes("cjs ok")) {
+          throw new Error(`unexpected output: ${r.stdout}${r.stderr}`);
+        }
+        // require(esm) prints an ExperimentalWarning on some versions; anything else is a problem.
+        const warnings = r.stderr.split("\n").filter((l) =>
+          l.trim() && !/ExperimentalWarning|--trace-warnings/.test(l)
+        );
+        if (warnings.length) throw new Error(`unexpected stderr: ${r.stderr}`);
+      });
+    }
+
+    await part(
+      "(c) npx tlsmith serve --cert=adhoc --port 0 --save-cert FILE, then curl --cacert FILE",
+      async () => {
+        if (!pkg.bin) {
+          throw new Error("the package has no bin (src/cli/bin.ts missing at build time)");
+        }
+        return await cliServe(app, tmp);
+      },
+    );
+
+    await part("(d) tsc --noEmit, strict, moduleResolution nodenext", async () => {
+      await writeFile(join(app, "consumer.ts"), TS_APP);
+      await writeFile(
+        join(app, "tsconfig.nodenext.json"),
+        JSON.stringify({
+          compilerOptions: {
+            strict: true,
+            noEmit: true,
+            target: "es2022",
+            module: "nodenext",
+            moduleResolution: "nodenext",
+            lib: ["es2022", "dom"],
+            types: ["node"],
+            skipLibCheck: false,
+          },
+          files: ["consumer.ts"],
+        }),
+      );
+      check(
+        await run(process.execPath, [
+          join(app, "node_modules/typescript/bin/tsc"),
+          "-p",
+          "tsconfig.nodenext.json",
+        ], {
+          cwd: app,
+        }),
+        "tsc (nodenext)",
+      );
+    });
+
+    await part("(d) tsc --noEmit, strict, moduleResolution bundler (no @types/node)", async () => {
+      await writeFile(
+        join(app, "tsconfig.bundler.json"),
+        JSON.stringify({
+          compilerOptions: {
+            strict: true,
+            noEmit: true,
+            target: "es2022",
+            module: "esnext",
+            moduleResolution: "bundler",
+            lib: ["es2022", "dom", "dom.iterable"],
+            types: [],
+            skipLibCheck: false,
+          },
+          files: ["consumer.ts"],
+        }),
+      );
+      check(
+        await run(process.execPath, [
+          join(app, "node_modules/typescript/bin/tsc"),
+          "-p",
+          "tsconfig.bundler.json",
+        ], {
+          cwd: app,
+        }),
+        "tsc (bundler)",
+      );
+    });
+
+    if (process.env.TLSMITH_SKIP_BUN === "1") {
+      await part("(e) Bun", () => ({ skip: "TLSMITH_SKIP_BUN=1" }));
+    } else {
+      const bun = await findBun();
+      let bunVersion = "";
+      if (bun.bin) {
+        const r = await run(bun.bin, ["--version"], { timeoutMs: 30_000 });
+        if (r.code === 0) bunVersion = r.stdout.trim();
+        else bun.why = `${bun.bin} --version failed: ${(r.stderr || r.stdout).trim()}`;
+      }
+      await part(`(e) Bun ${bunVersion}: the ESM consumer (serve + fetch)`, async () => {
+        if (!bunVersion) return { skip: `Bun cannot run here: ${bun.why}` };
+        const r = check(
+          await run(bun.bin, ["app.mjs", tmp], {
+            cwd: app,
+            env: { FETCH_WITH: bun.bin },
+            timeoutMs: 90_000,
+          }),
+          "bun app.mjs",
+        );
+        if (!r.stdout.includes("esm ok")) {
+          throw new Error(`unexpected output: ${r.stdout}${r.stderr}`);
+        }
+        return { note: r.stdout.trim().split("\n").at(-1) };
+      });
+      await part(`(e) Bun ${bunVersion}: the CommonJS consumer`, async () => {
+        if (!bunVersion) return { skip: `Bun cannot run here: ${bun.why}` };
+        const r = check(
+          await run(bun.bin, ["app.cjs"], { cwd: app, timeoutMs: 60_000 }),
+          "bun app.cjs",
+        );
+        if (!r.stdout.includes("cjs ok")) {
+          throw new Error(`unexpected output: ${r.stdout}${r.stderr}`);
+        }
+      });
+    }
+  } finally {
+    for (const child of live) child.kill("SIGKILL");
+    if (process.env.TLSMITH_KEEP_TMP === "1") console.log(`kept ${tmp}`);
+    else await rm(tmp, { recursive: true, force: true });
+  }
+
+  const count = (s) => results.filter((r) => r.status === s).length;
+  console.log(
+    `consumer: ${count("ok")} passed, ${count("fail")} failed, ${count("skip")} skipped ` +
+      `in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+  );
+  process.exit(count("fail") ? 1 : 0);
+}
+
+/** (c): the installed CLI serves a directory; curl trusts only the saved certificate. */
+async function cliServe(app, tmp) {
+  const site = join(tmp, "site");
+  await mkdir(site);
+  await writeFile(join(site, "hello.txt"), "hello from the tlsmith CLI\n");
+  const certFile = join(tmp, "cli-cert.pem");
+  // Own process group (npx → sh → node): stopped as a group, by the PID we started.
+  const child = spawn(
+    "npx",
+    [
+      "--no-install",
+      "tlsmith",
+      "serve",
+      "--cert=adhoc",
+      "--port",
+      "0",
+      "--save-cert",
+      certFile,
+      "--dir",
+      site,
+    ],
+    {
+      cwd: app,
+      detached: true,
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, NO_COLOR: "1" },
+    },
+  );
+  live.add(child);
+  let out = "";
+  child.stdout.setEncoding("utf8").on("data", (d) => (out += d));
+  child.stderr.setEncoding("utf8").on("data", (d) => (out += d));
+  const exited = new Promise((resolve) =>
+    child.on("close", (code, signal) => resolve({ code, signal }))
+  );
+  const stop = (signal) => {
+    try {
+      process.kill(-child.pid, signal);
+    } catch {
+      // already gone
+    }
+  };
+  try {
+    const deadline = Date.now() + 60_000;
+    let port;
+    while (!port) {
+      const m = /https:\/\/(?:localhost|127\.0\.0\.1|\[::1\]):(\d+)\//.exec(out);
+      if (m && existsSync(certFile)) port = Number(m[1]);
+      else if (child.exitCode !== null) {
+        throw new Error(`the CLI exited (${child.exitCode}):\n${out}`);
+      } else if (Date.now() > deadline) throw new Error(`no URL printed within 60 s:\n${out}`);
+      else await new Promise((r) => setTimeout(r, 100));
+    }
+    const saved = await readFile(certFile, "utf8");
+    if (!saved.includes("BEGIN CERTIFICATE") || /PRIVATE KEY/.test(saved)) {
+      throw new Error("--save-cert must write the certificate only");
+    }
+    const curl = check(
+      await run("curl", [
+        "--silent",
+        "--show-error",
+        "--max-time",
+        "20",
+        "--cacert",
+        certFile,
+        `https://localhost:${port}/hello.txt`,
+      ]),
+      "curl --cacert",
+    );
+    if (curl.stdout !== "hello from the tlsmith CLI\n") throw new Error(`curl got: ${curl.stdout}`);
+    // Without the certificate curl must refuse (exit 60: peer certificate cannot be authenticated).
+    const untrusted = await run("curl", [
+      "--silent",
+      "--max-time",
+      "20",
+      `https://localhost:${port}/hello.txt`,
+    ]);
+    if (untrusted.code !== 60) {
+      throw new Error(`curl without --cacert exited ${untrusted.code}, expected 60`);
+    }
+    // Ctrl-C: graceful stop.
+    stop("SIGINT");
+    const done = await Promise.race([
+      exited,
+      new Promise((r) => setTimeout(() => r(null), 15_000)),
+    ]);
+    if (!done) throw new Error(`the CLI did not stop within 15 s of SIGINT:\n${out}`);
+    return { note: `port ${port}, SIGINT → ${done.code ?? done.signal}` };
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) {
+      stop("SIGKILL");
+      await exited;
+    }
+    live.delete(child);
+  }
+}
+
+await main();
