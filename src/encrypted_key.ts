@@ -441,24 +441,36 @@ async function importRsaPss(
   parameters: asn1js.AsnType | undefined,
   source?: string,
 ): Promise<KeyPair> {
-  // RSASSA-PSS-params: [0] hashAlgorithm DEFAULT sha1, ... An absent parameter
-  // set means "any hash": use SHA-256.
+  // RSASSA-PSS-params: [0] hashAlgorithm DEFAULT sha1, [1] maskGenAlgorithm
+  // DEFAULT mgf1SHA1, [2] saltLength, [3] trailerField. No parameters at all
+  // means "any hash": use SHA-256. WebCrypto always uses MGF1 with the
+  // signature hash, so a key restricted to another MGF1 hash cannot be used.
   let hash = "SHA-256";
   const params = children(parameters);
   if (params) {
-    hash = "SHA-1";
+    let hashOid: string | null = OID.sha1;
+    let mgfHashOid: string | null = OID.sha1;
     for (const p of params) {
-      if (p.idBlock.tagClass === 3 && p.idBlock.tagNumber === 0) {
-        const h = oidOf(children(children(p)?.[0])?.[0]);
-        if (!h || !HASH_OIDS[h]) {
-          throw new TlsmithError(
-            "UNSUPPORTED_ALGORITHM",
-            `${at(source)}the RSA-PSS key is restricted to hash ${h}, which WebCrypto cannot use.`,
-          );
-        }
-        hash = HASH_OIDS[h];
+      if (p.idBlock.tagClass !== 3) continue;
+      const inner = children(children(p)?.[0]);
+      if (p.idBlock.tagNumber === 0) hashOid = oidOf(inner?.[0]);
+      if (p.idBlock.tagNumber === 1) {
+        mgfHashOid = oidOf(inner?.[0]) === OID.mgf1 ? oidOf(children(inner?.[1])?.[0]) : null;
       }
     }
+    if (!hashOid || !HASH_OIDS[hashOid] || hashOid !== mgfHashOid) {
+      throw new TlsmithError(
+        "UNSUPPORTED_ALGORITHM",
+        `${at(source)}the RSA-PSS key is restricted to hash ${
+          hashOid ? HASH_OIDS[hashOid] ?? hashOid : "?"
+        } with MGF1 hash ${
+          mgfHashOid ? HASH_OIDS[mgfHashOid] ?? mgfHashOid : "?"
+        }; WebCrypto signs only with MGF1 over the same hash (SHA-1/256/384/512). Generate ` +
+          `the key with matching \`-pkeyopt rsa_pss_keygen_md:sha256 -pkeyopt ` +
+          `rsa_pss_keygen_mgf1_md:sha256\`, or without restrictions.`,
+      );
+    }
+    hash = HASH_OIDS[hashOid];
   }
   const wrapped = pkcs8FromPkcs1(rsaPrivateKey);
   const alg = { name: "RSA-PSS", hash };
