@@ -122,7 +122,10 @@ async function main() {
   }
   const files = process.argv.length > 2
     ? process.argv.slice(2).map((f) => resolve(f))
-    : readdirSync(TESTS).filter((f) => f.endsWith("_test.js")).sort().map((f) => join(TESTS, f));
+    : readdirSync(TESTS, { recursive: true })
+      .filter((f) => /(^|[._])test\.js$/.test(f))
+      .sort()
+      .map((f) => join(TESTS, f));
   if (files.length === 0) {
     console.error("test_node: no *_test.js files in npm/esm/tests/");
     process.exit(1);
