@@ -53,9 +53,34 @@ export {
   parseHosts,
   parseSubjectAltName,
   type SubjectAltName,
-  type SubjectAltNameType,
   subjectAltNameOf,
+  type SubjectAltNameType,
 } from "./src/names.ts";
+export {
+  buildName,
+  type CertificateIssuer,
+  type CertificateSubject,
+  certificateTime,
+  createCertificate,
+  type CreateCertificateOptions,
+  type CreatedCertificate,
+  OID,
+  randomSerialNumber,
+} from "./src/certificate.ts";
+export {
+  adhocCert,
+  type AdhocCertificate,
+  type AdhocOptions,
+  DEFAULT_ADHOC_HOSTS,
+} from "./src/adhoc.ts";
+export {
+  type CertificateDescription,
+  describeCertificate,
+  fingerprint,
+  formatName,
+  parseCertificate,
+  spkiKeyType,
+} from "./src/describe.ts";
 
 // Keys at rest (src/encrypted_key.ts, src/key_formats.ts, src/pkcs12.ts)
 
