@@ -146,7 +146,9 @@ async function main() {
   for (const { bin } of bins) {
     const version = spawnSync(bin, ["--version"], { encoding: "utf8" }).stdout.trim();
     console.log(
-      `\n=== node --test ${version}: ${files.length} test files (${relative(ROOT, bin)}) ===`,
+      `\n=== node --test ${version}: ${files.length} test files (${
+        bin.startsWith(ROOT) ? relative(ROOT, bin) : bin
+      }) ===`,
     );
     const t0 = Date.now();
     const r = await runSuite(bin, files);
