@@ -1,0 +1,374 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { getRuntime } from "../src/runtime/mod.ts";
+import { TlsmithError } from "../src/errors.ts";
+import { have, run, tempDir } from "./helpers.ts";
+
+const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
+/** The runtime module as the current runtime loads it (source under Deno, build under Node). */
+const runtimeModule = new URL(
+  `../src/runtime/mod.${import.meta.url.endsWith(".ts") ? "ts" : "js"}`,
+  import.meta.url,
+).href;
+
+/** How to run a script file with the current runtime. */
+function selfCommand(script: string): string[] {
+  if (isDeno) {
+    const deno = (globalThis as unknown as { Deno: { execPath(): string } }).Deno;
+    return [deno.execPath(), "run", "-A", script];
+  }
+  return [process.execPath, script];
+}
+
+/** A child script that loads the runtime and runs `body` (with `rt` in scope). */
+async function writeScript(dir: string, body: string): Promise<string> {
+  const file = join(dir, `child-${crypto.randomUUID()}.mjs`);
+  await writeFile(
+    file,
+    `const { getRuntime } = await import(${JSON.stringify(runtimeModule)});\n` +
+      `const rt = await getRuntime();\n${body}\n`,
+  );
+  return file;
+}
+
+async function errorOf(p: Promise<unknown>): Promise<TlsmithError> {
+  try {
+    await p;
+  } catch (err) {
+    assert.ok(err instanceof TlsmithError, `expected TlsmithError, got ${err}`);
+    return err;
+  }
+  assert.fail("expected an error");
+}
+
+function shellQuote(s: string): string {
+  return `'${s.replaceAll("'", `'\\''`)}'`;
+}
+
+/**
+ * Run `command` on a pseudo-terminal (util-linux `script`), type `input` once
+ * `waitFor` appears in the output, and collect everything it printed.
+ */
+function onTerminal(
+  command: string,
+  waitFor: string,
+  input: string,
+): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("script", ["-qec", command, "/dev/null"], {
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    let output = "";
+    let typed = false;
+    child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (d: string) => {
+      output += d;
+      if (!typed && output.includes(waitFor)) {
+        typed = true;
+        // Give the prompt a moment to switch the terminal to raw mode.
+        setTimeout(() => child.stdin.write(input), 300);
+      }
+    });
+    child.stdin.on("error", () => {});
+    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+    child.on("error", (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
+}
+
+describe("runtime", () => {
+  it("is picked for the current runtime and cached", async () => {
+    const rt = await getRuntime();
+    assert.equal(rt.name, isDeno ? "deno" : "node");
+    assert.equal(await getRuntime(), rt);
+    assert.equal(rt.platform(), process.platform);
+    assert.equal(rt.cwd(), process.cwd());
+    assert.equal(rt.env("PATH"), process.env.PATH);
+    assert.equal(rt.env("TLSMITH_SURELY_UNSET_VARIABLE"), undefined);
+    assert.equal(typeof rt.homeDir(), "string");
+    assert.ok(Array.isArray(rt.args()));
+  });
+
+  it("writeFile is atomic, honours the mode and never overwrites without asking", async () => {
+    const rt = await getRuntime();
+    const dir = await tempDir();
+    try {
+      const key = join(dir.path, "key.pem");
+      await rt.writeFile(key, "secret one\n", { mode: 0o600 });
+      assert.equal(await readFile(key, "utf8"), "secret one\n");
+      assert.equal((await stat(key)).mode & 0o777, 0o600);
+      assert.equal(await rt.fileMode(key), 0o600);
+
+      const err = await errorOf(rt.writeFile(key, "secret two\n", { mode: 0o600 }));
+      assert.equal(err.code, "FILE_EXISTS");
+      assert.ok(err.message.includes(key), err.message);
+      assert.equal(await readFile(key, "utf8"), "secret one\n");
+
+      await rt.writeFile(key, new TextEncoder().encode("secret three\n"), {
+        mode: 0o600,
+        overwrite: true,
+      });
+      assert.equal(await readFile(key, "utf8"), "secret three\n");
+      assert.equal((await stat(key)).mode & 0o777, 0o600);
+
+      const cert = join(dir.path, "cert.pem");
+      await rt.writeFile(cert, "public");
+      assert.equal((await stat(cert)).mode & 0o777, 0o644);
+      await rt.writeFile(cert, "public 2", { overwrite: true, mode: 0o640 });
+      assert.equal((await stat(cert)).mode & 0o777, 0o640);
+
+      assert.deepEqual((await readdir(dir.path)).sort(), ["cert.pem", "key.pem"]);
+    } finally {
+      await dir.cleanup();
+    }
+  });
+
+  it("writeFile: of concurrent writers without overwrite exactly one wins", async () => {
+    const rt = await getRuntime();
+    const dir = await tempDir();
+    try {
+      const target = join(dir.path, "ca.pem");
+      const results = await Promise.allSettled(
+        Array.from({ length: 8 }, (_, i) => rt.writeFile(target, `writer ${i}`)),
+      );
+      const won = results.flatMap((r, i) => (r.status === "fulfilled" ? [i] : []));
+      assert.equal(won.length, 1);
+      for (const r of results) {
+        if (r.status === "rejected") {
+          assert.ok(r.reason instanceof TlsmithError);
+          assert.equal(r.reason.code, "FILE_EXISTS");
+        }
+      }
+      assert.equal(await readFile(target, "utf8"), `writer ${won[0]}`);
+      assert.deepEqual(await readdir(dir.path), ["ca.pem"]);
+    } finally {
+      await dir.cleanup();
+    }
+  });
+
+  it("file errors name the path", async () => {
+    const rt = await getRuntime();
+    const dir = await tempDir();
+    try {
+      const missing = join(dir.path, "nope.pem");
+      for (
+        const read of [
+          () => rt.readFile(missing),
+          () => rt.readTextFile(missing),
+          () => rt.openRead(missing),
+        ]
+      ) {
+        const err = await errorOf(read());
+        assert.equal(err.code, "FILE_NOT_FOUND");
+        assert.ok(err.message.includes(missing), err.message);
+      }
+      const inMissingDir = join(dir.path, "no-such-dir", "key.pem");
+      const err = await errorOf(rt.writeFile(inMissingDir, "x"));
+      assert.equal(err.code, "FILE_NOT_FOUND");
+      assert.ok(err.message.includes(inMissingDir), err.message);
+
+      const isDir = await errorOf(rt.readFile(dir.path));
+      assert.equal(isDir.code, "FILE_ERROR");
+      assert.ok(isDir.message.includes(dir.path), isDir.message);
+
+      assert.equal(await rt.stat(missing), null);
+      assert.equal(await rt.realPath(missing), null);
+      assert.equal((await errorOf(rt.readDir(missing))).code, "FILE_NOT_FOUND");
+      assert.equal((await errorOf(rt.rename(missing, missing + ".2"))).code, "FILE_NOT_FOUND");
+      assert.deepEqual(await readdir(dir.path), []);
+    } finally {
+      await dir.cleanup();
+    }
+  });
+
+  it("reads, lists, stats, renames and creates directories", async () => {
+    const rt = await getRuntime();
+    const dir = await tempDir();
+    try {
+      const nested = join(dir.path, "a", "b");
+      await rt.mkdir(nested, { mode: 0o700 });
+      assert.equal((await stat(nested)).mode & 0o777, 0o700);
+      await rt.mkdir(nested); // exists: fine
+      const file = join(nested, "data.bin");
+      const bytes = new Uint8Array(200_000).map((_, i) => (i * 7919) % 251);
+      await writeFile(file, bytes);
+      assert.deepEqual(await rt.readFile(file), bytes);
+      await writeFile(join(nested, "t.txt"), "héllo");
+      assert.equal(await rt.readTextFile(join(nested, "t.txt")), "héllo");
+
+      const info = await rt.stat(file);
+      assert.ok(info);
+      assert.equal(info.isFile, true);
+      assert.equal(info.isDirectory, false);
+      assert.equal(info.size, 200_000);
+      assert.ok(info.mtime instanceof Date);
+      assert.equal((await rt.stat(nested))?.isDirectory, true);
+
+      const entries = (await rt.readDir(nested)).sort((x, y) => x.name.localeCompare(y.name));
+      assert.deepEqual(entries.map((e) => [e.name, e.isFile, e.isDirectory]), [
+        ["data.bin", true, false],
+        ["t.txt", true, false],
+      ]);
+      const real = await rt.realPath(join(dir.path, "a", ".", "b", "..", "b"));
+      assert.equal(real, await rt.realPath(nested));
+      assert.ok(real?.endsWith(join("a", "b")));
+
+      const moved = join(nested, "moved.bin");
+      await rt.rename(file, moved);
+      assert.equal(await rt.stat(file), null);
+      assert.equal((await rt.stat(moved))?.size, 200_000);
+
+      const all = new Uint8Array(await new Response(await rt.openRead(moved)).arrayBuffer());
+      assert.deepEqual(all, bytes);
+      const part = new Uint8Array(
+        await new Response(await rt.openRead(moved, { start: 70_000, end: 139_999 }))
+          .arrayBuffer(),
+      );
+      assert.deepEqual(part, bytes.subarray(70_000, 140_000));
+      const last = new Uint8Array(
+        await new Response(await rt.openRead(moved, { start: 199_999, end: 199_999 }))
+          .arrayBuffer(),
+      );
+      assert.deepEqual(last, bytes.subarray(199_999));
+      // A stream that is cancelled early closes its file.
+      const stream = await rt.openRead(moved);
+      const reader = stream.getReader();
+      assert.equal((await reader.read()).done, false);
+      await reader.cancel();
+    } finally {
+      await dir.cleanup();
+    }
+  });
+
+  it("promptSecret returns null when standard input is not a terminal", async () => {
+    const dir = await tempDir();
+    try {
+      const script = await writeScript(
+        dir.path,
+        `const s = await rt.promptSecret("Pass phrase: ");\n` +
+          `rt.print("RESULT=" + JSON.stringify(s) + " TTY=" + rt.stdinIsTerminal() + "\\n");`,
+      );
+      const [cmd, ...args] = selfCommand(script);
+      const r = await run(cmd, args, { input: "typed\n" });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, "RESULT=null TTY=false\n");
+      assert.equal(r.stderr.includes("Pass phrase"), false);
+    } finally {
+      await dir.cleanup();
+    }
+  });
+
+  it("promptSecret reads without echo, handles Backspace, restores the terminal", async (t) => {
+    if (!(await have("script")) || !(await have("stty"))) {
+      t.skip("util-linux script is not installed");
+      return;
+    }
+    const dir = await tempDir();
+    try {
+      const script = await writeScript(
+        dir.path,
+        `const s = await rt.promptSecret("Pass phrase: ");\n` +
+          `rt.print("RESULT=" + JSON.stringify(s) + "\\n");`,
+      );
+      const command = `${selfCommand(script).map(shellQuote).join(" ")} && stty -a`;
+      const r = await onTerminal(command, "Pass phrase: ", "sec\x7fXrét\r");
+      assert.equal(r.code, 0, r.output);
+      assert.ok(r.output.includes('RESULT="seXrét"'), r.output);
+      // Nothing typed was echoed: the only occurrence is the RESULT line.
+      assert.equal(r.output.split("Xr").length, 2, r.output);
+      assert.match(r.output, /(^|\s)echo(\s|$)/);
+      assert.match(r.output, /(^|\s)icanon(\s|$)/);
+
+      const backspaceAll = await onTerminal(command, "Pass phrase: ", "ab\x7f\x7f\x7fok\r");
+      assert.ok(backspaceAll.output.includes('RESULT="ok"'), backspaceAll.output);
+    } finally {
+      await dir.cleanup();
+    }
+  });
+
+  it("promptSecret: Ctrl-C restores the terminal and exits with 130", async (t) => {
+    if (!(await have("script")) || !(await have("stty"))) {
+      t.skip("util-linux script is not installed");
+      return;
+    }
+    const dir = await tempDir();
+    try {
+      const script = await writeScript(
+        dir.path,
+        `await rt.promptSecret("Pass phrase: ");\nrt.print("NOT REACHED\\n");`,
+      );
+      const command = `${selfCommand(script).map(shellQuote).join(" ")}; echo "EXIT=$?"; stty -a`;
+      const r = await onTerminal(command, "Pass phrase: ", "abc\x03");
+      assert.ok(r.output.includes("EXIT=130"), r.output);
+      assert.equal(r.output.includes("NOT REACHED"), false);
+      assert.equal(r.output.includes("abc"), false);
+      assert.match(r.output, /(^|\s)echo(\s|$)/);
+    } finally {
+      await dir.cleanup();
+    }
+  });
+
+  it("onShutdownSignal sees SIGTERM and SIGINT and can be removed", async () => {
+    const dir = await tempDir();
+    try {
+      const script = await writeScript(
+        dir.path,
+        `let n = 0;\n` +
+          `const off = rt.onShutdownSignal(() => { n++; rt.print("GOT " + n + "\\n"); if (n === 2) { off(); rt.exit(7); } });\n` +
+          `rt.printError("to stderr\\n");\n` +
+          `rt.print("READY\\n");\n` +
+          `setTimeout(() => rt.exit(3), 15000);`,
+      );
+      const [cmd, ...args] = selfCommand(script);
+      const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
+      let out = "";
+      let err = "";
+      child.stdout.setEncoding("utf8");
+      child.stderr.setEncoding("utf8");
+      const ready = new Promise<void>((resolve) => {
+        child.stdout.on("data", (d: string) => {
+          out += d;
+          if (out.includes("READY")) resolve();
+        });
+      });
+      child.stderr.on("data", (d: string) => (err += d));
+      const closed = new Promise<number | null>((resolve) => child.on("close", resolve));
+      const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+      await ready;
+      process.kill(child.pid!, "SIGTERM");
+      await new Promise((r) => setTimeout(r, 300));
+      process.kill(child.pid!, "SIGINT");
+      const code = await closed;
+      clearTimeout(timer);
+      assert.equal(code, 7, out + err);
+      assert.ok(out.includes("GOT 1") && out.includes("GOT 2"), out);
+      assert.ok(err.includes("to stderr"), err);
+    } finally {
+      await dir.cleanup();
+    }
+  });
+
+  it("mkdir into a file is a FILE_ERROR naming it", async () => {
+    const rt = await getRuntime();
+    const dir = await tempDir();
+    try {
+      const file = join(dir.path, "plain");
+      await writeFile(file, "x");
+      await mkdir(join(dir.path, "ok"));
+      const err = await errorOf(rt.mkdir(join(file, "sub")));
+      assert.ok(err.code === "FILE_ERROR" || err.code === "FILE_NOT_FOUND", err.code);
+      assert.ok(err.message.includes(file), err.message);
+    } finally {
+      await dir.cleanup();
+    }
+  });
+});
