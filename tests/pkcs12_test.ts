@@ -1,0 +1,350 @@
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { readFile } from "node:fs/promises";
+import { exportPkcs12, importPkcs12 } from "../src/pkcs12.ts";
+import { adhocCert } from "../src/adhoc.ts";
+import { exportPublicKeyPem, generateKeyPair } from "../src/keys.ts";
+import { readPrivateKey } from "../src/key_formats.ts";
+import { TlsmithError } from "../src/errors.ts";
+import { have, openssl, run, tempDir, writeFiles } from "./helpers.ts";
+
+async function errorOf(p: Promise<unknown>): Promise<TlsmithError> {
+  try {
+    await p;
+  } catch (err) {
+    assert.ok(err instanceof TlsmithError, `expected TlsmithError, got ${err}`);
+    return err;
+  }
+  assert.fail("expected an error");
+}
+
+const norm = (s: string) => s.replace(/\r/g, "").trim();
+
+let dir: { path: string; cleanup: () => Promise<void> };
+before(async () => {
+  dir = await tempDir();
+});
+after(async () => {
+  await dir.cleanup();
+});
+
+/** A CA and a leaf it signed (RSA leaf, EC CA), made by openssl. */
+async function opensslChain(
+  name: string,
+): Promise<{ leafCert: string; leafKey: string; caCert: string }> {
+  const p = (f: string) => join(dir.path, `${name}-${f}`);
+  await openssl([
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-256",
+    "-nodes",
+    "-keyout",
+    p("ca.key"),
+    "-out",
+    p("ca.crt"),
+    "-subj",
+    "/CN=Test CA",
+    "-days",
+    "2",
+    "-addext",
+    "basicConstraints=critical,CA:TRUE",
+    "-addext",
+    "keyUsage=critical,keyCertSign",
+  ]);
+  await openssl(["genpkey", "-algorithm", "RSA", "-out", p("leaf.key")]);
+  await openssl([
+    "req",
+    "-new",
+    "-key",
+    p("leaf.key"),
+    "-subj",
+    "/CN=localhost",
+    "-out",
+    p("leaf.csr"),
+  ]);
+  await openssl([
+    "x509",
+    "-req",
+    "-in",
+    p("leaf.csr"),
+    "-CA",
+    p("ca.crt"),
+    "-CAkey",
+    p("ca.key"),
+    "-CAcreateserial",
+    "-days",
+    "2",
+    "-out",
+    p("leaf.crt"),
+  ]);
+  return {
+    leafCert: await readFile(p("leaf.crt"), "utf8"),
+    leafKey: await readFile(p("leaf.key"), "utf8"),
+    caCert: await readFile(p("ca.crt"), "utf8"),
+  };
+}
+
+describe("exportPkcs12 → OpenSSL, Node, keytool", () => {
+  for (const keyType of ["ec-p256", "rsa-2048", "ec-p384"]) {
+    it(`openssl pkcs12 -info reads our ${keyType} file (PBES2, SHA-256 MAC, attributes)`, async () => {
+      const leaf = await adhocCert({ keyType });
+      const other = await adhocCert({ hosts: ["ca.test"] });
+      const p12 = await exportPkcs12({
+        cert: leaf.cert,
+        key: leaf.key,
+        chain: other.cert,
+        passphrase: "p12 pass ✓",
+        friendlyName: "tlsmith dev",
+        iterations: 2048,
+      });
+      const files = await writeFiles(dir.path, { [`ours-${keyType}.p12`]: p12 });
+      const path = files[`ours-${keyType}.p12`];
+      const info = await run("openssl", [
+        "pkcs12",
+        "-info",
+        "-nodes",
+        "-passin",
+        "pass:p12 pass ✓",
+        "-in",
+        path,
+      ]);
+      assert.equal(info.code, 0, info.stderr);
+      assert.match(info.stderr, /MAC: sha256, Iteration 2048/);
+      assert.match(
+        info.stderr,
+        /PKCS7 Encrypted data: PBES2, PBKDF2, AES-256-CBC, Iteration 2048, PRF hmacWithSHA256/,
+      );
+      assert.match(
+        info.stderr,
+        /Shrouded Keybag: PBES2, PBKDF2, AES-256-CBC, Iteration 2048, PRF hmacWithSHA256/,
+      );
+      assert.match(info.stdout, /friendlyName: tlsmith dev/);
+      assert.match(info.stdout, /localKeyID: /);
+      assert.equal((info.stdout.match(/BEGIN CERTIFICATE/g) ?? []).length, 2);
+      // The key OpenSSL extracts is ours.
+      const keyPem = info.stdout.slice(info.stdout.indexOf("-----BEGIN PRIVATE KEY-----"));
+      const extracted = await writeFiles(dir.path, { [`x-${keyType}.pem`]: keyPem });
+      const pub = await openssl(["pkey", "-in", extracted[`x-${keyType}.pem`], "-pubout"]);
+      const ours = await readPrivateKey(leaf.key);
+      assert.equal(norm(pub), norm(await exportPublicKeyPem(ours.publicKey)));
+      // Wrong pass phrase: OpenSSL refuses.
+      const wrong = await run("openssl", [
+        "pkcs12",
+        "-info",
+        "-nodes",
+        "-passin",
+        "pass:nope",
+        "-in",
+        path,
+      ]);
+      assert.notEqual(wrong.code, 0);
+      assert.match(wrong.stderr, /mac verify/i);
+    });
+  }
+
+  it("Node's tls.createSecureContext({ pfx, passphrase }) loads it (child node process)", async () => {
+    const { cert, key } = await adhocCert();
+    const p12 = await exportPkcs12({ cert, key, passphrase: "changeit", iterations: 4096 });
+    const files = await writeFiles(dir.path, { "node.p12": p12 });
+    const script = `const tls = require("node:tls"), fs = require("node:fs");
+const pfx = fs.readFileSync(process.argv[1]);
+tls.createSecureContext({ pfx, passphrase: "changeit" });
+let refused = false;
+try { tls.createSecureContext({ pfx, passphrase: "wrong" }); } catch { refused = true; }
+console.log(refused ? "loaded; wrong pass phrase refused" : "wrong pass phrase accepted?!");`;
+    const r = await run("node", ["-e", script, files["node.p12"]], { timeoutMs: 30_000 });
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout.trim(), "loaded; wrong pass phrase refused");
+  });
+
+  it("Java keytool lists it as a PrivateKeyEntry with its chain", async (t) => {
+    if (!(await have("keytool"))) {
+      t.skip("keytool is not installed");
+      return;
+    }
+    const chain = await opensslChain("java");
+    const p12 = await exportPkcs12({
+      cert: chain.leafCert,
+      key: chain.leafKey,
+      chain: [chain.caCert],
+      passphrase: "changeit",
+      friendlyName: "web",
+      iterations: 10_000,
+    });
+    const files = await writeFiles(dir.path, { "java.p12": p12 });
+    const r = await run("keytool", [
+      "-list",
+      "-v",
+      "-storetype",
+      "PKCS12",
+      "-keystore",
+      files["java.p12"],
+      "-storepass",
+      "changeit",
+    ], { timeoutMs: 90_000 });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /Alias name: web/);
+    assert.match(r.stdout, /Entry type: PrivateKeyEntry/);
+    assert.match(r.stdout, /Certificate chain length: 2/);
+    const bad = await run("keytool", [
+      "-list",
+      "-storetype",
+      "PKCS12",
+      "-keystore",
+      files["java.p12"],
+      "-storepass",
+      "wrongpass",
+    ], { timeoutMs: 90_000 });
+    assert.notEqual(bad.code, 0);
+  });
+
+  it("default iterations are 600000", async () => {
+    const { cert, key } = await adhocCert();
+    const p12 = await exportPkcs12({ cert, key, passphrase: "x" });
+    const files = await writeFiles(dir.path, { "default.p12": p12 });
+    const info = await run("openssl", [
+      "pkcs12",
+      "-info",
+      "-noout",
+      "-passin",
+      "pass:x",
+      "-in",
+      files["default.p12"],
+    ]);
+    assert.equal(info.code, 0, info.stderr);
+    assert.match(info.stderr, /MAC: sha256, Iteration 600000/);
+    assert.match(info.stderr, /Iteration 600000, PRF hmacWithSHA256/);
+  });
+
+  it("rejects bad input", async () => {
+    const a = await adhocCert();
+    const b = await adhocCert();
+    assert.equal(
+      (await errorOf(exportPkcs12({ cert: a.cert, key: b.key, passphrase: "x", iterations: 10 })))
+        .code,
+      "KEY_MISMATCH",
+    );
+    assert.equal(
+      (await errorOf(exportPkcs12({ cert: a.cert, key: a.key, passphrase: "" }))).code,
+      "BAD_OPTION",
+    );
+    assert.equal(
+      (await errorOf(exportPkcs12({ cert: a.cert, key: a.key, passphrase: "x", iterations: -1 })))
+        .code,
+      "BAD_OPTION",
+    );
+    assert.equal(
+      (await errorOf(exportPkcs12({ cert: a.key, key: a.key, passphrase: "x", iterations: 10 })))
+        .code,
+      "BAD_CERTIFICATE",
+    );
+  });
+});
+
+describe("importPkcs12", () => {
+  it("reads ours back: cert, key, chain, friendlyName", async () => {
+    const leaf = await adhocCert({ keyType: "ed25519" });
+    const other = await adhocCert({ hosts: ["chain.test"] });
+    const pair = await readPrivateKey(leaf.key);
+    const p12 = await exportPkcs12({
+      cert: leaf.cert + other.cert,
+      key: pair,
+      passphrase: "pw",
+      friendlyName: "名前",
+      iterations: 1000,
+    });
+    const back = await importPkcs12(p12, "pw");
+    assert.equal(back.cert, leaf.cert);
+    assert.deepEqual(back.chain, [other.cert]);
+    assert.equal(back.friendlyName, "名前");
+    assert.equal(back.key.type, "ed25519");
+    assert.equal(
+      await exportPublicKeyPem(back.key.publicKey),
+      await exportPublicKeyPem(pair.publicKey),
+    );
+    assert.match(back.keyPem, /^-----BEGIN PRIVATE KEY-----\n/);
+    const err = await errorOf(importPkcs12(p12, "wrong", { source: "x.p12" }));
+    assert.equal(err.code, "WRONG_PASSPHRASE");
+    assert.match(err.message, /^x\.p12: /);
+  });
+
+  it("reads OpenSSL 3's default `openssl pkcs12 -export` with a chain", async () => {
+    const leaf = await adhocCert({ keyType: "rsa-2048" });
+    const ca = await adhocCert({ hosts: ["ca.test"] });
+    const files = await writeFiles(dir.path, {
+      "l.crt": leaf.cert,
+      "l.key": leaf.key,
+      "ca.crt": ca.cert,
+    });
+    const out = join(dir.path, "openssl.p12");
+    await openssl([
+      "pkcs12",
+      "-export",
+      "-in",
+      files["l.crt"],
+      "-inkey",
+      files["l.key"],
+      "-certfile",
+      files["ca.crt"],
+      "-name",
+      "from openssl",
+      "-passout",
+      "pass:secret",
+      "-out",
+      out,
+    ]);
+    const back = await importPkcs12(new Uint8Array(await readFile(out)), "secret", { source: out });
+    assert.equal(back.cert, leaf.cert);
+    assert.deepEqual(back.chain, [ca.cert]);
+    assert.equal(back.friendlyName, "from openssl");
+    assert.equal(back.key.type, "rsa-2048");
+    assert.equal(
+      (await errorOf(importPkcs12(new Uint8Array(await readFile(out)), "nope"))).code,
+      "WRONG_PASSPHRASE",
+    );
+  });
+
+  it("refuses -legacy (RC2/3DES) files with the command that re-exports them", async () => {
+    const leaf = await adhocCert();
+    const files = await writeFiles(dir.path, { "g.crt": leaf.cert, "g.key": leaf.key });
+    const out = join(dir.path, "legacy.p12");
+    await openssl([
+      "pkcs12",
+      "-export",
+      "-legacy",
+      "-in",
+      files["g.crt"],
+      "-inkey",
+      files["g.key"],
+      "-passout",
+      "pass:pw",
+      "-out",
+      out,
+    ]);
+    const err = await errorOf(
+      importPkcs12(new Uint8Array(await readFile(out)), "pw", { source: out }),
+    );
+    assert.equal(err.code, "UNSUPPORTED_ALGORITHM");
+    assert.ok(err.message.includes(`openssl pkcs12 -in ${out} -legacy -nodes -out all.pem`));
+  });
+
+  it("rejects what is not a .p12", async () => {
+    assert.equal((await errorOf(importPkcs12(new Uint8Array(0), "x"))).code, "BAD_DER");
+    assert.equal(
+      (await errorOf(importPkcs12(new TextEncoder().encode("-----BEGIN CERTIFICATE-----\n"), "x")))
+        .code,
+      "BAD_DER",
+    );
+    assert.equal(
+      (await errorOf(importPkcs12(new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x01]), "x"))).code,
+      "BAD_DER",
+    );
+    const key = await generateKeyPair();
+    const der = new Uint8Array(await crypto.subtle.exportKey("pkcs8", key.privateKey));
+    assert.equal((await errorOf(importPkcs12(der, "x"))).code, "BAD_DER");
+  });
+});
