@@ -92,7 +92,7 @@ export interface CreatedCertificate {
   /** The signed certificate, parsed. */
   certificate: pkijs.Certificate;
   /** Its DER encoding. */
-  der: Uint8Array;
+  der: Uint8Array<ArrayBuffer>;
   /** Its PEM encoding (`-----BEGIN CERTIFICATE-----`). */
   pem: string;
 }

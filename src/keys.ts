@@ -465,7 +465,18 @@ export async function importPkcs8(
     }
     throw err;
   }
-  const publicKey = await derivePublicKey(privateKey);
+  let publicKey: CryptoKey;
+  try {
+    publicKey = await derivePublicKey(privateKey);
+  } catch (err) {
+    throw new TlsmithError(
+      "BAD_KEY",
+      `${where(options)}the ${type} private key is damaged or invalid (${
+        (err as Error)?.message ?? err
+      }). Re-export it, or generate a new one.`,
+      { cause: err },
+    );
+  }
   return { privateKey, publicKey, type };
 }
 
