@@ -1,0 +1,207 @@
+/**
+ * The tlsmith command line: `tlsmith <command> [options]`.
+ *
+ * Adding a command takes two steps:
+ *
+ * 1. Write `src/cli/<group>_command.ts` exporting a {@linkcode CommandModule}'s
+ *    two members: `export const help = "Usage: tlsmith <group> …"` and
+ *    `export async function run(ctx: CliContext, argv: string[]): Promise<number>`.
+ *    Parse `argv` with `parseCommandArgs` (args.ts): mistakes become `BAD_USAGE`.
+ *    Throw a `TlsmithError` for every failure; never print stacks or exit yourself.
+ * 2. Add ONE line to {@linkcode COMMANDS} below:
+ *    `{ name: "<group>", summary: "<one line>", load: () => import("./<group>_command.ts") },`
+ *
+ * main.ts handles `tlsmith --help`, `tlsmith <cmd> --help` / `-h` (prints your `help`),
+ * `tlsmith --version`, unknown commands, and turns thrown errors into
+ * `tlsmith: <message>` on standard error with exit code 1 (2 for `BAD_USAGE`,
+ * with a `Run "tlsmith <cmd> --help" for usage.` hint). Command modules are
+ * loaded lazily, so a command's dependencies cost nothing to the others.
+ *
+ * @module
+ */
+
+import { TlsmithError } from "../errors.ts";
+import { getRuntime } from "../runtime/mod.ts";
+import type { Runtime } from "../runtime/types.ts";
+import { VERSION } from "../version.ts";
+import type { CliContext, CommandModule } from "./args.ts";
+import { ExitCode, reportError } from "./output.ts";
+
+export type { CliContext, CommandModule } from "./args.ts";
+
+/**
+ * One row of the command table: name and summary for `tlsmith --help`, and a
+ * lazy loader of the command's module.
+ *
+ * @example
+ * ```ts ignore
+ * const entry: CommandEntry = {
+ *   name: "serve",
+ *   summary: "Serve a directory over HTTPS",
+ *   load: () => import("./serve_command.ts"),
+ * };
+ * ```
+ */
+export interface CommandEntry {
+  /** The word after `tlsmith`. */
+  name: string;
+  /** One line for `tlsmith --help`. */
+  summary: string;
+  /** Import the command's module (lazily, on use). */
+  load(): Promise<CommandModule>;
+}
+
+/**
+ * The commands, in the order `tlsmith --help` lists them. Add one line per command.
+ *
+ * @example
+ * ```ts
+ * import { COMMANDS } from "./main.ts";
+ * console.log(COMMANDS.map((c) => c.name).includes("serve")); // true
+ * ```
+ */
+export const COMMANDS: readonly CommandEntry[] = [
+  {
+    name: "serve",
+    summary: "Serve a directory over HTTPS with an adhoc certificate or yours",
+    load: () => import("./serve_command.ts"),
+  },
+];
+
+/** The top-level help text. */
+function mainHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  const rows = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  return [
+    `tlsmith ${VERSION} - local and test HTTPS in one line, on Deno and Node`,
+    "",
+    "Usage: tlsmith <command> [options]",
+    "",
+    "Commands:",
+    ...rows,
+    "",
+    "Options:",
+    "  -h, --help     Show this help; `tlsmith <command> --help` shows a command's options",
+    "  -V, --version  Print the version",
+    "",
+    "Examples:",
+    "  tlsmith serve                      Serve the current directory on https://localhost:8443/",
+    "  tlsmith serve --cert cert.pem --key key.pem --port 0",
+    "",
+    "Environment: TLSMITH_DEBUG=1 prints stack traces of unexpected errors.",
+  ].join("\n");
+}
+
+/** Levenshtein distance, for "did you mean". */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length];
+}
+
+function unknownCommand(name: string): TlsmithError {
+  const best = COMMANDS.map((c) => ({ name: c.name, d: distance(name, c.name) }))
+    .sort((x, y) => x.d - y.d)[0];
+  const hint = best && best.d <= 2 ? ` Did you mean "${best.name}"?` : "";
+  return new TlsmithError("BAD_USAGE", `unknown command "${name}".${hint}`);
+}
+
+/** True when the arguments (before a `--`) ask for help. */
+function wantsHelp(argv: string[]): boolean {
+  for (const arg of argv) {
+    if (arg === "--") return false;
+    if (arg === "--help" || arg === "-h") return true;
+  }
+  return false;
+}
+
+/**
+ * Run the tlsmith CLI and resolve to its exit code (0 ok, 1 error, 2 usage).
+ *
+ * Without `args` it is the process entry point (mod.ts as main module, the npm
+ * `bin`): arguments come from the runtime and the process exits with the code.
+ * With `args` it only returns the code, so it can be embedded and tested.
+ *
+ * @example
+ * ```ts ignore
+ * import { runMain } from "./main.ts";
+ * const code = await runMain(["--version"]);
+ * console.log(code); // 0
+ * ```
+ *
+ * @param args the arguments after the program name; default: the process's
+ * @param runtime the runtime to use; default: the one tlsmith is running on
+ */
+export async function runMain(args?: string[], runtime?: Runtime): Promise<number> {
+  let rt: Runtime;
+  try {
+    rt = runtime ?? await getRuntime();
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    console.error(`tlsmith: ${message}`);
+    return ExitCode.Error;
+  }
+  const code = await dispatch(args ?? rt.args(), rt);
+  if (args === undefined) rt.exit(code);
+  return code;
+}
+
+async function dispatch(argv: string[], runtime: Runtime): Promise<number> {
+  const ctx: CliContext = {
+    runtime,
+    print: (text) => runtime.print(`${text}\n`),
+    printError: (text) => runtime.printError(`${text}\n`),
+  };
+  const debug = runtime.env("TLSMITH_DEBUG") === "1";
+  const [first, ...rest] = argv;
+  let command: string | undefined;
+  try {
+    if (first === undefined) {
+      ctx.printError(mainHelp());
+      return ExitCode.Usage;
+    }
+    if (first === "--help" || first === "-h") {
+      ctx.print(mainHelp());
+      return ExitCode.Ok;
+    }
+    if (first === "--version" || first === "-V") {
+      ctx.print(`tlsmith ${VERSION}`);
+      return ExitCode.Ok;
+    }
+    if (first === "help") {
+      if (rest.length === 0) {
+        ctx.print(mainHelp());
+        return ExitCode.Ok;
+      }
+      const entry = COMMANDS.find((c) => c.name === rest[0]);
+      if (!entry) throw unknownCommand(rest[0]);
+      ctx.print((await entry.load()).help);
+      return ExitCode.Ok;
+    }
+    if (first.startsWith("-")) {
+      throw new TlsmithError(
+        "BAD_USAGE",
+        `unknown option ${first} (options go after the command name)`,
+      );
+    }
+    const entry = COMMANDS.find((c) => c.name === first);
+    if (!entry) throw unknownCommand(first);
+    command = entry.name;
+    const mod = await entry.load();
+    if (wantsHelp(rest)) {
+      ctx.print(mod.help);
+      return ExitCode.Ok;
+    }
+    return await mod.run(ctx, rest);
+  } catch (err) {
+    return reportError(ctx.printError, err, { command, debug });
+  }
+}

@@ -1,0 +1,381 @@
+/**
+ * `tlsmith serve` end to end: the real CLI process, judged by curl and openssl.
+ * Loopback only, port 0, every process bounded in time and stopped by PID.
+ */
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import process from "node:process";
+import { cliCommand, openssl, run, tempDir, writeFiles } from "./helpers.ts";
+
+const SECRET = "SECRET-outside-the-root-7d1a";
+
+type Signal = "SIGINT" | "SIGTERM" | "SIGKILL";
+
+interface Served {
+  child: ChildProcess;
+  port: number;
+  stdout: () => string;
+  stderr: () => string;
+  /** Send a signal and wait for the exit code (SIGKILL after 15 s). */
+  stop: (signal?: Signal) => Promise<number | null>;
+}
+
+/**
+ * Start `tlsmith serve …` and wait (≤ 60 s) until it has printed its whole banner
+ * (ending in "Press Ctrl-C to stop."); the port is parsed from the first URL.
+ */
+function startServe(args: string[], urlPattern: RegExp): Promise<Served> {
+  const { cmd, args: pre } = cliCommand();
+  const child = spawn(cmd, [...pre, "serve", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  let out = "";
+  let err = "";
+  child.stdout!.setEncoding("utf8");
+  child.stderr!.setEncoding("utf8");
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  // Signals go by PID through process.kill: Deno's node:child_process reports
+  // (null, signal) after child.kill() even when the child handled it and exited 0.
+  const signal = (sig: Signal) => {
+    try {
+      process.kill(child.pid!, sig);
+    } catch {
+      // already gone
+    }
+  };
+  const stop = async (sig: Signal = "SIGINT") => {
+    if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+    signal(sig);
+    const timer = setTimeout(() => signal("SIGKILL"), 15_000);
+    const code = await exited;
+    clearTimeout(timer);
+    return code;
+  };
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      signal("SIGKILL");
+      reject(new Error(`serve did not print its URL in time.\nstdout:\n${out}\nstderr:\n${err}`));
+    }, 60_000);
+    const check = () => {
+      const m = urlPattern.exec(out);
+      if (m && out.includes("Press Ctrl-C to stop.")) {
+        clearTimeout(timer);
+        resolve({ child, port: Number(m[1]), stdout: () => out, stderr: () => err, stop });
+      }
+    };
+    child.stdout!.on("data", (d: string) => {
+      out += d;
+      check();
+    });
+    child.stderr!.on("data", (d: string) => (err += d));
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`serve exited early (${code}).\nstdout:\n${out}\nstderr:\n${err}`));
+    });
+  });
+}
+
+/** curl with a bounded time; returns stdout (body or -w output). */
+async function curl(
+  args: string[],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return await run("curl", ["-sS", "--max-time", "20", ...args], { timeoutMs: 30_000 });
+}
+
+let tmp: { path: string; cleanup: () => Promise<void> };
+let site: string;
+let rsaCert: string;
+let rsaKey: string;
+let ecCert: string;
+let ecKeySec1: string;
+
+before(async () => {
+  tmp = await tempDir();
+  site = join(tmp.path, "site");
+  await writeFiles(tmp.path, { "secret.txt": SECRET });
+  await mkdir(join(site, "docs"), { recursive: true });
+  await writeFiles(site, {
+    "index.html": "<h1>tlsmith works</h1>\n",
+    "hello.txt": "hello world\n",
+    "docs/readme.md": "# docs\n",
+  });
+  rsaCert = join(tmp.path, "rsa.pem");
+  rsaKey = join(tmp.path, "rsa-key.pem");
+  await openssl([
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-keyout",
+    rsaKey,
+    "-out",
+    rsaCert,
+    "-days",
+    "2",
+    "-subj",
+    "/CN=localhost",
+    "-addext",
+    "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1",
+  ]);
+  ecCert = join(tmp.path, "ec.pem");
+  const ecKey = join(tmp.path, "ec-key-pkcs8.pem");
+  ecKeySec1 = join(tmp.path, "ec-key.pem");
+  await openssl([
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:P-384",
+    "-nodes",
+    "-keyout",
+    ecKey,
+    "-out",
+    ecCert,
+    "-days",
+    "2",
+    "-subj",
+    "/CN=localhost",
+    "-addext",
+    "subjectAltName=DNS:localhost,IP:127.0.0.1",
+  ]);
+  // The traditional "EC PRIVATE KEY" (SEC1) format, as `openssl ecparam -genkey` writes.
+  await openssl(["ec", "-in", ecKey, "-out", ecKeySec1]);
+});
+
+after(async () => {
+  await tmp.cleanup();
+});
+
+describe("tlsmith serve --cert=adhoc", () => {
+  let served: Served;
+  let certFile: string;
+
+  before(async () => {
+    certFile = join(tmp.path, "adhoc-cert.pem");
+    served = await startServe(
+      ["--cert=adhoc", "--port", "0", "--save-cert", certFile, "--dir", site],
+      /https:\/\/localhost:(\d+)\//,
+    );
+  });
+  after(async () => {
+    await served?.stop("SIGKILL");
+  });
+
+  it("prints both loopback URLs, the names, expiry, fingerprint and a working curl line", async () => {
+    const out = served.stdout();
+    const port = served.port;
+    assert.ok(port > 0);
+    assert.ok(out.includes(`https://localhost:${port}/`));
+    assert.ok(out.includes(`https://127.0.0.1:${port}/`));
+    assert.match(out, /names: .*localhost.*127\.0\.0\.1/);
+    assert.match(out, /expires: +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
+    assert.ok(out.includes(`curl --cacert ${certFile} https://localhost:${port}/`));
+    const fp = (await openssl(["x509", "-in", certFile, "-noout", "-fingerprint", "-sha256"]))
+      .trim().split("=")[1];
+    assert.ok(out.includes(fp), `fingerprint ${fp} not in:\n${out}`);
+  });
+
+  it("--save-cert wrote the certificate only, never the key", async () => {
+    const saved = await readFile(certFile, "utf8");
+    assert.match(saved, /^-----BEGIN CERTIFICATE-----/);
+    assert.ok(!saved.includes("PRIVATE KEY"));
+    const sans = await openssl(["x509", "-in", certFile, "-noout", "-ext", "subjectAltName"]);
+    assert.match(sans, /DNS:localhost/);
+    assert.match(sans, /IP Address:127\.0\.0\.1/);
+  });
+
+  it("curl --cacert trusts it on https://localhost and https://127.0.0.1", async () => {
+    for (const host of ["localhost", "127.0.0.1"]) {
+      const r = await curl(["--cacert", certFile, `https://${host}:${served.port}/`]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, "<h1>tlsmith works</h1>\n");
+    }
+  });
+
+  it("HTTP/2 and HTTP/1.1", async () => {
+    const url = `https://localhost:${served.port}/hello.txt`;
+    const h2 = await curl([
+      "--cacert",
+      certFile,
+      "--http2",
+      "-o",
+      "/dev/null",
+      "-w",
+      "%{http_version}",
+      url,
+    ]);
+    assert.equal(h2.stdout, "2");
+    const h1 = await curl([
+      "--cacert",
+      certFile,
+      "--http1.1",
+      "-o",
+      "/dev/null",
+      "-w",
+      "%{http_version}",
+      url,
+    ]);
+    assert.equal(h1.stdout, "1.1");
+  });
+
+  it("Range and ETag revalidation through curl", async () => {
+    const url = `https://localhost:${served.port}/hello.txt`;
+    const range = await curl(["--cacert", certFile, "-r", "0-4", "-w", "\n%{http_code}", url]);
+    assert.equal(range.stdout, "hello\n206");
+    const head = await curl(["--cacert", certFile, "-I", url]);
+    const etag = /^etag: (.*)\r?$/im.exec(head.stdout)?.[1];
+    assert.ok(etag, head.stdout);
+    const cached = await curl([
+      "--cacert",
+      certFile,
+      "-H",
+      `If-None-Match: ${etag}`,
+      "-o",
+      "/dev/null",
+      "-w",
+      "%{http_code}",
+      url,
+    ]);
+    assert.equal(cached.stdout, "304");
+    const tooFar = await curl([
+      "--cacert",
+      certFile,
+      "-r",
+      "100-",
+      "-o",
+      "/dev/null",
+      "-w",
+      "%{http_code}",
+      url,
+    ]);
+    assert.equal(tooFar.stdout, "416");
+  });
+
+  it("directory redirect and listing", async () => {
+    const base = `https://localhost:${served.port}`;
+    const redirect = await curl([
+      "--cacert",
+      certFile,
+      "-o",
+      "/dev/null",
+      "-w",
+      "%{http_code} %{redirect_url}",
+      `${base}/docs`,
+    ]);
+    assert.equal(redirect.stdout, `301 ${base}/docs/`);
+    const listing = await curl(["--cacert", certFile, `${base}/docs/`]);
+    assert.match(listing.stdout, /href="readme\.md"/);
+  });
+
+  it("raw traversal paths (curl --path-as-is) never leave the directory", async () => {
+    const base = `https://localhost:${served.port}`;
+    for (
+      const path of [
+        "/../secret.txt",
+        "/%2e%2e/secret.txt",
+        "/..%2fsecret.txt",
+        "/%2e%2e%2fsecret.txt",
+        "/docs/../../secret.txt",
+        "/..%5csecret.txt",
+      ]
+    ) {
+      const r = await curl([
+        "--cacert",
+        certFile,
+        "--path-as-is",
+        "-w",
+        "\n%{http_code}",
+        base + path,
+      ]);
+      assert.ok(!r.stdout.includes(SECRET), `${path} leaked the secret`);
+      const status = r.stdout.split("\n").at(-1);
+      assert.ok(["400", "403", "404"].includes(status!), `${path} → ${status}`);
+    }
+  });
+
+  it("logs requests, then Ctrl-C (SIGINT) stops it gracefully with exit 0", async () => {
+    assert.match(served.stdout(), /GET \/hello\.txt 206/);
+    const code = await served.stop("SIGINT");
+    assert.equal(code, 0, served.stderr());
+    assert.match(served.stdout(), /Stopped\.\n$/);
+    const r = await curl(["--cacert", certFile, `https://localhost:${served.port}/`]);
+    assert.notEqual(r.code, 0, "the port must be closed");
+  });
+});
+
+describe("tlsmith serve on ::1 and with openssl-made certificates", () => {
+  it("--host ::1 serves https://[::1]:PORT/", async () => {
+    const certFile = join(tmp.path, "adhoc-v6.pem");
+    const served = await startServe(
+      ["--host", "::1", "--port", "0", "--save-cert", certFile, "--quiet", site],
+      /https:\/\/\[::1\]:(\d+)\//,
+    );
+    try {
+      const r = await curl(["--cacert", certFile, `https://[::1]:${served.port}/hello.txt`]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, "hello world\n");
+      assert.ok(!served.stdout().includes("GET /"), "--quiet logs nothing");
+      assert.equal(await served.stop("SIGTERM"), 0);
+      assert.match(served.stdout(), /Stopped\./);
+    } finally {
+      await served.stop("SIGKILL");
+    }
+  });
+
+  for (const kind of ["rsa", "ec-sec1"] as const) {
+    it(`--cert FILE --key FILE (${kind === "rsa" ? "RSA 2048, PKCS#8" : "P-384, SEC1 'EC PRIVATE KEY'"})`, async () => {
+      const [cert, key] = kind === "rsa" ? [rsaCert, rsaKey] : [ecCert, ecKeySec1];
+      const served = await startServe(
+        ["--cert", cert, "--key", key, "--port", "0", "--dir", site],
+        /https:\/\/localhost:(\d+)\//,
+      );
+      try {
+        assert.ok(
+          served.stdout().includes(`curl --cacert ${cert} https://localhost:${served.port}/`),
+        );
+        assert.match(served.stdout(), /self-signed/);
+        for (const host of ["localhost", "127.0.0.1"]) {
+          const r = await curl(["--cacert", cert, `https://${host}:${served.port}/hello.txt`]);
+          assert.equal(r.code, 0, r.stderr);
+          assert.equal(r.stdout, "hello world\n");
+        }
+        assert.equal(await served.stop("SIGINT"), 0);
+      } finally {
+        await served.stop("SIGKILL");
+      }
+    });
+  }
+
+  it("a port in use is a clear error (exit 1), no stack", async () => {
+    const first = await startServe(["--port", "0", "--quiet", site], /https:\/\/localhost:(\d+)\//);
+    try {
+      const { cmd, args } = cliCommand();
+      const r = await run(cmd, [...args, "serve", "--port", String(first.port), site], {
+        timeoutMs: 60_000,
+      });
+      assert.equal(r.code, 1, r.stderr);
+      assert.match(r.stderr, /^tlsmith: .*\d+/);
+      assert.ok(!/^\s+at\s/m.test(r.stderr), r.stderr);
+    } finally {
+      await first.stop("SIGKILL");
+    }
+  });
+
+  it("warns when the certificate does not name the host", async (t) => {
+    // ec.pem names localhost and 127.0.0.1, not 127.0.0.2.
+    if (process.platform !== "linux") return t.skip("127.0.0.2 is loopback on Linux only");
+    const served = await startServe(
+      ["--cert", ecCert, "--key", ecKeySec1, "--host", "127.0.0.2", "--port", "0", site],
+      /https:\/\/127\.0\.0\.2:(\d+)\//,
+    );
+    try {
+      assert.equal(await served.stop("SIGINT"), 0);
+      assert.match(served.stderr(), /warning: the certificate does not name 127\.0\.0\.2/);
+    } finally {
+      await served.stop("SIGKILL");
+    }
+  });
+});
