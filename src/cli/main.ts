@@ -66,6 +66,16 @@ export const COMMANDS: readonly CommandEntry[] = [
     summary: "Serve a directory over HTTPS with an adhoc certificate or yours",
     load: () => import("./serve_command.ts"),
   },
+  {
+    name: "key",
+    summary: "Generate, encrypt, decrypt and convert private keys",
+    load: () => import("./key_command.ts"),
+  },
+  {
+    name: "p12",
+    summary: "Export and import PKCS#12 (.p12/.pfx) files",
+    load: () => import("./p12_command.ts"),
+  },
 ];
 
 /** The top-level help text. */

@@ -1,0 +1,183 @@
+/**
+ * `tlsmith p12`: make a PKCS#12 (.p12/.pfx) file from a certificate and key
+ * (for Java, Windows, macOS key stores and browsers), and take one apart.
+ *
+ * @module
+ */
+
+import { TlsmithError } from "../errors.ts";
+import { DEFAULT_ITERATIONS, encryptPrivateKey } from "../encrypted_key.ts";
+import { isEncryptedPrivateKey, readPrivateKeyPkcs8 } from "../key_formats.ts";
+import { encodePem } from "../pem.ts";
+import { exportPkcs12, importPkcs12 } from "../pkcs12.ts";
+import { type CliContext, parseCommandArgs, usageError } from "./args.ts";
+import { obtainPassphrase, withPassphrase } from "./passphrase.ts";
+
+/** Help for `tlsmith p12 --help`. */
+export const help = `Usage: tlsmith p12 <export|import> [options]
+
+  tlsmith p12 export --cert FILE --key FILE [--chain FILE] --out FILE [--name NAME]
+      Make a .p12 file: the key in a PBES2 (PBKDF2-HMAC-SHA256, AES-256-CBC)
+      shrouded bag, the certificates encrypted the same way, an HMAC-SHA256 MAC.
+      Read by openssl, Node (pfx), Java keytool, Windows and macOS.
+      An encrypted --key is decrypted first (pass phrase asked for it, then for
+      the .p12; from a file or TLSMITH_PASSPHRASE both are the same).
+  tlsmith p12 import FILE --out-cert FILE --out-key FILE [--encrypt]
+      Write the certificate (then the chain) and the private key (PKCS#8, mode
+      0600; --encrypt protects it with the pass phrase).
+
+Options:
+  --cert FILE             Certificate PEM (further certificates in it join the chain)
+  --key FILE              Its private key (any PEM format, encrypted or not)
+  --chain FILE            Intermediate/CA certificates (PEM)
+  --name NAME             Friendly name (the alias keytool shows)
+  --out FILE              The .p12 to write
+  --out-cert FILE         Where import writes the certificates
+  --out-key FILE          Where import writes the key
+  --encrypt               import: encrypt the written key
+  --force                 Replace files that exist
+  --passphrase-file FILE  Read the pass phrase from the first line of FILE
+  --iterations N          PBKDF2 and MAC iterations (default ${DEFAULT_ITERATIONS})
+
+Pass phrases: --passphrase-file FILE, else TLSMITH_PASSPHRASE, else a prompt on
+the terminal (asked twice when making a .p12).
+
+Examples:
+  tlsmith p12 export --cert cert.pem --key key.pem --name dev --out dev.p12
+  tlsmith p12 import dev.p12 --out-cert cert.pem --out-key key.pem`;
+
+const OPTIONS = {
+  cert: { type: "string" },
+  key: { type: "string" },
+  chain: { type: "string" },
+  name: { type: "string" },
+  out: { type: "string" },
+  "out-cert": { type: "string" },
+  "out-key": { type: "string" },
+  encrypt: { type: "boolean" },
+  force: { type: "boolean" },
+  "passphrase-file": { type: "string" },
+  iterations: { type: "string" },
+} as const;
+
+async function refuseExisting(ctx: CliContext, paths: string[], force: boolean): Promise<void> {
+  if (force) return;
+  for (const path of paths) {
+    if (await ctx.runtime.stat(path) !== null) {
+      throw new TlsmithError(
+        "FILE_EXISTS",
+        `${path} already exists; nothing was written. Pass --force to replace it.`,
+      );
+    }
+  }
+}
+
+/**
+ * Run `tlsmith p12 …`.
+ *
+ * @example
+ * ```ts ignore
+ * import { runMain } from "./main.ts";
+ * await runMain(["p12", "export", "--cert", "cert.pem", "--key", "key.pem", "--out", "dev.p12"]);
+ * ```
+ */
+export async function run(ctx: CliContext, argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  if (sub !== "export" && sub !== "import") {
+    throw usageError(
+      sub === undefined
+        ? "missing subcommand: export or import"
+        : `unknown subcommand "${sub}": use export or import`,
+    );
+  }
+  const { values, positionals } = parseCommandArgs(rest, OPTIONS, {
+    min: sub === "import" ? 1 : 0,
+    max: sub === "import" ? 1 : 0,
+    name: "FILE",
+  });
+  const rt = ctx.runtime;
+  const force = values.force === true;
+  const passphraseFile = values["passphrase-file"];
+  let iterations = DEFAULT_ITERATIONS;
+  if (values.iterations !== undefined) {
+    if (!/^[0-9]{1,8}$/.test(values.iterations) || Number(values.iterations) < 1) {
+      throw usageError(
+        `--iterations must be a whole number of at least 1, not "${values.iterations}"`,
+      );
+    }
+    iterations = Number(values.iterations);
+  }
+  const exportOnly = ["cert", "key", "chain", "name", "out"] as const;
+  const importOnly = ["out-cert", "out-key", "encrypt"] as const;
+  for (const o of sub === "export" ? importOnly : exportOnly) {
+    if (values[o] !== undefined) throw usageError(`--${o} is not an option of "p12 ${sub}"`);
+  }
+
+  if (sub === "export") {
+    for (const o of ["cert", "key", "out"] as const) {
+      if (values[o] === undefined) throw usageError(`"--${o} FILE" is required`);
+    }
+    const out = values.out!;
+    await refuseExisting(ctx, [out], force);
+    const certPem = await rt.readTextFile(values.cert!);
+    const chainPem = values.chain === undefined ? undefined : await rt.readTextFile(values.chain);
+    const keyFile = values.key!;
+    const keyText = await rt.readTextFile(keyFile);
+    const keyDer = isEncryptedPrivateKey(keyText)
+      ? await withPassphrase(
+        rt,
+        { passphraseFile, purpose: `to decrypt ${keyFile}` },
+        (p) => readPrivateKeyPkcs8(keyText, { passphrase: p, source: keyFile }),
+      )
+      : await readPrivateKeyPkcs8(keyText, { source: keyFile });
+    const passphrase = await obtainPassphrase(rt, {
+      passphraseFile,
+      purpose: `to protect ${out}`,
+      confirm: true,
+    });
+    const p12 = await exportPkcs12({
+      cert: certPem,
+      key: encodePem("PRIVATE KEY", keyDer),
+      chain: chainPem,
+      passphrase,
+      friendlyName: values.name,
+      iterations,
+    });
+    await rt.writeFile(out, p12, { mode: 0o600, overwrite: force });
+    ctx.printError(`Wrote ${out}.`);
+    return 0;
+  }
+
+  const file = positionals[0];
+  if (values["out-cert"] === undefined || values["out-key"] === undefined) {
+    throw usageError(`"--out-cert FILE" and "--out-key FILE" are required`);
+  }
+  const outCert = values["out-cert"];
+  const outKey = values["out-key"];
+  if (outCert === outKey) throw usageError("--out-cert and --out-key must be different files");
+  await refuseExisting(ctx, [outCert, outKey], force);
+  const bytes = await rt.readFile(file);
+  const contents = await withPassphrase(
+    rt,
+    { passphraseFile, purpose: `to open ${file}` },
+    (p) => importPkcs12(bytes, p, { source: file }),
+  );
+  let keyPem = contents.keyPem;
+  if (values.encrypt) {
+    const passphrase = await obtainPassphrase(rt, {
+      passphraseFile,
+      purpose: `to encrypt ${outKey}`,
+      confirm: true,
+    });
+    keyPem = await encryptPrivateKey(keyPem, passphrase, { iterations });
+  }
+  await rt.writeFile(outCert, contents.cert + contents.chain.join(""), { overwrite: force });
+  await rt.writeFile(outKey, keyPem, { mode: 0o600, overwrite: force });
+  const name = contents.friendlyName ? ` "${contents.friendlyName}"` : "";
+  ctx.printError(
+    `Wrote ${outCert} (certificate${name}${
+      contents.chain.length ? ` + ${contents.chain.length} chain` : ""
+    }) and ${outKey} (${contents.key.type}, ${values.encrypt ? "encrypted" : "not encrypted"}).`,
+  );
+  return 0;
+}

@@ -1,0 +1,205 @@
+/**
+ * Where the CLI gets pass phrases, in this order: `--passphrase-file FILE`
+ * (its first line), the `TLSMITH_PASSPHRASE` environment variable, a no-echo
+ * prompt on the terminal (`Enter PEM pass phrase:`), else a
+ * `PASSPHRASE_REQUIRED` error that says how to provide one. Pass phrases never
+ * come from argv and are never printed.
+ *
+ * Also {@linkcode loadServingKey}: decrypt a key for the TLS server in memory,
+ * asking again on a wrong pass phrase at the terminal.
+ *
+ * @module
+ */
+
+import { TlsmithError } from "../errors.ts";
+import type { Runtime } from "../runtime/types.ts";
+import { isEncryptedPrivateKey, toPkcs8Pem } from "../key_formats.ts";
+
+/** The environment variable the CLI reads a pass phrase from. */
+export const PASSPHRASE_ENV = "TLSMITH_PASSPHRASE";
+
+/** The terminal prompt (as OpenSSL's). */
+export const PROMPT = "Enter PEM pass phrase:";
+
+/** The confirmation prompt when a new pass phrase is set (as OpenSSL's). */
+export const CONFIRM_PROMPT = "Verifying - Enter PEM pass phrase:";
+
+/** Where a pass phrase came from. */
+export type PassphraseSource = "file" | "env" | "prompt";
+
+/** Options of {@linkcode obtainPassphrase}. */
+export interface PassphraseOptions {
+  /** `--passphrase-file FILE`: the pass phrase is its first line. */
+  passphraseFile?: string;
+  /** What it is for, used in messages, e.g. `"to decrypt key.pem"`. */
+  purpose: string;
+  /** Ask twice on a terminal and require both to match (when setting a new pass phrase). */
+  confirm?: boolean;
+  /** Attempts at the terminal (mismatched confirmation, or a wrong pass phrase in {@linkcode withPassphrase}); default 3. */
+  tries?: number;
+}
+
+/** A pass phrase and where it came from. */
+export interface ObtainedPassphrase {
+  /** The pass phrase. */
+  passphrase: string;
+  /** `file`, `env` or `prompt`. */
+  source: PassphraseSource;
+}
+
+function howToProvide(): string {
+  return `type it at the prompt (on a terminal), or use --passphrase-file FILE or the ` +
+    `${PASSPHRASE_ENV} environment variable`;
+}
+
+/**
+ * Get a pass phrase and say where it came from (see {@linkcode obtainPassphrase}).
+ *
+ * @example
+ * ```ts ignore
+ * const { passphrase, source } = await readPassphrase(runtime, { purpose: "to decrypt key.pem" });
+ * ```
+ */
+export async function readPassphrase(
+  runtime: Runtime,
+  options: PassphraseOptions,
+): Promise<ObtainedPassphrase> {
+  const { passphraseFile, purpose, confirm } = options;
+  if (passphraseFile !== undefined) {
+    const text = await runtime.readTextFile(passphraseFile);
+    const first = text.split(/\r?\n/, 1)[0];
+    if (first === "") {
+      throw new TlsmithError(
+        "BAD_OPTION",
+        `${passphraseFile}: the pass phrase file is empty (the pass phrase is its first line). ` +
+          `Write the pass phrase into it, e.g. with a text editor.`,
+      );
+    }
+    return { passphrase: first, source: "file" };
+  }
+  const env = runtime.env(PASSPHRASE_ENV);
+  if (env !== undefined && env !== "") return { passphrase: env, source: "env" };
+  if (!runtime.stdinIsTerminal()) {
+    throw new TlsmithError(
+      "PASSPHRASE_REQUIRED",
+      `a pass phrase is needed ${purpose} and there is no terminal to ask on: ${howToProvide()}.`,
+    );
+  }
+  const tries = Math.max(1, options.tries ?? 3);
+  for (let attempt = 1; attempt <= tries; attempt++) {
+    const first = await runtime.promptSecret(PROMPT);
+    if (first === null) {
+      throw new TlsmithError(
+        "PASSPHRASE_REQUIRED",
+        `a pass phrase is needed ${purpose}: ${howToProvide()}.`,
+      );
+    }
+    if (!confirm) return { passphrase: first, source: "prompt" };
+    if (first.length < 4) {
+      runtime.printError("The pass phrase must have at least 4 characters.\n");
+      continue;
+    }
+    const second = await runtime.promptSecret(CONFIRM_PROMPT);
+    if (second === first) return { passphrase: first, source: "prompt" };
+    runtime.printError("Verify failure: the pass phrases do not match.\n");
+  }
+  throw new TlsmithError(
+    "BAD_OPTION",
+    `no pass phrase was set ${purpose}: the two entries did not match (or were too short) ` +
+      `${tries} times.`,
+  );
+}
+
+/**
+ * Get a pass phrase: `--passphrase-file FILE` (first line, line end stripped)
+ * > `TLSMITH_PASSPHRASE` > the no-echo prompt `Enter PEM pass phrase:` on a
+ * terminal (asked twice with `confirm`) > `PASSPHRASE_REQUIRED` naming the
+ * three ways to provide it.
+ *
+ * @example
+ * ```ts ignore
+ * import { getRuntime } from "../runtime/mod.ts";
+ * import { obtainPassphrase } from "./passphrase.ts";
+ * const passphrase = await obtainPassphrase(await getRuntime(), {
+ *   purpose: "to encrypt key.pem",
+ *   confirm: true,
+ * });
+ * ```
+ */
+export async function obtainPassphrase(
+  runtime: Runtime,
+  options: PassphraseOptions,
+): Promise<string> {
+  return (await readPassphrase(runtime, options)).passphrase;
+}
+
+/**
+ * Get a pass phrase and call `use` with it. When it was typed at the
+ * terminal and `use` fails with `WRONG_PASSPHRASE`, print
+ * `Wrong pass phrase, try again.` and ask again, up to `tries` (default 3)
+ * times; a pass phrase from a file or the environment gets one attempt.
+ *
+ * @example
+ * ```ts ignore
+ * const pair = await withPassphrase(runtime, { purpose: "to decrypt key.pem" }, (p) =>
+ *   readPrivateKey(pem, { passphrase: p, source: "key.pem" }));
+ * ```
+ */
+export async function withPassphrase<T>(
+  runtime: Runtime,
+  options: PassphraseOptions,
+  use: (passphrase: string) => Promise<T>,
+): Promise<T> {
+  const tries = Math.max(1, options.tries ?? 3);
+  for (let attempt = 1;; attempt++) {
+    const { passphrase, source } = await readPassphrase(runtime, { ...options, confirm: false });
+    try {
+      return await use(passphrase);
+    } catch (err) {
+      const wrong = err instanceof TlsmithError && err.code === "WRONG_PASSPHRASE";
+      if (!wrong || source !== "prompt" || attempt >= tries) throw err;
+      runtime.printError("Wrong pass phrase, try again.\n");
+    }
+  }
+}
+
+/** Options of {@linkcode loadServingKey}. */
+export interface LoadServingKeyOptions {
+  /** `--passphrase-file FILE`. */
+  passphraseFile?: string;
+  /** Terminal attempts for a wrong pass phrase (default 3). */
+  tries?: number;
+}
+
+/**
+ * Turn the text of a key file into the unencrypted PKCS#8 PEM a TLS server
+ * takes, in memory. An encrypted key is decrypted with a pass phrase from
+ * {@linkcode obtainPassphrase} (three tries at the terminal). The plain key is
+ * never written to disk.
+ *
+ * @example
+ * ```ts ignore
+ * const keyPem = await loadServingKey(runtime, await runtime.readTextFile("key.pem"), "key.pem", {
+ *   passphraseFile: values["passphrase-file"],
+ * });
+ * ```
+ */
+export async function loadServingKey(
+  runtime: Runtime,
+  keyPem: string,
+  keyFile: string,
+  options: LoadServingKeyOptions = {},
+): Promise<string> {
+  if (!isEncryptedPrivateKey(keyPem)) {
+    return await toPkcs8Pem(keyPem, { source: keyFile });
+  }
+  return await withPassphrase(
+    runtime,
+    {
+      passphraseFile: options.passphraseFile,
+      purpose: `to decrypt ${keyFile}`,
+      tries: options.tries,
+    },
+    (passphrase) => toPkcs8Pem(keyPem, { passphrase, source: keyFile }),
+  );
+}
