@@ -7,7 +7,7 @@
 
 import { describeCertificate } from "../describe.ts";
 import { TlsmithError } from "../errors.ts";
-import { isEncryptedPrivateKey, toPkcs8Pem } from "../key_formats.ts";
+import { loadServingKey } from "./passphrase.ts";
 import { certificateMatchesKey } from "../keys.ts";
 import type { Handler, ServerHandle } from "../runtime/types.ts";
 import { serve } from "../serve.ts";
@@ -25,7 +25,11 @@ Options:
                      localhost, 127.0.0.1 and ::1, kept in memory only.
                      FILE: your certificate in PEM (leaf first, then any
                      intermediates); needs --key.
-  --key FILE         The private key of --cert FILE (PEM: PKCS#8, PKCS#1, SEC1).
+  --key FILE         The private key of --cert FILE (PEM: PKCS#8, PKCS#1, SEC1;
+                     encrypted keys are decrypted in memory only).
+  --passphrase-file FILE
+                     The pass phrase of an encrypted --key (first line of FILE);
+                     else TLSMITH_PASSPHRASE, else a prompt on the terminal.
   --host HOST        Address to listen on (default 127.0.0.1: this machine only;
                      0.0.0.0 or :: exposes the server to your network).
   --port N           Port (default 8443; 0 picks a free one).
@@ -97,33 +101,28 @@ function certificateNames(
 
 /**
  * The single place where the key PEM from `--key` becomes the plain PKCS#8 PEM
- * given to the TLS server. An encrypted key needs a pass phrase: until the
- * pass phrase flow is wired in here, that is a `PASSPHRASE_REQUIRED` error
- * saying how to decrypt it. Any OpenSSL-readable unencrypted format is
- * converted to PKCS#8 (and checked to import).
+ * given to the TLS server. An encrypted key is decrypted in memory with a pass
+ * phrase from `--passphrase-file`, `TLSMITH_PASSPHRASE` or the terminal prompt
+ * (three tries), see passphrase.ts; the plain key is never written to disk.
+ * Any OpenSSL-readable format is converted to PKCS#8 (and checked to import).
  *
  * @example
  * ```ts ignore
  * const keyPem = await resolveKey(ctx, await ctx.runtime.readTextFile("key.pem"), "key.pem");
  * ```
  *
- * @param _ctx the CLI context (the pass phrase flow reads files, env and the terminal)
+ * @param ctx the CLI context (the pass phrase flow reads files, env and the terminal)
  * @param keyPem the key file's text
  * @param keyFile the key file's name, for messages
+ * @param passphraseFile `--passphrase-file`, if given
  */
 export async function resolveKey(
-  _ctx: CliContext,
+  ctx: CliContext,
   keyPem: string,
   keyFile: string,
+  passphraseFile?: string,
 ): Promise<string> {
-  if (isEncryptedPrivateKey(keyPem)) {
-    throw new TlsmithError(
-      "PASSPHRASE_REQUIRED",
-      `${keyFile}: the private key is encrypted and needs a pass phrase. ` +
-        `Decrypt a copy to serve it: openssl pkey -in ${shellQuote(keyFile)} -out key-plain.pem`,
-    );
-  }
-  return await toPkcs8Pem(keyPem, { source: keyFile });
+  return await loadServingKey(ctx.runtime, keyPem, keyFile, { passphraseFile });
 }
 
 /** Format a date as `2026-01-31 12:00:00 UTC`. */
@@ -147,6 +146,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, {
     cert: { type: "string" },
     key: { type: "string" },
+    "passphrase-file": { type: "string" },
     host: { type: "string" },
     port: { type: "string" },
     dir: { type: "string" },
@@ -169,6 +169,9 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
   }
   if (!adhoc && values.key === undefined) {
     throw usageError(`"--key FILE" is required with "--cert ${certOption}"`);
+  }
+  if (adhoc && values["passphrase-file"] !== undefined) {
+    throw usageError('"--passphrase-file" is for an encrypted "--key FILE" with "--cert FILE"');
   }
   if (!adhoc && values["save-cert"] !== undefined) {
     throw usageError(
@@ -215,7 +218,12 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
   if (!adhoc) {
     const keyFile = values.key!;
     const certPem = await runtime.readTextFile(certOption);
-    const keyPem = await resolveKey(ctx, await runtime.readTextFile(keyFile), keyFile);
+    const keyPem = await resolveKey(
+      ctx,
+      await runtime.readTextFile(keyFile),
+      keyFile,
+      values["passphrase-file"],
+    );
     try {
       await describeCertificate(certPem);
     } catch (err) {
