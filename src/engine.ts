@@ -7,7 +7,7 @@
  * @module
  */
 
-import type * as asn1js from "asn1js";
+import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { TlsmithError } from "./errors.ts";
 
@@ -73,7 +73,16 @@ class TlsmithCryptoEngine extends pkijs.CryptoEngine {
         },
       });
     }
-    return super.getSignatureParameters(privateKey, hashAlgorithm);
+    return super.getSignatureParameters(privateKey, hashAlgorithm).then((result) => {
+      // RFC 4055 §5 / RFC 8017: sha*WithRSAEncryption parameters MUST be NULL (pkijs leaves them out).
+      if (
+        privateKey.algorithm.name.toUpperCase() === "RSASSA-PKCS1-V1_5" &&
+        result.signatureAlgorithm.algorithmParams === undefined
+      ) {
+        result.signatureAlgorithm.algorithmParams = new asn1js.Null();
+      }
+      return result;
+    });
   }
 
   override signWithPrivateKey(
@@ -123,13 +132,19 @@ class TlsmithCryptoEngine extends pkijs.CryptoEngine {
         bufferSourceBytes(data),
       );
     }
-    return super.verifyWithPublicKey(
-      data,
-      signature,
-      publicKeyInfo,
-      signatureAlgorithm,
-      shaAlgorithm,
-    );
+    try {
+      return await super.verifyWithPublicKey(
+        data,
+        signature,
+        publicKeyInfo,
+        signatureAlgorithm,
+        shaAlgorithm,
+      );
+    } catch {
+      // pkijs throws (e.g. RangeError) when the signature does not fit the key, such as a
+      // P-384 signature checked with a P-256 key: that is simply a signature that does not verify.
+      return false;
+    }
   }
 }
 
