@@ -8,7 +8,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import process from "node:process";
-import { cliCommand, openssl, run, tempDir, writeFiles } from "./helpers.ts";
+import { cliCommand, have, openssl, run, tempDir, writeFiles } from "./helpers.ts";
 
 const SECRET = "SECRET-outside-the-root-7d1a";
 
@@ -294,6 +294,54 @@ describe("tlsmith serve --cert=adhoc", () => {
       const status = r.stdout.split("\n").at(-1);
       assert.ok(["400", "403", "404"].includes(status!), `${path} → ${status}`);
     }
+  });
+
+  it("Chromium loads the page with the saved certificate trusted, and refuses it without", async (t) => {
+    if (!(await have("chromium")) || !(await have("certutil"))) {
+      return t.skip("chromium or certutil (libnss3-tools) is not installed");
+    }
+    const url = `https://localhost:${served.port}/`;
+    const browse = async (name: string, trust: boolean) => {
+      const home = join(tmp.path, `home-${name}`);
+      const nssdb = join(home, ".pki", "nssdb");
+      await mkdir(nssdb, { recursive: true });
+      if (trust) {
+        const db = `sql:${nssdb}`;
+        let r = await run("certutil", ["-N", "--empty-password", "-d", db]);
+        assert.equal(r.code, 0, r.stderr);
+        // A self-signed leaf is trusted as a peer ("P"), the way a user would accept it.
+        r = await run("certutil", [
+          "-A",
+          "-n",
+          "tlsmith-adhoc",
+          "-t",
+          "P,,",
+          "-i",
+          certFile,
+          "-d",
+          db,
+        ]);
+        assert.equal(r.code, 0, r.stderr);
+      }
+      return await run("chromium", [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        `--user-data-dir=${join(tmp.path, `chromium-${name}`)}`,
+        "--dump-dom",
+        url,
+      ], { env: { HOME: home }, timeoutMs: 90_000 });
+    };
+    const trusted = await browse("trusted", true);
+    assert.match(trusted.stdout, /<h1>tlsmith works<\/h1>/, trusted.stderr.slice(-2000));
+    const untrusted = await browse("untrusted", false);
+    assert.ok(!untrusted.stdout.includes("tlsmith works"));
+    assert.match(untrusted.stderr, /ERR_CERT_AUTHORITY_INVALID/);
   });
 
   it("logs requests, then Ctrl-C (SIGINT) stops it gracefully with exit 0", async () => {

@@ -332,6 +332,12 @@ async function printBanner(
         o.host === "0.0.0.0" ? "IPv4 " : ""
       }interfaces (${o.host}): other machines on your network can connect.`,
     );
+    if (o.adhoc) {
+      ctx.print(
+        "  The adhoc certificate names only localhost, 127.0.0.1 and ::1: other machines get a\n" +
+          "  name mismatch. Use --cert/--key with a certificate that names this machine.",
+      );
+    }
   } else if (o.host !== "127.0.0.1" && o.host !== "::1" && o.host !== "localhost") {
     ctx.print(`  Listening on ${o.host}.`);
   }
