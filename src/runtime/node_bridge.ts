@@ -196,6 +196,13 @@ function isClosed(res: NodeResponse): boolean {
   return res.destroyed;
 }
 
+/** On 'close': true when the response did not complete (HTTP/2 reports 'finish' even for a reset stream). */
+function clientWentAway(res: NodeResponse, http1: boolean): boolean {
+  if (http1) return !res.writableFinished;
+  const stream = (res as http2.Http2ServerResponse).stream as http2.ServerHttp2Stream | undefined;
+  return !res.writableEnded || (stream?.rstCode ?? 0) !== 0;
+}
+
 const NOT_YET = Symbol("not yet");
 
 /** One macrotask: long enough for an in-memory body to report its end. */
@@ -427,7 +434,9 @@ export function serveNode(handler: Handler, options: RuntimeServeOptions): Promi
     if (shuttingDown && http1) res.setHeader("connection", "close");
     const controller = new AbortController();
     res.once("close", () => {
-      if (!res.writableFinished) controller.abort(new Error("the client closed the connection"));
+      if (clientWentAway(res, http1)) {
+        controller.abort(new Error("the client closed the connection"));
+      }
       inFlight--;
       if (http1) {
         const left = (activeOnSocket.get(socket) ?? 1) - 1;
