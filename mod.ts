@@ -87,6 +87,15 @@ export {
 // Certificate authority (src/csr.ts, src/name_constraints.ts, src/authority.ts, src/verify.ts)
 
 // Serving (src/serve.ts, src/runtime/types.ts)
+export {
+  type CertSource,
+  type Handler,
+  serve,
+  type ServeHandlerInfo,
+  type ServeOptions,
+  type Server,
+  type ServerAddr,
+} from "./src/serve.ts";
 
 // The CLI when run as the main module. No top-level await: `require("tlsmith")` must keep working.
 if ((import.meta as { main?: boolean }).main) {
