@@ -83,6 +83,28 @@ export {
 } from "./src/describe.ts";
 
 // Keys at rest (src/encrypted_key.ts, src/key_formats.ts, src/pkcs12.ts)
+export {
+  decryptPrivateKey,
+  type DecryptPrivateKeyOptions,
+  DEFAULT_ITERATIONS,
+  encryptPrivateKey,
+  type EncryptPrivateKeyOptions,
+  type Passphrase,
+  type PrivateKeyInput,
+} from "./src/encrypted_key.ts";
+export {
+  isEncryptedPrivateKey,
+  readPrivateKey,
+  type ReadPrivateKeyOptions,
+  toPkcs8Pem,
+} from "./src/key_formats.ts";
+export {
+  exportPkcs12,
+  type ExportPkcs12Options,
+  importPkcs12,
+  type ImportPkcs12Options,
+  type Pkcs12Contents,
+} from "./src/pkcs12.ts";
 
 // Certificate authority (src/csr.ts, src/name_constraints.ts, src/authority.ts, src/verify.ts)
 
