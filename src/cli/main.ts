@@ -76,6 +76,41 @@ export const COMMANDS: readonly CommandEntry[] = [
     summary: "Export and import PKCS#12 (.p12/.pfx) files",
     load: () => import("./p12_command.ts"),
   },
+  {
+    name: "ca",
+    summary: "Create or show the local certificate authority",
+    load: () => import("./ca_command.ts"),
+  },
+  {
+    name: "cert",
+    summary: "Issue a certificate and key from the local CA",
+    load: () => import("./cert_command.ts"),
+  },
+  {
+    name: "csr",
+    summary: "Create a certificate signing request for a key",
+    load: () => import("./csr_command.ts"),
+  },
+  {
+    name: "sign",
+    summary: "Sign a CSR with the local CA",
+    load: () => import("./sign_command.ts"),
+  },
+  {
+    name: "inspect",
+    summary: "Show what a certificate, chain, CSR or key file holds",
+    load: () => import("./inspect_command.ts"),
+  },
+  {
+    name: "verify",
+    summary: "Verify a certificate chain (and host) against a CA",
+    load: () => import("./verify_command.ts"),
+  },
+  {
+    name: "fingerprint",
+    summary: "Print SHA-256 fingerprints of certificates and keys",
+    load: () => import("./fingerprint_command.ts"),
+  },
 ];
 
 /** The top-level help text. */

@@ -1,0 +1,146 @@
+/**
+ * `tlsmith cert HOST…`: issue a certificate and key from the local CA, like
+ * mkcert. Also the small helpers the other CA commands share.
+ *
+ * @module
+ */
+
+import { DEFAULT_LEAF_DAYS, MAX_LEAF_DAYS } from "../authority.ts";
+import { TlsmithError } from "../errors.ts";
+import { type KeyType, parseKeyType } from "../keys.ts";
+import type { Runtime } from "../runtime/types.ts";
+import { type CliContext, parseCommandArgs, usageError } from "./args.ts";
+import { joinPath, loadStoredCa } from "./ca_command.ts";
+
+/** Help of `tlsmith cert`. */
+export const help =
+  `Usage: tlsmith cert HOST... [--out-cert FILE] [--out-key FILE] [--client] [--days N] [--key-type TYPE] [--force]
+
+Issue a certificate for HOST... (DNS names, *.wildcards, IP addresses, e-mail
+addresses, URIs) from the local CA, creating the CA on first use. The
+certificate file holds the certificate followed by the CA certificate (the
+chain a server sends); the key is unencrypted PKCS#8 with mode 0600.
+
+Default files: ./HOST.pem and ./HOST-key.pem, with "+N" added when there are
+N more hosts (e.g. ./localhost+2.pem). Existing files are never replaced
+without --force.
+
+Options:
+  --out-cert FILE         Where to write the certificate chain
+  --out-key FILE          Where to write the private key
+  --client                Also allow TLS client authentication
+  --days N                Validity in days (default ${DEFAULT_LEAF_DAYS}, at most ${MAX_LEAF_DAYS})
+  --key-type TYPE         ec-p256 (default), ec-p384, rsa-2048, rsa-3072, rsa-4096, ed25519
+  --dir DIR               The CA directory (default $TLSMITH_CA_DIR or the user data directory)
+  --passphrase-file FILE  Pass phrase of an encrypted CA key
+  --force                 Replace existing files
+
+Examples:
+  tlsmith cert localhost 127.0.0.1 ::1
+  tlsmith cert app.localhost "*.app.localhost" --out-cert app.pem --out-key app-key.pem
+  tlsmith cert --client me@localhost`;
+
+/**
+ * The mkcert-style base file name for hosts: the first host (`*` as
+ * `_wildcard`, `:` as `_`), plus `+N` for N more hosts.
+ *
+ * @example
+ * ```ts
+ * import { hostFileBase } from "./cert_command.ts";
+ * console.log(hostFileBase(["localhost", "127.0.0.1", "::1"])); // localhost+2
+ * console.log(hostFileBase(["*.app.test"])); // _wildcard.app.test
+ * ```
+ */
+export function hostFileBase(hosts: readonly string[]): string {
+  let base = hosts[0].replace(/^\*/, "_wildcard").replace(/[:/\\?%*|"<>]/g, "_");
+  if (base.startsWith(".")) base = "_" + base.slice(1);
+  return hosts.length > 1 ? `${base}+${hosts.length - 1}` : base;
+}
+
+/**
+ * Parse a `--days` value.
+ *
+ * @example
+ * ```ts
+ * import { parseDays } from "./cert_command.ts";
+ * console.log(parseDays("30")); // 30
+ * ```
+ */
+export function parseDays(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^[0-9]{1,6}$/.test(text)) {
+    throw usageError(`--days must be a whole number of days, not "${text}"`);
+  }
+  return Number(text);
+}
+
+/**
+ * Refuse (with `FILE_EXISTS`, before anything is written) when any of `files`
+ * exists and `force` is not set.
+ *
+ * @example
+ * ```ts ignore
+ * await refuseExisting(runtime, ["a.pem", "a-key.pem"], false);
+ * ```
+ */
+export async function refuseExisting(
+  runtime: Runtime,
+  files: readonly string[],
+  force: boolean,
+): Promise<void> {
+  if (force) return;
+  for (const f of files) {
+    if (await runtime.stat(f)) {
+      throw new TlsmithError(
+        "FILE_EXISTS",
+        `${f} already exists; nothing was written. Choose another file name or pass --force to replace it.`,
+      );
+    }
+  }
+}
+
+/**
+ * Run `tlsmith cert`.
+ *
+ * @example
+ * ```ts ignore
+ * await run(ctx, ["localhost", "127.0.0.1"]);
+ * ```
+ */
+export async function run(ctx: CliContext, argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, {
+    "out-cert": { type: "string" },
+    "out-key": { type: "string" },
+    client: { type: "boolean" },
+    days: { type: "string" },
+    "key-type": { type: "string" },
+    dir: { type: "string" },
+    "passphrase-file": { type: "string" },
+    force: { type: "boolean" },
+  }, { min: 1, max: 100, name: "HOST" });
+  const days = parseDays(values.days);
+  const keyType: KeyType | undefined = values["key-type"] !== undefined
+    ? parseKeyType(values["key-type"])
+    : undefined;
+  const { runtime } = ctx;
+  const base = hostFileBase(positionals);
+  const certFile = values["out-cert"] ?? joinPath(runtime, ".", `${base}.pem`);
+  const keyFile = values["out-key"] ?? joinPath(runtime, ".", `${base}-key.pem`);
+  if (certFile === keyFile) throw usageError("--out-cert and --out-key must be different files");
+  await refuseExisting(runtime, [certFile, keyFile], values.force === true);
+  const { ca, store } = await loadStoredCa(ctx, {
+    dir: values.dir,
+    create: true,
+    passphraseFile: values["passphrase-file"],
+  });
+  // Issue in memory first: bad names fail before anything is written.
+  const leaf = await ca.issue(positionals, { days, client: values.client, keyType });
+  await runtime.writeFile(keyFile, leaf.key, { mode: 0o600, overwrite: values.force === true });
+  await runtime.writeFile(certFile, leaf.chain, { mode: 0o644, overwrite: values.force === true });
+  ctx.print(`Created a certificate valid for ${leaf.names.map((n) => n.value).join(", ")}`);
+  ctx.print(`  Certificate: ${certFile}  (with the CA certificate after it)`);
+  ctx.print(`  Key:         ${keyFile}`);
+  ctx.print(`  Expires:     ${leaf.notAfter.toISOString().slice(0, 10)}`);
+  ctx.print(`  Issuer:      ${ca.subject} (${store.certFile})`);
+  return 0;
+}
