@@ -1,0 +1,315 @@
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { readFile, stat } from "node:fs/promises";
+import { cliCommand, openssl, run, type RunResult, tempDir, writeFiles } from "./helpers.ts";
+import { adhocCert } from "../src/adhoc.ts";
+
+let dir: { path: string; cleanup: () => Promise<void> };
+before(async () => {
+  dir = await tempDir();
+});
+after(async () => {
+  await dir.cleanup();
+});
+
+function tlsmith(args: string[], env: Record<string, string> = {}): Promise<RunResult> {
+  const { cmd, args: pre } = cliCommand();
+  // No TLSMITH_PASSPHRASE from the outer environment unless a test sets it.
+  return run(cmd, [...pre, ...args], {
+    env: { TLSMITH_PASSPHRASE: "", ...env },
+    timeoutMs: 60_000,
+  });
+}
+
+const p = (name: string) => join(dir.path, name);
+
+async function mode(path: string): Promise<number> {
+  return (await stat(path)).mode & 0o777;
+}
+
+function ok(r: RunResult): void {
+  assert.equal(r.code, 0, `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
+}
+
+describe("tlsmith key", () => {
+  for (const type of ["ec", "ec-p384", "rsa", "ed25519"]) {
+    it(`generate --type ${type}: PKCS#8, mode 0600, openssl reads it`, async () => {
+      const out = p(`gen-${type}.pem`);
+      const r = await tlsmith(["key", "generate", "--type", type, "--out", out]);
+      ok(r);
+      assert.equal(await mode(out), 0o600);
+      const text = await readFile(out, "utf8");
+      assert.match(text, /^-----BEGIN PRIVATE KEY-----\n/);
+      await openssl(["pkey", "-in", out, "-noout"]);
+    });
+  }
+
+  it("generate --encrypt with --passphrase-file / TLSMITH_PASSPHRASE; openssl decrypts", async () => {
+    const files = await writeFiles(dir.path, {
+      "pass.txt": "from a file\r\nsecond line ignored\n",
+    });
+    const a = p("enc-file.pem");
+    ok(
+      await tlsmith([
+        "key",
+        "generate",
+        "--encrypt",
+        "--passphrase-file",
+        files["pass.txt"],
+        "--iterations",
+        "1000",
+        "--out",
+        a,
+      ]),
+    );
+    assert.equal(await mode(a), 0o600);
+    assert.match(await readFile(a, "utf8"), /^-----BEGIN ENCRYPTED PRIVATE KEY-----/);
+    await openssl(["pkey", "-in", a, "-passin", "pass:from a file", "-noout"]);
+    const b = p("enc-env.pem");
+    ok(
+      await tlsmith(["key", "generate", "--type", "rsa", "--encrypt", "--out", b], {
+        TLSMITH_PASSPHRASE: "from env",
+      }),
+    );
+    await openssl(["pkey", "-in", b, "-passin", "pass:from env", "-noout"]);
+    // The default is 600000 iterations.
+    const parsed = await openssl(["asn1parse", "-in", b]);
+    assert.match(parsed, /INTEGER\s+:0927C0/);
+  });
+
+  it("never overwrites a key without --force, and the content stays intact", async () => {
+    const out = p("keep.pem");
+    ok(await tlsmith(["key", "generate", "--out", out]));
+    const before = await readFile(out, "utf8");
+    const again = await tlsmith(["key", "generate", "--out", out]);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /keep\.pem already exists.*--force/);
+    assert.equal(await readFile(out, "utf8"), before);
+    // encrypt in place needs --force too.
+    const inPlace = await tlsmith(["key", "encrypt", out], { TLSMITH_PASSPHRASE: "pw12" });
+    assert.equal(inPlace.code, 1);
+    assert.match(inPlace.stderr, /--force/);
+    assert.equal(await readFile(out, "utf8"), before);
+    // --force replaces.
+    ok(await tlsmith(["key", "generate", "--out", out, "--force"]));
+    assert.notEqual(await readFile(out, "utf8"), before);
+    assert.equal(await mode(out), 0o600);
+  });
+
+  it("encrypt, decrypt and convert round-trip with the same public key", async () => {
+    const plain = p("rt-plain.pem");
+    await openssl(["genrsa", "-traditional", "-out", plain, "2048"]);
+    const pub = await openssl(["pkey", "-in", plain, "-pubout"]);
+    const env = { TLSMITH_PASSPHRASE: "round trip" };
+    const enc = p("rt-enc.pem");
+    ok(await tlsmith(["key", "encrypt", plain, "--out", enc, "--iterations", "1000"], env));
+    assert.equal(await mode(enc), 0o600);
+    assert.equal(
+      await openssl(["pkey", "-in", enc, "-passin", "pass:round trip", "-pubout"]),
+      pub,
+    );
+    // decrypt needs an explicit --out.
+    const noOut = await tlsmith(["key", "decrypt", enc], env);
+    assert.equal(noOut.code, 2);
+    assert.match(noOut.stderr, /--out/);
+    const dec = p("rt-dec.pem");
+    ok(await tlsmith(["key", "decrypt", enc, "--out", dec], env));
+    assert.equal(await mode(dec), 0o600);
+    assert.match(await readFile(dec, "utf8"), /^-----BEGIN PRIVATE KEY-----/);
+    assert.equal(await openssl(["pkey", "-in", dec, "-pubout"]), pub);
+    // Wrong pass phrase: exit 1, nothing written.
+    const wrong = await tlsmith(["key", "decrypt", enc, "--out", p("rt-wrong.pem")], {
+      TLSMITH_PASSPHRASE: "not it",
+    });
+    assert.equal(wrong.code, 1);
+    assert.match(wrong.stderr, /wrong pass phrase/);
+    await assert.rejects(stat(p("rt-wrong.pem")));
+    // convert: PKCS#1 → PKCS#8 (plain stays plain).
+    const conv = p("rt-conv.pem");
+    ok(await tlsmith(["key", "convert", plain, "--out", conv]));
+    assert.match(await readFile(conv, "utf8"), /^-----BEGIN PRIVATE KEY-----/);
+    assert.equal(await openssl(["pkey", "-in", conv, "-pubout"]), pub);
+  });
+
+  it("convert re-encrypts a legacy encrypted key under the same pass phrase", async () => {
+    const legacy = p("legacy.pem");
+    await openssl(["ecparam", "-genkey", "-name", "prime256v1", "-noout", "-out", p("lg.pem")]);
+    await openssl([
+      "ec",
+      "-in",
+      p("lg.pem"),
+      "-aes256",
+      "-passout",
+      "pass:legacy pw",
+      "-out",
+      legacy,
+    ]);
+    const out = p("legacy-p8.pem");
+    ok(
+      await tlsmith(["key", "convert", legacy, "--out", out, "--iterations", "1000"], {
+        TLSMITH_PASSPHRASE: "legacy pw",
+      }),
+    );
+    assert.match(await readFile(out, "utf8"), /^-----BEGIN ENCRYPTED PRIVATE KEY-----/);
+    assert.equal(
+      await openssl(["pkey", "-in", out, "-passin", "pass:legacy pw", "-pubout"]),
+      await openssl(["pkey", "-in", p("lg.pem"), "-pubout"]),
+    );
+  });
+
+  it("without a terminal or pass phrase: PASSPHRASE_REQUIRED says how to give one", async () => {
+    const enc = p("need.pem");
+    ok(
+      await tlsmith(["key", "generate", "--encrypt", "--iterations", "1000", "--out", enc], {
+        TLSMITH_PASSPHRASE: "x1234",
+      }),
+    );
+    const r = await tlsmith(["key", "decrypt", enc, "--out", p("need-plain.pem")]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /pass phrase is needed/);
+    assert.match(r.stderr, /--passphrase-file FILE/);
+    assert.match(r.stderr, /TLSMITH_PASSPHRASE/);
+    assert.match(r.stderr, /prompt/);
+  });
+
+  it("usage mistakes exit 2", async () => {
+    for (
+      const args of [
+        ["key"],
+        ["key", "frobnicate"],
+        ["key", "generate"],
+        ["key", "generate", "--out", p("u.pem"), "--type", "dsa"],
+        ["key", "encrypt"],
+        ["key", "decrypt", "a.pem", "b.pem", "--out", "c.pem"],
+        ["key", "convert", "a.pem", "--encrypt", "--out", "c.pem"],
+        ["key", "generate", "--out", p("u.pem"), "--iterations", "lots"],
+      ]
+    ) {
+      const r = await tlsmith(args);
+      assert.ok(
+        r.code === 2 || (args.includes("dsa") && r.code === 1),
+        `${args}: ${r.code} ${r.stderr}`,
+      );
+      assert.match(r.stderr, /^tlsmith: /);
+    }
+  });
+});
+
+describe("tlsmith p12", () => {
+  it("export → openssl reads it; import writes cert + chain and a 0600 key", async () => {
+    const leaf = await adhocCert();
+    const ca = await adhocCert({ hosts: ["ca.test"] });
+    const files = await writeFiles(dir.path, {
+      "p12-cert.pem": leaf.cert,
+      "p12-key.pem": leaf.key,
+      "p12-ca.pem": ca.cert,
+      "p12-pass": "p12 secret\n",
+    });
+    const out = p("bundle.p12");
+    ok(
+      await tlsmith([
+        "p12",
+        "export",
+        "--cert",
+        files["p12-cert.pem"],
+        "--key",
+        files["p12-key.pem"],
+        "--chain",
+        files["p12-ca.pem"],
+        "--name",
+        "my dev cert",
+        "--out",
+        out,
+        "--passphrase-file",
+        files["p12-pass"],
+        "--iterations",
+        "2048",
+      ]),
+    );
+    const info = await run("openssl", [
+      "pkcs12",
+      "-info",
+      "-nodes",
+      "-passin",
+      "pass:p12 secret",
+      "-in",
+      out,
+    ]);
+    assert.equal(info.code, 0, info.stderr);
+    assert.match(info.stdout, /friendlyName: my dev cert/);
+    // No overwrite.
+    const again = await tlsmith([
+      "p12",
+      "export",
+      "--cert",
+      files["p12-cert.pem"],
+      "--key",
+      files["p12-key.pem"],
+      "--out",
+      out,
+      "--passphrase-file",
+      files["p12-pass"],
+    ]);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /already exists/);
+
+    const outCert = p("imported-cert.pem");
+    const outKey = p("imported-key.pem");
+    ok(
+      await tlsmith(["p12", "import", out, "--out-cert", outCert, "--out-key", outKey], {
+        TLSMITH_PASSPHRASE: "p12 secret",
+      }),
+    );
+    assert.equal(await readFile(outCert, "utf8"), leaf.cert + ca.cert);
+    assert.equal(await mode(outKey), 0o600);
+    assert.equal(
+      await openssl(["pkey", "-in", outKey, "-pubout"]),
+      await openssl(["pkey", "-in", files["p12-key.pem"], "-pubout"]),
+    );
+    const wrong = await tlsmith(
+      ["p12", "import", out, "--out-cert", p("w1.pem"), "--out-key", p("w2.pem")],
+      { TLSMITH_PASSPHRASE: "nope" },
+    );
+    assert.equal(wrong.code, 1);
+    assert.match(wrong.stderr, /wrong pass phrase/);
+  });
+
+  it("imports OpenSSL's .p12 with --encrypt", async () => {
+    const leaf = await adhocCert({ keyType: "rsa" });
+    const files = await writeFiles(dir.path, { "o-cert.pem": leaf.cert, "o-key.pem": leaf.key });
+    const p12 = p("openssl.p12");
+    await openssl([
+      "pkcs12",
+      "-export",
+      "-in",
+      files["o-cert.pem"],
+      "-inkey",
+      files["o-key.pem"],
+      "-passout",
+      "pass:ossl",
+      "-out",
+      p12,
+    ]);
+    const outKey = p("o-imported-key.pem");
+    ok(
+      await tlsmith(
+        [
+          "p12",
+          "import",
+          p12,
+          "--out-cert",
+          p("o-imported.pem"),
+          "--out-key",
+          outKey,
+          "--encrypt",
+          "--iterations",
+          "1000",
+        ],
+        { TLSMITH_PASSPHRASE: "ossl" },
+      ),
+    );
+    assert.match(await readFile(outKey, "utf8"), /^-----BEGIN ENCRYPTED PRIVATE KEY-----/);
+    await openssl(["pkey", "-in", outKey, "-passin", "pass:ossl", "-noout"]);
+  });
+});
