@@ -254,6 +254,40 @@ describe("tlsmith serve --cert=adhoc", () => {
     assert.equal(tooFar.stdout, "416");
   });
 
+  it("streams a large file whole and in ranges, byte-exact", async () => {
+    const big = new Uint8Array(3 * 1024 * 1024 + 17);
+    for (let i = 0; i < big.length; i++) big[i] = (i * 7919 + (i >> 11)) & 0xff;
+    await writeFiles(site, { "big.bin": big });
+    const url = `https://localhost:${served.port}/big.bin`;
+    const whole = join(tmp.path, "big-whole.bin");
+    let r = await curl([
+      "--cacert",
+      certFile,
+      "-o",
+      whole,
+      "-w",
+      "%{http_code} %{content_type}",
+      url,
+    ]);
+    assert.equal(r.stdout, "200 application/octet-stream");
+    assert.deepEqual(new Uint8Array(await readFile(whole)), big);
+    const part = join(tmp.path, "big-part.bin");
+    const [a, b] = [1_000_003, 2_500_000];
+    r = await curl([
+      "--cacert",
+      certFile,
+      "-r",
+      `${a}-${b}`,
+      "-o",
+      part,
+      "-w",
+      "%{http_code}",
+      url,
+    ]);
+    assert.equal(r.stdout, "206");
+    assert.deepEqual(new Uint8Array(await readFile(part)), big.subarray(a, b + 1));
+  });
+
   it("directory redirect and listing", async () => {
     const base = `https://localhost:${served.port}`;
     const redirect = await curl([
