@@ -1,0 +1,349 @@
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import { readFile, stat } from "node:fs/promises";
+import {
+  CONFIRM_PROMPT,
+  loadServingKey,
+  obtainPassphrase,
+  PROMPT,
+  readPassphrase,
+  withPassphrase,
+} from "../src/cli/passphrase.ts";
+import { encryptPrivateKey } from "../src/encrypted_key.ts";
+import { generateKeyPair } from "../src/keys.ts";
+import { TlsmithError } from "../src/errors.ts";
+import type { Runtime } from "../src/runtime/types.ts";
+import { cliCommand, have, openssl, run, tempDir, writeFiles } from "./helpers.ts";
+
+/** A Runtime with just what passphrase.ts uses: env, files, a scripted terminal. */
+function fakeRuntime(opts: {
+  env?: Record<string, string>;
+  files?: Record<string, string>;
+  tty?: boolean;
+  answers?: string[];
+}) {
+  const prompts: string[] = [];
+  const errors: string[] = [];
+  const answers = [...(opts.answers ?? [])];
+  const rt = {
+    env: (name: string) => opts.env?.[name],
+    readTextFile: (path: string) => {
+      const text = opts.files?.[path];
+      if (text === undefined) {
+        return Promise.reject(new TlsmithError("FILE_NOT_FOUND", `${path}: no such file`));
+      }
+      return Promise.resolve(text);
+    },
+    stdinIsTerminal: () => opts.tty === true,
+    promptSecret: (prompt: string) => {
+      prompts.push(prompt);
+      if (!opts.tty) return Promise.resolve(null);
+      return Promise.resolve(answers.shift() ?? null);
+    },
+    printError: (text: string) => errors.push(text),
+  } as unknown as Runtime;
+  return { rt, prompts, errors };
+}
+
+async function errorOf(p: Promise<unknown>): Promise<TlsmithError> {
+  try {
+    await p;
+  } catch (err) {
+    assert.ok(err instanceof TlsmithError, `expected TlsmithError, got ${err}`);
+    return err;
+  }
+  assert.fail("expected an error");
+}
+
+describe("obtainPassphrase", () => {
+  it("prefers --passphrase-file (first line) over TLSMITH_PASSPHRASE over the prompt", async () => {
+    const f = fakeRuntime({
+      env: { TLSMITH_PASSPHRASE: "env" },
+      files: { "pw.txt": "file pass\r\nignored\n" },
+      tty: true,
+      answers: ["typed"],
+    });
+    assert.deepEqual(
+      await readPassphrase(f.rt, { passphraseFile: "pw.txt", purpose: "to test" }),
+      { passphrase: "file pass", source: "file" },
+    );
+    assert.deepEqual(await readPassphrase(f.rt, { purpose: "to test" }), {
+      passphrase: "env",
+      source: "env",
+    });
+    const g = fakeRuntime({ env: { TLSMITH_PASSPHRASE: "" }, tty: true, answers: ["typed"] });
+    assert.equal(await obtainPassphrase(g.rt, { purpose: "to test" }), "typed");
+    assert.deepEqual(g.prompts, [PROMPT]);
+    assert.equal(PROMPT, "Enter PEM pass phrase:");
+  });
+
+  it("without a terminal: PASSPHRASE_REQUIRED naming the three ways", async () => {
+    const f = fakeRuntime({});
+    const err = await errorOf(obtainPassphrase(f.rt, { purpose: "to decrypt key.pem" }));
+    assert.equal(err.code, "PASSPHRASE_REQUIRED");
+    assert.match(err.message, /to decrypt key\.pem/);
+    assert.match(err.message, /--passphrase-file/);
+    assert.match(err.message, /TLSMITH_PASSPHRASE/);
+    assert.match(err.message, /prompt/);
+  });
+
+  it("an empty or missing pass phrase file is an error", async () => {
+    const f = fakeRuntime({ files: { "empty.txt": "\nsecond\n" } });
+    assert.equal(
+      (await errorOf(obtainPassphrase(f.rt, { passphraseFile: "empty.txt", purpose: "x" }))).code,
+      "BAD_OPTION",
+    );
+    assert.equal(
+      (await errorOf(obtainPassphrase(f.rt, { passphraseFile: "nope.txt", purpose: "x" }))).code,
+      "FILE_NOT_FOUND",
+    );
+  });
+
+  it("confirm asks twice, retries on a mismatch or a too-short one, then gives up", async () => {
+    const f = fakeRuntime({ tty: true, answers: ["abc", "abcd", "abce", "good one", "good one"] });
+    assert.equal(await obtainPassphrase(f.rt, { purpose: "x", confirm: true }), "good one");
+    assert.deepEqual(f.prompts, [PROMPT, PROMPT, CONFIRM_PROMPT, PROMPT, CONFIRM_PROMPT]);
+    assert.equal(f.errors.length, 2);
+    const g = fakeRuntime({ tty: true, answers: ["aaaa", "bbbb", "aaaa", "bbbb", "aaaa", "bbbb"] });
+    const err = await errorOf(obtainPassphrase(g.rt, { purpose: "x", confirm: true }));
+    assert.equal(err.code, "BAD_OPTION");
+    assert.equal(g.prompts.length, 6);
+  });
+});
+
+describe("withPassphrase / loadServingKey", () => {
+  it("asks again on a wrong pass phrase at the terminal, 3 tries, then WRONG_PASSPHRASE", async () => {
+    const pem = await encryptPrivateKey(await generateKeyPair("ec-p256"), "right", {
+      iterations: 1000,
+    });
+    const f = fakeRuntime({ tty: true, answers: ["wrong1", "right"] });
+    const plain = await loadServingKey(f.rt, pem, "key.pem");
+    assert.match(plain, /^-----BEGIN PRIVATE KEY-----\n/);
+    assert.deepEqual(f.errors, ["Wrong pass phrase, try again.\n"]);
+    const g = fakeRuntime({ tty: true, answers: ["a", "b", "c", "right"] });
+    const err = await errorOf(loadServingKey(g.rt, pem, "key.pem"));
+    assert.equal(err.code, "WRONG_PASSPHRASE");
+    assert.equal(g.prompts.length, 3);
+    // From the environment: one attempt, no prompt.
+    const h = fakeRuntime({ tty: true, env: { TLSMITH_PASSPHRASE: "bad" }, answers: ["right"] });
+    assert.equal((await errorOf(loadServingKey(h.rt, pem, "key.pem"))).code, "WRONG_PASSPHRASE");
+    assert.equal(h.prompts.length, 0);
+    // Other errors are not retried.
+    const i = fakeRuntime({ tty: true, answers: ["x", "y"] });
+    let calls = 0;
+    const e2 = await errorOf(
+      withPassphrase(i.rt, { purpose: "x" }, () => {
+        calls++;
+        return Promise.reject(new TlsmithError("BAD_KEY", "damaged"));
+      }),
+    );
+    assert.equal(e2.code, "BAD_KEY");
+    assert.equal(calls, 1);
+    // An unencrypted key needs no pass phrase and is converted to PKCS#8.
+    const j = fakeRuntime({});
+    assert.match(await loadServingKey(j.rt, plain, "plain.pem"), /BEGIN PRIVATE KEY/);
+  });
+});
+
+// ---------------------------------------------------------------------------
+// A real pseudo-terminal (util-linux `script`).
+
+interface Step {
+  /** Wait until the output contains this text `count` times (default 1). */
+  waitFor: string;
+  count?: number;
+  /** Then run this, then type this. */
+  type?: string;
+  act?: (output: string) => Promise<void>;
+}
+
+function shellQuote(s: string): string {
+  return `'${s.replaceAll("'", `'\\''`)}'`;
+}
+
+function onTerminal(
+  argv: string[],
+  steps: Step[],
+  env: Record<string, string> = {},
+): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const command = argv.map(shellQuote).join(" ");
+    const child = spawn("script", ["-qec", command, "/dev/null"], {
+      stdio: ["pipe", "pipe", "pipe"],
+      env: { ...process.env, TLSMITH_PASSPHRASE: "", ...env },
+    });
+    let output = "";
+    let step = 0;
+    let busy = false;
+    const advance = () => {
+      if (busy || step >= steps.length) return;
+      const s = steps[step];
+      if (output.split(s.waitFor).length - 1 < (s.count ?? 1)) return;
+      busy = true;
+      step++;
+      // Give the prompt a moment to switch the terminal to raw mode.
+      setTimeout(async () => {
+        try {
+          if (s.act) await s.act(output);
+          if (s.type !== undefined) child.stdin.write(s.type);
+        } catch (err) {
+          output += `\n[step failed: ${err}]\n`;
+          child.kill("SIGKILL");
+        }
+        busy = false;
+        advance();
+      }, 250);
+    };
+    child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (d: string) => {
+      output += d;
+      advance();
+    });
+    child.stdin.on("error", () => {});
+    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    child.on("error", (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
+}
+
+describe("pass phrase prompt on a real terminal", () => {
+  let dir: { path: string; cleanup: () => Promise<void> };
+  let files: Record<string, string>;
+  before(async () => {
+    dir = await tempDir();
+    const key = join(dir.path, "plain.key");
+    const cert = join(dir.path, "cert.pem");
+    await openssl([
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-nodes",
+      "-keyout",
+      key,
+      "-out",
+      cert,
+      "-subj",
+      "/CN=localhost",
+      "-days",
+      "2",
+      "-addext",
+      "subjectAltName=DNS:localhost,IP:127.0.0.1",
+    ]);
+    const encrypted = await encryptPrivateKey(await readFile(key, "utf8"), "open sesame", {
+      iterations: 1000,
+    });
+    files = await writeFiles(dir.path, {
+      "enc.key": encrypted,
+      "index.html": "served from an encrypted key\n",
+    });
+    files.cert = cert;
+  });
+  after(async () => {
+    await dir.cleanup();
+  });
+
+  it("serve: the pass phrase is not echoed, a wrong one is asked again, then curl gets the page", async (t) => {
+    if (!(await have("script")) || !(await have("curl"))) {
+      t.skip("util-linux script or curl is not installed");
+      return;
+    }
+    const { cmd, args } = cliCommand();
+    let body = "";
+    const r = await onTerminal(
+      [
+        cmd,
+        ...args,
+        "serve",
+        "--cert",
+        files.cert,
+        "--key",
+        files["enc.key"],
+        "--port",
+        "0",
+        "--quiet",
+        dir.path,
+      ],
+      [
+        { waitFor: PROMPT, type: "wr0ngPhrase\r" },
+        { waitFor: PROMPT, count: 2, type: "open sesame\r" },
+        {
+          waitFor: "https://",
+          act: async (output) => {
+            // Wait for the whole banner line with the port.
+            const m = /https:\/\/(?:127\.0\.0\.1|localhost):(\d+)\//.exec(output);
+            assert.ok(m, output);
+            const c = await run("curl", [
+              "-sS",
+              "--max-time",
+              "10",
+              "--cacert",
+              files.cert,
+              `https://localhost:${m[1]}/`,
+            ]);
+            body = c.stdout + c.stderr;
+          },
+          type: "\x03", // Ctrl-C: graceful stop
+        },
+      ],
+    );
+    assert.equal(body, "served from an encrypted key\n", r.output);
+    assert.ok(r.output.includes("Wrong pass phrase, try again."), r.output);
+    assert.equal(r.output.split(PROMPT).length - 1, 2, r.output);
+    // Nothing typed was echoed.
+    assert.ok(!r.output.includes("wr0ngPhrase"), r.output);
+    assert.ok(!r.output.includes("open sesame"), r.output);
+  });
+
+  it("serve: three wrong pass phrases end with WRONG_PASSPHRASE and exit 1", async (t) => {
+    if (!(await have("script"))) {
+      t.skip("util-linux script is not installed");
+      return;
+    }
+    const { cmd, args } = cliCommand();
+    const r = await onTerminal(
+      [cmd, ...args, "serve", "--cert", files.cert, "--key", files["enc.key"], "--port", "0"],
+      [
+        { waitFor: PROMPT, type: "one\r" },
+        { waitFor: PROMPT, count: 2, type: "two\r" },
+        { waitFor: PROMPT, count: 3, type: "three\r" },
+      ],
+    );
+    assert.equal(r.code, 1, r.output);
+    assert.match(r.output, /wrong pass phrase/);
+    assert.ok(!r.output.includes("https://"), r.output);
+  });
+
+  it("key generate --encrypt asks twice; a mismatch is asked again; openssl reads the key", async (t) => {
+    if (!(await have("script"))) {
+      t.skip("util-linux script is not installed");
+      return;
+    }
+    const { cmd, args } = cliCommand();
+    const out = join(dir.path, "typed.pem");
+    const r = await onTerminal(
+      [cmd, ...args, "key", "generate", "--encrypt", "--iterations", "1000", "--out", out],
+      [
+        { waitFor: PROMPT, type: "first try\r" },
+        { waitFor: CONFIRM_PROMPT, type: "first tyr\r" },
+        { waitFor: PROMPT, count: 3, type: "second try\r" },
+        { waitFor: CONFIRM_PROMPT, count: 2, type: "second try\r" },
+      ],
+    );
+    assert.equal(r.code, 0, r.output);
+    assert.match(r.output, /Verify failure/);
+    assert.ok(!r.output.includes("second try"), r.output);
+    assert.equal((await stat(out)).mode & 0o777, 0o600);
+    await openssl(["pkey", "-in", out, "-passin", "pass:second try", "-noout"]);
+  });
+});
