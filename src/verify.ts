@@ -60,6 +60,8 @@ export interface VerifyChainOptions {
    * CA keyUsage present, SKI on CAs, AKI on issued certificates.
    */
   strict?: boolean;
+  /** File names of `leaf`, `chain` and `trusted`, used in error messages. */
+  sources?: { leaf?: string; chain?: string; trusted?: string };
 }
 
 /** One certificate of a verified path. */
@@ -672,9 +674,10 @@ export async function verifyChain(options: VerifyChainOptions): Promise<VerifyCh
   const at = options.at ?? new Date();
   const purpose = options.purpose ?? "server";
   const strict = options.strict ?? true;
-  const leafCerts = parseCertificates(options.leaf, "leaf");
-  const chainCerts = options.chain ? parseCertificates(options.chain, "chain") : [];
-  const trustedCerts = parseCertificates(options.trusted, "trusted");
+  const src = options.sources ?? {};
+  const leafCerts = parseCertificates(options.leaf, src.leaf ?? "leaf");
+  const chainCerts = options.chain ? parseCertificates(options.chain, src.chain ?? "chain") : [];
+  const trustedCerts = parseCertificates(options.trusted, src.trusted ?? "trusted");
   const leaf = describeCert(leafCerts[0]);
   const untrusted = [...leafCerts.slice(1), ...chainCerts].map(describeCert);
   const trusted = trustedCerts.map(describeCert);

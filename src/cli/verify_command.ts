@@ -72,7 +72,15 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
   const leaf = await runtime.readTextFile(leafFile);
   const trusted = await runtime.readTextFile(caFile);
   const chain = values.chain !== undefined ? await runtime.readTextFile(values.chain) : undefined;
-  const result = await verifyChain({ leaf, trusted, chain, host: values.host, purpose, at });
+  const result = await verifyChain({
+    leaf,
+    trusted,
+    chain,
+    host: values.host,
+    purpose,
+    at,
+    sources: { leaf: leafFile, trusted: caFile, chain: values.chain },
+  });
   if (!result.ok) {
     throw new TlsmithError("CHAIN_INVALID", `${leafFile}: ${result.reason} [${result.code}]`);
   }
