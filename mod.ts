@@ -107,6 +107,52 @@ export {
 } from "./src/pkcs12.ts";
 
 // Certificate authority (src/csr.ts, src/name_constraints.ts, src/authority.ts, src/verify.ts)
+export {
+  CA_KEY_TYPES,
+  CertificateAuthority,
+  type CreateAuthorityOptions,
+  DEFAULT_LEAF_DAYS,
+  type IssuedCertificate,
+  type IssuedCertificateWithKey,
+  type IssueOptions,
+  type LoadAuthorityOptions,
+  MAX_LEAF_DAYS,
+  type SignCsrOptions,
+} from "./src/authority.ts";
+export {
+  createCsr,
+  type CreateCsrOptions,
+  type CreatedCsr,
+  type CsrInfo,
+  parseCsr,
+  type ParseCsrOptions,
+  type SubjectFields,
+} from "./src/csr.ts";
+export {
+  assertNamesPermitted,
+  buildNameConstraints,
+  type BuildNameConstraintsOptions,
+  type ConstrainedName,
+  DEFAULT_PERMITTED_NAMES,
+  describeNameConstraints,
+  isNamePermitted,
+  type NameConstraintSet,
+  nameConstraintsExtension,
+  type NameSubtree,
+  parsePermitEntry,
+  readNameConstraints,
+} from "./src/name_constraints.ts";
+export {
+  type CertificateInput,
+  hostMatches,
+  parseCertificates,
+  type ParsedCertificate,
+  type PathCertificate,
+  verifyChain,
+  type VerifyChainOptions,
+  type VerifyChainResult,
+  type VerifyFailureCode,
+} from "./src/verify.ts";
 
 // Serving (src/serve.ts, src/runtime/types.ts)
 export {

@@ -397,7 +397,7 @@ export class CertificateAuthority {
     return names;
   }
 
-  private leafWindow(days: number | undefined, now: Date | undefined) {
+  #leafWindow(days: number | undefined, now: Date | undefined) {
     const d = validDays(days, DEFAULT_LEAF_DAYS, MAX_LEAF_DAYS, "the certificate validity");
     const start = now ?? new Date();
     const caEnd = this.certificate.notAfter.value.getTime();
@@ -413,12 +413,12 @@ export class CertificateAuthority {
     };
   }
 
-  private async sign(
+  async #sign(
     names: SubjectAltName[],
     publicKey: CryptoKey,
     options: { days?: number; client?: boolean; now?: Date },
   ): Promise<IssuedCertificate> {
-    const { notBefore, notAfter } = this.leafWindow(options.days, options.now);
+    const { notBefore, notAfter } = this.#leafWindow(options.days, options.now);
     const owner = subjectAttribute(this.certificate, "2.5.4.11");
     const firstDns = names.find((n) => n.type === "dns" && n.value.length <= 64);
     const { certificate, pem } = await createCertificate({
@@ -458,7 +458,7 @@ export class CertificateAuthority {
     const names = this.checkHosts(hosts);
     validDays(options.days, DEFAULT_LEAF_DAYS, MAX_LEAF_DAYS, "the certificate validity");
     const keyPair = await generateKeyPair(options.keyType ?? "ec-p256");
-    const issued = await this.sign(names, keyPair.publicKey, options);
+    const issued = await this.#sign(names, keyPair.publicKey, options);
     return { ...issued, key: await exportPrivateKeyPem(keyPair.privateKey), keyPair };
   }
 
@@ -516,6 +516,6 @@ export class CertificateAuthority {
     }
     validDays(options.days, DEFAULT_LEAF_DAYS, MAX_LEAF_DAYS, "the certificate validity");
     const publicKey = await importPublicKey(info.request.subjectPublicKeyInfo, source);
-    return await this.sign(names, publicKey, options);
+    return await this.#sign(names, publicKey, options);
   }
 }
