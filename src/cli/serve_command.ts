@@ -13,6 +13,7 @@ import type { Handler, ServerHandle } from "../runtime/types.ts";
 import { serve } from "../serve.ts";
 import { type CliContext, parseCommandArgs, parsePort, usageError } from "./args.ts";
 import { serveDir } from "./static_files.ts";
+import { localServingCert } from "./ca_command.ts";
 
 /** Help text of `tlsmith serve`. */
 export const help: string = `Usage: tlsmith serve [options] [DIR]
@@ -25,6 +26,9 @@ Options:
                      localhost, 127.0.0.1 and ::1, kept in memory only.
                      FILE: your certificate in PEM (leaf first, then any
                      intermediates); needs --key.
+                     local: a fresh certificate from the local CA (see
+                     \`tlsmith ca\`; created on first use), trusted wherever
+                     the CA's ca.pem is.
   --key FILE         The private key of --cert FILE (PEM: PKCS#8, PKCS#1, SEC1;
                      encrypted keys are decrypted in memory only).
   --passphrase-file FILE
@@ -160,14 +164,15 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
   const certOption = values.cert ?? "adhoc";
   if (certOption === "") throw usageError('"--cert" needs "adhoc" or a certificate file');
   const adhoc = certOption === "adhoc";
-  if (adhoc && values.key !== undefined) {
+  const local = certOption === "local";
+  if ((adhoc || local) && values.key !== undefined) {
     throw usageError(
       values.cert === undefined
         ? '"--key" is used only with "--cert FILE"; add "--cert cert.pem"'
-        : 'when "--cert" is "adhoc", "--key" is not used',
+        : `when "--cert" is "${certOption}", "--key" is not used`,
     );
   }
-  if (!adhoc && values.key === undefined) {
+  if (!adhoc && !local && values.key === undefined) {
     throw usageError(`"--key FILE" is required with "--cert ${certOption}"`);
   }
   if (adhoc && values["passphrase-file"] !== undefined) {
@@ -215,7 +220,17 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
     );
   }
   let tls: "adhoc" | { cert: string; key: string } = "adhoc";
-  if (!adhoc) {
+  let localCaFile: string | undefined;
+  if (local) {
+    // A fresh leaf from the local CA for this machine's loopback names (+ the bound host).
+    const names = ["localhost", "127.0.0.1", "::1"];
+    if (!ANY_HOSTS.has(hostname) && !names.includes(hostname)) names.push(hostname);
+    const issued = await localServingCert(ctx, names, {
+      passphraseFile: values["passphrase-file"],
+    });
+    tls = { cert: issued.cert, key: issued.key };
+    localCaFile = issued.caFile;
+  } else if (!adhoc) {
     const keyFile = values.key!;
     const certPem = await runtime.readTextFile(certOption);
     const keyPem = await resolveKey(
@@ -300,7 +315,8 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
       host: hostname,
       port: server.addr.port,
       adhoc,
-      certFile: adhoc ? saveCert : certOption,
+      certFile: adhoc ? saveCert : localCaFile ?? certOption,
+      local,
       certPem,
     });
     await server.finished;
@@ -319,6 +335,7 @@ async function printBanner(
     host: string;
     port: number;
     adhoc: boolean;
+    local?: boolean;
     certFile?: string;
     certPem?: string;
   },
@@ -346,6 +363,8 @@ async function printBanner(
     ctx.print(
       o.adhoc
         ? "Certificate: adhoc, self-signed, in memory only (browsers will warn)"
+        : o.local
+        ? `Certificate: fresh, from the local CA ${o.certFile} (in memory only)`
         : `Certificate: ${o.certFile}${info.selfSigned ? " (self-signed)" : ""}`,
     );
     ctx.print(`  names:    ${info.subjectAltNames.join(", ") || "(none)"}`);
