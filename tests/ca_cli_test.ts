@@ -495,5 +495,38 @@ describe(
         }
       }
     });
+
+    it("serve --cert=local creates the CA on first use, then reuses it", async (t) => {
+      if (!(await have("curl"))) return t.skip("curl is not installed");
+      const store = join(dir, "local-store");
+      const env = { TLSMITH_CA_DIR: store };
+      let firstCa = "";
+      for (const round of [1, 2]) {
+        const served = await startServe(
+          ["--cert=local", "--port", "0", "--quiet", join(dir, "site")],
+          /https:\/\/localhost:(\d+)\//,
+          env,
+        );
+        try {
+          const ca = await readFile(join(store, "ca.pem"), "utf8");
+          if (round === 1) firstCa = ca;
+          else assert.equal(ca, firstCa, "the CA is reused");
+          for (const host of ["localhost", "127.0.0.1"]) {
+            const r = await run("curl", [
+              "-sS",
+              "--max-time",
+              "20",
+              "--cacert",
+              join(store, "ca.pem"),
+              `https://${host}:${served.port}/`,
+            ]);
+            assert.equal(r.code, 0, `${host}: ${r.stderr}`);
+            assert.equal(r.stdout, "hello from the local CA\n");
+          }
+        } finally {
+          await served.stop();
+        }
+      }
+    });
   },
 );
