@@ -23,6 +23,7 @@ import { decodePem, encodePem, type PemBlock } from "./pem.ts";
 import {
   badStructure,
   children,
+  curveName,
   encodeDer,
   int,
   intOf,
@@ -43,7 +44,7 @@ import {
   readSec1,
   seq,
 } from "./asn1_util.ts";
-import { importPkcs8, type KeyPair } from "./keys.ts";
+import type { KeyPair, KeyType } from "./keys.ts";
 
 /** A pass phrase: text (encoded as UTF-8, as OpenSSL does) or raw bytes. */
 export type Passphrase = string | Uint8Array;
@@ -410,10 +411,13 @@ async function decryptLegacyBlock(
 // Importing PKCS#8 (including RSA-PSS-tagged keys)
 
 /**
- * Import PKCS#8 DER as a {@linkcode KeyPair}. Keys tagged with the RSA-PSS OID
- * (`openssl genpkey -algorithm RSA-PSS`) are re-wrapped as rsaEncryption and
- * imported for RSA-PSS signing (WebCrypto only imports rsaEncryption PKCS#8).
- * Internal, shared with `key_formats.ts` and `pkcs12.ts`.
+ * Import PKCS#8 DER as an extractable {@linkcode KeyPair}: ECDSA P-256/P-384,
+ * RSA 2048/3072/4096 (RSASSA-PKCS1-v1_5, SHA-256) and Ed25519, as keys.ts's
+ * `importPkcs8` does — done here with WebCrypto alone so that decrypting a key
+ * never loads pkijs (it is half of the CLI's start-up time). Keys tagged with
+ * the RSA-PSS OID (`openssl genpkey -algorithm RSA-PSS`) are re-wrapped as
+ * rsaEncryption and imported for RSA-PSS signing (WebCrypto only imports
+ * rsaEncryption PKCS#8). Internal, shared with `key_formats.ts` and `pkcs12.ts`.
  */
 export async function importPrivateKeyInfo(der: Uint8Array, source?: string): Promise<KeyPair> {
   const info = readPkcs8(der);
@@ -426,7 +430,76 @@ export async function importPrivateKeyInfo(der: Uint8Array, source?: string): Pr
   if (info.algorithm === OID.rsassaPss) {
     return await importRsaPss(info.privateKey, info.parameters, source);
   }
-  return await importPkcs8(der, { source });
+  let algorithm: RsaHashedImportParams | EcKeyImportParams | Algorithm;
+  let type: KeyType | undefined;
+  if (info.algorithm === OID.rsaEncryption) {
+    algorithm = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" } as RsaHashedImportParams;
+  } else if (info.algorithm === OID.ecPublicKey && info.curve === OID.p256) {
+    algorithm = { name: "ECDSA", namedCurve: "P-256" } as EcKeyImportParams;
+    type = "ec-p256";
+  } else if (info.algorithm === OID.ecPublicKey && info.curve === OID.p384) {
+    algorithm = { name: "ECDSA", namedCurve: "P-384" } as EcKeyImportParams;
+    type = "ec-p384";
+  } else if (info.algorithm === OID.ed25519) {
+    algorithm = { name: "Ed25519" };
+    type = "ed25519";
+  } else {
+    const what = info.algorithm === OID.ecPublicKey
+      ? info.curve
+        ? `EC keys on ${curveName(info.curve)}`
+        : "EC keys with explicit curve parameters"
+      : `${UNSUPPORTED_KEY_NAMES[info.algorithm] ?? `algorithm ${info.algorithm}`} keys`;
+    throw new TlsmithError(
+      "UNSUPPORTED_KEY_TYPE",
+      `${at(source)}${what} are not supported. Use an ECDSA P-256/P-384, RSA (2048-4096 bits) ` +
+        `or Ed25519 key.`,
+    );
+  }
+  let privateKey: CryptoKey;
+  try {
+    privateKey = await crypto.subtle.importKey("pkcs8", toArrayBuffer(der), algorithm, true, [
+      "sign",
+    ]);
+  } catch (err) {
+    throw new TlsmithError(
+      "BAD_KEY",
+      `${at(source)}the ${algorithm.name} private key is damaged or invalid ` +
+        `(${(err as Error)?.message ?? err}). Re-export it, or generate a new one.`,
+      { cause: err },
+    );
+  }
+  if (!type) {
+    const bits = (privateKey.algorithm as RsaHashedKeyAlgorithm).modulusLength;
+    if (bits !== 2048 && bits !== 3072 && bits !== 4096) {
+      throw new TlsmithError(
+        "UNSUPPORTED_KEY_TYPE",
+        `${at(source)}RSA keys of ${bits} bits are not supported; use 2048, 3072 or 4096 bits.`,
+      );
+    }
+    type = `rsa-${bits}` as KeyType;
+  }
+  return { privateKey, publicKey: await publicKeyOf(privateKey, algorithm), type };
+}
+
+const UNSUPPORTED_KEY_NAMES: Record<string, string> = {
+  [OID.dsa]: "DSA",
+  [OID.x25519]: "X25519",
+  [OID.ed448]: "Ed448",
+  "1.3.101.111": "X448",
+  "1.2.840.113549.1.3.1": "Diffie-Hellman",
+};
+
+/** The public key of an extractable private key, through its JWK. */
+async function publicKeyOf(
+  privateKey: CryptoKey,
+  algorithm: Algorithm,
+): Promise<CryptoKey> {
+  const jwk = await crypto.subtle.exportKey("jwk", privateKey);
+  const pub: JsonWebKey = { kty: jwk.kty, ext: true };
+  for (const field of ["crv", "x", "y", "n", "e", "alg"] as const) {
+    if (jwk[field] !== undefined) (pub as Record<string, unknown>)[field] = jwk[field];
+  }
+  return await crypto.subtle.importKey("jwk", pub, algorithm, true, ["verify"]);
 }
 
 const HASH_OIDS: Record<string, string> = {
@@ -485,17 +558,16 @@ async function importRsaPss(
       `${at(source)}the RSA-PSS private key does not import: ${(err as Error).message}.`,
     );
   }
-  const jwk = await crypto.subtle.exportKey("jwk", privateKey);
-  const publicKey = await crypto.subtle.importKey(
-    "jwk",
-    { kty: "RSA", n: jwk.n, e: jwk.e, alg: jwk.alg, ext: true },
-    alg,
-    true,
-    ["verify"],
-  );
   const bits = (privateKey.algorithm as RsaHashedKeyAlgorithm).modulusLength;
-  const type = bits >= 4096 ? "rsa-4096" : bits >= 3072 ? "rsa-3072" : "rsa-2048";
-  return { privateKey, publicKey, type } as KeyPair;
+  if (bits !== 2048 && bits !== 3072 && bits !== 4096) {
+    throw new TlsmithError(
+      "UNSUPPORTED_KEY_TYPE",
+      `${at(source)}RSA keys of ${bits} bits are not supported; use 2048, 3072 or 4096 bits.`,
+    );
+  }
+  const type = `rsa-${bits}` as KeyType;
+  const publicKey = await publicKeyOf(privateKey, alg);
+  return { privateKey, publicKey, type };
 }
 
 // ---------------------------------------------------------------------------

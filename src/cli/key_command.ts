@@ -11,7 +11,6 @@ import { TlsmithError } from "../errors.ts";
 import { encodePem } from "../pem.ts";
 import { DEFAULT_ITERATIONS, encryptPrivateKey, importPrivateKeyInfo } from "../encrypted_key.ts";
 import { isEncryptedPrivateKey, readPrivateKeyPkcs8 } from "../key_formats.ts";
-import { exportPrivateKeyPem, generateKeyPair, parseKeyType } from "../keys.ts";
 import { type CliContext, parseCommandArgs, usageError } from "./args.ts";
 import { obtainPassphrase, withPassphrase } from "./passphrase.ts";
 
@@ -108,6 +107,8 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
 
   if (sub === "generate") {
     if (values.out === undefined) throw usageError(`"--out FILE" is required`);
+    // keys.ts loads pkijs; only "generate" needs it (decrypt stays fast to start).
+    const { exportPrivateKeyPem, generateKeyPair, parseKeyType } = await import("../keys.ts");
     const type = parseKeyType(values.type ?? "ec");
     if (!force && await rt.stat(values.out) !== null) {
       throw new TlsmithError(
