@@ -13,6 +13,7 @@ import { adhocCert, DEFAULT_ADHOC_HOSTS } from "./adhoc.ts";
 import { fingerprint } from "./describe.ts";
 import { TlsmithError } from "./errors.ts";
 import { certificateMatchesKey } from "./keys.ts";
+import { isEncryptedPrivateKey, toPkcs8Pem } from "./key_formats.ts";
 import { decodePem } from "./pem.ts";
 import { getRuntime } from "./runtime/mod.ts";
 import type { Handler, ServerAddr } from "./runtime/types.ts";
@@ -50,6 +51,11 @@ export type CertSource =
 export interface ServeOptions {
   /** The certificate: `"adhoc"`, `{ cert, key }` PEM text, or `{ certFile, keyFile }`. */
   cert: CertSource;
+  /**
+   * The pass phrase of an encrypted key (PKCS#8 "ENCRYPTED PRIVATE KEY" or
+   * OpenSSL's legacy encrypted PEM). The key is decrypted in memory only.
+   */
+  passphrase?: string;
   /** Host to bind (default `127.0.0.1`). `0.0.0.0` or `::` listen on every interface. */
   hostname?: string;
   /** Port to bind (default 8443); 0 picks a free one (see `server.addr.port`). */
@@ -106,7 +112,7 @@ function checkKeyPem(key: string, source: string): void {
   if (encrypted) {
     throw new TlsmithError(
       "PASSPHRASE_REQUIRED",
-      `${source}: the private key is encrypted, and serve() takes an unencrypted key. Decrypt it in memory first (readPrivateKey(pem, { passphrase })) or with \`openssl pkey -in ${source} -out plain-key.pem\`.`,
+      `${source}: the private key is encrypted. Pass its pass phrase: serve(handler, { cert, passphrase }).`,
     );
   }
   if (!blocks.some((b) => /(^|\s)PRIVATE KEY$/.test(b.label))) {
@@ -139,6 +145,7 @@ function isObject(value: unknown): value is Record<string, unknown> {
 async function resolveCert(
   certOption: CertSource,
   hostname: string,
+  passphrase?: string,
 ): Promise<{ cert: string; key: string; fingerprint: string }> {
   const source: unknown = certOption;
   if (source === "adhoc") {
@@ -175,6 +182,9 @@ async function resolveCert(
     );
   }
   const leaf = checkCertPem(cert, certName);
+  if (passphrase !== undefined && isEncryptedPrivateKey(key)) {
+    key = await toPkcs8Pem(key, { passphrase, source: keyName });
+  }
   checkKeyPem(key, keyName);
   let matches: boolean | null;
   try {
@@ -196,7 +206,8 @@ async function resolveCert(
  * Node. Resolves with the {@linkcode Server} once it listens. Errors thrown by
  * the handler become `500 Internal Server Error` and are reported once to
  * `onError` (or standard error); the server keeps running. An encrypted key
- * is `PASSPHRASE_REQUIRED`, a key of another certificate `KEY_MISMATCH`, a
+ * needs `passphrase` (else `PASSPHRASE_REQUIRED`; a wrong one is
+ * `WRONG_PASSPHRASE`), a key of another certificate `KEY_MISMATCH`, a
  * port in use `SERVE_FAILED`.
  *
  * @example Serve with a certificate made on the spot
@@ -255,7 +266,7 @@ export async function serve(handler: Handler, options: ServeOptions): Promise<Se
     );
   }
   const bindHost = hostname.replace(/^\[(.*)\]$/, "$1");
-  const tls = await resolveCert(options.cert, bindHost);
+  const tls = await resolveCert(options.cert, bindHost, options.passphrase);
   const runtime = await getRuntime();
   const handle = await runtime.serve(handler, {
     hostname: bindHost,

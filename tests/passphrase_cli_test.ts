@@ -13,6 +13,8 @@ import {
 } from "../src/cli/passphrase.ts";
 import { encryptPrivateKey } from "../src/encrypted_key.ts";
 import { generateKeyPair } from "../src/keys.ts";
+import { serve } from "../src/serve.ts";
+import { adhocCert } from "../src/adhoc.ts";
 import { TlsmithError } from "../src/errors.ts";
 import type { Runtime } from "../src/runtime/types.ts";
 import { cliCommand, have, openssl, run, tempDir, writeFiles } from "./helpers.ts";
@@ -144,6 +146,53 @@ describe("withPassphrase / loadServingKey", () => {
     // An unencrypted key needs no pass phrase and is converted to PKCS#8.
     const j = fakeRuntime({});
     assert.match(await loadServingKey(j.rt, plain, "plain.pem"), /BEGIN PRIVATE KEY/);
+  });
+});
+
+describe("serve({ passphrase })", () => {
+  it("serves with an encrypted key decrypted in memory; curl gets the answer", async (t) => {
+    if (!(await have("curl"))) {
+      t.skip("curl is not installed");
+      return;
+    }
+    const { cert, key } = await adhocCert();
+    const encrypted = await encryptPrivateKey(key, "lib pass", { iterations: 1000 });
+    const missing = await errorOf(serve(() => new Response("x"), {
+      cert: { cert, key: encrypted },
+      port: 0,
+    }));
+    assert.equal(missing.code, "PASSPHRASE_REQUIRED");
+    assert.match(missing.message, /passphrase/);
+    const wrong = await errorOf(serve(() => new Response("x"), {
+      cert: { cert, key: encrypted },
+      passphrase: "nope",
+      port: 0,
+    }));
+    assert.equal(wrong.code, "WRONG_PASSPHRASE");
+    const server = await serve(() => new Response("hello from an encrypted key"), {
+      cert: { cert, key: encrypted },
+      passphrase: "lib pass",
+      port: 0,
+    });
+    try {
+      const dir = await tempDir();
+      try {
+        const files = await writeFiles(dir.path, { "ca.pem": cert });
+        const r = await run("curl", [
+          "-sS",
+          "--max-time",
+          "10",
+          "--cacert",
+          files["ca.pem"],
+          `https://localhost:${server.addr.port}/`,
+        ]);
+        assert.equal(r.stdout, "hello from an encrypted key", r.stderr);
+      } finally {
+        await dir.cleanup();
+      }
+    } finally {
+      await server.shutdown();
+    }
   });
 });
 
