@@ -70,6 +70,9 @@ export async function adhocCert(options: AdhocOptions = {}): Promise<AdhocCertif
   const keyPair = await generateKeyPair(type);
   const now = Date.now();
   const first = hosts[0].value;
+  // Export the key while the certificate is being made (WebCrypto work runs concurrently).
+  const keyPem = exportPrivateKeyPem(keyPair.privateKey);
+  keyPem.catch(() => {}); // awaited below; no unhandled rejection if createCertificate throws first
   const { der, pem } = await createCertificate({
     keyPair,
     subject: {
@@ -80,9 +83,6 @@ export async function adhocCert(options: AdhocOptions = {}): Promise<AdhocCertif
     notBefore: new Date(now - 5 * 60_000),
     notAfter: new Date(now + days * 86_400_000),
   });
-  const [key, sha256] = await Promise.all([
-    exportPrivateKeyPem(keyPair.privateKey),
-    fingerprint(der, "SHA-256"),
-  ]);
+  const [key, sha256] = await Promise.all([keyPem, fingerprint(der, "SHA-256")]);
   return { cert: pem, key, fingerprint: sha256 };
 }

@@ -145,6 +145,11 @@ const PRINTABLE_RE = /^[A-Za-z0-9 '()+,\-./:=?]*$/;
  * ```
  */
 export function buildName(subject: CertificateSubject = {}): pkijs.RelativeDistinguishedNames {
+  return pkijs.RelativeDistinguishedNames.fromBER(nameDer(subject));
+}
+
+/** The DER of the Name {@linkcode buildName} makes. */
+function nameDer(subject: CertificateSubject): Uint8Array<ArrayBuffer> {
   const rdns: asn1js.Set[] = [];
   for (const { field, oid, short, max } of SUBJECT_ATTRIBUTES) {
     const value = subject[field];
@@ -178,8 +183,7 @@ export function buildName(subject: CertificateSubject = {}): pkijs.RelativeDisti
     const atv = new pkijs.AttributeTypeAndValue({ type: oid, value: str });
     rdns.push(new asn1js.Set({ value: [atv.toSchema()] }));
   }
-  const der = new asn1js.Sequence({ value: rdns }).toBER(false);
-  return pkijs.RelativeDistinguishedNames.fromBER(der);
+  return new Uint8Array(new asn1js.Sequence({ value: rdns }).toBER(false));
 }
 
 function wholeSeconds(date: Date, what: string): Date {
@@ -230,6 +234,34 @@ async function keyIdentifier(spki: pkijs.PublicKeyInfo): Promise<Uint8Array> {
   return new Uint8Array(await crypto.subtle.digest("SHA-1", bits.slice()));
 }
 
+/** Read one DER TLV at `offset`: where its contents start and end. */
+function readTlv(der: Uint8Array, offset: number): { tag: number; start: number; end: number } {
+  const tag = der[offset];
+  let length = der[offset + 1];
+  let start = offset + 2;
+  if (length & 0x80) {
+    const n = length & 0x7f;
+    length = 0;
+    for (let i = 0; i < n; i++) length = length * 256 + der[start + i];
+    start += n;
+  }
+  if (tag === undefined || start + length > der.length) {
+    throw new TlsmithError("BAD_DER", "truncated DER in a public key.");
+  }
+  return { tag, start, end: start + length };
+}
+
+/** The subjectPublicKey bits (without the unused-bits byte) of SubjectPublicKeyInfo DER. */
+function spkiKeyBits(spki: Uint8Array): Uint8Array {
+  const outer = readTlv(spki, 0);
+  const algorithm = readTlv(spki, outer.start);
+  const bits = readTlv(spki, algorithm.end);
+  if (outer.tag !== 0x30 || algorithm.tag !== 0x30 || bits.tag !== 0x03) {
+    throw new TlsmithError("BAD_DER", "the public key is not SubjectPublicKeyInfo DER.");
+  }
+  return spki.subarray(bits.start + 1, bits.end);
+}
+
 function extension(oid: string, critical: boolean, value: asn1js.BaseBlock, parsed?: unknown) {
   const ext = new pkijs.Extension({
     extnID: oid,
@@ -251,6 +283,33 @@ function keyUsageBits(bits: number[]): asn1js.BitString {
   for (const b of bits) bytes[b >> 3] |= 0x80 >> (b & 7);
   const unusedBits = 7 - (highest & 7);
   return new asn1js.BitString({ valueHex: bytes, unusedBits });
+}
+
+/** DER SEQUENCE of already-encoded parts. */
+function derSequence(parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
+  return derTlv(0x30, parts);
+}
+
+/** DER TLV with `tag` around already-encoded parts. */
+function derTlv(tag: number, parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
+  let length = 0;
+  for (const p of parts) length += p.length;
+  const header: number[] = [tag];
+  if (length < 0x80) {
+    header.push(length);
+  } else {
+    const bytes: number[] = [];
+    for (let n = length; n > 0; n = Math.floor(n / 256)) bytes.unshift(n & 0xff);
+    header.push(0x80 | bytes.length, ...bytes);
+  }
+  const out = new Uint8Array(header.length + length);
+  out.set(header);
+  let offset = header.length;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
 }
 
 function parseCertificateInput(
@@ -430,7 +489,7 @@ export async function createCertificate(
       'a CA certificate needs a subject name, e.g. subject: { commonName: "My CA" }.',
     );
   }
-  const subject = buildName(subjectFields);
+  const subjectDer = nameDer(subjectFields);
 
   // Validity.
   const now = Date.now();
@@ -457,8 +516,7 @@ export async function createCertificate(
 
   // Subject public key, straight from WebCrypto.
   const spkiDer = new Uint8Array(await crypto.subtle.exportKey("spki", publicKey));
-  const spki = pkijs.PublicKeyInfo.fromBER(spkiDer);
-  const ski = await keyIdentifier(spki);
+  const ski = new Uint8Array(await crypto.subtle.digest("SHA-1", spkiKeyBits(spkiDer).slice()));
   const aki = issuerCert ? await issuerKeyIdentifier(issuerCert) : ski;
 
   // Extensions.
@@ -514,27 +572,72 @@ export async function createCertificate(
     extensions.push(extra);
   }
 
-  // Assemble and sign once.
-  const cert = new pkijs.Certificate();
-  cert.version = 2;
-  cert.serialNumber = asn1js.Integer.fromBigInt(serial);
-  cert.issuer = issuerCert ? issuerCert.subject : subject;
-  cert.subject = subject;
-  cert.notBefore = certificateTime(notBefore);
-  cert.notAfter = certificateTime(notAfter);
-  cert.subjectPublicKeyInfo = spki;
-  cert.extensions = extensions;
+  // Assemble the TBSCertificate DER directly (pkijs' encodeTBS re-parses names and keys) and
+  // sign it once through the engine (DER ECDSA signatures, Ed25519, RSA NULL parameters).
+  let signatureParams: pkijs.CryptoEngineSignatureParams;
   try {
-    await cert.sign(signingKey, signingHash, engine);
+    signatureParams = await engine.getSignatureParameters(signingKey, signingHash);
+  } catch (err) {
+    throw new TlsmithError(
+      "BAD_KEY",
+      `the signing key cannot sign certificates (${(err as Error)?.message ?? err}).`,
+      { cause: err },
+    );
+  }
+  const signatureAlgorithm = new Uint8Array(
+    signatureParams.signatureAlgorithm.toSchema().toBER(false),
+  );
+  const issuerDer = issuerCert
+    ? (issuerCert.subject.valueBeforeDecode.byteLength > 0
+      ? new Uint8Array(issuerCert.subject.valueBeforeDecode)
+      : new Uint8Array(issuerCert.subject.toSchema().toBER(false)))
+    : subjectDer;
+  const tbs = derSequence([
+    new Uint8Array([0xa0, 0x03, 0x02, 0x01, 0x02]), // [0] EXPLICIT Version v3
+    new Uint8Array(asn1js.Integer.fromBigInt(serial).toBER(false)),
+    signatureAlgorithm,
+    issuerDer,
+    derSequence([
+      new Uint8Array(certificateTime(notBefore).toSchema().toBER(false)),
+      new Uint8Array(certificateTime(notAfter).toSchema().toBER(false)),
+    ]),
+    subjectDer,
+    spkiDer,
+    derTlv(0xa3, [derSequence(extensions.map((e) => new Uint8Array(e.toSchema().toBER(false))))]),
+  ]);
+  let signature: ArrayBuffer;
+  try {
+    signature = await engine.signWithPrivateKey(
+      tbs,
+      signingKey,
+      signatureParams.parameters as pkijs.CryptoEngineSignWithPrivateKeyParams,
+    );
   } catch (err) {
     throw new TlsmithError(
       "BAD_KEY",
       `signing the certificate failed (${
         (err as Error)?.message ?? err
-      }). The signing key must be an extractable ECDSA, RSA or Ed25519 private key with the "sign" usage.`,
+      }). The signing key must be an ECDSA, RSA or Ed25519 private key with the "sign" usage.`,
       { cause: err },
     );
   }
-  const der = new Uint8Array(cert.toSchema().toBER(false));
-  return { certificate: cert, der, pem: encodePem("CERTIFICATE", der) };
+  if (signature.byteLength === 0) {
+    throw new TlsmithError("BAD_KEY", "signing the certificate produced no signature.");
+  }
+  // Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue }
+  const der = derSequence([
+    tbs,
+    signatureAlgorithm,
+    new Uint8Array(new asn1js.BitString({ valueHex: signature }).toBER(false)),
+  ]);
+  let parsed: pkijs.Certificate | undefined;
+  return {
+    // Parsed on first use: serving an adhoc certificate never needs the pkijs object.
+    get certificate(): pkijs.Certificate {
+      parsed ??= pkijs.Certificate.fromBER(der);
+      return parsed;
+    },
+    der,
+    pem: encodePem("CERTIFICATE", der),
+  };
 }
