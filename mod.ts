@@ -137,16 +137,12 @@ export {
   describeNameConstraints,
   isNamePermitted,
   type NameConstraintSet,
-  nameConstraintsExtension,
   type NameSubtree,
   parsePermitEntry,
-  readNameConstraints,
 } from "./src/name_constraints.ts";
 export {
   type CertificateInput,
   hostMatches,
-  parseCertificates,
-  type ParsedCertificate,
   type PathCertificate,
   verifyChain,
   type VerifyChainOptions,

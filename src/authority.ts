@@ -7,7 +7,7 @@
  */
 
 import * as asn1js from "asn1js";
-import type * as pkijs from "pkijs";
+import * as pkijs from "pkijs";
 import { encodeHex, toArrayBuffer } from "./bytes.ts";
 import { createCertificate } from "./certificate.ts";
 import { parseCsr } from "./csr.ts";
@@ -115,8 +115,6 @@ export interface IssuedCertificate {
   names: SubjectAltName[];
   /** Expiry of the leaf. */
   notAfter: Date;
-  /** The parsed leaf. */
-  certificate: pkijs.Certificate;
 }
 
 /** A certificate issued by {@linkcode CertificateAuthority.issue}, with its new key. */
@@ -216,8 +214,7 @@ async function importPublicKey(spki: pkijs.PublicKeyInfo, source: string): Promi
  * ```
  */
 export class CertificateAuthority {
-  /** The CA certificate, parsed. */
-  readonly certificate: pkijs.Certificate;
+  readonly #certificate: pkijs.Certificate;
   /** The CA certificate in PEM (what users trust). */
   readonly certPem: string;
   /** The CA's private key. */
@@ -228,7 +225,7 @@ export class CertificateAuthority {
   readonly nameConstraints: NameConstraintSet | null;
 
   private constructor(certificate: pkijs.Certificate, certPem: string, privateKey: CryptoKey) {
-    this.certificate = certificate;
+    this.#certificate = certificate;
     this.certPem = certPem;
     this.privateKey = privateKey;
     this.keyType = keyTypeOf(privateKey);
@@ -237,12 +234,12 @@ export class CertificateAuthority {
 
   /** The CA's subject in one-line form. */
   get subject(): string {
-    return formatName(this.certificate.subject);
+    return formatName(this.#certificate.subject);
   }
 
   /** When the CA certificate expires. */
   get notAfter(): Date {
-    return this.certificate.notAfter.value;
+    return this.#certificate.notAfter.value;
   }
 
   /**
@@ -400,7 +397,7 @@ export class CertificateAuthority {
   #leafWindow(days: number | undefined, now: Date | undefined) {
     const d = validDays(days, DEFAULT_LEAF_DAYS, MAX_LEAF_DAYS, "the certificate validity");
     const start = now ?? new Date();
-    const caEnd = this.certificate.notAfter.value.getTime();
+    const caEnd = this.#certificate.notAfter.value.getTime();
     if (start.getTime() >= caEnd) {
       throw new TlsmithError(
         "CA_EXPIRED",
@@ -419,11 +416,11 @@ export class CertificateAuthority {
     options: { days?: number; client?: boolean; now?: Date },
   ): Promise<IssuedCertificate> {
     const { notBefore, notAfter } = this.#leafWindow(options.days, options.now);
-    const owner = subjectAttribute(this.certificate, "2.5.4.11");
+    const owner = subjectAttribute(this.#certificate, "2.5.4.11");
     const firstDns = names.find((n) => n.type === "dns" && n.value.length <= 64);
-    const { certificate, pem } = await createCertificate({
+    const { pem } = await createCertificate({
       publicKey,
-      issuer: { certificate: this.certificate, privateKey: this.privateKey },
+      issuer: { certificate: this.#certificate, privateKey: this.privateKey },
       subject: {
         organization: "tlsmith development certificate",
         ...(owner ? { organizationalUnit: owner } : {}),
@@ -435,7 +432,7 @@ export class CertificateAuthority {
       notAfter,
       clientAuth: options.client === true,
     });
-    return { cert: pem, chain: pem + this.certPem, names, notAfter, certificate };
+    return { cert: pem, chain: pem + this.certPem, names, notAfter };
   }
 
   /**
@@ -515,7 +512,10 @@ export class CertificateAuthority {
       names = this.checkHosts([cnName]);
     }
     validDays(options.days, DEFAULT_LEAF_DAYS, MAX_LEAF_DAYS, "the certificate validity");
-    const publicKey = await importPublicKey(info.request.subjectPublicKeyInfo, source);
+    const publicKey = await importPublicKey(
+      pkijs.PublicKeyInfo.fromBER(toArrayBuffer(info.publicKeyInfo)),
+      source,
+    );
     return await this.#sign(names, publicKey, options);
   }
 }

@@ -181,8 +181,8 @@ export interface CsrInfo {
   signatureValid: boolean;
   /** OIDs of every extension requested (SAN, basicConstraints, …); the CA copies none of them. */
   requestedExtensions: string[];
-  /** The parsed request. */
-  request: pkijs.CertificationRequest;
+  /** The requested public key: SubjectPublicKeyInfo DER. */
+  publicKeyInfo: Uint8Array;
   /** DER bytes of the request. */
   der: Uint8Array;
 }
@@ -338,7 +338,7 @@ export async function parseCsr(
     keyType: spkiKeyType(request.subjectPublicKeyInfo),
     signatureValid,
     requestedExtensions,
-    request,
+    publicKeyInfo: new Uint8Array(request.subjectPublicKeyInfo.toSchema().toBER(false)),
     der,
   };
 }

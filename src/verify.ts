@@ -72,8 +72,6 @@ export interface PathCertificate {
   issuer: string;
   /** The DER bytes. */
   der: Uint8Array;
-  /** The parsed certificate. */
-  certificate: pkijs.Certificate;
 }
 
 /** Result of {@linkcode verifyChain}: a path, or the first problem found. */
@@ -535,18 +533,23 @@ function dnsHostMatches(pattern: string, host: string): boolean {
 }
 
 /**
- * True when the leaf certificate is valid for `host`: a DNS name matched
- * against dNSName SANs (a wildcard covers exactly one leftmost label), or an
- * IP address matched against iPAddress SANs only. The subject CN is never used.
+ * True when the certificate (PEM or DER; the first one of a chain) is valid
+ * for `host`: a DNS name matched against dNSName SANs (a wildcard covers
+ * exactly one leftmost label), or an IP address matched against iPAddress
+ * SANs only. The subject CN is never used.
  *
  * @example
  * ```ts ignore
- * import { hostMatches, parseCertificates } from "./verify.ts";
- * const [{ certificate }] = parseCertificates(pem);
- * console.log(hostMatches(certificate, "localhost"), hostMatches(certificate, "::1"));
+ * import { hostMatches } from "./verify.ts";
+ * console.log(hostMatches(certPem, "localhost"), hostMatches(certPem, "::1"));
  * ```
  */
-export function hostMatches(cert: pkijs.Certificate, host: string): boolean {
+export function hostMatches(cert: string | Uint8Array, host: string): boolean {
+  return certificateHostMatches(parseCertificates(cert)[0].certificate, host);
+}
+
+/** {@linkcode hostMatches} for a parsed certificate (internal). */
+export function certificateHostMatches(cert: pkijs.Certificate, host: string): boolean {
   const names = subjectAltNames(cert);
   const ip = parseIpAddress(host);
   if (ip) {
@@ -832,7 +835,7 @@ export async function verifyChain(options: VerifyChainOptions): Promise<VerifyCh
 
   // Host.
   if (options.host !== undefined) {
-    if (!hostMatches(leaf.certificate, options.host)) {
+    if (!certificateHostMatches(leaf.certificate, options.host)) {
       const sans = leaf.names.filter((n) => n.type === "dns" || n.type === "ip").map((n) =>
         n.value
       );
@@ -848,11 +851,6 @@ export async function verifyChain(options: VerifyChainOptions): Promise<VerifyCh
 
   return {
     ok: true,
-    path: path.map((p) => ({
-      subject: p.subject,
-      issuer: p.issuer,
-      der: p.der,
-      certificate: p.certificate,
-    })),
+    path: path.map((p) => ({ subject: p.subject, issuer: p.issuer, der: p.der })),
   };
 }

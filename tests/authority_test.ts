@@ -208,7 +208,7 @@ describe("CertificateAuthority", { timeout: 180_000 }, () => {
   it("a forged out-of-constraint leaf (bypassing the check) is rejected by verifyChain", async () => {
     const forged = await createCertificate({
       keyPair: await generateKeyPair(),
-      issuer: { certificate: ca.certificate, privateKey: ca.privateKey },
+      issuer: { certificate: ca.certPem, privateKey: ca.privateKey },
       hosts: ["example.com"],
     });
     const r = await verifyChain({ leaf: forged.pem, trusted: ca.certPem, host: "example.com" });

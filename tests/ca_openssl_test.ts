@@ -117,7 +117,7 @@ describe("local CA judged by openssl and GnuTLS", { timeout: 180_000 }, () => {
   it("a forged example.com leaf signed with the CA key is rejected by openssl and GnuTLS", async () => {
     const forged = await createCertificate({
       keyPair: await generateKeyPair(),
-      issuer: { certificate: ca.certificate, privateKey: ca.privateKey },
+      issuer: { certificate: ca.certPem, privateKey: ca.privateKey },
       subject: { organization: "forged" },
       hosts: ["example.com"],
     });
@@ -134,7 +134,7 @@ describe("local CA judged by openssl and GnuTLS", { timeout: 180_000 }, () => {
     const open = await CertificateAuthority.create({ nameConstraints: false });
     const openForged = await createCertificate({
       keyPair: await generateKeyPair(),
-      issuer: { certificate: open.certificate, privateKey: open.privateKey },
+      issuer: { certificate: open.certPem, privateKey: open.privateKey },
       subject: { organization: "forged" },
       hosts: ["example.com"],
     });

@@ -128,7 +128,7 @@ describe("Chromium and the local CA", { timeout: 300_000 }, () => {
     const keyPair = await generateKeyPair();
     const forged = await createCertificate({
       keyPair,
-      issuer: { certificate: ca.certificate, privateKey: ca.privateKey },
+      issuer: { certificate: ca.certPem, privateKey: ca.privateKey },
       subject: { organization: "forged" },
       hosts: ["example.com"],
     });

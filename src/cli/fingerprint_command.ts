@@ -81,7 +81,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
       );
     } else if (block.label === "CERTIFICATE REQUEST" || block.label === "NEW CERTIFICATE REQUEST") {
       const info = await parseCsr(block.der, { source: file });
-      const spki = new Uint8Array(info.request.subjectPublicKeyInfo.toSchema().toBER(false));
+      const spki = info.publicKeyInfo;
       ctx.print(`${name} public key=${await fingerprint(spki, alg)}  (CSR ${info.subject})`);
     } else if (block.label === "ENCRYPTED PRIVATE KEY" || block.headers["Proc-Type"]) {
       throw new TlsmithError(

@@ -82,7 +82,7 @@ async function csrItem(der: Uint8Array, source: string): Promise<Item> {
     signatureValid: info.signatureValid,
     requestedExtensions: info.requestedExtensions,
     publicKeySha256: await fingerprint(
-      new Uint8Array(info.request.subjectPublicKeyInfo.toSchema().toBER(false)),
+      info.publicKeyInfo,
     ),
   };
 }
