@@ -149,6 +149,22 @@ describe("withPassphrase / loadServingKey", () => {
   });
 });
 
+describe("loadServingKey and RSA-PSS keys", () => {
+  it("refuses an RSA-PSS-only key for serving and says why", async () => {
+    const dir = await tempDir();
+    try {
+      const path = join(dir.path, "pss.pem");
+      await openssl(["genpkey", "-algorithm", "RSA-PSS", "-out", path]);
+      const f = fakeRuntime({});
+      const err = await errorOf(loadServingKey(f.rt, await readFile(path, "utf8"), "pss.pem"));
+      assert.equal(err.code, "UNSUPPORTED_KEY_TYPE");
+      assert.match(err.message, /^pss\.pem: .*RSA-PSS.*cannot serve/);
+    } finally {
+      await dir.cleanup();
+    }
+  });
+});
+
 describe("serve({ passphrase })", () => {
   it("serves with an encrypted key decrypted in memory; curl gets the answer", async (t) => {
     if (!(await have("curl"))) {

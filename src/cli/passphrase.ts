@@ -14,6 +14,8 @@
 import { TlsmithError } from "../errors.ts";
 import type { Runtime } from "../runtime/types.ts";
 import { isEncryptedPrivateKey, toPkcs8Pem } from "../key_formats.ts";
+import { decodeOnePem } from "../pem.ts";
+import { OID, readPkcs8 } from "../asn1_util.ts";
 
 /** The environment variable the CLI reads a pass phrase from. */
 export const PASSPHRASE_ENV = "TLSMITH_PASSPHRASE";
@@ -190,16 +192,25 @@ export async function loadServingKey(
   keyFile: string,
   options: LoadServingKeyOptions = {},
 ): Promise<string> {
-  if (!isEncryptedPrivateKey(keyPem)) {
-    return await toPkcs8Pem(keyPem, { source: keyFile });
+  const pem = isEncryptedPrivateKey(keyPem)
+    ? await withPassphrase(
+      runtime,
+      {
+        passphraseFile: options.passphraseFile,
+        purpose: `to decrypt ${keyFile}`,
+        tries: options.tries,
+      },
+      (passphrase) => toPkcs8Pem(keyPem, { passphrase, source: keyFile }),
+    )
+    : await toPkcs8Pem(keyPem, { source: keyFile });
+  if (readPkcs8(decodeOnePem(pem, "PRIVATE KEY").der)?.algorithm === OID.rsassaPss) {
+    throw new TlsmithError(
+      "UNSUPPORTED_KEY_TYPE",
+      `${keyFile}: this RSA key is restricted to RSA-PSS (id-RSASSA-PSS, from ` +
+        `\`openssl genpkey -algorithm RSA-PSS\`). tlsmith can sign with it but cannot serve ` +
+        `TLS with it: Deno's TLS (rustls) does not load such keys. Serve with an EC or plain RSA ` +
+        `key instead, e.g. \`tlsmith key generate --type ec --out key.pem\`.`,
+    );
   }
-  return await withPassphrase(
-    runtime,
-    {
-      passphraseFile: options.passphraseFile,
-      purpose: `to decrypt ${keyFile}`,
-      tries: options.tries,
-    },
-    (passphrase) => toPkcs8Pem(keyPem, { passphrase, source: keyFile }),
-  );
+  return pem;
 }
