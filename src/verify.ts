@@ -539,9 +539,12 @@ function dnsHostMatches(pattern: string, host: string): boolean {
  * SANs only. The subject CN is never used.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import { CertificateAuthority } from "./authority.ts";
  * import { hostMatches } from "./verify.ts";
- * console.log(hostMatches(certPem, "localhost"), hostMatches(certPem, "::1"));
+ * const { cert } = await (await CertificateAuthority.create()).issue(["*.app.localhost", "::1"]);
+ * console.log(hostMatches(cert, "api.app.localhost"), hostMatches(cert, "[::1]")); // true true
+ * console.log(hostMatches(cert, "app.localhost")); // false
  * ```
  */
 export function hostMatches(cert: string | Uint8Array, host: string): boolean {
@@ -667,10 +670,15 @@ async function buildPath(
  * host-like CN when there is no DNS SAN), and `host` against the leaf's SANs.
  *
  * @example Verify a leaf issued by the local CA
- * ```ts ignore
+ * ```ts
+ * import { CertificateAuthority } from "./authority.ts";
  * import { verifyChain } from "./verify.ts";
- * const result = await verifyChain({ leaf: certPem, trusted: caPem, host: "localhost" });
- * if (!result.ok) console.error(result.code, result.reason);
+ * const ca = await CertificateAuthority.create();
+ * const { chain } = await ca.issue(["localhost", "127.0.0.1"]);
+ * const result = await verifyChain({ leaf: chain, trusted: ca.certPem, host: "127.0.0.1" });
+ * console.log(result.ok); // true
+ * const wrong = await verifyChain({ leaf: chain, trusted: ca.certPem, host: "example.test" });
+ * if (!wrong.ok) console.log(wrong.code, wrong.reason); // HOST_MISMATCH the leaf certificate is not valid for …
  * ```
  */
 export async function verifyChain(options: VerifyChainOptions): Promise<VerifyChainResult> {
