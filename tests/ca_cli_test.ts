@@ -13,6 +13,8 @@ import process from "node:process";
 import { cliCommand, have, openssl, run, type RunResult, tempDir } from "./helpers.ts";
 import { CertificateAuthority } from "../src/authority.ts";
 import { decodePem, encodePem } from "../src/pem.ts";
+import type { Runtime } from "../src/runtime/types.ts";
+import { caStore, defaultCaDir } from "../src/cli/ca_command.ts";
 
 let root = "";
 let cleanup: () => Promise<void> = async () => {};
@@ -360,6 +362,48 @@ describe(
     });
   },
 );
+
+describe("the default CA directory", () => {
+  function fakeRuntime(platform: string, env: Record<string, string>, home?: string): Runtime {
+    return {
+      platform: () => platform,
+      env: (name: string) => env[name],
+      homeDir: () => home,
+    } as unknown as Runtime;
+  }
+
+  it("follows TLSMITH_CA_DIR, then the platform's user data directory", () => {
+    assert.equal(
+      defaultCaDir(fakeRuntime("linux", { TLSMITH_CA_DIR: "/x/ca" }, "/home/a")),
+      "/x/ca",
+    );
+    assert.equal(defaultCaDir(fakeRuntime("linux", {}, "/home/a")), "/home/a/.local/share/tlsmith");
+    assert.equal(
+      defaultCaDir(fakeRuntime("linux", { XDG_DATA_HOME: "/data" }, "/home/a")),
+      "/data/tlsmith",
+    );
+    assert.equal(
+      defaultCaDir(fakeRuntime("linux", { XDG_DATA_HOME: "relative" }, "/home/a")),
+      "/home/a/.local/share/tlsmith",
+      "a relative XDG_DATA_HOME is ignored (XDG spec)",
+    );
+    assert.equal(
+      defaultCaDir(fakeRuntime("darwin", {}, "/Users/a")),
+      "/Users/a/Library/Application Support/tlsmith",
+    );
+    assert.equal(
+      defaultCaDir(
+        fakeRuntime("win32", { LOCALAPPDATA: "C:\\Users\\a\\AppData\\Local" }, "C:\\Users\\a"),
+      ),
+      "C:\\Users\\a\\AppData\\Local\\tlsmith",
+    );
+    assert.equal(
+      caStore(fakeRuntime("win32", {}, "C:\\Users\\a"), "D:\\ca").keyFile,
+      "D:\\ca\\ca-key.pem",
+    );
+    assert.throws(() => defaultCaDir(fakeRuntime("linux", {})), /TLSMITH_CA_DIR/);
+  });
+});
 
 // ---------------------------------------------------------------------------
 // curl against `tlsmith serve` with a certificate from `tlsmith cert`.
