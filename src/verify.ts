@@ -238,6 +238,21 @@ function keyUsageBits(cert: pkijs.Certificate): Set<number> | null {
   return bits;
 }
 
+/** Extensions whose meaning verifyChain knows (the rest may not be critical). */
+const HANDLED_EXTENSIONS = new Set([
+  "2.5.29.14", // subjectKeyIdentifier
+  "2.5.29.15", // keyUsage
+  "2.5.29.17", // subjectAltName
+  "2.5.29.18", // issuerAltName
+  "2.5.29.19", // basicConstraints
+  "2.5.29.30", // nameConstraints
+  "2.5.29.31", // cRLDistributionPoints
+  "2.5.29.32", // certificatePolicies (any policy accepted)
+  "2.5.29.35", // authorityKeyIdentifier
+  "2.5.29.37", // extKeyUsage
+  "1.3.6.1.5.5.7.1.1", // authorityInfoAccess
+]);
+
 const KU_DIGITAL_SIGNATURE = 0;
 const KU_KEY_ENCIPHERMENT = 2;
 const KU_KEY_AGREEMENT = 4;
@@ -709,6 +724,22 @@ export async function verifyChain(options: VerifyChainOptions): Promise<VerifyCh
           : `${
             label(path[i], i)
           } is not valid before ${c.notBefore.value.toISOString()}. Check the clock.`,
+        i,
+      );
+    }
+  }
+
+  // Critical extensions we do not understand make a certificate unusable (RFC 5280 §4.2).
+  for (let i = 0; i < path.length; i++) {
+    const unknown = path[i].certificate.extensions?.find((e) =>
+      e.critical && !HANDLED_EXTENSIONS.has(e.extnID)
+    );
+    if (unknown) {
+      return fail(
+        "UNSUPPORTED",
+        `${
+          label(path[i], i)
+        } has a critical extension ${unknown.extnID} that tlsmith does not understand, so it must be rejected.`,
         i,
       );
     }

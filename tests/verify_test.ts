@@ -89,6 +89,13 @@ extendedKeyUsage = serverAuth
 subjectKeyIdentifier = hash
 authorityKeyIdentifier = keyid
 subjectAltName = DNS:localhost
+[leaf_critical]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth
+authorityKeyIdentifier = keyid
+subjectAltName = DNS:localhost
+1.3.6.1.4.1.55555.1 = critical,ASN1:UTF8String:must understand
 [leaf_test]
 basicConstraints = critical,CA:FALSE
 keyUsage = critical,digitalSignature
@@ -234,6 +241,7 @@ describe("verifyChain agrees with openssl verify", { timeout: 120_000 }, () => {
     await issue("bad_ip", "leaf_bad_ip", "root");
     await issue("cn_only", "leaf_ip_only_cn", "root", { subject: "/CN=example.com" });
     await issue("client", "leaf_client", "root");
+    await issue("critical", "leaf_critical", "root");
     await issue("leaf_as_ca", "leaf_as_ca", "open", { subject: "/O=tlsmith test/CN=leaf_as_ca" });
     await issue("under_leaf", "leaf_localhost_under_inter", "leaf_as_ca");
     await issue("via_inter", "leaf_localhost_under_inter", "inter");
@@ -362,6 +370,13 @@ describe("verifyChain agrees with openssl verify", { timeout: 120_000 }, () => {
       purpose: "client",
     });
     assert.equal(asClient.ok, true);
+  });
+
+  it("rejects an unknown critical extension", async () => {
+    const r = await both(p("critical"), p("root"), { host: "localhost" });
+    assert.equal(r.theirs, false);
+    assert.equal(!r.ours.ok && r.ours.code, "UNSUPPORTED");
+    assert.match(!r.ours.ok ? r.ours.reason : "", /1\.3\.6\.1\.4\.1\.55555\.1/);
   });
 
   it("verifies RSA, RSA-PSS and Ed25519 signatures", async () => {
