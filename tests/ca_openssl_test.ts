@@ -190,6 +190,66 @@ describe("local CA judged by openssl and GnuTLS", { timeout: 180_000 }, () => {
     });
   }
 
+  it("loads a CA made by openssl (SEC1 key, name constraints) and issues leaves openssl accepts", async () => {
+    const cnf = await save(
+      "ossl-ca.cnf",
+      `[req]\ndistinguished_name = dn\n[dn]\n[v3]\nbasicConstraints = critical,CA:TRUE\n` +
+        `keyUsage = critical,keyCertSign,cRLSign\nsubjectKeyIdentifier = hash\n` +
+        `nameConstraints = critical,permitted;DNS:corp.test,permitted;IP:10.0.0.0/255.0.0.0\n`,
+    );
+    const key = join(dir, "ossl-ca.key");
+    await openssl(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", key]);
+    assert.match(await readFile(key, "utf8"), /BEGIN EC PRIVATE KEY/);
+    const cert = join(dir, "ossl-ca.pem");
+    await openssl([
+      "req",
+      "-x509",
+      "-new",
+      "-key",
+      key,
+      "-subj",
+      "/O=ossl/CN=ossl CA",
+      "-days",
+      "30",
+      "-config",
+      cnf,
+      "-extensions",
+      "v3",
+      "-out",
+      cert,
+    ]);
+    const loaded = await CertificateAuthority.load({
+      cert: await readFile(cert, "utf8"),
+      key: await readFile(key, "utf8"),
+      certSource: cert,
+      keySource: key,
+    });
+    assert.deepEqual(loaded.nameConstraints?.permitted.map((s) => s.value), [
+      "corp.test",
+      "10.0.0.0/8",
+    ]);
+    await assert.rejects(
+      loaded.issue(["localhost"]),
+      (err: unknown) =>
+        err instanceof TlsmithError && err.code === "NAME_NOT_PERMITTED" &&
+        /corp\.test/.test(err.message),
+    );
+    const leaf = await loaded.issue(["api.corp.test", "10.1.2.3"]);
+    const leafFile = await save("ossl-leaf.pem", leaf.cert);
+    const r = await run("openssl", [
+      "verify",
+      "-x509_strict",
+      "-purpose",
+      "sslserver",
+      "-CAfile",
+      cert,
+      "-verify_hostname",
+      "api.corp.test",
+      leafFile,
+    ]);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+  });
+
   it("refuses a tampered CSR", async () => {
     const key = join(dir, "t.key");
     const csrFile = join(dir, "t.csr");
