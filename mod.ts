@@ -28,7 +28,6 @@ export {
 } from "./src/pem.ts";
 
 // Keys, names, certificates (src/keys.ts, src/names.ts, src/certificate.ts, src/adhoc.ts, src/describe.ts)
-export { cryptoEngine } from "./src/engine.ts";
 export {
   certificateMatchesKey,
   derivePublicKey,
@@ -49,22 +48,20 @@ export {
 export {
   formatIpAddress,
   formatSubjectAltName,
-  generalNameOf,
   parseHosts,
   parseSubjectAltName,
   type SubjectAltName,
-  subjectAltNameOf,
   type SubjectAltNameType,
 } from "./src/names.ts";
 export {
-  buildName,
   type CertificateIssuer,
   type CertificateSubject,
-  certificateTime,
   createCertificate,
   type CreateCertificateOptions,
   type CreatedCertificate,
   OID,
+  type PkijsCertificate,
+  type PkijsExtension,
   randomSerialNumber,
 } from "./src/certificate.ts";
 export {
@@ -73,14 +70,7 @@ export {
   type AdhocOptions,
   DEFAULT_ADHOC_HOSTS,
 } from "./src/adhoc.ts";
-export {
-  type CertificateDescription,
-  describeCertificate,
-  fingerprint,
-  formatName,
-  parseCertificate,
-  spkiKeyType,
-} from "./src/describe.ts";
+export { type CertificateDescription, describeCertificate, fingerprint } from "./src/describe.ts";
 
 // Keys at rest (src/encrypted_key.ts, src/key_formats.ts, src/pkcs12.ts)
 export {

@@ -28,6 +28,22 @@ import {
 import { generalNameOf, parseSubjectAltName, type SubjectAltName } from "./names.ts";
 import { decodePem, encodePem } from "./pem.ts";
 
+/**
+ * A certificate parsed by the `pkijs` package (`pkijs.Certificate`); import
+ * pkijs to use its API. tlsmith accepts and returns these where noted.
+ *
+ * @ignore
+ */
+export type PkijsCertificate = pkijs.Certificate;
+
+/**
+ * An X.509 extension object of the `pkijs` package (`pkijs.Extension`), e.g.
+ * the nameConstraints extension a CA adds.
+ *
+ * @ignore
+ */
+export type PkijsExtension = pkijs.Extension;
+
 /** Subject distinguished-name attributes. Each becomes its own RDN. Empty strings are left out. */
 export interface CertificateSubject {
   /** CN, at most 64 characters. For display only: TLS clients match the subjectAltName. */
@@ -47,7 +63,7 @@ export interface CertificateSubject {
 /** The certificate and private key that sign a new certificate. */
 export interface CertificateIssuer {
   /** The issuer's certificate (PEM text, DER bytes or parsed). It must be a CA (basicConstraints cA). */
-  certificate: string | Uint8Array | pkijs.Certificate;
+  certificate: string | Uint8Array | PkijsCertificate;
   /** The issuer's private key; it must belong to `certificate`. */
   privateKey: CryptoKey;
 }
@@ -82,15 +98,15 @@ export interface CreateCertificateOptions {
   /** For a leaf: leave out serverAuth (e.g. a client-only certificate); default true. */
   serverAuth?: boolean;
   /** Extra extensions, e.g. nameConstraints; their OIDs must not repeat the standard ones. */
-  extensions?: readonly pkijs.Extension[];
+  extensions?: readonly PkijsExtension[];
   /** A chosen positive serial number (default: 128 random bits). */
   serialNumber?: bigint;
 }
 
 /** The result of {@linkcode createCertificate}. */
 export interface CreatedCertificate {
-  /** The signed certificate, parsed. */
-  certificate: pkijs.Certificate;
+  /** The signed certificate parsed by pkijs (parsed on first access). */
+  certificate: PkijsCertificate;
   /** Its DER encoding. */
   der: Uint8Array<ArrayBuffer>;
   /** Its PEM encoding (`-----BEGIN CERTIFICATE-----`). */

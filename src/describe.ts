@@ -9,7 +9,7 @@
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { encodeHex, encodeHexColons, toArrayBuffer, toBytes } from "./bytes.ts";
-import { OID } from "./certificate.ts";
+import { OID, type PkijsCertificate } from "./certificate.ts";
 import { cryptoEngine } from "./engine.ts";
 import { TlsmithError } from "./errors.ts";
 import type { KeyType } from "./keys.ts";
@@ -285,7 +285,7 @@ function extensionValue(cert: pkijs.Certificate, oid: string): asn1js.AsnType | 
  * ```
  */
 export async function describeCertificate(
-  input: string | Uint8Array | ArrayBuffer | pkijs.Certificate,
+  input: string | Uint8Array | ArrayBuffer | PkijsCertificate,
 ): Promise<CertificateDescription> {
   const cert = input instanceof pkijs.Certificate ? input : parseCertificate(input);
   const der = new Uint8Array(cert.toSchema().toBER(false));

@@ -15,6 +15,7 @@ import * as pkijs from "pkijs";
 import { equalBytes, toArrayBuffer, toBytes } from "./bytes.ts";
 import { TlsmithError } from "./errors.ts";
 import { decodePem, encodePem } from "./pem.ts";
+import type { PkijsCertificate } from "./certificate.ts";
 
 /** The key types tlsmith generates and reads. */
 export type KeyType =
@@ -627,7 +628,7 @@ async function canonicalSpki(
  * ```
  */
 export async function certificateMatchesKey(
-  cert: string | Uint8Array | pkijs.Certificate,
+  cert: string | Uint8Array | PkijsCertificate,
   key: CryptoKey | KeyPair | string,
 ): Promise<boolean> {
   const spki = certificateSpki(cert);
