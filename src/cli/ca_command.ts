@@ -190,11 +190,17 @@ export async function loadStoredCa(
         }\`.`,
       );
     }
-    const ca = await createStoredCa(ctx, store, {});
-    ctx.printError(
-      `Created a new local CA in ${store.dir}. Trust ${store.certFile} to trust its certificates.`,
-    );
-    return { ca, store, created: true };
+    try {
+      const ca = await createStoredCa(ctx, store, {});
+      ctx.printError(
+        `Created a new local CA in ${store.dir}. Trust ${store.certFile} to trust its certificates.`,
+      );
+      return { ca, store, created: true };
+    } catch (err) {
+      // Another tlsmith created it at the same moment: use that one.
+      if (!(err instanceof TlsmithError && err.code === "FILE_EXISTS")) throw err;
+      return await loadStoredCa(ctx, { ...options, create: false });
+    }
   }
   if (!keyInfo) {
     throw new TlsmithError(
