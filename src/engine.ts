@@ -155,16 +155,15 @@ let engine: pkijs.CryptoEngine | undefined;
  * Ed25519). Pass it explicitly to pkijs calls such as `Certificate.sign`,
  * `Certificate.verify` and `Certificate.getPublicKey`. One shared instance.
  *
- * @example Verify a self-signed certificate with pkijs
+ * @example Verify an Ed25519 self-signed certificate with pkijs
  * ```ts
- * import * as pkijs from "pkijs";
  * import { cryptoEngine } from "./engine.ts";
- * import { adhocCert } from "./adhoc.ts";
- * import { decodeOnePem } from "./pem.ts";
+ * import { createCertificate } from "./certificate.ts";
+ * import { generateKeyPair } from "./keys.ts";
  *
- * const { cert } = await adhocCert();
- * const parsed = pkijs.Certificate.fromBER(decodeOnePem(cert, "CERTIFICATE").der);
- * console.log(await parsed.verify(undefined, cryptoEngine())); // true
+ * const keyPair = await generateKeyPair("ed25519");
+ * const { certificate } = await createCertificate({ keyPair, hosts: ["localhost"] });
+ * console.log(await certificate.verify(undefined, cryptoEngine())); // true
  * ```
  */
 export function cryptoEngine(): pkijs.CryptoEngine {

@@ -280,7 +280,7 @@ export async function derivePublicKey(privateKey: CryptoKey): Promise<CryptoKey>
  * console.log((await exportSpki(privateKey)).length); // 44
  * ```
  */
-export async function exportSpki(key: CryptoKey): Promise<Uint8Array> {
+export async function exportSpki(key: CryptoKey): Promise<Uint8Array<ArrayBuffer>> {
   const publicKey = await derivePublicKey(key);
   return new Uint8Array(await crypto.subtle.exportKey("spki", publicKey));
 }
