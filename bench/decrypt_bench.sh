@@ -20,33 +20,47 @@ openssl asn1parse -in "$TMP/enc.pem" | grep -q ":0927C0" || { echo "not 600000 i
 
 now_ms() { date +%s%3N; }
 
-# median_ms NAME CMD...: run CMD $RUNS times (after one warm-up), print the median wall time.
-median_ms() {
-  name="$1"; shift
-  "$@" >/dev/null 2>&1 || { echo "$name: command failed: $*" >&2; exit 1; }
-  : >"$TMP/times"
-  i=0
-  while [ "$i" -lt "$RUNS" ]; do
-    t0=$(now_ms); "$@" >/dev/null 2>&1; t1=$(now_ms)
-    echo $((t1 - t0)) >>"$TMP/times"
-    i=$((i + 1))
-  done
-  sort -n "$TMP/times" | awk -v n="$name" '{ a[NR] = $1 } END {
-    m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
-    printf "%-44s median %6.1f ms  (min %d, max %d, %d runs)\n", n, m, a[1], a[NR], NR }'
-}
-
-echo "decrypt an EC P-256 key, PBES2 PBKDF2-HMAC-SHA256 600000 iterations, AES-256-CBC"
-median_ms "openssl pkey -passin (OpenSSL $(openssl version | cut -d' ' -f2))" \
-  openssl pkey -in "$TMP/enc.pem" -passin env:TLSMITH_PASSPHRASE -out "$TMP/o.pem"
-median_ms "tlsmith key decrypt (Deno $("$DENO" --version | head -1 | cut -d' ' -f2))" \
-  "$DENO" run -A mod.ts key decrypt "$TMP/enc.pem" --out "$TMP/d.pem" --force
+# The commands, run in turn (interleaved, so machine noise hits all of them alike).
+set -- \
+  "openssl pkey -passin (OpenSSL $(openssl version | cut -d' ' -f2))" \
+  "openssl pkey -in $TMP/enc.pem -passin env:TLSMITH_PASSPHRASE -out $TMP/o.pem" \
+  "tlsmith key decrypt (Deno $("$DENO" --version | head -1 | cut -d' ' -f2))" \
+  "$DENO run -A mod.ts key decrypt $TMP/enc.pem --out $TMP/d.pem --force"
 if [ -f npm/esm/src/cli/bin.js ]; then
-  median_ms "tlsmith key decrypt (Node $(node --version), npm build)" \
-    node npm/esm/src/cli/bin.js key decrypt "$TMP/enc.pem" --out "$TMP/n.pem" --force
+  set -- "$@" "tlsmith key decrypt (Node $(node --version), npm build)" \
+    "node npm/esm/src/cli/bin.js key decrypt $TMP/enc.pem --out $TMP/n.pem --force"
 else
   echo "(no npm/ build: run 'deno task build' to include Node)"
 fi
+
+echo "decrypt an EC P-256 key, PBES2 PBKDF2-HMAC-SHA256 600000 iterations, AES-256-CBC"
+n=0
+for arg in "$@"; do
+  n=$((n + 1))
+  if [ $((n % 2)) -eq 0 ]; then
+    $arg >/dev/null 2>&1 || { echo "command failed: $arg" >&2; exit 1; } # warm-up
+    : >"$TMP/times.$n"
+  fi
+done
+i=0
+while [ "$i" -lt "$RUNS" ]; do
+  n=0
+  for arg in "$@"; do
+    n=$((n + 1))
+    [ $((n % 2)) -eq 0 ] || continue
+    t0=$(now_ms); $arg >/dev/null 2>&1; t1=$(now_ms)
+    echo $((t1 - t0)) >>"$TMP/times.$n"
+  done
+  i=$((i + 1))
+done
+n=0
+for arg in "$@"; do
+  n=$((n + 1))
+  if [ $((n % 2)) -eq 1 ]; then name="$arg"; continue; fi
+  sort -n "$TMP/times.$n" | awk -v n="$name" '{ a[NR] = $1 } END {
+    m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2
+    printf "%-46s median %6.1f ms  (min %d, max %d, %d runs)\n", n, m, a[1], a[NR], NR }'
+done
 
 # In-process: decryptPrivateKey() only, median of $RUNS.
 cat >"$TMP/inproc.mjs" <<EOF
