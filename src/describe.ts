@@ -209,6 +209,25 @@ export function spkiKeyType(spki: pkijs.PublicKeyInfo): KeyType | string {
   return oid;
 }
 
+/** What DER that is not a certificate looks like: a PEM label naming it, if recognizable. */
+function sniffDer(der: Uint8Array): string | undefined {
+  const buffer = toArrayBuffer(der);
+  const attempts: [string, () => unknown][] = [
+    ["CERTIFICATE REQUEST", () => pkijs.CertificationRequest.fromBER(buffer)],
+    ["PRIVATE KEY", () => pkijs.PrivateKeyInfo.fromBER(buffer)],
+    ["PUBLIC KEY", () => pkijs.PublicKeyInfo.fromBER(buffer)],
+  ];
+  for (const [label, parse] of attempts) {
+    try {
+      parse();
+      return label;
+    } catch {
+      // not this one
+    }
+  }
+  return undefined;
+}
+
 function notACertificate(input: unknown, label?: string): TlsmithError {
   const hint = label === "PRIVATE KEY" || label?.endsWith(" PRIVATE KEY")
     ? " This is a private key; pass the certificate file instead."
@@ -259,7 +278,7 @@ export function parseCertificate(input: string | Uint8Array | ArrayBuffer): pkij
   try {
     cert = pkijs.Certificate.fromBER(toArrayBuffer(der));
   } catch (err) {
-    const e = notACertificate(input);
+    const e = notACertificate(input, typeof input === "string" ? undefined : sniffDer(der));
     throw new TlsmithError("BAD_CERTIFICATE", e.message, { cause: err });
   }
   return cert;

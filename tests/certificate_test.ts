@@ -14,7 +14,7 @@ import { generateKeyPair, type KeyPair, type KeyType } from "../src/keys.ts";
 import { cryptoEngine } from "../src/engine.ts";
 import { describeCertificate, fingerprint, formatName, parseCertificate } from "../src/describe.ts";
 import { TlsmithError, type TlsmithErrorCode } from "../src/errors.ts";
-import { encodePem } from "../src/pem.ts";
+import { decodePem, encodePem } from "../src/pem.ts";
 import { openssl, tempDir, writeFiles } from "./helpers.ts";
 
 async function rejectsWith(
@@ -645,6 +645,33 @@ describe("describeCertificate", () => {
     );
     await rejectsWith(describeCertificate(encodePem("CERTIFICATE", der)), "BAD_CERTIFICATE");
     await rejectsWith(describeCertificate(der), "BAD_CERTIFICATE", "key or a CSR");
+    // DER of a key or a CSR is recognized.
+    const pair = await keys();
+    const pkcs8 = new Uint8Array(await crypto.subtle.exportKey("pkcs8", pair.privateKey));
+    await rejectsWith(describeCertificate(pkcs8), "BAD_CERTIFICATE", "private key");
+    const spki = new Uint8Array(await crypto.subtle.exportKey("spki", pair.publicKey));
+    await rejectsWith(describeCertificate(spki), "BAD_CERTIFICATE", "public key");
+    const dir = await tempDir();
+    try {
+      const key = `${dir.path}/k.pem`;
+      await openssl([
+        "genpkey",
+        "-algorithm",
+        "EC",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-out",
+        key,
+      ]);
+      const csrPem = await openssl(["req", "-new", "-key", key, "-subj", "/CN=csr.test"]);
+      await rejectsWith(describeCertificate(csrPem), "BAD_CERTIFICATE", "CSR");
+      const csrDer = new Uint8Array(
+        decodePem(csrPem)[0].der,
+      );
+      await rejectsWith(describeCertificate(csrDer), "BAD_CERTIFICATE", "CSR");
+    } finally {
+      await dir.cleanup();
+    }
     await rejectsWith(describeCertificate("hello"), "BAD_PEM");
     await rejectsWith(describeCertificate(42 as unknown as string), "BAD_CERTIFICATE");
   });
