@@ -26,13 +26,14 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
-import { dirname, join, relative, sep } from "node:path";
+import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
 import { dependenciesFrom } from "./npm_dependencies.ts";
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
-const OUT = join(ROOT, "npm");
+/** Output directory: npm/, or $TLSMITH_NPM_DIR (e.g. a private one while others build npm/). */
+const OUT = resolve(ROOT, process.env.TLSMITH_NPM_DIR || "npm");
 const ESM = join(OUT, "esm");
 
 /** Stop the build with a message on stderr. */
@@ -181,7 +182,9 @@ function main(): void {
   const published = walk(ESM).filter((f) =>
     f.endsWith(".js") && !relative(ESM, f).startsWith(`tests${sep}`)
   );
-  if (!published.includes(join(ESM, "mod.js"))) fail("tsc did not emit npm/esm/mod.js.");
+  if (!published.includes(join(ESM, "mod.js"))) {
+    fail(`tsc did not emit ${relative(ROOT, ESM)}/mod.js.`);
+  }
   for (const file of published) {
     for (const spec of bareImportsOf(readFileSync(file, "utf8"))) {
       if (spec.startsWith("node:")) continue;
@@ -264,7 +267,7 @@ function main(): void {
   const size = files.reduce((n, f) => n + statSync(f).size, 0);
   const tests = files.filter((f) => f.endsWith("_test.js")).length;
   console.log(
-    `build_npm: tlsmith@${version} built into npm/ with tsc ${tscVersion} in ` +
+    `build_npm: tlsmith@${version} built into ${relative(ROOT, OUT)}/ with tsc ${tscVersion} in ` +
       `${((Date.now() - started) / 1000).toFixed(1)} s: ${files.length} files ` +
       `(${(size / 1024).toFixed(0)} KiB, ${tests} test files), dependencies ` +
       JSON.stringify(dependencies),

@@ -16,6 +16,7 @@
  *        TLSMITH_BUN             a bun binary to use instead of the cached npm one
  *        TLSMITH_SKIP_BUN=1      skip (e)
  *        TLSMITH_KEEP_TMP=1      keep the temporary project for debugging
+ *        TLSMITH_NPM_DIR         the built package (default npm/)
  * Exits non-zero when any part fails. Every process it starts is stopped by PID; the temporary
  * directory is removed.
  */
@@ -23,12 +24,12 @@ import { spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { delimiter, dirname, join } from "node:path";
+import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
-const NPM_DIR = join(ROOT, "npm");
+const NPM_DIR = resolve(ROOT, process.env.TLSMITH_NPM_DIR || "npm");
 const CACHE = join(ROOT, ".tmp", "toolchains");
 
 /** Processes started and not yet finished, so a failure can stop them (by PID). */
@@ -275,7 +276,7 @@ async function findBun() {
 async function main() {
   const started = Date.now();
   if (!existsSync(join(NPM_DIR, "package.json"))) {
-    console.error("consumer_test: npm/package.json is missing. Build first: npm run build");
+    console.error(`consumer_test: ${NPM_DIR}/package.json is missing. Build first: npm run build`);
     process.exit(1);
   }
   const pkg = JSON.parse(await readFile(join(NPM_DIR, "package.json"), "utf8"));

@@ -12,6 +12,7 @@
  *        TLSMITH_TEST_CONCURRENCY=1       test files run at once per Node (default 1; 2 cores)
  *        TLSMITH_TEST_TIMEOUT_MS=180000   per-test timeout
  *        TLSMITH_SKIP_CONSUMER=1          skip the consumer test
+ *        TLSMITH_NPM_DIR=npm              the built package (as given to scripts/build_npm.ts)
  * Exits non-zero on any failure. Node's own closing summary lines are printed as they come,
  * and again per version at the end.
  */
@@ -22,7 +23,7 @@ import { fileURLToPath } from "node:url";
 import process from "node:process";
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
-const TESTS = join(ROOT, "npm", "esm", "tests");
+const TESTS = join(resolve(ROOT, process.env.TLSMITH_NPM_DIR || "npm"), "esm", "tests");
 const CACHE = join(ROOT, ".tmp", "toolchains");
 /** Oldest release of each major line tlsmith supports (pkijs 4 and require(esm) need 20.19). */
 const MINIMUM = { 20: [20, 19, 0], 22: [22, 12, 0], 24: [24, 0, 0] };
@@ -117,7 +118,7 @@ function runSuite(bin, files) {
 async function main() {
   const started = Date.now();
   if (!existsSync(TESTS)) {
-    console.error("test_node: npm/esm/tests/ is missing. Build first: npm run build");
+    console.error(`test_node: ${TESTS} is missing. Build first: npm run build`);
     process.exit(1);
   }
   const files = process.argv.length > 2
@@ -127,7 +128,7 @@ async function main() {
       .sort()
       .map((f) => join(TESTS, f));
   if (files.length === 0) {
-    console.error("test_node: no *_test.js files in npm/esm/tests/");
+    console.error(`test_node: no *_test.js files in ${TESTS}`);
     process.exit(1);
   }
   const majors = (process.env.TLSMITH_NODE_VERSIONS ?? "20,22,24").split(",").map(Number);

@@ -58,10 +58,10 @@ describe("npm build: dependencies derived from deno.json imports", () => {
   });
 
   it("derives from this repository's deno.json what package.json installs", async () => {
-    // Source: tests/ → repo; compiled under Node: npm/esm/tests/ → repo is three levels up.
+    // Source: tests/ → repo; compiled under Node (npm/esm/tests/) the repo is further up.
     let dir: URL | undefined;
-    for (const up of ["../", "../../../"]) {
-      const candidate = new URL(up, import.meta.url);
+    for (let up = 1; up <= 6; up++) {
+      const candidate = new URL("../".repeat(up), import.meta.url);
       try {
         await readFile(new URL("deno.json", candidate));
         dir = candidate;
