@@ -517,6 +517,14 @@ export function describeNameConstraints(set: NameConstraintSet): string {
   return text || "(no DNS or IP names)";
 }
 
+/** The DNS/IP subtrees of `set` beyond the defaults (what `--permit` added), as `--permit` values. */
+function extraPermits(set: NameConstraintSet): string[] {
+  const defaults = new Set(DEFAULT_PERMITTED_NAMES.map((d) => parsePermitEntry(d).value));
+  return set.permitted
+    .filter((s) => (s.type === "dns" || s.type === "ip") && !defaults.has(s.value))
+    .map((s) => s.value);
+}
+
 /**
  * Check names up-front before issuing; throws `NAME_NOT_PERMITTED` naming the
  * first name outside `set`, the permitted names, and how to widen them. URI
@@ -570,7 +578,9 @@ export function assertNamesPermitted(
             : "host"
         } "${name.value}" is outside the name constraints of this CA, so browsers, curl and OpenSSL would reject the certificate. The CA permits: ${
           describeNameConstraints(set)
-        }. Create a CA that also permits it with \`tlsmith ca init --force --permit ${hint}\`, or without constraints (\`--no-name-constraints\`).`,
+        }. Create a CA that also permits it with \`tlsmith ca init --force${
+          [...extraPermits(set), hint].map((p) => ` --permit ${p}`).join("")
+        }\` (then trust the new ca.pem), or without constraints (\`--no-name-constraints\`).`,
       );
     }
   }

@@ -683,6 +683,9 @@ async function buildPath(
  * leaf's keyUsage and extended key usage for `purpose`, the name constraints
  * of every CA including the trusted root (SANs, subject e-mail, and a
  * host-like CN when there is no DNS SAN), and `host` against the leaf's SANs.
+ * Every certificate in `trusted` is a trust anchor that ends the path, even
+ * when it is not self-signed (like OpenSSL's `-partial_chain`); unknown
+ * critical extensions are rejected; SHA-1 and MD5 signatures are not trusted.
  *
  * @example Verify a leaf issued by the local CA
  * ```ts

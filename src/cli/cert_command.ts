@@ -142,5 +142,6 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
   ctx.print(`  Key:         ${keyFile}`);
   ctx.print(`  Expires:     ${leaf.notAfter.toISOString().slice(0, 10)}`);
   ctx.print(`  Issuer:      ${ca.subject} (${store.certFile})`);
+  ctx.print(`Use it:  tlsmith serve --cert ${certFile} --key ${keyFile}`);
   return 0;
 }
