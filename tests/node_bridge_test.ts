@@ -75,7 +75,8 @@ class FakeResponse extends EventEmitter {
     this.log.push(`write ${chunk.byteLength}`);
     return !this.full;
   }
-  end(chunk?: Uint8Array) {
+  end(data?: Uint8Array | string) {
+    const chunk = typeof data === "string" ? new TextEncoder().encode(data) : data;
     if (chunk) this.chunks.push(chunk);
     this.log.push(chunk ? `end ${chunk.byteLength}` : "end");
     this.ended = true;
@@ -248,6 +249,32 @@ describe("node bridge: response", () => {
     assert.equal(r.headers["content-length"], "5");
     assert.deepEqual(r.log, ["head", "end 5"]);
     assert.equal(r.body, "hello");
+
+    // Content-Length counts UTF-8 bytes, for text and for bytes.
+    const text = new FakeResponse();
+    await writeFetchResponse(
+      req(new FakeRequest("GET", "/", [])),
+      res(text),
+      new Response("héllo ✓"),
+    );
+    assert.equal(text.headers["content-length"], "10");
+    assert.equal(text.body, "héllo ✓");
+    const bytes = new FakeResponse();
+    await writeFetchResponse(
+      req(new FakeRequest("GET", "/", [])),
+      res(bytes),
+      new Response(new Uint8Array([1, 2, 3])),
+    );
+    assert.equal(bytes.headers["content-length"], "3");
+    assert.deepEqual(bytes.chunks, [new Uint8Array([1, 2, 3])]);
+    // A body the handler already started to read is streamed, not taken from memory.
+    const started = new Response("abcdef");
+    const reader = started.body!.getReader();
+    const first = await reader.read();
+    reader.releaseLock();
+    const rest = new FakeResponse();
+    await writeFetchResponse(req(new FakeRequest("GET", "/", [])), res(rest), started);
+    assert.equal(new TextDecoder().decode(first.value) + rest.body, "abcdef");
   });
 
   it("HTTP/2: no status text, no connection-specific headers", async () => {

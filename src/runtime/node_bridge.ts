@@ -103,6 +103,11 @@ export function requestBodyStream(req: NodeRequest): ReadableStream<Uint8Array> 
  * streaming body for methods other than GET and HEAD, and `signal`.
  * Throws a `TypeError` for a request fetch cannot represent (bad URL or method).
  *
+ * `signal` may be a function: the request's `signal` property then calls it on
+ * first use. Making a `Request` follow a signal costs more than the rest of
+ * the request on Node 20, and most handlers never look at it. (Such a lazy
+ * signal is seen by `request.signal` only, not by `fetch(request)`.)
+ *
  * @example
  * ```ts ignore
  * import { createServer } from "node:http";
@@ -116,7 +121,7 @@ export function requestBodyStream(req: NodeRequest): ReadableStream<Uint8Array> 
 export function toFetchRequest(
   req: NodeRequest,
   fallbackAuthority: string,
-  signal: AbortSignal,
+  signal: AbortSignal | (() => AbortSignal),
 ): Request {
   const h = req.headers;
   const authority = (h[":authority"] as string | undefined) ?? h.host ?? fallbackAuthority;
@@ -130,12 +135,21 @@ export function toFetchRequest(
     headers.append(name, raw[i + 1]);
   }
   const method = req.method ?? "GET";
-  const init: RequestInit & { duplex?: "half" } = { method, headers, signal };
+  const init: RequestInit & { duplex?: "half" } = { method, headers };
+  if (typeof signal !== "function") init.signal = signal;
   if (!EMPTY_BODY_METHODS.has(method.toUpperCase())) {
     init.body = requestBodyStream(req);
     init.duplex = "half";
   }
-  return new Request(url, init);
+  const request = new Request(url, init);
+  if (typeof signal === "function") {
+    Object.defineProperty(request, "signal", {
+      get: signal,
+      configurable: true,
+      enumerable: false,
+    });
+  }
+  return request;
 }
 
 /** True for statuses that never carry a body. */
@@ -203,6 +217,34 @@ function clientWentAway(res: NodeResponse, http1: boolean): boolean {
   return !res.writableEnded || (stream?.rstCode ?? 0) !== 0;
 }
 
+let undiciState: symbol | null | undefined;
+
+/**
+ * The bytes of a Response made from a string or bytes, read from the
+ * internal state of Node 20/22's fetch (undici), or null. Reading the body
+ * stream instead costs more than the rest of the response on Node 20. Only
+ * used while the body is untouched; anything unexpected falls back to the
+ * stream (Node 24 keeps this state private, so it always streams).
+ */
+function inMemoryBody(response: Response): { source: string | Uint8Array; length: number } | null {
+  if (undiciState === null || response.bodyUsed) return null;
+  if (undiciState === undefined) {
+    undiciState = Object.getOwnPropertySymbols(response).find((s) => s.description === "state") ??
+      null;
+    if (undiciState === null) return null;
+  }
+  const state = (response as unknown as Record<symbol, unknown>)[undiciState] as
+    | { body?: { source?: unknown; length?: unknown; stream?: { locked?: unknown } } | null }
+    | undefined;
+  const body = state?.body;
+  if (!body || body.stream?.locked !== false || typeof body.length !== "number") return null;
+  const source = body.source;
+  if (typeof source === "string" || source instanceof Uint8Array) {
+    return { source, length: body.length };
+  }
+  return null;
+}
+
 const NOT_YET = Symbol("not yet");
 
 /** One macrotask: long enough for an in-memory body to report its end. */
@@ -262,6 +304,15 @@ export async function writeFetchResponse(
       }
       writeHead(res, status, response.statusText, headers, http1);
       res.end();
+      return;
+    }
+
+    const memory = inMemoryBody(response);
+    if (memory) {
+      if (!("content-length" in headers)) headers["content-length"] = String(memory.length);
+      writeHead(res, status, response.statusText, headers, http1);
+      if (req.method === "HEAD") res.end();
+      else (res as ServerResponse).end(memory.source);
       return;
     }
 
@@ -407,6 +458,9 @@ export function serveNode(handler: Handler, options: RuntimeServeOptions): Promi
   let fallbackAuthority = "localhost";
 
   server.on("connection", (socket: Socket) => {
+    // Responses are written after the handler's promise settles, so headers and body can leave
+    // in separate writes: without this, Nagle's algorithm holds the second one back.
+    socket.setNoDelay(true);
     sockets.add(socket);
     socket.once("close", () => sockets.delete(socket));
     if (shuttingDown) socket.destroy();
@@ -432,10 +486,20 @@ export function serveNode(handler: Handler, options: RuntimeServeOptions): Promi
     const socket = req.socket as Socket;
     if (http1) activeOnSocket.set(socket, (activeOnSocket.get(socket) ?? 0) + 1);
     if (shuttingDown && http1) res.setHeader("connection", "close");
-    const controller = new AbortController();
+    // The abort signal is made only when the handler asks for it (see toFetchRequest).
+    let controller: AbortController | undefined;
+    let wentAway = false;
+    const signal = () => {
+      if (!controller) {
+        controller = new AbortController();
+        if (wentAway) controller.abort(new Error("the client closed the connection"));
+      }
+      return controller.signal;
+    };
     res.once("close", () => {
       if (clientWentAway(res, http1)) {
-        controller.abort(new Error("the client closed the connection"));
+        wentAway = true;
+        controller?.abort(new Error("the client closed the connection"));
       }
       inFlight--;
       if (http1) {
@@ -453,7 +517,7 @@ export function serveNode(handler: Handler, options: RuntimeServeOptions): Promi
 
     let request: Request;
     try {
-      request = toFetchRequest(req, fallbackAuthority, controller.signal);
+      request = toFetchRequest(req, fallbackAuthority, signal);
     } catch {
       writeHead(res, 400, "", { "content-type": "text/plain;charset=UTF-8" }, http1);
       res.end("Bad Request");
