@@ -54,6 +54,8 @@ export class TlsmithError extends Error {
   readonly code: TlsmithErrorCode;
 
   /**
+   * Create an error with a stable code and a message that says what was wrong, where, and what to do.
+   *
    * @param code stable code
    * @param message what was wrong, where, and what to do
    * @param options standard error options (`cause`)
