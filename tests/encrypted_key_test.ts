@@ -196,6 +196,23 @@ describe("OpenSSL → decryptPrivateKey / readPrivateKey", () => {
       ]],
     },
     {
+      name: "pkcs8 -v2 aes-256-cbc -v2prf hmacWithSHA384",
+      make: (out, plain) => [[
+        "pkcs8",
+        "-topk8",
+        "-v2",
+        "aes-256-cbc",
+        "-v2prf",
+        "hmacWithSHA384",
+        "-in",
+        plain,
+        "-passout",
+        "pass:pw",
+        "-out",
+        out,
+      ]],
+    },
+    {
       name: "pkcs8 -iter 1000000",
       make: (out, plain) => [[
         "pkcs8",

@@ -202,6 +202,63 @@ console.log(refused ? "loaded; wrong pass phrase refused" : "wrong pass phrase a
     assert.notEqual(bad.code, 0);
   });
 
+  it("GnuTLS certtool and NSS pk12util read it", async (t) => {
+    const { cert, key } = await adhocCert();
+    const p12 = await exportPkcs12({
+      cert,
+      key,
+      passphrase: "nss and gnutls",
+      friendlyName: "tlsmith-nss",
+      iterations: 2048,
+    });
+    const files = await writeFiles(dir.path, { "other.p12": p12 });
+    if (await have("certtool")) {
+      const r = await run("certtool", [
+        "--p12-info",
+        "--inder",
+        "--infile",
+        files["other.p12"],
+        "--password",
+        "nss and gnutls",
+      ]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, /MAC: SHA256/);
+      assert.match(r.stdout, /PBES2-AES256-CBC/);
+      assert.match(r.stdout, /Friendly name: tlsmith-nss/);
+      assert.match(r.stdout, /BEGIN CERTIFICATE/);
+    } else {
+      t.diagnostic("certtool is not installed");
+    }
+    if ((await have("pk12util")) && (await have("certutil"))) {
+      const db = join(dir.path, "nssdb");
+      await run("mkdir", ["-p", db]);
+      const init = await run("certutil", ["-N", "-d", `sql:${db}`, "--empty-password"]);
+      assert.equal(init.code, 0, init.stderr);
+      const imp = await run("pk12util", [
+        "-i",
+        files["other.p12"],
+        "-d",
+        `sql:${db}`,
+        "-W",
+        "nss and gnutls",
+      ]);
+      assert.equal(imp.code, 0, imp.stdout + imp.stderr);
+      const keys = await run("certutil", ["-K", "-d", `sql:${db}`]);
+      assert.match(keys.stdout, /tlsmith-nss/);
+      const wrong = await run("pk12util", [
+        "-i",
+        files["other.p12"],
+        "-d",
+        `sql:${db}`,
+        "-W",
+        "wrong",
+      ]);
+      assert.notEqual(wrong.code, 0);
+    } else {
+      t.diagnostic("pk12util is not installed");
+    }
+  });
+
   it("default iterations are 600000", async () => {
     const { cert, key } = await adhocCert();
     const p12 = await exportPkcs12({ cert, key, passphrase: "x" });
