@@ -407,7 +407,17 @@ async function main() {
         if (!pkg.bin) {
           throw new Error("the package has no bin (src/cli/bin.ts missing at build time)");
         }
-        return await cliServe(app, tmp);
+        return await cliServe(app, tmp, "npx");
+      },
+    );
+
+    await part(
+      '(c) node_modules/.bin/tlsmith (shebang, executable) serves; SIGINT → "Stopped.", exit 0',
+      async () => {
+        if (!pkg.bin) {
+          throw new Error("the package has no bin (src/cli/bin.ts missing at build time)");
+        }
+        return await cliServe(app, tmp, "bin");
       },
     );
 
@@ -505,6 +515,13 @@ async function main() {
           throw new Error(`unexpected output: ${r.stdout}${r.stderr}`);
         }
       });
+      await part(
+        `(e) Bun ${bunVersion}: the tlsmith CLI serves, curl --cacert, SIGINT stops`,
+        async () => {
+          if (!bunVersion) return { skip: `Bun cannot run here: ${bun.why}` };
+          return await cliServe(app, tmp, "bun", bun.bin);
+        },
+      );
     }
   } finally {
     for (const child of live) child.kill("SIGKILL");
@@ -520,18 +537,23 @@ async function main() {
   process.exit(count("fail") ? 1 : 0);
 }
 
-/** (c): the installed CLI serves a directory; curl trusts only the saved certificate. */
-async function cliServe(app, tmp) {
-  const site = join(tmp, "site");
+/**
+ * (c): the installed CLI serves a directory; curl trusts only the saved certificate.
+ * `how` = "npx": `npx tlsmith …` in its own process group (npx → sh → node), stopped as a group
+ * by the PID we started; "bin": `node_modules/.bin/tlsmith` itself, which must stop gracefully on
+ * SIGINT (print "Stopped." and exit 0); "bun": the same bin run by Bun.
+ */
+async function cliServe(app, tmp, how, bunBin) {
+  const site = join(tmp, `site-${how}`);
   await mkdir(site);
   await writeFile(join(site, "hello.txt"), "hello from the tlsmith CLI\n");
-  const certFile = join(tmp, "cli-cert.pem");
-  // Own process group (npx → sh → node): stopped as a group, by the PID we started.
+  const certFile = join(tmp, `cli-cert-${how}.pem`);
+  const group = how === "npx";
+  const bin = join(app, "node_modules", ".bin", "tlsmith");
   const child = spawn(
-    "npx",
+    group ? "npx" : how === "bun" ? bunBin : bin,
     [
-      "--no-install",
-      "tlsmith",
+      ...(group ? ["--no-install", "tlsmith"] : how === "bun" ? [bin] : []),
       "serve",
       "--cert=adhoc",
       "--port",
@@ -543,7 +565,7 @@ async function cliServe(app, tmp) {
     ],
     {
       cwd: app,
-      detached: true,
+      detached: group,
       stdio: ["ignore", "pipe", "pipe"],
       env: { ...process.env, NO_COLOR: "1" },
     },
@@ -557,7 +579,7 @@ async function cliServe(app, tmp) {
   );
   const stop = (signal) => {
     try {
-      process.kill(-child.pid, signal);
+      process.kill(group ? -child.pid : child.pid, signal);
     } catch {
       // already gone
     }
@@ -607,6 +629,13 @@ async function cliServe(app, tmp) {
       new Promise((r) => setTimeout(() => r(null), 15_000)),
     ]);
     if (!done) throw new Error(`the CLI did not stop within 15 s of SIGINT:\n${out}`);
+    if (!group && (done.code !== 0 || !/Stopped\./.test(out))) {
+      throw new Error(
+        `after SIGINT the CLI must print "Stopped." and exit 0; got ${
+          done.code ?? done.signal
+        }:\n${out}`,
+      );
+    }
     return { note: `port ${port}, SIGINT → ${done.code ?? done.signal}` };
   } finally {
     if (child.exitCode === null && child.signalCode === null) {
