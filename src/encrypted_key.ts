@@ -269,7 +269,9 @@ export async function pbes2Decrypt(
       throw badStructure(`${ctx.what}'s scrypt parameters`, ctx.source, "key length");
     }
     try {
-      key = await scryptAsync(pass, salt, { N: n, r, p, dkLen: keyBytes });
+      // At most 256 MiB (OpenSSL's default -scrypt needs 16 MiB): a hostile file cannot
+      // make us allocate gigabytes.
+      key = await scryptAsync(pass, salt, { N: n, r, p, dkLen: keyBytes, maxmem: 2 ** 28 });
     } catch (err) {
       throw new TlsmithError(
         "UNSUPPORTED_ALGORITHM",

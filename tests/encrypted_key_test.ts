@@ -486,6 +486,28 @@ describe("damaged and odd input", () => {
     assert.equal((await errorOf(decryptPrivateKey(plain, "pw"))).code, "BAD_PEM");
   });
 
+  it("refuses scrypt parameters that would need more than 256 MiB", async () => {
+    const { encodeDer, int, octets, oid, seq } = await import("../src/asn1_util.ts");
+    const der = encodeDer(seq(
+      seq(
+        oid("1.2.840.113549.1.5.13"),
+        seq(
+          seq(
+            oid("1.3.6.1.4.1.11591.4.11"),
+            seq(octets(new Uint8Array(16)), int(2 ** 20), int(8), int(1), int(32)),
+          ),
+          seq(oid("2.16.840.1.101.3.4.1.42"), octets(new Uint8Array(16))),
+        ),
+      ),
+      octets(new Uint8Array(32)),
+    ));
+    const err = await errorOf(
+      decryptPrivateKey(encodePem("ENCRYPTED PRIVATE KEY", der), "pw", { source: "big.pem" }),
+    );
+    assert.equal(err.code, "UNSUPPORTED_ALGORITHM");
+    assert.match(err.message, /N=1048576/);
+  });
+
   it("PBES2 primitives round-trip and detect a wrong pass phrase", async () => {
     const data = crypto.getRandomValues(new Uint8Array(100));
     const { algorithm, ciphertext } = await pbes2Encrypt(data, "x", 10);
