@@ -2,7 +2,8 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { readFile } from "node:fs/promises";
-import { exportPkcs12, importPkcs12 } from "../src/pkcs12.ts";
+import { exportPkcs12, importPkcs12, sha256Repeat } from "../src/pkcs12.ts";
+import { sha256 } from "@noble/hashes/sha2.js";
 import { adhocCert } from "../src/adhoc.ts";
 import { exportPublicKeyPem, generateKeyPair } from "../src/keys.ts";
 import { readPrivateKey } from "../src/key_formats.ts";
@@ -299,6 +300,18 @@ console.log(refused ? "loaded; wrong pass phrase refused" : "wrong pass phrase a
         .code,
       "BAD_CERTIFICATE",
     );
+  });
+});
+
+describe("sha256Repeat (the PKCS#12 KDF's inner loop)", () => {
+  it("equals iterated SHA-256 for random inputs and counts", () => {
+    for (const n of [0, 1, 2, 3, 64, 1000]) {
+      const x = crypto.getRandomValues(new Uint8Array(32));
+      let a = x;
+      for (let i = 0; i < n; i++) a = sha256(a);
+      assert.deepEqual(sha256Repeat(x, n), a, `n=${n}`);
+    }
+    assert.throws(() => sha256Repeat(new Uint8Array(31), 1), RangeError);
   });
 });
 
