@@ -5,7 +5,8 @@
 # Deno: serve() vs Deno.serve. Node: serve() vs node:http2 createSecureServer({ allowHTTP1 })
 # (what the bridge runs on), and node:https for reference. Goal: serve() costs <= 5 %.
 # Usage: bench/serve_bench.sh [seconds per run, default 5] [connections, default 16] [rounds, default 2]
-#   TLSMITH_BENCH_NODES="node /path/to/node24" also measures other Node versions.
+#   TLSMITH_BENCH_NODES="node /path/to/node24" also measures other Node versions ("" for none);
+#   TLSMITH_BENCH_SKIP_DENO=1 skips Deno.
 set -eu
 cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
@@ -13,7 +14,7 @@ SECS="${1:-5}"
 CONNS="${2:-16}"
 ROUNDS="${3:-2}"
 # Node binaries to compare (space-separated); default: the node on PATH.
-NODES="${TLSMITH_BENCH_NODES:-$(command -v node)}"
+NODES="${TLSMITH_BENCH_NODES-$(command -v node)}"
 DENO="$ROOT/node_modules/.bin/deno"
 WORK="$(mktemp -d)"
 SERVER_PID=""
@@ -114,7 +115,7 @@ for NODE in $NODES; do
   run_one "node${v%%.*}_raw" "node:http2 allowHTTP1 (raw) $v" "$NODE" bench/serve_bench_server.mjs raw-http2 "$WORK/cert.pem" "$WORK/key.pem"
   run_one "node${v%%.*}_tls" "tlsmith serve() on Node $v" "$NODE" bench/serve_bench_server.mjs tlsmith "$WORK/cert.pem" "$WORK/key.pem" "$BUILD/out/src/serve.js"
 done
-run_one node_https "node:https (reference, HTTP/1 only)" node bench/serve_bench_server.mjs raw-https "$WORK/cert.pem" "$WORK/key.pem"
+[ -z "$NODES" ] || run_one node_https "node:https (reference, HTTP/1 only)" node bench/serve_bench_server.mjs raw-https "$WORK/cert.pem" "$WORK/key.pem"
 
 get() { awk -v k="$1" -v c="$2" '$1 == k { print $c }' "$RES"; }
 echo

@@ -431,9 +431,8 @@ function serve(handler: Handler, options: RuntimeServeOptions): Promise<ServerHa
         });
       },
       handler: (request, info) => {
-        const response = handler(request, {
-          remoteAddr: { hostname: info.remoteAddr.hostname, port: info.remoteAddr.port },
-        });
+        // Deno's own info object: its remoteAddr is computed only when the handler reads it.
+        const response = handler(request, info);
         return request.method === "HEAD" ? Promise.resolve(response).then(headResponse) : response;
       },
     });
