@@ -91,6 +91,16 @@ describe("tlsmith key", () => {
     assert.equal(inPlace.code, 1);
     assert.match(inPlace.stderr, /--force/);
     assert.equal(await readFile(out, "utf8"), before);
+    // A certificate kept in the same file is never dropped by encrypting in place.
+    const combined = p("combined.pem");
+    const adhoc = await adhocCert();
+    await writeFiles(dir.path, { "combined.pem": adhoc.cert + adhoc.key });
+    const drop = await tlsmith(["key", "encrypt", combined, "--force"], {
+      TLSMITH_PASSPHRASE: "pw12",
+    });
+    assert.equal(drop.code, 1);
+    assert.match(drop.stderr, /also holds CERTIFICATE/);
+    assert.equal(await readFile(combined, "utf8"), adhoc.cert + adhoc.key);
     // --force replaces.
     ok(await tlsmith(["key", "generate", "--out", out, "--force"]));
     assert.notEqual(await readFile(out, "utf8"), before);

@@ -8,7 +8,8 @@
  */
 
 import { TlsmithError } from "../errors.ts";
-import { encodePem } from "../pem.ts";
+import { decodePem, encodePem } from "../pem.ts";
+import { PLAIN_KEY_LABELS } from "../asn1_util.ts";
 import { DEFAULT_ITERATIONS, encryptPrivateKey, importPrivateKeyInfo } from "../encrypted_key.ts";
 import { isEncryptedPrivateKey, readPrivateKeyPkcs8 } from "../key_formats.ts";
 import { type CliContext, parseCommandArgs, usageError } from "./args.ts";
@@ -149,6 +150,19 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
         `${file} is already encrypted. To change its pass phrase: decrypt it to a new file, ` +
           `then encrypt that.`,
       );
+    }
+    if (out === file) {
+      // Encrypting in place keeps only the key: never drop a certificate kept beside it.
+      const others = decodePem(text, { source: file })
+        .map((b) => b.label)
+        .filter((l) => !PLAIN_KEY_LABELS.includes(l) && l !== "EC PARAMETERS");
+      if (others.length > 0) {
+        throw new TlsmithError(
+          "BAD_OPTION",
+          `${file} also holds ${[...new Set(others)].join(", ")}, which encrypting in place ` +
+            `would drop. Write the encrypted key to another file with --out FILE.`,
+        );
+      }
     }
     if (out === file && !force) {
       throw new TlsmithError(
