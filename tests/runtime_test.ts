@@ -68,8 +68,8 @@ function onTerminal(
       output += d;
       if (!typed && output.includes(waitFor)) {
         typed = true;
-        // Give the prompt a moment to switch the terminal to raw mode.
-        setTimeout(() => child.stdin.write(input), 300);
+        // The terminal is raw before the prompt shows; type a little later anyway.
+        setTimeout(() => child.stdin.write(input), 100);
       }
     });
     child.stdin.on("error", () => {});

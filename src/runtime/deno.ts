@@ -285,11 +285,12 @@ function stdinIsTerminal(): boolean {
 async function promptSecret(prompt: string): Promise<string | null> {
   const D = deno();
   if (!stdinIsTerminal()) return null;
-  writeAll(D.stderr, prompt);
   const bytes: number[] = [];
   const buffer = new Uint8Array(64);
+  // Raw (no echo) before the prompt shows, so nothing typed early is echoed.
   D.stdin.setRaw(true);
   try {
+    writeAll(D.stderr, prompt);
     for (;;) {
       const n = await D.stdin.read(buffer);
       if (n === null) break;

@@ -202,11 +202,12 @@ function stdinTty(): ReadStream | null {
 function promptSecret(prompt: string): Promise<string | null> {
   const stdin = stdinTty();
   if (!stdin) return Promise.resolve(null);
-  process.stderr.write(prompt);
   return new Promise((resolve) => {
     const bytes: number[] = [];
     const wasRaw = stdin.isRaw;
+    // Raw (no echo) before the prompt shows, so nothing typed early is echoed.
     stdin.setRawMode(true);
+    process.stderr.write(prompt);
     const finish = () => {
       stdin.off("data", onData);
       stdin.setRawMode(wasRaw);
