@@ -236,6 +236,9 @@ describe("serve", () => {
       (req) => {
         if (new URL(req.url).pathname === "/boom") throw new Error("kaboom");
         if (new URL(req.url).pathname === "/reject") return Promise.reject(new Error("rejected"));
+        if (new URL(req.url).pathname === "/not-a-response") {
+          return "just text" as unknown as Response;
+        }
         return new Response("fine");
       },
       async (server, ca) => {
@@ -252,16 +255,28 @@ describe("serve", () => {
             `${server.url}reject`,
           ]);
           assert.equal(r2.stdout, "Internal Server Error 500");
+          const r3 = await curl([
+            flag,
+            "--cacert",
+            ca,
+            "-w",
+            " %{http_code}",
+            `${server.url}not-a-response`,
+          ]);
+          assert.equal(r3.stdout, "Internal Server Error 500");
           const ok = await curl([flag, "--cacert", ca, "-w", " %{http_code}", server.url]);
           assert.equal(ok.stdout, "fine 200");
         }
       },
       { onError: (err) => errors.push(err) },
     );
+    assert.equal(errors.length, 6);
     assert.deepEqual(
-      errors.map((e) => (e as Error).message),
+      errors.filter((_, i) => i % 3 !== 2).map((e) => (e as Error).message),
       ["kaboom", "rejected", "kaboom", "rejected"],
     );
+    // Returning something that is not a Response is reported as an error too.
+    assert.ok(errors[2] instanceof Error && errors[5] instanceof Error);
   });
 
   it("aborts request.signal when the client goes away", async () => {
