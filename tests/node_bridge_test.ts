@@ -160,6 +160,14 @@ describe("node bridge: request", () => {
       () => toFetchRequest(req(new FakeRequest("GET", "*", [])), "f:1", signal),
       TypeError,
     );
+    // A Host header must not be able to move into the path or the userinfo of request.url.
+    for (const host of ["localhost/admin", "evil@localhost", "a?b", "a#b", "a\\b"]) {
+      assert.throws(
+        () => toFetchRequest(req(new FakeRequest("GET", "/x", ["Host", host])), "f:1", signal),
+        TypeError,
+        host,
+      );
+    }
     assert.throws(
       () => toFetchRequest(req(new FakeRequest("CONNECT", "/", ["Host", "a"])), "f:1", signal),
       TypeError,

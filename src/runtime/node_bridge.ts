@@ -125,6 +125,10 @@ export function toFetchRequest(
 ): Request {
   const h = req.headers;
   const authority = (h[":authority"] as string | undefined) ?? h.host ?? fallbackAuthority;
+  if (/[/\\?#@\s]/.test(authority)) {
+    // "Host: a/b" would move into the path (and "user@host" into the userinfo) of request.url.
+    throw new TypeError(`invalid Host or :authority header: ${JSON.stringify(authority)}`);
+  }
   const path = req.url ?? "/";
   const url = path.startsWith("/") ? `https://${authority}${path}` : path;
   const headers = new Headers();
