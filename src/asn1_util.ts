@@ -9,7 +9,7 @@
  */
 
 import * as asn1js from "asn1js";
-import { TlsmithError } from "./errors.ts";
+import { sourcePrefix, TlsmithError } from "./errors.ts";
 import { concatBytes, toArrayBuffer, toBytes } from "./bytes.ts";
 import type { PemBlock } from "./pem.ts";
 
@@ -399,7 +399,7 @@ export function pkcs8FromSec1Checked(
   if (!info) {
     throw new TlsmithError(
       "BAD_KEY",
-      `${at(source)}the EC private key is not a valid SEC1 structure.`,
+      `${sourcePrefix(source)}the EC private key is not a valid SEC1 structure.`,
     );
   }
   let curve = info.curve;
@@ -415,14 +415,18 @@ export function pkcs8FromSec1Checked(
   if (explicit) {
     throw new TlsmithError(
       "UNSUPPORTED_KEY_TYPE",
-      `${at(source)}the EC key uses explicit curve parameters, which WebCrypto cannot import. ` +
+      `${
+        sourcePrefix(source)
+      }the EC key uses explicit curve parameters, which WebCrypto cannot import. ` +
         `Convert it to a named curve with \`openssl ec -in key.pem -param_enc named_curve -out key-named.pem\`.`,
     );
   }
   if (!curve) {
     throw new TlsmithError(
       "BAD_KEY",
-      `${at(source)}the EC private key does not name its curve and no "EC PARAMETERS" block ` +
+      `${
+        sourcePrefix(source)
+      }the EC private key does not name its curve and no "EC PARAMETERS" block ` +
         `precedes it. Re-export it with \`openssl ec -in key.pem -out key-fixed.pem\`.`,
     );
   }
@@ -440,10 +444,6 @@ export function curveFromEcParameters(der: Uint8Array): string | "explicit" | nu
   return isSequence(node) ? "explicit" : null;
 }
 
-function at(source?: string): string {
-  return source ? `${source}: ` : "";
-}
-
 /**
  * PKCS#8 DER from unencrypted PEM blocks: "PRIVATE KEY" (PKCS#8),
  * "RSA PRIVATE KEY" (PKCS#1, wrapped), "EC PRIVATE KEY" (SEC1, wrapped; the
@@ -455,7 +455,7 @@ export function pkcs8FromPlainBlocks(blocks: PemBlock[], source?: string): Uint8
     const found = [...new Set(blocks.map((b) => b.label))].join(", ");
     throw new TlsmithError(
       "BAD_PEM",
-      `${at(source)}no private key found (found ${found}). Expected "PRIVATE KEY", ` +
+      `${sourcePrefix(source)}no private key found (found ${found}). Expected "PRIVATE KEY", ` +
         `"ENCRYPTED PRIVATE KEY", "RSA PRIVATE KEY" or "EC PRIVATE KEY".`,
     );
   }
@@ -464,7 +464,7 @@ export function pkcs8FromPlainBlocks(blocks: PemBlock[], source?: string): Uint8
       throw new TlsmithError(
         "BAD_KEY",
         `${
-          at(source)
+          sourcePrefix(source)
         }the "PRIVATE KEY" block is not a valid PKCS#8 private key. The file may be damaged.`,
       );
     }
@@ -475,7 +475,7 @@ export function pkcs8FromPlainBlocks(blocks: PemBlock[], source?: string): Uint8
       throw new TlsmithError(
         "BAD_KEY",
         `${
-          at(source)
+          sourcePrefix(source)
         }the "RSA PRIVATE KEY" block is not a valid PKCS#1 RSA key. The file may be damaged.`,
       );
     }

@@ -17,7 +17,7 @@
 import * as asn1js from "asn1js";
 import { scryptAsync } from "@noble/hashes/scrypt.js";
 import { md5 } from "@noble/hashes/legacy.js";
-import { TlsmithError } from "./errors.ts";
+import { sourcePrefix, TlsmithError } from "./errors.ts";
 import { concatBytes, decodeHex, toArrayBuffer, utf8 } from "./bytes.ts";
 import { decodePem, encodePem, type PemBlock } from "./pem.ts";
 import {
@@ -66,10 +66,6 @@ export function convertCommand(source?: string): string {
   const file = source && !/[\s'"$`\\]/.test(source) ? source : "key.pem";
   const out = file.replace(/(\.pem|\.key)?$/i, "-aes.pem");
   return `openssl pkcs8 -topk8 -v2 aes-256-cbc -in ${file} -out ${out}`;
-}
-
-function at(source?: string): string {
-  return source ? `${source}: ` : "";
 }
 
 function passphraseBytes(passphrase: Passphrase): Uint8Array {
@@ -184,7 +180,9 @@ export interface DecryptContext {
 function unsupported(ctx: DecryptContext, name: string): TlsmithError {
   return new TlsmithError(
     "UNSUPPORTED_ALGORITHM",
-    `${at(ctx.source)}the ${ctx.what} is encrypted with ${name}, which WebCrypto cannot do ` +
+    `${
+      sourcePrefix(ctx.source)
+    }the ${ctx.what} is encrypted with ${name}, which WebCrypto cannot do ` +
       `(tlsmith reads PBES2 with PBKDF2 or scrypt and AES-CBC). Convert it once with ` +
       `\`${
         convertCommand(ctx.source)
@@ -275,7 +273,9 @@ export async function pbes2Decrypt(
     } catch (err) {
       throw new TlsmithError(
         "UNSUPPORTED_ALGORITHM",
-        `${at(ctx.source)}the ${ctx.what}'s scrypt parameters (N=${n}, r=${r}, p=${p}) are ` +
+        `${
+          sourcePrefix(ctx.source)
+        }the ${ctx.what}'s scrypt parameters (N=${n}, r=${r}, p=${p}) are ` +
           `out of range: ${(err as Error).message}. Convert it with \`${
             convertCommand(ctx.source)
           }\`.`,
@@ -294,7 +294,7 @@ export async function pbes2Decrypt(
 function wrongPassphrase(ctx: DecryptContext): TlsmithError {
   return new TlsmithError(
     "WRONG_PASSPHRASE",
-    `${at(ctx.source)}wrong pass phrase for the ${ctx.what} (it does not decrypt). ` +
+    `${sourcePrefix(ctx.source)}wrong pass phrase for the ${ctx.what} (it does not decrypt). ` +
       `Check the pass phrase, --passphrase-file or TLSMITH_PASSPHRASE.`,
   );
 }
@@ -373,7 +373,9 @@ async function decryptLegacyBlock(
   if (!dek || !dek.includes(",")) {
     throw new TlsmithError(
       "BAD_PEM",
-      `${at(source)}the "${block.label}" block says Proc-Type: 4,ENCRYPTED but has no valid ` +
+      `${
+        sourcePrefix(source)
+      }the "${block.label}" block says Proc-Type: 4,ENCRYPTED but has no valid ` +
         `DEK-Info header. The file is damaged.`,
     );
   }
@@ -382,7 +384,9 @@ async function decryptLegacyBlock(
   if (!keyBytes) {
     throw new TlsmithError(
       "UNSUPPORTED_ALGORITHM",
-      `${at(source)}the ${block.label.toLowerCase()} is encrypted with ${cipher} (legacy PEM ` +
+      `${
+        sourcePrefix(source)
+      }the ${block.label.toLowerCase()} is encrypted with ${cipher} (legacy PEM ` +
         `encryption), which WebCrypto cannot do; tlsmith reads AES-128/192/256-CBC. Convert it ` +
         `once with \`${convertCommand(source)}\`.`,
     );
@@ -391,7 +395,9 @@ async function decryptLegacyBlock(
   if (!iv || iv.length !== 16) {
     throw new TlsmithError(
       "BAD_PEM",
-      `${at(source)}the DEK-Info IV "${ivHex}" is not 16 bytes of hex. The file is damaged.`,
+      `${
+        sourcePrefix(source)
+      }the DEK-Info IV "${ivHex}" is not 16 bytes of hex. The file is damaged.`,
     );
   }
   if (block.der.length % 16 !== 0) {
@@ -426,7 +432,9 @@ export async function importPrivateKeyInfo(der: Uint8Array, source?: string): Pr
   if (!info) {
     throw new TlsmithError(
       "BAD_KEY",
-      `${at(source)}the private key is not a valid PKCS#8 structure. The file may be damaged.`,
+      `${
+        sourcePrefix(source)
+      }the private key is not a valid PKCS#8 structure. The file may be damaged.`,
     );
   }
   if (info.algorithm === OID.rsassaPss) {
@@ -453,7 +461,9 @@ export async function importPrivateKeyInfo(der: Uint8Array, source?: string): Pr
       : `${UNSUPPORTED_KEY_NAMES[info.algorithm] ?? `algorithm ${info.algorithm}`} keys`;
     throw new TlsmithError(
       "UNSUPPORTED_KEY_TYPE",
-      `${at(source)}${what} are not supported. Use an ECDSA P-256/P-384, RSA (2048-4096 bits) ` +
+      `${
+        sourcePrefix(source)
+      }${what} are not supported. Use an ECDSA P-256/P-384, RSA (2048-4096 bits) ` +
         `or Ed25519 key.`,
     );
   }
@@ -465,7 +475,7 @@ export async function importPrivateKeyInfo(der: Uint8Array, source?: string): Pr
   } catch (err) {
     throw new TlsmithError(
       "BAD_KEY",
-      `${at(source)}the ${algorithm.name} private key is damaged or invalid ` +
+      `${sourcePrefix(source)}the ${algorithm.name} private key is damaged or invalid ` +
         `(${(err as Error)?.message ?? err}). Re-export it, or generate a new one.`,
       { cause: err },
     );
@@ -475,7 +485,9 @@ export async function importPrivateKeyInfo(der: Uint8Array, source?: string): Pr
     if (bits !== 2048 && bits !== 3072 && bits !== 4096) {
       throw new TlsmithError(
         "UNSUPPORTED_KEY_TYPE",
-        `${at(source)}RSA keys of ${bits} bits are not supported; use 2048, 3072 or 4096 bits.`,
+        `${
+          sourcePrefix(source)
+        }RSA keys of ${bits} bits are not supported; use 2048, 3072 or 4096 bits.`,
       );
     }
     type = `rsa-${bits}` as KeyType;
@@ -536,7 +548,7 @@ async function importRsaPss(
     if (!hashOid || !HASH_OIDS[hashOid] || hashOid !== mgfHashOid) {
       throw new TlsmithError(
         "UNSUPPORTED_ALGORITHM",
-        `${at(source)}the RSA-PSS key is restricted to hash ${
+        `${sourcePrefix(source)}the RSA-PSS key is restricted to hash ${
           hashOid ? HASH_OIDS[hashOid] ?? hashOid : "?"
         } with MGF1 hash ${
           mgfHashOid ? HASH_OIDS[mgfHashOid] ?? mgfHashOid : "?"
@@ -557,14 +569,16 @@ async function importRsaPss(
   } catch (err) {
     throw new TlsmithError(
       "BAD_KEY",
-      `${at(source)}the RSA-PSS private key does not import: ${(err as Error).message}.`,
+      `${sourcePrefix(source)}the RSA-PSS private key does not import: ${(err as Error).message}.`,
     );
   }
   const bits = (privateKey.algorithm as RsaHashedKeyAlgorithm).modulusLength;
   if (bits !== 2048 && bits !== 3072 && bits !== 4096) {
     throw new TlsmithError(
       "UNSUPPORTED_KEY_TYPE",
-      `${at(source)}RSA keys of ${bits} bits are not supported; use 2048, 3072 or 4096 bits.`,
+      `${
+        sourcePrefix(source)
+      }RSA keys of ${bits} bits are not supported; use 2048, 3072 or 4096 bits.`,
     );
   }
   const type = `rsa-${bits}` as KeyType;
@@ -626,7 +640,9 @@ export async function pkcs8Of(key: PrivateKeyInput, source?: string): Promise<Ui
     if (blocks.some(isEncryptedBlock)) {
       throw new TlsmithError(
         "BAD_OPTION",
-        `${at(source)}the key is already encrypted. Decrypt it first (decryptPrivateKey).`,
+        `${
+          sourcePrefix(source)
+        }the key is already encrypted. Decrypt it first (decryptPrivateKey).`,
       );
     }
     return pkcs8FromPlainBlocks(blocks, source);
@@ -699,7 +715,7 @@ export async function decryptToPkcs8(
   if (!block) {
     throw new TlsmithError(
       "BAD_PEM",
-      `${at(source)}no encrypted private key found (found ${
+      `${sourcePrefix(source)}no encrypted private key found (found ${
         [...new Set(blocks.map((b) => b.label))].join(", ")
       }). An unencrypted key needs no pass phrase; read it with readPrivateKey.`,
     );
@@ -710,7 +726,9 @@ export async function decryptToPkcs8(
   if (block.label !== "RSA PRIVATE KEY" && block.label !== "EC PRIVATE KEY") {
     throw new TlsmithError(
       "UNSUPPORTED_KEY_TYPE",
-      `${at(source)}legacy-encrypted "${block.label}" keys are not supported. Convert it with ` +
+      `${
+        sourcePrefix(source)
+      }legacy-encrypted "${block.label}" keys are not supported. Convert it with ` +
         `\`${convertCommand(source)}\`.`,
     );
   }

@@ -88,3 +88,18 @@ export function isTlsmithError(
   return err instanceof TlsmithError &&
     (code === undefined || err.code === code);
 }
+
+/**
+ * The `"<source>: "` prefix of an error message when the input's origin (a
+ * file name) is known, otherwise the empty string.
+ *
+ * @example
+ * ```ts
+ * import { sourcePrefix } from "./errors.ts";
+ * console.log(sourcePrefix("key.pem") + "the key is damaged."); // key.pem: the key is damaged.
+ * console.log(sourcePrefix() === ""); // true
+ * ```
+ */
+export function sourcePrefix(source?: string): string {
+  return source ? `${source}: ` : "";
+}

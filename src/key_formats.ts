@@ -8,7 +8,7 @@
  * @module
  */
 
-import { TlsmithError } from "./errors.ts";
+import { sourcePrefix, TlsmithError } from "./errors.ts";
 import { decodePem, encodePem } from "./pem.ts";
 import { pkcs8FromPlainBlocks, PLAIN_KEY_LABELS } from "./asn1_util.ts";
 import {
@@ -25,10 +25,6 @@ export interface ReadPrivateKeyOptions {
   passphrase?: Passphrase;
   /** Where the PEM came from (a file name), used in error messages. */
   source?: string;
-}
-
-function at(source?: string): string {
-  return source ? `${source}: ` : "";
 }
 
 /**
@@ -71,7 +67,7 @@ export async function readPrivateKeyPkcs8(
     if (passphrase === undefined) {
       throw new TlsmithError(
         "PASSPHRASE_REQUIRED",
-        `${at(source)}the private key is encrypted and no pass phrase was given. ` +
+        `${sourcePrefix(source)}the private key is encrypted and no pass phrase was given. ` +
           `Pass { passphrase } in code; on the command line type it at the prompt, or use ` +
           `--passphrase-file FILE or the TLSMITH_PASSPHRASE environment variable.`,
       );
@@ -91,7 +87,9 @@ export async function readPrivateKeyPkcs8(
       : `"${[...new Set(labels)].join(", ")}"`;
     throw new TlsmithError(
       "BAD_KEY",
-      `${at(source)}expected a private key but found ${found}. Check that you passed the key ` +
+      `${
+        sourcePrefix(source)
+      }expected a private key but found ${found}. Check that you passed the key ` +
         `file, not the certificate.`,
     );
   }

@@ -13,7 +13,7 @@
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { equalBytes, toArrayBuffer, toBytes } from "./bytes.ts";
-import { TlsmithError } from "./errors.ts";
+import { sourcePrefix, TlsmithError } from "./errors.ts";
 import { decodePem, encodePem } from "./pem.ts";
 import type { PkijsCertificate } from "./certificate.ts";
 
@@ -328,10 +328,6 @@ export async function exportPublicKeyPem(key: CryptoKey): Promise<string> {
   return encodePem("PUBLIC KEY", await exportSpki(key));
 }
 
-function where(options?: ImportKeyOptions): string {
-  return options?.source ? `${options.source}: ` : "";
-}
-
 const CONVERT_HINT =
   "Read it with readPrivateKey() (src/key_formats.ts), which understands OpenSSL's formats, or convert it with `openssl pkcs8 -topk8 -nocrypt -in KEY -out key.pem`.";
 
@@ -361,7 +357,7 @@ function pkcs8KeyKind(
   const bad = (why: string) =>
     new TlsmithError(
       "BAD_KEY",
-      `${where(options)}not a PKCS#8 private key (${why}). ${CONVERT_HINT}`,
+      `${sourcePrefix(options?.source)}not a PKCS#8 private key (${why}). ${CONVERT_HINT}`,
     );
   const asn1 = asn1js.fromBER(der);
   if (asn1.offset === -1 || !(asn1.result instanceof asn1js.Sequence)) {
@@ -383,7 +379,7 @@ function pkcs8KeyKind(
       throw new TlsmithError(
         "PASSPHRASE_REQUIRED",
         `${
-          where(options)
+          sourcePrefix(options?.source)
         }this is an encrypted PKCS#8 key. Decrypt it with its passphrase: readPrivateKey(pem, { passphrase }) or the CLI's --passphrase-file / TLSMITH_PASSPHRASE.`,
       );
     }
@@ -433,7 +429,7 @@ export async function importPkcs8(
     throw new TlsmithError(
       "UNSUPPORTED_KEY_TYPE",
       `${
-        where(options)
+        sourcePrefix(options?.source)
       }${kind.unsupported} are not supported. Use an ECDSA P-256/P-384, RSA (2048-4096 bits) or Ed25519 key.`,
     );
   }
@@ -449,7 +445,7 @@ export async function importPkcs8(
   } catch (err) {
     throw new TlsmithError(
       "BAD_KEY",
-      `${where(options)}the ${
+      `${sourcePrefix(options?.source)}the ${
         kind.type.startsWith("rsa") ? "RSA" : kind.type
       } private key is damaged or invalid (${
         (err as Error)?.message ?? err
@@ -462,7 +458,9 @@ export async function importPkcs8(
     type = keyTypeOf(privateKey);
   } catch (err) {
     if (err instanceof TlsmithError) {
-      throw new TlsmithError(err.code, `${where(options)}${err.message}`, { cause: err });
+      throw new TlsmithError(err.code, `${sourcePrefix(options?.source)}${err.message}`, {
+        cause: err,
+      });
     }
     throw err;
   }
@@ -472,7 +470,7 @@ export async function importPkcs8(
   } catch (err) {
     throw new TlsmithError(
       "BAD_KEY",
-      `${where(options)}the ${type} private key is damaged or invalid (${
+      `${sourcePrefix(options?.source)}the ${type} private key is damaged or invalid (${
         (err as Error)?.message ?? err
       }). Re-export it, or generate a new one.`,
       { cause: err },
@@ -504,7 +502,7 @@ export async function importPrivateKeyPem(
   const block = blocks.find((b) => b.label === "PRIVATE KEY");
   if (block) return await importPkcs8(block.der, options);
   const labels = blocks.map((b) => b.label);
-  const at = where(options);
+  const at = sourcePrefix(options?.source);
   if (labels.includes("ENCRYPTED PRIVATE KEY")) {
     throw new TlsmithError(
       "PASSPHRASE_REQUIRED",

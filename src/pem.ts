@@ -7,7 +7,7 @@
  */
 
 import { decodeBase64, encodeBase64 } from "./bytes.ts";
-import { TlsmithError } from "./errors.ts";
+import { sourcePrefix, TlsmithError } from "./errors.ts";
 
 /** One decoded PEM block. */
 export interface PemBlock {
@@ -67,10 +67,6 @@ export function encodePem(
 
 const BEGIN_RE = /-----BEGIN ([^\r\n-]*(?:-[^\r\n-]+)*)-----/g;
 
-function where(options?: DecodePemOptions): string {
-  return options?.source ? `${options.source}: ` : "";
-}
-
 /**
  * Decode every PEM block in `text`, in order. Text outside the blocks is
  * ignored (as OpenSSL does). Throws `BAD_PEM` when there is no block, when a
@@ -92,7 +88,9 @@ export function decodePem(
   if (typeof text !== "string" || text.trim() === "") {
     throw new TlsmithError(
       "BAD_PEM",
-      `${where(options)}the input is empty. Expected PEM text starting with "-----BEGIN …-----".`,
+      `${
+        sourcePrefix(options?.source)
+      }the input is empty. Expected PEM text starting with "-----BEGIN …-----".`,
     );
   }
   const blocks: PemBlock[] = [];
@@ -114,7 +112,7 @@ export function decodePem(
       throw new TlsmithError(
         "BAD_PEM",
         `${
-          where(options)
+          sourcePrefix(options?.source)
         }the PEM block "BEGIN ${label}" is not closed: ${found}. The file may be truncated or two files were pasted together; re-export it.`,
       );
     }
@@ -127,7 +125,9 @@ export function decodePem(
       if (blank < 0) {
         throw new TlsmithError(
           "BAD_PEM",
-          `${where(options)}the PEM block "${label}" has headers but no blank line after them.`,
+          `${
+            sourcePrefix(options?.source)
+          }the PEM block "${label}" has headers but no blank line after them.`,
         );
       }
       const headerText = trimmed.slice(0, blank).replace(/\n[ \t]+/g, " ");
@@ -143,7 +143,7 @@ export function decodePem(
     if (der === null) {
       throw new TlsmithError(
         "BAD_PEM",
-        `${where(options)}the PEM block "${label}" (block ${
+        `${sourcePrefix(options?.source)}the PEM block "${label}" (block ${
           blocks.length + 1
         }) has damaged base64 content. Re-export or re-copy the file.`,
       );
@@ -151,7 +151,9 @@ export function decodePem(
     if (der.length === 0) {
       throw new TlsmithError(
         "BAD_PEM",
-        `${where(options)}the PEM block "${label}" (block ${blocks.length + 1}) is empty.`,
+        `${sourcePrefix(options?.source)}the PEM block "${label}" (block ${
+          blocks.length + 1
+        }) is empty.`,
       );
     }
     blocks.push({ label, headers, der });
@@ -167,7 +169,7 @@ export function decodePem(
       : 'there is no "-----BEGIN …-----" line';
     throw new TlsmithError(
       "BAD_PEM",
-      `${where(options)}no PEM block found: ${hint}.`,
+      `${sourcePrefix(options?.source)}no PEM block found: ${hint}.`,
     );
   }
   return blocks;
@@ -196,7 +198,7 @@ export function decodeOnePem(
     const found = [...new Set(blocks.map((b) => b.label))].join(", ");
     throw new TlsmithError(
       "BAD_PEM",
-      `${where(options)}expected ${
+      `${sourcePrefix(options?.source)}expected ${
         wanted.map((l) => `"${l}"`).join(" or ")
       } but found ${found}. Check that you passed the right file.`,
     );

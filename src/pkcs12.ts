@@ -12,7 +12,7 @@
 import * as asn1js from "asn1js";
 import { sha1 } from "@noble/hashes/legacy.js";
 import { sha224, sha256, sha384, sha512 } from "@noble/hashes/sha2.js";
-import { TlsmithError } from "./errors.ts";
+import { sourcePrefix, TlsmithError } from "./errors.ts";
 import { concatBytes, equalBytes, toArrayBuffer, toBytes } from "./bytes.ts";
 import { decodePem, encodePem } from "./pem.ts";
 import {
@@ -83,10 +83,6 @@ export interface Pkcs12Contents {
 export interface ImportPkcs12Options {
   /** Where the bytes came from (a file name), used in error messages. */
   source?: string;
-}
-
-function at(source?: string): string {
-  return source ? `${source}: ` : "";
 }
 
 // ---------------------------------------------------------------------------
@@ -431,7 +427,9 @@ function reexportHint(source?: string): string {
 function bad(source: string | undefined, what: string): TlsmithError {
   return new TlsmithError(
     "BAD_DER",
-    `${at(source)}not a valid PKCS#12 file (${what}). Check that it is a .p12/.pfx file; ` +
+    `${
+      sourcePrefix(source)
+    }not a valid PKCS#12 file (${what}). Check that it is a .p12/.pfx file; ` +
       `it may be damaged.`,
   );
 }
@@ -530,7 +528,9 @@ export async function importPkcs12(
   if (contentType !== OID.data) {
     throw new TlsmithError(
       "UNSUPPORTED_ALGORITHM",
-      `${at(source)}the PKCS#12 file uses public-key integrity (content type ${contentType}), ` +
+      `${
+        sourcePrefix(source)
+      }the PKCS#12 file uses public-key integrity (content type ${contentType}), ` +
         `not a pass phrase. ${reexportHint(source)}`,
     );
   }
@@ -550,7 +550,7 @@ export async function importPkcs12(
     if (!h) {
       throw new TlsmithError(
         "UNSUPPORTED_ALGORITHM",
-        `${at(source)}the PKCS#12 MAC uses ${
+        `${sourcePrefix(source)}the PKCS#12 MAC uses ${
           macAlg === OID.pbmac1 ? "PBMAC1" : `algorithm ${macAlg}`
         }, which tlsmith does not read yet. ${reexportHint(source)}`,
       );
@@ -561,7 +561,9 @@ export async function importPkcs12(
     if (!equalBytes(mac, expected)) {
       throw new TlsmithError(
         "WRONG_PASSPHRASE",
-        `${at(source)}wrong pass phrase for the PKCS#12 file (the integrity check fails). ` +
+        `${
+          sourcePrefix(source)
+        }wrong pass phrase for the PKCS#12 file (the integrity check fails). ` +
           `Check the pass phrase, --passphrase-file or TLSMITH_PASSPHRASE.`,
       );
     }
@@ -595,7 +597,7 @@ export async function importPkcs12(
         if (err instanceof TlsmithError && err.code === "UNSUPPORTED_ALGORITHM") {
           throw new TlsmithError(
             "UNSUPPORTED_ALGORITHM",
-            `${at(source)}the PKCS#12 certificates are encrypted with a legacy cipher ` +
+            `${sourcePrefix(source)}the PKCS#12 certificates are encrypted with a legacy cipher ` +
               `(RC2/3DES, OpenSSL 1.x or \`-legacy\` default), which WebCrypto cannot do. ` +
               reexportHint(source),
           );
@@ -605,14 +607,14 @@ export async function importPkcs12(
       if (!tryParseDer(plain)) {
         throw new TlsmithError(
           "WRONG_PASSPHRASE",
-          `${at(source)}wrong pass phrase for the PKCS#12 certificates.`,
+          `${sourcePrefix(source)}wrong pass phrase for the PKCS#12 certificates.`,
         );
       }
       await readSafeContents(plain, passphrase, bags, source);
     } else {
       throw new TlsmithError(
         "UNSUPPORTED_ALGORITHM",
-        `${at(source)}the PKCS#12 file holds public-key-encrypted contents (${type}). ` +
+        `${sourcePrefix(source)}the PKCS#12 file holds public-key-encrypted contents (${type}). ` +
           reexportHint(source),
       );
     }
@@ -623,13 +625,15 @@ export async function importPkcs12(
   if (keys.length === 0) {
     throw new TlsmithError(
       "BAD_KEY",
-      `${at(source)}the PKCS#12 file holds no private key (only ${certs.length} certificate(s)).`,
+      `${
+        sourcePrefix(source)
+      }the PKCS#12 file holds no private key (only ${certs.length} certificate(s)).`,
     );
   }
   if (certs.length === 0) {
     throw new TlsmithError(
       "BAD_CERTIFICATE",
-      `${at(source)}the PKCS#12 file holds no certificate.`,
+      `${sourcePrefix(source)}the PKCS#12 file holds no certificate.`,
     );
   }
   const keyBag = keys[0];
@@ -646,7 +650,7 @@ export async function importPkcs12(
   if (!leaf) {
     throw new TlsmithError(
       "KEY_MISMATCH",
-      `${at(source)}no certificate in the PKCS#12 file belongs to its private key.`,
+      `${sourcePrefix(source)}no certificate in the PKCS#12 file belongs to its private key.`,
     );
   }
   const result: Pkcs12Contents = {
