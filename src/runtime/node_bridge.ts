@@ -221,34 +221,6 @@ function clientWentAway(res: NodeResponse, http1: boolean): boolean {
   return !res.writableEnded || (stream?.rstCode ?? 0) !== 0;
 }
 
-let undiciState: symbol | null | undefined;
-
-/**
- * The bytes of a Response made from a string or bytes, read from the
- * internal state of Node 20/22's fetch (undici), or null. Reading the body
- * stream instead costs more than the rest of the response on Node 20. Only
- * used while the body is untouched; anything unexpected falls back to the
- * stream (Node 24 keeps this state private, so it always streams).
- */
-function inMemoryBody(response: Response): { source: string | Uint8Array; length: number } | null {
-  if (undiciState === null || response.bodyUsed) return null;
-  if (undiciState === undefined) {
-    undiciState = Object.getOwnPropertySymbols(response).find((s) => s.description === "state") ??
-      null;
-    if (undiciState === null) return null;
-  }
-  const state = (response as unknown as Record<symbol, unknown>)[undiciState] as
-    | { body?: { source?: unknown; length?: unknown; stream?: { locked?: unknown } } | null }
-    | undefined;
-  const body = state?.body;
-  if (!body || body.stream?.locked !== false || typeof body.length !== "number") return null;
-  const source = body.source;
-  if (typeof source === "string" || source instanceof Uint8Array) {
-    return { source, length: body.length };
-  }
-  return null;
-}
-
 const NOT_YET = Symbol("not yet");
 
 /** One macrotask: long enough for an in-memory body to report its end. */
@@ -308,15 +280,6 @@ export async function writeFetchResponse(
       }
       writeHead(res, status, response.statusText, headers, http1);
       res.end();
-      return;
-    }
-
-    const memory = inMemoryBody(response);
-    if (memory) {
-      if (!("content-length" in headers)) headers["content-length"] = String(memory.length);
-      writeHead(res, status, response.statusText, headers, http1);
-      if (req.method === "HEAD") res.end();
-      else (res as ServerResponse).end(memory.source);
       return;
     }
 
