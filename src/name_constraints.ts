@@ -16,6 +16,7 @@
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { TlsmithError } from "./errors.ts";
+import { formatIpAddress, parseIpAddress } from "./names.ts";
 
 /** The names and ranges a new tlsmith CA permits unless told otherwise. */
 export const DEFAULT_PERMITTED_NAMES: readonly string[] = Object.freeze([
@@ -64,116 +65,6 @@ export interface ConstrainedName {
   value: string;
   /** For `ip`: the 4 or 16 address bytes (parsed from `value` when absent). */
   bytes?: Uint8Array;
-}
-
-/**
- * Parse an IPv4 or IPv6 address in text form (brackets allowed around IPv6).
- * Returns the 4 or 16 bytes, or null when `text` is not an IP address.
- *
- * @example
- * ```ts
- * import { parseIpAddress } from "./name_constraints.ts";
- * console.log(parseIpAddress("127.0.0.1")); // Uint8Array(4) [ 127, 0, 0, 1 ]
- * console.log(parseIpAddress("[::1]")?.length); // 16
- * console.log(parseIpAddress("localhost")); // null
- * ```
- */
-export function parseIpAddress(text: string): Uint8Array | null {
-  let s = text.trim();
-  if (s.startsWith("[") && s.endsWith("]")) s = s.slice(1, -1);
-  const v4 = parseIpv4(s);
-  if (v4) return v4;
-  return parseIpv6(s);
-}
-
-function parseIpv4(s: string): Uint8Array | null {
-  const parts = s.split(".");
-  if (parts.length !== 4) return null;
-  const out = new Uint8Array(4);
-  for (let i = 0; i < 4; i++) {
-    const p = parts[i];
-    if (!/^(0|[1-9][0-9]{0,2})$/.test(p)) return null;
-    const n = Number(p);
-    if (n > 255) return null;
-    out[i] = n;
-  }
-  return out;
-}
-
-function parseIpv6(s: string): Uint8Array | null {
-  if (!s.includes(":") || s.includes("%")) return null;
-  const out = new Uint8Array(16);
-  let tail4: Uint8Array | null = null;
-  let body = s;
-  const lastColon = s.lastIndexOf(":");
-  if (s.slice(lastColon + 1).includes(".")) {
-    tail4 = parseIpv4(s.slice(lastColon + 1));
-    if (!tail4) return null;
-    body = s.slice(0, lastColon + 1) + "0:0";
-  }
-  const halves = body.split("::");
-  if (halves.length > 2) return null;
-  const parse = (part: string): number[] | null => {
-    if (part === "") return [];
-    const groups = part.split(":");
-    const words: number[] = [];
-    for (const g of groups) {
-      if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return null;
-      words.push(parseInt(g, 16));
-    }
-    return words;
-  };
-  const head = parse(halves[0]);
-  const rest = halves.length === 2 ? parse(halves[1]) : [];
-  if (!head || !rest) return null;
-  let words: number[];
-  if (halves.length === 2) {
-    if (head.length + rest.length > 7) return null;
-    words = [...head, ...new Array(8 - head.length - rest.length).fill(0), ...rest];
-  } else {
-    if (head.length !== 8) return null;
-    words = head;
-  }
-  words.forEach((w, i) => {
-    out[i * 2] = w >> 8;
-    out[i * 2 + 1] = w & 255;
-  });
-  if (tail4) out.set(tail4, 12);
-  return out;
-}
-
-/**
- * Text form of 4 or 16 address bytes (IPv6 compressed per RFC 5952).
- *
- * @example
- * ```ts
- * import { formatIpAddress } from "./name_constraints.ts";
- * console.log(formatIpAddress(new Uint8Array([10, 0, 0, 1]))); // 10.0.0.1
- * ```
- */
-export function formatIpAddress(bytes: Uint8Array): string {
-  if (bytes.length === 4) return Array.from(bytes).join(".");
-  if (bytes.length !== 16) return Array.from(bytes, (b) => b.toString(16)).join(":");
-  const words: number[] = [];
-  for (let i = 0; i < 16; i += 2) words.push((bytes[i] << 8) | bytes[i + 1]);
-  let bestStart = -1, bestLen = 0;
-  for (let i = 0; i < 8;) {
-    if (words[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && words[j] === 0) j++;
-    if (j - i > bestLen && j - i > 1) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = words.map((w) => w.toString(16));
-  if (bestStart < 0) return hex.join(":");
-  return hex.slice(0, bestStart).join(":") + "::" +
-    hex.slice(bestStart + bestLen).join(":");
 }
 
 function prefixLength(mask: Uint8Array): number | null {

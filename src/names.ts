@@ -100,6 +100,26 @@ function parseIPv6(text: string): Uint8Array | null {
 }
 
 /**
+ * Parse an IPv4 or IPv6 address in text form (brackets allowed around IPv6).
+ * Returns the 4 or 16 bytes, or null when `text` is not an IP address.
+ *
+ * @example
+ * ```ts
+ * import { parseIpAddress } from "./names.ts";
+ * console.log(parseIpAddress("127.0.0.1")); // Uint8Array(4) [ 127, 0, 0, 1 ]
+ * console.log(parseIpAddress("[::1]")?.length); // 16
+ * console.log(parseIpAddress("localhost")); // null
+ * ```
+ */
+export function parseIpAddress(text: string): Uint8Array | null {
+  let s = text.trim();
+  if (s.startsWith("[") && s.endsWith("]")) s = s.slice(1, -1);
+  const v4 = parseIPv4(s);
+  if (v4) return v4;
+  return parseIPv6(s);
+}
+
+/**
  * Format 4 or 16 address bytes: IPv4 dotted quad; IPv6 in RFC 5952 form
  * (lower case, longest run of two or more zero groups as `::`, IPv4-mapped
  * addresses as `::ffff:1.2.3.4`).

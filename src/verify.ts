@@ -14,13 +14,8 @@ import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { encodeHex, equalBytes, toArrayBuffer, toBytes } from "./bytes.ts";
 import { TlsmithError } from "./errors.ts";
-import {
-  type ConstrainedName,
-  formatIpAddress,
-  isNamePermitted,
-  parseIpAddress,
-  readNameConstraints,
-} from "./name_constraints.ts";
+import { type ConstrainedName, isNamePermitted, readNameConstraints } from "./name_constraints.ts";
+import { formatIpAddress, parseIpAddress } from "./names.ts";
 import { decodePem } from "./pem.ts";
 
 /** Certificates as PEM text (one or more blocks), DER bytes, or a list of either. */
