@@ -8,6 +8,16 @@
  */
 
 import { TlsmithError } from "../errors.ts";
+import {
+  type AtomicWriteFs,
+  errorReporter,
+  fileError as commonFileError,
+  type FileErrorKind,
+  HEAD_COUNT_LIMIT,
+  keyMismatchError,
+  SecretLine,
+  writeFileAtomic,
+} from "./common.ts";
 import type {
   DirEntry,
   FileInfo,
@@ -16,7 +26,6 @@ import type {
   RuntimeServeOptions,
   ServerAddr,
   ServerHandle,
-  WriteFileOptions,
 } from "./types.ts";
 
 interface DenoFileInfo {
@@ -103,45 +112,37 @@ function errorName(err: unknown): string | undefined {
   return (err as { name?: string } | null)?.name;
 }
 
+function fileErrorKind(err: unknown): FileErrorKind | undefined {
+  switch (errorName(err)) {
+    case "NotFound":
+      return "not-found";
+    case "AlreadyExists":
+      return "exists";
+    case "PermissionDenied":
+    case "NotCapable":
+      return "permission";
+    case "IsADirectory":
+      return "is-directory";
+    case "NotADirectory":
+      return "not-directory";
+  }
+  return undefined;
+}
+
 /** Map a Deno file-system error to a TlsmithError that names the path. */
 function fileError(err: unknown, file: string, action: string): TlsmithError {
-  if (err instanceof TlsmithError) return err;
-  const name = errorName(err);
-  if (name === "NotFound") {
-    return new TlsmithError(
-      "FILE_NOT_FOUND",
-      `${file}: no such file or directory (while trying to ${action}). Check the path.`,
-      { cause: err },
-    );
-  }
-  if (name === "AlreadyExists") {
-    return new TlsmithError(
-      "FILE_EXISTS",
-      `${file} already exists; nothing was written. Pass --force (overwrite) to replace it.`,
-      { cause: err },
-    );
-  }
-  const reason = name === "PermissionDenied" || name === "NotCapable"
-    ? `permission denied (${
-      (err as Error).message
-    }); check the file's mode or Deno's --allow-read/--allow-write`
-    : name === "IsADirectory"
-    ? "it is a directory, not a file"
-    : name === "NotADirectory"
-    ? "a part of the path is not a directory"
-    : (err as Error)?.message ?? String(err);
-  return new TlsmithError("FILE_ERROR", `${file}: cannot ${action}: ${reason}.`, { cause: err });
-}
-
-function splitPath(file: string): { dir: string; base: string } {
-  const i = Math.max(file.lastIndexOf("/"), file.lastIndexOf("\\"));
-  if (i < 0) return { dir: ".", base: file };
-  return { dir: i === 0 ? file.slice(0, 1) : file.slice(0, i), base: file.slice(i + 1) };
-}
-
-function randomSuffix(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(6));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+  const kind = fileErrorKind(err);
+  return commonFileError(
+    err,
+    file,
+    action,
+    kind,
+    kind === "permission"
+      ? `permission denied (${
+        (err as Error).message
+      }); check the file's mode or Deno's --allow-read/--allow-write`
+      : "",
+  );
 }
 
 function isWindows(): boolean {
@@ -158,59 +159,25 @@ async function exists(file: string): Promise<boolean> {
   }
 }
 
-async function writeFileAtomic(
-  file: string,
-  data: string | Uint8Array,
-  options: WriteFileOptions = {},
-): Promise<void> {
-  const D = deno();
-  const mode = options.mode ?? 0o644;
-  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-  const existsError = () =>
-    new TlsmithError(
-      "FILE_EXISTS",
-      `${file} already exists; nothing was written. Pass --force (overwrite) to replace it.`,
-    );
-  try {
-    if (!options.overwrite && await exists(file)) throw existsError();
-  } catch (err) {
-    throw fileError(err, file, "check whether it exists");
-  }
-  const { dir, base } = splitPath(file);
-  const sep = dir.endsWith("/") || dir.endsWith("\\") ? "" : "/";
-  const tmp = `${dir}${sep}.${base}.${randomSuffix()}.tmp`;
-  try {
+const atomicFs: AtomicWriteFs = {
+  exists,
+  async writeNew(tmp, data, mode) {
+    const D = deno();
+    const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
     await D.writeFile(tmp, bytes, { mode, createNew: true });
-  } catch (err) {
-    if (errorName(err) === "NotFound") {
-      throw new TlsmithError(
-        "FILE_NOT_FOUND",
-        `${file}: the directory ${dir} does not exist. Create it first.`,
-        { cause: err },
-      );
-    }
-    throw fileError(err, file, "write");
-  }
-  try {
-    if (!isWindows()) await D.chmod(tmp, mode);
-    if (options.overwrite) {
-      await D.rename(tmp, file);
-    } else {
-      try {
-        await D.link(tmp, file);
-      } catch (err) {
-        if (errorName(err) === "AlreadyExists") throw existsError();
-        // No hard links here (some file systems): check, then rename.
-        if (await exists(file)) throw existsError();
-        await D.rename(tmp, file);
-      }
+    try {
+      if (!isWindows()) await D.chmod(tmp, mode);
+    } catch (err) {
       await D.remove(tmp).catch(() => {});
+      throw err;
     }
-  } catch (err) {
-    await D.remove(tmp).catch(() => {});
-    throw fileError(err, file, "write");
-  }
-}
+  },
+  rename: (from, to) => deno().rename(from, to),
+  link: (from, to) => deno().link(from, to),
+  remove: (file) => deno().remove(file),
+  kind: fileErrorKind,
+  fileError,
+};
 
 function fileInfo(s: DenoFileInfo): FileInfo {
   return { isFile: s.isFile, isDirectory: s.isDirectory, size: s.size, mtime: s.mtime };
@@ -285,7 +252,7 @@ function stdinIsTerminal(): boolean {
 async function promptSecret(prompt: string): Promise<string | null> {
   const D = deno();
   if (!stdinIsTerminal()) return null;
-  const bytes: number[] = [];
+  const line = new SecretLine();
   const buffer = new Uint8Array(64);
   // Raw (no echo) before the prompt shows, so nothing typed early is echoed.
   D.stdin.setRaw(true);
@@ -295,31 +262,16 @@ async function promptSecret(prompt: string): Promise<string | null> {
       const n = await D.stdin.read(buffer);
       if (n === null) break;
       for (const byte of buffer.subarray(0, n)) {
-        if (byte === 0x0d || byte === 0x0a || byte === 0x04) {
-          const answer = new TextDecoder().decode(new Uint8Array(bytes));
-          bytes.fill(0);
-          return answer;
-        }
-        if (byte === 0x03) {
+        const event = line.feed(byte);
+        if (event === "enter") return line.take();
+        if (event === "interrupt") {
           D.stdin.setRaw(false);
           writeAll(D.stderr, "\n");
           D.exit(130);
         }
-        if (byte === 0x7f || byte === 0x08) {
-          // Remove one UTF-8 character: continuation bytes, then the lead byte.
-          while (bytes.length > 0 && (bytes[bytes.length - 1] & 0xc0) === 0x80) bytes.pop();
-          bytes.pop();
-          continue;
-        }
-        if (byte === 0x15) {
-          bytes.length = 0; // Ctrl-U: clear the line
-          continue;
-        }
-        if (byte < 0x20) continue;
-        bytes.push(byte);
       }
     }
-    return new TextDecoder().decode(new Uint8Array(bytes));
+    return line.take();
   } finally {
     buffer.fill(0);
     D.stdin.setRaw(false);
@@ -353,11 +305,7 @@ function serveError(err: unknown, options: RuntimeServeOptions): TlsmithError {
     );
   }
   if (/mismatch|does not match/i.test(message)) {
-    return new TlsmithError(
-      "KEY_MISMATCH",
-      `the private key does not belong to the certificate (${message}). Pass the key that was generated with this certificate.`,
-      { cause: err },
-    );
+    return keyMismatchError(message, err);
   }
   return new TlsmithError(
     "SERVE_FAILED",
@@ -365,9 +313,6 @@ function serveError(err: unknown, options: RuntimeServeOptions): TlsmithError {
     { cause: err },
   );
 }
-
-/** For HEAD, a body of unknown length is counted up to this size to give a correct Content-Length. */
-const HEAD_COUNT_LIMIT = 16 * 1024 * 1024;
 
 /**
  * The answer to a HEAD request: the handler's status and headers with a
@@ -403,17 +348,7 @@ async function headResponse(response: Response): Promise<Response> {
 }
 
 function serve(handler: Handler, options: RuntimeServeOptions): Promise<ServerHandle> {
-  const report = (error: unknown) => {
-    if (options.onError) {
-      try {
-        options.onError(error);
-      } catch {
-        // An error reporter that throws must not take the server down.
-      }
-    } else {
-      console.error("tlsmith: the request handler failed:", error);
-    }
-  };
+  const report = errorReporter(options.onError);
   let server: DenoHttpServer;
   try {
     server = deno().serve({
@@ -504,7 +439,7 @@ export function createDenoRuntime(): Runtime {
         throw fileError(err, file, "read it");
       }
     },
-    writeFile: writeFileAtomic,
+    writeFile: (file, data, options) => writeFileAtomic(atomicFs, file, data, options),
     async rename(from, to) {
       try {
         await D.rename(from, to);

@@ -9,10 +9,16 @@
 import * as fs from "node:fs/promises";
 import { constants as fsConstants } from "node:fs";
 import * as os from "node:os";
-import * as path from "node:path";
 import process from "node:process";
 import type { ReadStream } from "node:tty";
-import { TlsmithError } from "../errors.ts";
+import type { TlsmithError } from "../errors.ts";
+import {
+  type AtomicWriteFs,
+  fileError as commonFileError,
+  type FileErrorKind,
+  SecretLine,
+  writeFileAtomic,
+} from "./common.ts";
 import { serveNode } from "./node_bridge.ts";
 import type {
   DirEntry,
@@ -21,49 +27,38 @@ import type {
   Runtime,
   RuntimeServeOptions,
   ServerHandle,
-  WriteFileOptions,
 } from "./types.ts";
 
 function errorCode(err: unknown): string | undefined {
   return (err as { code?: string } | null)?.code;
 }
 
+function fileErrorKind(err: unknown): FileErrorKind | undefined {
+  switch (errorCode(err)) {
+    case "ENOENT":
+      return "not-found";
+    case "EEXIST":
+      return "exists";
+    case "EACCES":
+    case "EPERM":
+      return "permission";
+    case "EISDIR":
+      return "is-directory";
+    case "ENOTDIR":
+      return "not-directory";
+  }
+  return undefined;
+}
+
 /** Map a Node file-system error to a TlsmithError that names the path. */
 function fileError(err: unknown, file: string, action: string): TlsmithError {
-  if (err instanceof TlsmithError) return err;
-  const code = errorCode(err);
-  if (code === "ENOENT") {
-    return new TlsmithError(
-      "FILE_NOT_FOUND",
-      `${file}: no such file or directory (while trying to ${action}). Check the path.`,
-      { cause: err },
-    );
-  }
-  if (code === "EEXIST") {
-    return new TlsmithError(
-      "FILE_EXISTS",
-      `${file} already exists; nothing was written. Pass --force (overwrite) to replace it.`,
-      { cause: err },
-    );
-  }
-  const reason = code === "EACCES" || code === "EPERM"
-    ? "permission denied; check the file's owner and mode"
-    : code === "EISDIR"
-    ? "it is a directory, not a file"
-    : code === "ENOTDIR"
-    ? "a part of the path is not a directory"
-    : (err as Error)?.message ?? String(err);
-  return new TlsmithError("FILE_ERROR", `${file}: cannot ${action}: ${reason}.`, { cause: err });
-}
-
-function randomSuffix(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(6));
-  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/** A temporary name in the same directory as `file`, so that rename is atomic. */
-function tempNameFor(file: string): string {
-  return path.join(path.dirname(file), `.${path.basename(file)}.${randomSuffix()}.tmp`);
+  return commonFileError(
+    err,
+    file,
+    action,
+    fileErrorKind(err),
+    "permission denied; check the file's owner and mode",
+  );
 }
 
 async function exists(file: string): Promise<boolean> {
@@ -76,71 +71,33 @@ async function exists(file: string): Promise<boolean> {
   }
 }
 
-/**
- * Write `data` to `file` atomically: a temporary file in the same directory
- * (created exclusively, with `mode`), then a hard link (no overwrite: fails
- * if the target appeared meanwhile) or a rename (overwrite).
- */
-async function writeFileAtomic(
-  file: string,
-  data: string | Uint8Array,
-  options: WriteFileOptions = {},
-): Promise<void> {
-  const mode = options.mode ?? 0o644;
-  const existsError = () =>
-    new TlsmithError(
-      "FILE_EXISTS",
-      `${file} already exists; nothing was written. Pass --force (overwrite) to replace it.`,
-    );
-  try {
-    if (!options.overwrite && await exists(file)) throw existsError();
-  } catch (err) {
-    throw fileError(err, file, "check whether it exists");
-  }
-  const tmp = tempNameFor(file);
-  let handle: fs.FileHandle;
-  try {
-    handle = await fs.open(
+const atomicFs: AtomicWriteFs = {
+  exists,
+  async writeNew(tmp, data, mode) {
+    const handle = await fs.open(
       tmp,
       fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL,
       mode,
     );
-  } catch (err) {
-    if (errorCode(err) === "ENOENT") {
-      throw new TlsmithError(
-        "FILE_NOT_FOUND",
-        `${file}: the directory ${path.dirname(file)} does not exist. Create it first.`,
-        { cause: err },
-      );
-    }
-    throw fileError(err, file, "write");
-  }
-  try {
     try {
-      await handle.writeFile(data);
-      if (process.platform !== "win32") await handle.chmod(mode);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    if (options.overwrite) {
-      await fs.rename(tmp, file);
-    } else {
       try {
-        await fs.link(tmp, file);
-      } catch (err) {
-        if (errorCode(err) === "EEXIST") throw existsError();
-        // No hard links here (some file systems): check, then rename.
-        if (await exists(file)) throw existsError();
-        await fs.rename(tmp, file);
+        await handle.writeFile(data);
+        if (process.platform !== "win32") await handle.chmod(mode);
+        await handle.sync();
+      } finally {
+        await handle.close();
       }
-      await fs.rm(tmp, { force: true });
+    } catch (err) {
+      await fs.rm(tmp, { force: true }).catch(() => {});
+      throw err;
     }
-  } catch (err) {
-    await fs.rm(tmp, { force: true }).catch(() => {});
-    throw fileError(err, file, "write");
-  }
-}
+  },
+  rename: (from, to) => fs.rename(from, to),
+  link: (from, to) => fs.link(from, to),
+  remove: (file) => fs.rm(file, { force: true }),
+  kind: fileErrorKind,
+  fileError,
+};
 
 function fileInfo(s: import("node:fs").Stats): FileInfo {
   return { isFile: s.isFile(), isDirectory: s.isDirectory(), size: s.size, mtime: s.mtime ?? null };
@@ -203,7 +160,7 @@ function promptSecret(prompt: string): Promise<string | null> {
   const stdin = stdinTty();
   if (!stdin) return Promise.resolve(null);
   return new Promise((resolve) => {
-    const bytes: number[] = [];
+    const line = new SecretLine();
     const wasRaw = stdin.isRaw;
     // Raw (no echo) before the prompt shows, so nothing typed early is echoed.
     stdin.setRawMode(true);
@@ -216,28 +173,16 @@ function promptSecret(prompt: string): Promise<string | null> {
     };
     const onData = (chunk: Uint8Array) => {
       for (const byte of chunk) {
-        if (byte === 0x0d || byte === 0x0a || byte === 0x04) {
+        const event = line.feed(byte);
+        if (event === "enter") {
           finish();
-          resolve(new TextDecoder().decode(new Uint8Array(bytes)));
-          bytes.fill(0);
+          resolve(line.take());
           return;
         }
-        if (byte === 0x03) {
+        if (event === "interrupt") {
           finish();
           process.exit(130);
         }
-        if (byte === 0x7f || byte === 0x08) {
-          // Remove one UTF-8 character: continuation bytes, then the lead byte.
-          while (bytes.length > 0 && (bytes[bytes.length - 1] & 0xc0) === 0x80) bytes.pop();
-          bytes.pop();
-          continue;
-        }
-        if (byte === 0x15) {
-          bytes.length = 0; // Ctrl-U: clear the line
-          continue;
-        }
-        if (byte < 0x20) continue;
-        bytes.push(byte);
       }
     };
     stdin.on("data", onData);
@@ -285,7 +230,7 @@ export function createNodeRuntime(): Runtime {
         throw fileError(err, file, "read it");
       }
     },
-    writeFile: writeFileAtomic,
+    writeFile: (file, data, options) => writeFileAtomic(atomicFs, file, data, options),
     async rename(from, to) {
       try {
         await fs.rename(from, to);

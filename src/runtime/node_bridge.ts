@@ -13,6 +13,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
 import { TlsmithError } from "../errors.ts";
+import { errorReporter, HEAD_COUNT_LIMIT, keyMismatchError } from "./common.ts";
 import type {
   Handler,
   RuntimeServeOptions,
@@ -37,8 +38,6 @@ const CONNECTION_HEADERS = new Set([
 
 /** Request bodies are buffered up to this many bytes before the socket is paused. */
 const REQUEST_BODY_HIGH_WATER = 64 * 1024;
-/** For HEAD, a body of unknown length is counted up to this size to give a correct Content-Length. */
-const HEAD_COUNT_LIMIT = 16 * 1024 * 1024;
 
 const EMPTY_BODY_METHODS = new Set(["GET", "HEAD"]);
 
@@ -344,11 +343,7 @@ export async function writeFetchResponse(
 function tlsError(err: unknown): TlsmithError {
   const message = err instanceof Error ? err.message : String(err);
   if (/key values mismatch/i.test(message)) {
-    return new TlsmithError(
-      "KEY_MISMATCH",
-      `the private key does not belong to the certificate (${message}). Pass the key that was generated with this certificate.`,
-      { cause: err },
-    );
+    return keyMismatchError(message, err);
   }
   return new TlsmithError(
     "SERVE_FAILED",
@@ -402,17 +397,7 @@ export function serveNode(handler: Handler, options: RuntimeServeOptions): Promi
     return Promise.reject(tlsError(err));
   }
 
-  const report = (error: unknown) => {
-    if (options.onError) {
-      try {
-        options.onError(error);
-      } catch {
-        // An error reporter that throws must not take the server down.
-      }
-    } else {
-      console.error("tlsmith: the request handler failed:", error);
-    }
-  };
+  const report = errorReporter(options.onError);
 
   const sockets = new Set<Socket>();
   const tlsSockets = new Set<TLSSocket>();
