@@ -1,6 +1,6 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { openssl, tempDir, writeFiles } from "./helpers.ts";
+import { openssl, rejectsWith, tempDir, writeFiles } from "./helpers.ts";
 import { CertificateAuthority, DEFAULT_LEAF_DAYS } from "../src/authority.ts";
 import { createCertificate } from "../src/certificate.ts";
 import { createCsr } from "../src/csr.ts";
@@ -18,17 +18,6 @@ import {
 let dir = "";
 let cleanup: () => Promise<void> = async () => {};
 let ca: CertificateAuthority;
-
-async function rejectsWith(p: Promise<unknown> | (() => unknown), code: string, text?: RegExp) {
-  const check = (err: unknown) => {
-    assert.ok(err instanceof TlsmithError, `expected TlsmithError, got ${err}`);
-    assert.equal(err.code, code, err.message);
-    if (text) assert.match(err.message, text);
-    return true;
-  };
-  if (typeof p === "function") assert.throws(p, check);
-  else await assert.rejects(p, check);
-}
 
 async function x509Text(pem: string): Promise<string> {
   const files = await writeFiles(dir, { "show.pem": pem });

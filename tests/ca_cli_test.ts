@@ -10,7 +10,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdir, readdir, readFile, stat, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import process from "node:process";
-import { cliCommand, have, openssl, run, type RunResult, tempDir } from "./helpers.ts";
+import { cliCommand, fileMode, have, openssl, run, type RunResult, tempDir } from "./helpers.ts";
 import { CertificateAuthority } from "../src/authority.ts";
 import { decodePem, encodePem } from "../src/pem.ts";
 import type { Runtime } from "../src/runtime/types.ts";
@@ -61,10 +61,6 @@ async function snapshot(dir: string): Promise<string> {
   return out.join("\n");
 }
 
-async function mode(path: string): Promise<number> {
-  return (await stat(path)).mode & 0o777;
-}
-
 describe(
   "tlsmith ca / cert / csr / sign / inspect / verify / fingerprint",
   { timeout: 300_000 },
@@ -86,7 +82,7 @@ describe(
       const certFile = join(storeDir, "ca.pem");
       const keyFile = join(storeDir, "ca-key.pem");
       assert.match(await readFile(keyFile, "utf8"), /^-----BEGIN PRIVATE KEY-----/);
-      assert.equal(await mode(keyFile), 0o600);
+      assert.equal(await fileMode(keyFile), 0o600);
       const text = await openssl(["x509", "-in", certFile, "-noout", "-text"]);
       assert.match(text, /CA:TRUE, pathlen:0/);
       assert.match(text, /DNS:dev\.example\.net/);
@@ -134,7 +130,7 @@ describe(
       const certFile = join(work, "localhost+2.pem");
       const keyFile = join(work, "localhost+2-key.pem");
       assert.equal(decodePem(await readFile(certFile, "utf8")).length, 2, "leaf + CA");
-      assert.equal(await mode(keyFile), 0o600);
+      assert.equal(await fileMode(keyFile), 0o600);
       for (
         const args of [["-verify_hostname", "localhost"], ["-verify_ip", "127.0.0.1"], [
           "-verify_ip",

@@ -13,25 +13,9 @@ import {
 import { generateKeyPair, type KeyPair, type KeyType } from "../src/keys.ts";
 import { cryptoEngine } from "../src/engine.ts";
 import { describeCertificate, fingerprint, formatName, parseCertificate } from "../src/describe.ts";
-import { TlsmithError, type TlsmithErrorCode } from "../src/errors.ts";
+import type { TlsmithErrorCode } from "../src/errors.ts";
 import { decodePem, encodePem } from "../src/pem.ts";
-import { openssl, tempDir, writeFiles } from "./helpers.ts";
-
-async function rejectsWith(
-  promise: Promise<unknown>,
-  code: TlsmithErrorCode,
-  ...fragments: string[]
-): Promise<void> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof TlsmithError, `expected TlsmithError, got ${err}`);
-    assert.equal(err.code, code, err.message);
-    for (const f of fragments) assert.ok(err.message.includes(f), `"${err.message}" lacks "${f}"`);
-    return;
-  }
-  assert.fail(`expected ${code}`);
-}
+import { openssl, rejectsWith, tempDir, writeFiles } from "./helpers.ts";
 
 const keyCache = new Map<KeyType, KeyPair>();
 async function keys(type: KeyType = "ec-p256"): Promise<KeyPair> {

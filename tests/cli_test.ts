@@ -7,7 +7,15 @@ import { parseCommandArgs, parsePort } from "../src/cli/args.ts";
 import { ExitCode, reportError } from "../src/cli/output.ts";
 import { TlsmithError } from "../src/errors.ts";
 import { VERSION } from "../src/version.ts";
-import { cliCommand, openssl, run, type RunResult, tempDir, writeFiles } from "./helpers.ts";
+import {
+  cliCommand,
+  openssl,
+  opensslCert,
+  run,
+  type RunResult,
+  tempDir,
+  writeFiles,
+} from "./helpers.ts";
 
 /** Run the real CLI with args (bounded). */
 function cli(args: string[], env: Record<string, string> = {}): Promise<RunResult> {
@@ -153,25 +161,7 @@ describe("cli: serve failures (exit 1) name the file and never start", () => {
     const certA = join(tmp.path, "a.pem");
     const keyA = join(tmp.path, "a-key.pem");
     const keyB = join(tmp.path, "b-key.pem");
-    await openssl([
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-keyout",
-      keyA,
-      "-out",
-      certA,
-      "-days",
-      "2",
-      "-subj",
-      "/CN=localhost",
-      "-addext",
-      "subjectAltName=DNS:localhost",
-    ]);
+    await opensslCert({ key: keyA, cert: certA, addext: ["subjectAltName=DNS:localhost"] });
     await openssl([
       "genpkey",
       "-algorithm",
@@ -206,6 +196,11 @@ describe("cli: serve failures (exit 1) name the file and never start", () => {
     await tmp.cleanup();
   });
 
+  /** `tlsmith serve --port 0 --dir <tmp> --cert CERT --key KEY`. */
+  function serveCertKey(cert: string, key: string): Promise<RunResult> {
+    return cli(["serve", "--port", "0", "--dir", tmp.path, "--cert", cert, "--key", key]);
+  }
+
   function assertFailure(r: RunResult, message: RegExp): void {
     assert.equal(r.code, 1, `exit code; stderr:\n${r.stderr}`);
     assert.match(r.stderr, /^tlsmith: /);
@@ -229,80 +224,18 @@ describe("cli: serve failures (exit 1) name the file and never start", () => {
 
   it("missing certificate or key files are named", async () => {
     const missing = join(tmp.path, "missing-cert.pem");
-    assertFailure(
-      await cli([
-        "serve",
-        "--port",
-        "0",
-        "--dir",
-        tmp.path,
-        "--cert",
-        missing,
-        "--key",
-        files.keyA,
-      ]),
-      /missing-cert\.pem/,
-    );
-    assertFailure(
-      await cli([
-        "serve",
-        "--port",
-        "0",
-        "--dir",
-        tmp.path,
-        "--cert",
-        files.certA,
-        "--key",
-        missing,
-      ]),
-      /missing-cert\.pem/,
-    );
+    assertFailure(await serveCertKey(missing, files.keyA), /missing-cert\.pem/);
+    assertFailure(await serveCertKey(files.certA, missing), /missing-cert\.pem/);
   });
 
   it("a non-certificate, a key that does not match, an encrypted key", async () => {
+    assertFailure(await serveCertKey(files["plain.txt"], files.keyA), /plain\.txt/);
     assertFailure(
-      await cli([
-        "serve",
-        "--port",
-        "0",
-        "--dir",
-        tmp.path,
-        "--cert",
-        files["plain.txt"],
-        "--key",
-        files.keyA,
-      ]),
-      /plain\.txt/,
-    );
-    assertFailure(
-      await cli([
-        "serve",
-        "--port",
-        "0",
-        "--dir",
-        tmp.path,
-        "--cert",
-        files.certA,
-        "--key",
-        files.keyB,
-      ]),
+      await serveCertKey(files.certA, files.keyB),
       /b-key\.pem is not the private key of the certificate in .*a\.pem/,
     );
     // No pass phrase available (no TTY, no TLSMITH_PASSPHRASE): a clear error naming the key file.
-    assertFailure(
-      await cli([
-        "serve",
-        "--port",
-        "0",
-        "--dir",
-        tmp.path,
-        "--cert",
-        files.certA,
-        "--key",
-        files.encrypted,
-      ]),
-      /enc-key\.pem.*pass ?phrase/i,
-    );
+    assertFailure(await serveCertKey(files.certA, files.encrypted), /enc-key\.pem.*pass ?phrase/i);
   });
 
   it("--save-cert refuses to overwrite an existing file without --force", async () => {

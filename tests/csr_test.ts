@@ -2,23 +2,13 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { openssl, tempDir, writeFiles } from "./helpers.ts";
+import { openssl, rejectsWith, tempDir, writeFiles } from "./helpers.ts";
 import { createCsr, parseCsr } from "../src/csr.ts";
 import { generateKeyPair, type KeyType } from "../src/keys.ts";
-import { TlsmithError } from "../src/errors.ts";
 import { decodeOnePem, encodePem } from "../src/pem.ts";
 
 let dir = "";
 let cleanup: () => Promise<void> = async () => {};
-
-async function rejectsWith(p: Promise<unknown>, code: string, text?: RegExp) {
-  await assert.rejects(p, (err: unknown) => {
-    assert.ok(err instanceof TlsmithError, `expected TlsmithError, got ${err}`);
-    assert.equal(err.code, code);
-    if (text) assert.match(err.message, text);
-    return true;
-  });
-}
 
 describe("CSRs", { timeout: 120_000 }, () => {
   before(async () => {

@@ -12,21 +12,7 @@ import { readPrivateKey } from "../src/key_formats.ts";
 import { exportPublicKeyPem, generateKeyPair, type KeyType } from "../src/keys.ts";
 import { decodePem, encodePem } from "../src/pem.ts";
 import { TlsmithError } from "../src/errors.ts";
-import { openssl, run, tempDir, writeFiles } from "./helpers.ts";
-
-async function errorOf(p: Promise<unknown>): Promise<TlsmithError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof TlsmithError, `expected TlsmithError, got ${err}`);
-    return err;
-  }
-  assert.fail("expected an error");
-}
-
-function norm(pem: string): string {
-  return pem.replace(/\r/g, "").trim();
-}
+import { errorOf, norm, openssl, run, tempDir, writeFiles } from "./helpers.ts";
 
 let dir: { path: string; cleanup: () => Promise<void> };
 before(async () => {

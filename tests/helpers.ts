@@ -3,10 +3,97 @@
  * (openssl, curl, certtool, chromium) with bounded time, and waiting for
  * processes we start. Works under Deno (`deno test`) and Node (`node --test`).
  */
+import { after, before } from "node:test";
+import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { TlsmithError, type TlsmithErrorCode } from "../src/errors.ts";
+
+// ---------------------------------------------------------------------------
+// Runtime and small text helpers.
+
+/** True when the tests run under Deno (source), false under Node (compiled). */
+export const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
+
+/** Text without carriage returns and surrounding white space (compare PEM from tools). */
+export function norm(text: string): string {
+  return text.replace(/\r/g, "").trim();
+}
+
+/** Quote `s` as one word for `sh`. */
+export function shellQuote(s: string): string {
+  return `'${s.replaceAll("'", `'\\''`)}'`;
+}
+
+/** Permission bits of a file (e.g. `0o600`). */
+export async function fileMode(path: string): Promise<number> {
+  return (await stat(path)).mode & 0o777;
+}
+
+// ---------------------------------------------------------------------------
+// Expected errors.
+
+/** Check that `err` is a TlsmithError with `code` whose message has every fragment (text or pattern). */
+function checkError(
+  err: unknown,
+  code: TlsmithErrorCode,
+  expected: (string | RegExp)[],
+): TlsmithError {
+  assert.ok(err instanceof TlsmithError, `expected TlsmithError, got ${err}`);
+  assert.equal(err.code, code, err.message);
+  for (const f of expected) {
+    if (typeof f === "string") {
+      assert.ok(err.message.includes(f), `"${err.message}" lacks "${f}"`);
+    } else {
+      assert.match(err.message, f);
+    }
+  }
+  return err;
+}
+
+/** The TlsmithError `p` rejects with (fails when it resolves or rejects with anything else). */
+export async function errorOf(p: Promise<unknown>): Promise<TlsmithError> {
+  try {
+    await p;
+  } catch (err) {
+    assert.ok(err instanceof TlsmithError, `expected TlsmithError, got ${err}`);
+    return err;
+  }
+  assert.fail("expected an error");
+}
+
+/**
+ * Assert that `promise` rejects with a TlsmithError of `code` whose message contains every
+ * string and matches every pattern in `expected`; returns the error.
+ */
+export async function rejectsWith(
+  promise: Promise<unknown>,
+  code: TlsmithErrorCode,
+  ...expected: (string | RegExp)[]
+): Promise<TlsmithError> {
+  try {
+    await promise;
+  } catch (err) {
+    return checkError(err, code, expected);
+  }
+  assert.fail(`expected ${code}`);
+}
+
+/** Like {@linkcode rejectsWith} for a function that must throw synchronously. */
+export function throwsWith(
+  fn: () => unknown,
+  code: TlsmithErrorCode,
+  ...expected: (string | RegExp)[]
+): TlsmithError {
+  try {
+    fn();
+  } catch (err) {
+    return checkError(err, code, expected);
+  }
+  assert.fail(`expected ${code}`);
+}
 
 /** Result of {@linkcode run}. */
 export interface RunResult {
@@ -74,10 +161,79 @@ export async function openssl(args: string[], options: RunOptions = {}): Promise
   return r.stdout;
 }
 
+/** Options of {@linkcode opensslCert}. */
+export interface OpensslCertOptions {
+  /** The private key file: written with a new key, or read when `newKey` is `"existing"`. */
+  key: string;
+  /** The self-signed certificate file to write. */
+  cert: string;
+  /**
+   * The key: a new EC key on `"P-256"` (default) or `"P-384"`, a new `"rsa:2048"` key, or
+   * `"existing"` to sign with the key already in `key`.
+   */
+  newKey?: "P-256" | "P-384" | "rsa:2048" | "existing";
+  /** Subject (default `/CN=localhost`). */
+  subject?: string;
+  /** Validity in days (default 2). */
+  days?: number;
+  /** Extensions, each given as `-addext` (e.g. `subjectAltName=DNS:localhost`). */
+  addext?: string[];
+}
+
+/** Make a self-signed certificate (and by default a new unencrypted key) with `openssl req -x509`. */
+export async function opensslCert(options: OpensslCertOptions): Promise<void> {
+  const newKey = options.newKey ?? "P-256";
+  const keyArgs = newKey === "existing"
+    ? ["-new", "-key", options.key]
+    : newKey === "rsa:2048"
+    ? ["-newkey", "rsa:2048", "-nodes", "-keyout", options.key]
+    : [
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      `ec_paramgen_curve:${newKey}`,
+      "-nodes",
+      "-keyout",
+      options.key,
+    ];
+  await openssl([
+    "req",
+    "-x509",
+    ...keyArgs,
+    "-out",
+    options.cert,
+    "-days",
+    String(options.days ?? 2),
+    "-subj",
+    options.subject ?? "/CN=localhost",
+    ...(options.addext ?? []).flatMap((ext) => ["-addext", ext]),
+  ]);
+}
+
 /** A fresh temporary directory and a function that removes it. */
 export async function tempDir(): Promise<{ path: string; cleanup: () => Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), "tlsmith-test-"));
   return { path, cleanup: () => rm(path, { recursive: true, force: true }) };
+}
+
+/**
+ * A temporary directory for the current file or `describe` block: made in `before`, removed in
+ * `after`. Read `.path` inside tests and hooks (it is set once `before` ran).
+ */
+export function suiteTempDir(): { readonly path: string } {
+  let dir: { path: string; cleanup: () => Promise<void> } | undefined;
+  before(async () => {
+    dir = await tempDir();
+  });
+  after(async () => {
+    await dir?.cleanup();
+  });
+  return {
+    get path(): string {
+      if (!dir) throw new Error("suiteTempDir: .path read before the before() hook ran");
+      return dir.path;
+    },
+  };
 }
 
 /** Write `files` (name → content) into `dir`; returns their full paths by name. */
@@ -103,4 +259,83 @@ export function cliCommand(): { cmd: string; args: string[] } {
   // Under Node the tests run compiled in npm/esm/tests/, beside npm/esm/src/ (scripts/build_npm.ts).
   const bin = new URL("../src/cli/bin.js", import.meta.url).pathname;
   return { cmd: process.execPath, args: [bin] };
+}
+
+/** One step of {@linkcode onTerminal}. */
+export interface TerminalStep {
+  /** Wait until the output contains this text `count` times (default 1). */
+  waitFor: string;
+  count?: number;
+  /** Then run this, then type this. */
+  type?: string;
+  act?: (output: string) => Promise<void>;
+}
+
+/** Options of {@linkcode onTerminal}. */
+export interface TerminalOptions {
+  /** Extra environment variables. */
+  env?: Record<string, string>;
+  /** Kill after this many ms (default 60 000). */
+  timeoutMs?: number;
+  /** Wait this long after a step's text appears before acting (default 250 ms), so a prompt can switch the terminal to raw mode. */
+  delayMs?: number;
+}
+
+/**
+ * Run the shell `command` on a pseudo-terminal (util-linux `script`), play `steps` in order
+ * (wait for text, then act and/or type), and collect everything it printed. A failing `act`
+ * is appended to the output as `[step failed: …]` and kills the command.
+ */
+export function onTerminal(
+  command: string,
+  steps: TerminalStep[],
+  options: TerminalOptions = {},
+): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("script", ["-qec", command, "/dev/null"], {
+      stdio: ["pipe", "pipe", "pipe"],
+      env: { ...process.env, ...options.env },
+    });
+    let output = "";
+    let step = 0;
+    let busy = false;
+    const advance = () => {
+      if (busy || step >= steps.length) return;
+      const s = steps[step];
+      if (output.split(s.waitFor).length - 1 < (s.count ?? 1)) return;
+      busy = true;
+      step++;
+      setTimeout(async () => {
+        try {
+          if (s.act) await s.act(output);
+          if (s.type !== undefined) child.stdin.write(s.type);
+        } catch (err) {
+          output += `\n[step failed: ${err}]\n`;
+          child.kill("SIGKILL");
+        }
+        busy = false;
+        advance();
+      }, options.delayMs ?? 250);
+    };
+    child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (d: string) => {
+      output += d;
+      advance();
+    });
+    child.stdin.on("error", () => {});
+    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 60_000);
+    child.on("error", (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, output });
+    });
+  });
+}
+
+/** Run `curl -sS --max-time 20` with `args` (never throws on a non-zero exit). */
+export function curl(args: string[], options: RunOptions = {}): Promise<RunResult> {
+  return run("curl", ["-sS", "--max-time", "20", ...args], { timeoutMs: 30_000, ...options });
 }

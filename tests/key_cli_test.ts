@@ -2,7 +2,15 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { readFile, stat } from "node:fs/promises";
-import { cliCommand, openssl, run, type RunResult, tempDir, writeFiles } from "./helpers.ts";
+import {
+  cliCommand,
+  fileMode,
+  openssl,
+  run,
+  type RunResult,
+  tempDir,
+  writeFiles,
+} from "./helpers.ts";
 import { adhocCert } from "../src/adhoc.ts";
 
 let dir: { path: string; cleanup: () => Promise<void> };
@@ -24,10 +32,6 @@ function tlsmith(args: string[], env: Record<string, string> = {}): Promise<RunR
 
 const p = (name: string) => join(dir.path, name);
 
-async function mode(path: string): Promise<number> {
-  return (await stat(path)).mode & 0o777;
-}
-
 function ok(r: RunResult): void {
   assert.equal(r.code, 0, `exit ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
 }
@@ -38,7 +42,7 @@ describe("tlsmith key", () => {
       const out = p(`gen-${type}.pem`);
       const r = await tlsmith(["key", "generate", "--type", type, "--out", out]);
       ok(r);
-      assert.equal(await mode(out), 0o600);
+      assert.equal(await fileMode(out), 0o600);
       const text = await readFile(out, "utf8");
       assert.match(text, /^-----BEGIN PRIVATE KEY-----\n/);
       await openssl(["pkey", "-in", out, "-noout"]);
@@ -63,7 +67,7 @@ describe("tlsmith key", () => {
         a,
       ]),
     );
-    assert.equal(await mode(a), 0o600);
+    assert.equal(await fileMode(a), 0o600);
     assert.match(await readFile(a, "utf8"), /^-----BEGIN ENCRYPTED PRIVATE KEY-----/);
     await openssl(["pkey", "-in", a, "-passin", "pass:from a file", "-noout"]);
     const b = p("enc-env.pem");
@@ -104,7 +108,7 @@ describe("tlsmith key", () => {
     // --force replaces.
     ok(await tlsmith(["key", "generate", "--out", out, "--force"]));
     assert.notEqual(await readFile(out, "utf8"), before);
-    assert.equal(await mode(out), 0o600);
+    assert.equal(await fileMode(out), 0o600);
   });
 
   it("encrypt, decrypt and convert round-trip with the same public key", async () => {
@@ -114,7 +118,7 @@ describe("tlsmith key", () => {
     const env = { TLSMITH_PASSPHRASE: "round trip" };
     const enc = p("rt-enc.pem");
     ok(await tlsmith(["key", "encrypt", plain, "--out", enc, "--iterations", "1000"], env));
-    assert.equal(await mode(enc), 0o600);
+    assert.equal(await fileMode(enc), 0o600);
     assert.equal(
       await openssl(["pkey", "-in", enc, "-passin", "pass:round trip", "-pubout"]),
       pub,
@@ -125,7 +129,7 @@ describe("tlsmith key", () => {
     assert.match(noOut.stderr, /--out/);
     const dec = p("rt-dec.pem");
     ok(await tlsmith(["key", "decrypt", enc, "--out", dec], env));
-    assert.equal(await mode(dec), 0o600);
+    assert.equal(await fileMode(dec), 0o600);
     assert.match(await readFile(dec, "utf8"), /^-----BEGIN PRIVATE KEY-----/);
     assert.equal(await openssl(["pkey", "-in", dec, "-pubout"]), pub);
     // Wrong pass phrase: exit 1, nothing written.
@@ -272,7 +276,7 @@ describe("tlsmith p12", () => {
       }),
     );
     assert.equal(await readFile(outCert, "utf8"), leaf.cert + ca.cert);
-    assert.equal(await mode(outKey), 0o600);
+    assert.equal(await fileMode(outKey), 0o600);
     assert.equal(
       await openssl(["pkey", "-in", outKey, "-pubout"]),
       await openssl(["pkey", "-in", files["p12-key.pem"], "-pubout"]),

@@ -7,20 +7,7 @@ import { encryptPrivateKey } from "../src/encrypted_key.ts";
 import { exportPrivateKeyPem, exportPublicKeyPem, generateKeyPair } from "../src/keys.ts";
 import { decodePem, encodePem } from "../src/pem.ts";
 import { encodeDer, int, octets, seq } from "../src/asn1_util.ts";
-import { TlsmithError } from "../src/errors.ts";
-import { openssl, run, tempDir, writeFiles } from "./helpers.ts";
-
-async function errorOf(p: Promise<unknown>): Promise<TlsmithError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof TlsmithError, `expected TlsmithError, got ${err}`);
-    return err;
-  }
-  assert.fail("expected an error");
-}
-
-const norm = (s: string) => s.replace(/\r/g, "").trim();
+import { errorOf, norm, openssl, run, tempDir, writeFiles } from "./helpers.ts";
 
 let dir: { path: string; cleanup: () => Promise<void> };
 before(async () => {

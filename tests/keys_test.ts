@@ -22,33 +22,8 @@ import { cryptoEngine } from "../src/engine.ts";
 import { createCertificate } from "../src/certificate.ts";
 import { decodeOnePem, encodePem } from "../src/pem.ts";
 import { toArrayBuffer } from "../src/bytes.ts";
-import { TlsmithError, type TlsmithErrorCode } from "../src/errors.ts";
-import { openssl, tempDir } from "./helpers.ts";
-
-async function rejectsWith(
-  promise: Promise<unknown>,
-  code: TlsmithErrorCode,
-  ...fragments: string[]
-): Promise<TlsmithError> {
-  try {
-    await promise;
-  } catch (err) {
-    assert.ok(err instanceof TlsmithError, `expected TlsmithError, got ${err}`);
-    assert.equal(err.code, code, err.message);
-    for (const f of fragments) assert.ok(err.message.includes(f), `"${err.message}" lacks "${f}"`);
-    return err;
-  }
-  assert.fail(`expected ${code}`);
-}
-
-function throwsWith(fn: () => unknown, code: TlsmithErrorCode, ...fragments: string[]): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof TlsmithError, `expected TlsmithError, got ${err}`);
-    assert.equal(err.code, code, err.message);
-    for (const f of fragments) assert.ok(err.message.includes(f), `"${err.message}" lacks "${f}"`);
-    return true;
-  });
-}
+import type { TlsmithError, TlsmithErrorCode } from "../src/errors.ts";
+import { openssl, rejectsWith, tempDir, throwsWith } from "./helpers.ts";
 
 const pairs = new Map<KeyType, Awaited<ReturnType<typeof generateKeyPair>>>();
 async function pair(type: KeyType) {

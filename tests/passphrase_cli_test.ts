@@ -1,6 +1,5 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { readFile, stat } from "node:fs/promises";
 import {
@@ -17,7 +16,19 @@ import { serve } from "../src/serve.ts";
 import { adhocCert } from "../src/adhoc.ts";
 import { TlsmithError } from "../src/errors.ts";
 import type { Runtime } from "../src/runtime/types.ts";
-import { cliCommand, have, openssl, run, tempDir, writeFiles } from "./helpers.ts";
+import {
+  cliCommand,
+  errorOf,
+  have,
+  onTerminal,
+  openssl,
+  opensslCert,
+  run,
+  shellQuote,
+  tempDir,
+  type TerminalStep,
+  writeFiles,
+} from "./helpers.ts";
 
 /** A Runtime with just what passphrase.ts uses: env, files, a scripted terminal. */
 function fakeRuntime(opts: {
@@ -47,16 +58,6 @@ function fakeRuntime(opts: {
     printError: (text: string) => errors.push(text),
   } as unknown as Runtime;
   return { rt, prompts, errors };
-}
-
-async function errorOf(p: Promise<unknown>): Promise<TlsmithError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof TlsmithError, `expected TlsmithError, got ${err}`);
-    return err;
-  }
-  assert.fail("expected an error");
 }
 
 describe("obtainPassphrase", () => {
@@ -215,67 +216,16 @@ describe("serve({ passphrase })", () => {
 // ---------------------------------------------------------------------------
 // A real pseudo-terminal (util-linux `script`).
 
-interface Step {
-  /** Wait until the output contains this text `count` times (default 1). */
-  waitFor: string;
-  count?: number;
-  /** Then run this, then type this. */
-  type?: string;
-  act?: (output: string) => Promise<void>;
-}
-
-function shellQuote(s: string): string {
-  return `'${s.replaceAll("'", `'\\''`)}'`;
-}
-
-function onTerminal(
+/** Run the CLI command `argv` on a pseudo-terminal with no TLSMITH_PASSPHRASE unless `env` sets it. */
+function cliOnTerminal(
   argv: string[],
-  steps: Step[],
+  steps: TerminalStep[],
   env: Record<string, string> = {},
 ): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const command = argv.map(shellQuote).join(" ");
-    const child = spawn("script", ["-qec", command, "/dev/null"], {
-      stdio: ["pipe", "pipe", "pipe"],
-      env: { ...process.env, TLSMITH_PASSPHRASE: "", ...env },
-    });
-    let output = "";
-    let step = 0;
-    let busy = false;
-    const advance = () => {
-      if (busy || step >= steps.length) return;
-      const s = steps[step];
-      if (output.split(s.waitFor).length - 1 < (s.count ?? 1)) return;
-      busy = true;
-      step++;
-      // Give the prompt a moment to switch the terminal to raw mode.
-      setTimeout(async () => {
-        try {
-          if (s.act) await s.act(output);
-          if (s.type !== undefined) child.stdin.write(s.type);
-        } catch (err) {
-          output += `\n[step failed: ${err}]\n`;
-          child.kill("SIGKILL");
-        }
-        busy = false;
-        advance();
-      }, 250);
-    };
-    child.stdout.setEncoding("utf8");
-    child.stdout.on("data", (d: string) => {
-      output += d;
-      advance();
-    });
-    child.stdin.on("error", () => {});
-    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-    child.on("error", (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, output });
-    });
+  return onTerminal(argv.map(shellQuote).join(" "), steps, {
+    env: { TLSMITH_PASSPHRASE: "", ...env },
+    timeoutMs: 60_000,
+    delayMs: 250,
   });
 }
 
@@ -286,25 +236,7 @@ describe("pass phrase prompt on a real terminal", () => {
     dir = await tempDir();
     const key = join(dir.path, "plain.key");
     const cert = join(dir.path, "cert.pem");
-    await openssl([
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-nodes",
-      "-keyout",
-      key,
-      "-out",
-      cert,
-      "-subj",
-      "/CN=localhost",
-      "-days",
-      "2",
-      "-addext",
-      "subjectAltName=DNS:localhost,IP:127.0.0.1",
-    ]);
+    await opensslCert({ key, cert, addext: ["subjectAltName=DNS:localhost,IP:127.0.0.1"] });
     const encrypted = await encryptPrivateKey(await readFile(key, "utf8"), "open sesame", {
       iterations: 1000,
     });
@@ -325,7 +257,7 @@ describe("pass phrase prompt on a real terminal", () => {
     }
     const { cmd, args } = cliCommand();
     let body = "";
-    const r = await onTerminal(
+    const r = await cliOnTerminal(
       [
         cmd,
         ...args,
@@ -376,7 +308,7 @@ describe("pass phrase prompt on a real terminal", () => {
       return;
     }
     const { cmd, args } = cliCommand();
-    const r = await onTerminal(
+    const r = await cliOnTerminal(
       [cmd, ...args, "serve", "--cert", files.cert, "--key", files["enc.key"], "--port", "0"],
       [
         { waitFor: PROMPT, type: "one\r" },
@@ -396,7 +328,7 @@ describe("pass phrase prompt on a real terminal", () => {
     }
     const { cmd, args } = cliCommand();
     const out = join(dir.path, "typed.pem");
-    const r = await onTerminal(
+    const r = await cliOnTerminal(
       [cmd, ...args, "key", "generate", "--encrypt", "--iterations", "1000", "--out", out],
       [
         { waitFor: PROMPT, type: "first try\r" },

@@ -7,20 +7,7 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { adhocCert } from "../src/adhoc.ts";
 import { exportPublicKeyPem, generateKeyPair } from "../src/keys.ts";
 import { readPrivateKey } from "../src/key_formats.ts";
-import { TlsmithError } from "../src/errors.ts";
-import { have, openssl, run, tempDir, writeFiles } from "./helpers.ts";
-
-async function errorOf(p: Promise<unknown>): Promise<TlsmithError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof TlsmithError, `expected TlsmithError, got ${err}`);
-    return err;
-  }
-  assert.fail("expected an error");
-}
-
-const norm = (s: string) => s.replace(/\r/g, "").trim();
+import { errorOf, have, norm, openssl, opensslCert, run, tempDir, writeFiles } from "./helpers.ts";
 
 let dir: { path: string; cleanup: () => Promise<void> };
 before(async () => {
@@ -35,27 +22,12 @@ async function opensslChain(
   name: string,
 ): Promise<{ leafCert: string; leafKey: string; caCert: string }> {
   const p = (f: string) => join(dir.path, `${name}-${f}`);
-  await openssl([
-    "req",
-    "-x509",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:P-256",
-    "-nodes",
-    "-keyout",
-    p("ca.key"),
-    "-out",
-    p("ca.crt"),
-    "-subj",
-    "/CN=Test CA",
-    "-days",
-    "2",
-    "-addext",
-    "basicConstraints=critical,CA:TRUE",
-    "-addext",
-    "keyUsage=critical,keyCertSign",
-  ]);
+  await opensslCert({
+    key: p("ca.key"),
+    cert: p("ca.crt"),
+    subject: "/CN=Test CA",
+    addext: ["basicConstraints=critical,CA:TRUE", "keyUsage=critical,keyCertSign"],
+  });
   await openssl(["genpkey", "-algorithm", "RSA", "-out", p("leaf.key")]);
   await openssl([
     "req",

@@ -5,9 +5,8 @@ import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { getRuntime } from "../src/runtime/mod.ts";
 import { TlsmithError } from "../src/errors.ts";
-import { have, run, tempDir } from "./helpers.ts";
+import { errorOf, have, isDeno, onTerminal, run, shellQuote, tempDir } from "./helpers.ts";
 
-const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
 /** The runtime module as the current runtime loads it (source under Deno, build under Node). */
 const runtimeModule = new URL(
   `../src/runtime/mod.${import.meta.url.endsWith(".ts") ? "ts" : "js"}`,
@@ -34,55 +33,14 @@ async function writeScript(dir: string, body: string): Promise<string> {
   return file;
 }
 
-async function errorOf(p: Promise<unknown>): Promise<TlsmithError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof TlsmithError, `expected TlsmithError, got ${err}`);
-    return err;
-  }
-  assert.fail("expected an error");
-}
-
-function shellQuote(s: string): string {
-  return `'${s.replaceAll("'", `'\\''`)}'`;
-}
-
-/**
- * Run `command` on a pseudo-terminal (util-linux `script`), type `input` once
- * `waitFor` appears in the output, and collect everything it printed.
- */
-function onTerminal(
+/** Run `command` on a pseudo-terminal, type `input` once `waitFor` appears, collect its output. */
+function typeOnTerminal(
   command: string,
   waitFor: string,
   input: string,
 ): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn("script", ["-qec", command, "/dev/null"], {
-      stdio: ["pipe", "pipe", "pipe"],
-    });
-    let output = "";
-    let typed = false;
-    child.stdout.setEncoding("utf8");
-    child.stdout.on("data", (d: string) => {
-      output += d;
-      if (!typed && output.includes(waitFor)) {
-        typed = true;
-        // The terminal is raw before the prompt shows; type a little later anyway.
-        setTimeout(() => child.stdin.write(input), 100);
-      }
-    });
-    child.stdin.on("error", () => {});
-    const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
-    child.on("error", (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      resolve({ code, output });
-    });
-  });
+  // The terminal is raw before the prompt shows; type a little later anyway.
+  return onTerminal(command, [{ waitFor, type: input }], { timeoutMs: 20_000, delayMs: 100 });
 }
 
 describe("runtime", () => {
@@ -280,7 +238,7 @@ describe("runtime", () => {
           `rt.print("RESULT=" + JSON.stringify(s) + "\\n");`,
       );
       const command = `${selfCommand(script).map(shellQuote).join(" ")} && stty -a`;
-      const r = await onTerminal(command, "Pass phrase: ", "sec\x7fXrét\r");
+      const r = await typeOnTerminal(command, "Pass phrase: ", "sec\x7fXrét\r");
       assert.equal(r.code, 0, r.output);
       assert.ok(r.output.includes('RESULT="seXrét"'), r.output);
       // Nothing typed was echoed: the only occurrence is the RESULT line.
@@ -288,7 +246,7 @@ describe("runtime", () => {
       assert.match(r.output, /(^|\s)echo(\s|$)/);
       assert.match(r.output, /(^|\s)icanon(\s|$)/);
 
-      const backspaceAll = await onTerminal(command, "Pass phrase: ", "ab\x7f\x7f\x7fok\r");
+      const backspaceAll = await typeOnTerminal(command, "Pass phrase: ", "ab\x7f\x7f\x7fok\r");
       assert.ok(backspaceAll.output.includes('RESULT="ok"'), backspaceAll.output);
     } finally {
       await dir.cleanup();
@@ -307,7 +265,7 @@ describe("runtime", () => {
         `await rt.promptSecret("Pass phrase: ");\nrt.print("NOT REACHED\\n");`,
       );
       const command = `${selfCommand(script).map(shellQuote).join(" ")}; echo "EXIT=$?"; stty -a`;
-      const r = await onTerminal(command, "Pass phrase: ", "abc\x03");
+      const r = await typeOnTerminal(command, "Pass phrase: ", "abc\x03");
       assert.ok(r.output.includes("EXIT=130"), r.output);
       assert.equal(r.output.includes("NOT REACHED"), false);
       assert.equal(r.output.includes("abc"), false);

@@ -8,7 +8,16 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import process from "node:process";
-import { cliCommand, have, openssl, run, tempDir, writeFiles } from "./helpers.ts";
+import {
+  cliCommand,
+  curl,
+  have,
+  openssl,
+  opensslCert,
+  run,
+  tempDir,
+  writeFiles,
+} from "./helpers.ts";
 
 const SECRET = "SECRET-outside-the-root-7d1a";
 
@@ -76,13 +85,6 @@ function startServe(args: string[], urlPattern: RegExp): Promise<Served> {
   });
 }
 
-/** curl with a bounded time; returns stdout (body or -w output). */
-async function curl(
-  args: string[],
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return await run("curl", ["-sS", "--max-time", "20", ...args], { timeoutMs: 30_000 });
-}
-
 let tmp: { path: string; cleanup: () => Promise<void> };
 let site: string;
 let rsaCert: string;
@@ -102,45 +104,21 @@ before(async () => {
   });
   rsaCert = join(tmp.path, "rsa.pem");
   rsaKey = join(tmp.path, "rsa-key.pem");
-  await openssl([
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-keyout",
-    rsaKey,
-    "-out",
-    rsaCert,
-    "-days",
-    "2",
-    "-subj",
-    "/CN=localhost",
-    "-addext",
-    "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1",
-  ]);
+  await opensslCert({
+    key: rsaKey,
+    cert: rsaCert,
+    newKey: "rsa:2048",
+    addext: ["subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1"],
+  });
   ecCert = join(tmp.path, "ec.pem");
   const ecKey = join(tmp.path, "ec-key-pkcs8.pem");
   ecKeySec1 = join(tmp.path, "ec-key.pem");
-  await openssl([
-    "req",
-    "-x509",
-    "-newkey",
-    "ec",
-    "-pkeyopt",
-    "ec_paramgen_curve:P-384",
-    "-nodes",
-    "-keyout",
-    ecKey,
-    "-out",
-    ecCert,
-    "-days",
-    "2",
-    "-subj",
-    "/CN=localhost",
-    "-addext",
-    "subjectAltName=DNS:localhost,IP:127.0.0.1",
-  ]);
+  await opensslCert({
+    key: ecKey,
+    cert: ecCert,
+    newKey: "P-384",
+    addext: ["subjectAltName=DNS:localhost,IP:127.0.0.1"],
+  });
   // The traditional "EC PRIVATE KEY" (SEC1) format, as `openssl ecparam -genkey` writes.
   await openssl(["ec", "-in", ecKey, "-out", ecKeySec1]);
 });

@@ -7,9 +7,7 @@ import { serve, type ServeOptions, type Server } from "../src/serve.ts";
 import { TlsmithError } from "../src/errors.ts";
 import { getRuntime } from "../src/runtime/mod.ts";
 import type { Handler } from "../src/runtime/types.ts";
-import { openssl, run, type RunResult, tempDir } from "./helpers.ts";
-
-const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
+import { curl, errorOf, isDeno, openssl, opensslCert, run, tempDir } from "./helpers.ts";
 
 let dir: { path: string; cleanup: () => Promise<void> };
 
@@ -19,10 +17,6 @@ before(async () => {
 after(async () => {
   await dir.cleanup();
 });
-
-function curl(args: string[]): Promise<RunResult> {
-  return run("curl", ["-sS", "--max-time", "20", ...args], { timeoutMs: 30_000 });
-}
 
 /** Start a server on a free loopback port, run `fn`, always shut it down. */
 async function withServer(
@@ -38,16 +32,6 @@ async function withServer(
   } finally {
     await server.shutdown();
   }
-}
-
-async function errorOf(p: Promise<unknown>): Promise<TlsmithError> {
-  try {
-    await p;
-  } catch (err) {
-    assert.ok(err instanceof TlsmithError, `expected TlsmithError, got ${err}`);
-    return err;
-  }
-  assert.fail("expected an error");
 }
 
 async function until(check: () => boolean, ms = 10_000): Promise<boolean> {
@@ -406,21 +390,12 @@ describe("serve", () => {
       } else {
         await openssl(["genrsa", "-traditional", "-out", key, "2048"]);
       }
-      await openssl([
-        "req",
-        "-x509",
-        "-new",
-        "-key",
+      await opensslCert({
         key,
-        "-out",
         cert,
-        "-days",
-        "2",
-        "-subj",
-        "/CN=localhost",
-        "-addext",
-        "subjectAltName=DNS:localhost,IP:127.0.0.1",
-      ]);
+        newKey: "existing",
+        addext: ["subjectAltName=DNS:localhost,IP:127.0.0.1"],
+      });
       const fromFiles = await serve(() => new Response(kind), {
         cert: { certFile: cert, keyFile: key },
         port: 0,
@@ -494,19 +469,7 @@ describe("serve", () => {
       "-out",
       otherKey,
     ]);
-    await openssl([
-      "req",
-      "-x509",
-      "-new",
-      "-key",
-      key,
-      "-out",
-      cert,
-      "-days",
-      "1",
-      "-subj",
-      "/CN=localhost",
-    ]);
+    await opensslCert({ key, cert, newKey: "existing", days: 1 });
     await openssl(["pkcs8", "-topk8", "-in", key, "-out", encKey, "-passout", "pass:secret123"]);
     const ok = () => new Response("x");
 
