@@ -14,6 +14,7 @@ import { cryptoEngine } from "./engine.ts";
 import { TlsmithError } from "./errors.ts";
 import { exportSpki, type KeyPair, keyTypeOf, signatureHashFor } from "./keys.ts";
 import { generalNameOf, parseHosts, type SubjectAltName } from "./names.ts";
+import { spkiKeyType } from "./describe.ts";
 import { decodePem, encodePem } from "./pem.ts";
 import { altNamesToList, formatName, verifySignature } from "./verify.ts";
 
@@ -191,48 +192,6 @@ export interface CsrInfo {
 export interface ParseCsrOptions {
   /** Where the CSR came from (a file name), for error messages. */
   source?: string;
-}
-
-const CURVE_TYPES: Record<string, string> = {
-  "1.2.840.10045.3.1.7": "ec-p256",
-  "1.3.132.0.34": "ec-p384",
-  "1.3.132.0.35": "ec-p521",
-};
-
-/**
- * Describe the key in a SubjectPublicKeyInfo: `ec-p256`, `rsa-3072`,
- * `ed25519`, … (internal helper shared with inspect).
- *
- * @example
- * ```ts ignore
- * import { spkiKeyType } from "./csr.ts";
- * console.log(spkiKeyType(cert.subjectPublicKeyInfo)); // ec-p256
- * ```
- */
-export function spkiKeyType(spki: pkijs.PublicKeyInfo): string {
-  const oid = spki.algorithm.algorithmId;
-  if (oid === "1.2.840.10045.2.1") {
-    const curve = (spki.algorithm.algorithmParams as asn1js.ObjectIdentifier)?.valueBlock
-      ?.toString();
-    return CURVE_TYPES[curve] ?? `ec (curve ${curve})`;
-  }
-  if (oid === "1.2.840.113549.1.1.1" || oid === "1.2.840.113549.1.1.10") {
-    try {
-      const rsa = new pkijs.RSAPublicKey({
-        schema: asn1js.fromBER(spki.subjectPublicKey.valueBlock.valueHexView).result,
-      });
-      let bytes = rsa.modulus.valueBlock.valueHexView;
-      while (bytes.length > 0 && bytes[0] === 0) bytes = bytes.subarray(1);
-      let bits = bytes.length * 8;
-      if (bytes.length) bits -= Math.clz32(bytes[0]) - 24;
-      return `rsa-${bits}`;
-    } catch {
-      return "rsa";
-    }
-  }
-  if (oid === "1.3.101.112") return "ed25519";
-  if (oid === "1.3.101.113") return "ed448";
-  return `unknown (${oid})`;
 }
 
 /**

@@ -8,7 +8,7 @@
  */
 
 import { CA_KEY_TYPES, CertificateAuthority } from "../authority.ts";
-import { fingerprint } from "../describe.ts";
+import { fingerprint, spkiKeyType } from "../describe.ts";
 import { encryptPrivateKey } from "../encrypted_key.ts";
 import { TlsmithError } from "../errors.ts";
 import { isEncryptedPrivateKey } from "../key_formats.ts";
@@ -18,7 +18,6 @@ import {
   describeNameConstraints,
   readNameConstraints,
 } from "../name_constraints.ts";
-import { spkiKeyType } from "../csr.ts";
 import { formatName, parseCertificates } from "../verify.ts";
 import type { Runtime } from "../runtime/types.ts";
 import { type CliContext, parseCommandArgs, usageError } from "./args.ts";

@@ -8,8 +8,8 @@
 
 import * as pkijs from "pkijs";
 import { toArrayBuffer } from "../bytes.ts";
-import { parseCsr, spkiKeyType } from "../csr.ts";
-import { describeCertificate, fingerprint } from "../describe.ts";
+import { parseCsr } from "../csr.ts";
+import { describeCertificate, fingerprint, spkiKeyType } from "../describe.ts";
 import { TlsmithError } from "../errors.ts";
 import { readPrivateKey } from "../key_formats.ts";
 import { exportSpki } from "../keys.ts";
