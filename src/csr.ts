@@ -10,6 +10,7 @@
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { toArrayBuffer } from "./bytes.ts";
+import { buildName, type CertificateSubject } from "./certificate.ts";
 import { cryptoEngine } from "./engine.ts";
 import { TlsmithError } from "./errors.ts";
 import { exportSpki, type KeyPair, keyTypeOf, signatureHashFor } from "./keys.ts";
@@ -50,29 +51,23 @@ export interface CreatedCsr {
   der: Uint8Array;
 }
 
-const SUBJECT_OIDS: Record<keyof SubjectFields, string> = {
-  C: "2.5.4.6",
-  ST: "2.5.4.8",
-  L: "2.5.4.7",
-  O: "2.5.4.10",
-  OU: "2.5.4.11",
-  CN: "2.5.4.3",
-};
+const SUBJECT_FIELD_NAMES: [keyof SubjectFields, keyof CertificateSubject][] = [
+  ["C", "country"],
+  ["ST", "state"],
+  ["L", "locality"],
+  ["O", "organization"],
+  ["OU", "organizationalUnit"],
+  ["CN", "commonName"],
+];
 
 /**
- * Build a pkijs Name with one RDN per attribute, in X.500 order (C, ST, L, O,
- * OU, CN). Internal helper shared with the CA.
- *
- * @example
- * ```ts
- * import { buildName } from "./csr.ts";
- * const name = buildName({ O: "tlsmith", CN: "localhost" });
- * console.log(name.typesAndValues.length); // 2
- * ```
+ * The CSR's subject: {@linkcode buildName} (one RDN per attribute, the
+ * certificate's checks and encoding) after the CSR's own limit of 64
+ * characters for every attribute.
  */
-export function buildName(fields: SubjectFields): pkijs.RelativeDistinguishedNames {
-  const rdns: asn1js.Set[] = [];
-  for (const key of ["C", "ST", "L", "O", "OU", "CN"] as const) {
+function subjectName(fields: SubjectFields): pkijs.RelativeDistinguishedNames {
+  const subject: CertificateSubject = {};
+  for (const [key, field] of SUBJECT_FIELD_NAMES) {
     const value = fields[key];
     if (value === undefined || value === "") continue;
     if (typeof value !== "string" || value.length > 64) {
@@ -81,23 +76,9 @@ export function buildName(fields: SubjectFields): pkijs.RelativeDistinguishedNam
         `subject ${key} must be a string of at most 64 characters.`,
       );
     }
-    if (key === "C" && !/^[A-Za-z]{2}$/.test(value)) {
-      throw new TlsmithError(
-        "BAD_OPTION",
-        `subject C must be a two-letter country code, got ${JSON.stringify(value)}.`,
-      );
-    }
-    const attr = new pkijs.AttributeTypeAndValue({
-      type: SUBJECT_OIDS[key],
-      value: key === "C"
-        ? new asn1js.PrintableString({ value: value.toUpperCase() })
-        : new asn1js.Utf8String({ value }),
-    });
-    // One RDN (SET) per attribute; pkijs alone would put them all in one SET.
-    rdns.push(new asn1js.Set({ value: [attr.toSchema()] }));
+    subject[field] = value;
   }
-  const der = new asn1js.Sequence({ value: rdns }).toBER(false);
-  return new pkijs.RelativeDistinguishedNames({ schema: asn1js.fromBER(der).result });
+  return buildName(subject);
 }
 
 /**
@@ -138,7 +119,7 @@ export async function createCsr(
   }
   const csr = new pkijs.CertificationRequest();
   csr.version = 0;
-  const name = buildName(fields);
+  const name = subjectName(fields);
   csr.subject = name;
   csr.subjectPublicKeyInfo = pkijs.PublicKeyInfo.fromBER(
     toArrayBuffer(await exportSpki(keyPair.publicKey)),
