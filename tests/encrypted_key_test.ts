@@ -1,4 +1,4 @@
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { readFile } from "node:fs/promises";
@@ -12,15 +12,9 @@ import { readPrivateKey } from "../src/key_formats.ts";
 import { exportPublicKeyPem, generateKeyPair, type KeyType } from "../src/keys.ts";
 import { decodePem, encodePem } from "../src/pem.ts";
 import { TlsmithError } from "../src/errors.ts";
-import { errorOf, norm, openssl, run, tempDir, writeFiles } from "./helpers.ts";
+import { errorOf, norm, openssl, run, suiteTempDir, writeFiles } from "./helpers.ts";
 
-let dir: { path: string; cleanup: () => Promise<void> };
-before(async () => {
-  dir = await tempDir();
-});
-after(async () => {
-  await dir.cleanup();
-});
+const dir = suiteTempDir();
 
 describe("encryptPrivateKey → OpenSSL", () => {
   const types: KeyType[] = ["ec-p256", "ec-p384", "rsa-2048", "ed25519"];

@@ -1,4 +1,4 @@
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { readFile, stat } from "node:fs/promises";
@@ -8,18 +8,12 @@ import {
   openssl,
   run,
   type RunResult,
-  tempDir,
+  suiteTempDir,
   writeFiles,
 } from "./helpers.ts";
 import { adhocCert } from "../src/adhoc.ts";
 
-let dir: { path: string; cleanup: () => Promise<void> };
-before(async () => {
-  dir = await tempDir();
-});
-after(async () => {
-  await dir.cleanup();
-});
+const dir = suiteTempDir();
 
 function tlsmith(args: string[], env: Record<string, string> = {}): Promise<RunResult> {
   const { cmd, args: pre } = cliCommand();

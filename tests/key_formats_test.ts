@@ -1,4 +1,4 @@
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { readFile } from "node:fs/promises";
@@ -7,15 +7,9 @@ import { encryptPrivateKey } from "../src/encrypted_key.ts";
 import { exportPrivateKeyPem, exportPublicKeyPem, generateKeyPair } from "../src/keys.ts";
 import { decodePem, encodePem } from "../src/pem.ts";
 import { encodeDer, int, octets, seq } from "../src/asn1_util.ts";
-import { errorOf, norm, openssl, run, tempDir, writeFiles } from "./helpers.ts";
+import { errorOf, norm, openssl, run, suiteTempDir, writeFiles } from "./helpers.ts";
 
-let dir: { path: string; cleanup: () => Promise<void> };
-before(async () => {
-  dir = await tempDir();
-});
-after(async () => {
-  await dir.cleanup();
-});
+const dir = suiteTempDir();
 
 async function opensslKey(name: string, args: string[]): Promise<{ path: string; pem: string }> {
   const path = join(dir.path, name);

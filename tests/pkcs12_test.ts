@@ -1,4 +1,4 @@
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { readFile } from "node:fs/promises";
@@ -7,15 +7,18 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { adhocCert } from "../src/adhoc.ts";
 import { exportPublicKeyPem, generateKeyPair } from "../src/keys.ts";
 import { readPrivateKey } from "../src/key_formats.ts";
-import { errorOf, have, norm, openssl, opensslCert, run, tempDir, writeFiles } from "./helpers.ts";
+import {
+  errorOf,
+  have,
+  norm,
+  openssl,
+  opensslCert,
+  run,
+  suiteTempDir,
+  writeFiles,
+} from "./helpers.ts";
 
-let dir: { path: string; cleanup: () => Promise<void> };
-before(async () => {
-  dir = await tempDir();
-});
-after(async () => {
-  await dir.cleanup();
-});
+const dir = suiteTempDir();
 
 /** A CA and a leaf it signed (RSA leaf, EC CA), made by openssl. */
 async function opensslChain(

@@ -1,4 +1,4 @@
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
@@ -7,16 +7,9 @@ import { serve, type ServeOptions, type Server } from "../src/serve.ts";
 import { TlsmithError } from "../src/errors.ts";
 import { getRuntime } from "../src/runtime/mod.ts";
 import type { Handler } from "../src/runtime/types.ts";
-import { curl, errorOf, isDeno, openssl, opensslCert, run, tempDir } from "./helpers.ts";
+import { curl, errorOf, isDeno, openssl, opensslCert, run, suiteTempDir } from "./helpers.ts";
 
-let dir: { path: string; cleanup: () => Promise<void> };
-
-before(async () => {
-  dir = await tempDir();
-});
-after(async () => {
-  await dir.cleanup();
-});
+const dir = suiteTempDir();
 
 /** Start a server on a free loopback port, run `fn`, always shut it down. */
 async function withServer(
