@@ -44,7 +44,7 @@ import {
   readSec1,
   seq,
 } from "./asn1_util.ts";
-import type { KeyPair, KeyType } from "./keys.ts";
+import { type KeyPair, type KeyType, rsaKeyType } from "./keys.ts";
 
 /** A pass phrase: text (encoded as UTF-8, as OpenSSL does) or raw bytes. */
 export type Passphrase = string | Uint8Array;
@@ -481,16 +481,7 @@ export async function importPrivateKeyInfo(der: Uint8Array, source?: string): Pr
     );
   }
   if (!type) {
-    const bits = (privateKey.algorithm as RsaHashedKeyAlgorithm).modulusLength;
-    if (bits !== 2048 && bits !== 3072 && bits !== 4096) {
-      throw new TlsmithError(
-        "UNSUPPORTED_KEY_TYPE",
-        `${
-          sourcePrefix(source)
-        }RSA keys of ${bits} bits are not supported; use 2048, 3072 or 4096 bits.`,
-      );
-    }
-    type = `rsa-${bits}` as KeyType;
+    type = rsaKeyType((privateKey.algorithm as RsaHashedKeyAlgorithm).modulusLength, source);
   }
   return { privateKey, publicKey: await publicKeyOf(privateKey, algorithm), type };
 }
@@ -572,16 +563,7 @@ async function importRsaPss(
       `${sourcePrefix(source)}the RSA-PSS private key does not import: ${(err as Error).message}.`,
     );
   }
-  const bits = (privateKey.algorithm as RsaHashedKeyAlgorithm).modulusLength;
-  if (bits !== 2048 && bits !== 3072 && bits !== 4096) {
-    throw new TlsmithError(
-      "UNSUPPORTED_KEY_TYPE",
-      `${
-        sourcePrefix(source)
-      }RSA keys of ${bits} bits are not supported; use 2048, 3072 or 4096 bits.`,
-    );
-  }
-  const type = `rsa-${bits}` as KeyType;
+  const type = rsaKeyType((privateKey.algorithm as RsaHashedKeyAlgorithm).modulusLength, source);
   const publicKey = await publicKeyOf(privateKey, alg);
   return { privateKey, publicKey, type };
 }

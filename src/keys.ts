@@ -172,6 +172,27 @@ export async function generateKeyPair(type: KeyType = "ec-p256"): Promise<KeyPai
 }
 
 /**
+ * The {@linkcode KeyType} of an RSA key of `bits` bits; sizes other than
+ * 2048, 3072 and 4096 are `UNSUPPORTED_KEY_TYPE` errors (prefixed with
+ * `source`, a file name, when given).
+ *
+ * @example
+ * ```ts
+ * import { rsaKeyType } from "./keys.ts";
+ * console.log(rsaKeyType(3072)); // rsa-3072
+ * ```
+ */
+export function rsaKeyType(bits: number | undefined, source?: string): KeyType {
+  if (bits === 2048 || bits === 3072 || bits === 4096) return `rsa-${bits}`;
+  throw new TlsmithError(
+    "UNSUPPORTED_KEY_TYPE",
+    `${
+      sourcePrefix(source)
+    }RSA keys of ${bits} bits are not supported; use 2048, 3072 or 4096 bits.`,
+  );
+}
+
+/**
  * The {@linkcode KeyType} of a WebCrypto key (private or public). Keys of
  * other algorithms or sizes are `UNSUPPORTED_KEY_TYPE` errors.
  *
@@ -196,14 +217,7 @@ export function keyTypeOf(key: CryptoKey): KeyType {
     );
   }
   if (name === "RSASSA-PKCS1-V1_5") {
-    const bits = alg!.modulusLength;
-    if (bits === 2048 || bits === 3072 || bits === 4096) {
-      return `rsa-${bits}` as KeyType;
-    }
-    throw new TlsmithError(
-      "UNSUPPORTED_KEY_TYPE",
-      `RSA keys of ${bits} bits are not supported; use 2048, 3072 or 4096 bits.`,
-    );
+    return rsaKeyType(alg!.modulusLength);
   }
   if (name === "ED25519") return "ed25519";
   throw new TlsmithError(
