@@ -103,30 +103,6 @@ export function parseKeyType(input: string): KeyType {
   return type;
 }
 
-function generateAlgorithm(type: KeyType): EcKeyGenParams | RsaHashedKeyGenParams | Algorithm {
-  switch (type) {
-    case "ec-p256":
-      return { name: "ECDSA", namedCurve: "P-256" } as EcKeyGenParams;
-    case "ec-p384":
-      return { name: "ECDSA", namedCurve: "P-384" } as EcKeyGenParams;
-    case "rsa-2048":
-    case "rsa-3072":
-    case "rsa-4096":
-      return {
-        name: "RSASSA-PKCS1-v1_5",
-        modulusLength: Number(type.slice(4)),
-        publicExponent: new Uint8Array([1, 0, 1]),
-        hash: "SHA-256",
-      } as RsaHashedKeyGenParams;
-    case "ed25519":
-      return { name: "Ed25519" };
-  }
-  throw new TlsmithError(
-    "BAD_OPTION",
-    `unknown key type ${JSON.stringify(type)}. Use one of: ${KEY_TYPES.join(", ")}.`,
-  );
-}
-
 function importAlgorithm(type: KeyType): EcKeyImportParams | RsaHashedImportParams | Algorithm {
   switch (type) {
     case "ec-p256":
@@ -138,6 +114,21 @@ function importAlgorithm(type: KeyType): EcKeyImportParams | RsaHashedImportPara
     default:
       return { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" } as RsaHashedImportParams;
   }
+}
+
+function generateAlgorithm(type: KeyType): EcKeyGenParams | RsaHashedKeyGenParams | Algorithm {
+  if (!(KEY_TYPES as readonly string[]).includes(type)) {
+    throw new TlsmithError(
+      "BAD_OPTION",
+      `unknown key type ${JSON.stringify(type)}. Use one of: ${KEY_TYPES.join(", ")}.`,
+    );
+  }
+  if (!type.startsWith("rsa-")) return importAlgorithm(type);
+  return {
+    ...importAlgorithm(type),
+    modulusLength: Number(type.slice(4)),
+    publicExponent: new Uint8Array([1, 0, 1]),
+  } as RsaHashedKeyGenParams;
 }
 
 /**
