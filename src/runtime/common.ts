@@ -276,3 +276,79 @@ export function keyMismatchError(message: string, cause: unknown): TlsmithError 
     { cause },
   );
 }
+
+/** How {@linkcode readStream} reads an open file. */
+export interface ChunkReader {
+  /** Read up to `buffer.length` bytes at `position`; 0 or null at the end. */
+  read(buffer: Uint8Array, position: number): Promise<number | null>;
+  /** Close the file (called once). */
+  close(): Promise<void> | void;
+  /** The error a failed read becomes. */
+  error(err: unknown): unknown;
+}
+
+/**
+ * A byte stream over an open file, from `range.start` to `range.end`
+ * (inclusive; the whole file without a range) in chunks of up to 64 KiB,
+ * pulled on demand. The file is closed at the end, on error and on cancel.
+ *
+ * @example
+ * ```ts
+ * import { readStream } from "./common.ts";
+ * const data = new TextEncoder().encode("hello");
+ * const stream = readStream({
+ *   read: (buffer, position) => {
+ *     const part = data.subarray(position, position + buffer.length);
+ *     buffer.set(part);
+ *     return Promise.resolve(part.length);
+ *   },
+ *   close: () => {},
+ *   error: (err) => err,
+ * }, { start: 1, end: 3 });
+ * console.log(await new Response(stream).text()); // ell
+ * ```
+ */
+export function readStream(
+  reader: ChunkReader,
+  range?: { start: number; end: number },
+): ReadableStream<Uint8Array> {
+  let position = range?.start ?? 0;
+  const end = range?.end ?? Infinity; // inclusive
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    try {
+      await reader.close();
+    } catch {
+      // already closed
+    }
+  };
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const want = Math.min(64 * 1024, end - position + 1);
+      if (want <= 0) {
+        await close();
+        controller.close();
+        return;
+      }
+      try {
+        const buffer = new Uint8Array(want);
+        const n = await reader.read(buffer, position);
+        if (n === null || n === 0) {
+          await close();
+          controller.close();
+          return;
+        }
+        position += n;
+        controller.enqueue(buffer.subarray(0, n));
+      } catch (err) {
+        await close();
+        controller.error(reader.error(err));
+      }
+    },
+    async cancel() {
+      await close();
+    },
+  });
+}

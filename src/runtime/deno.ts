@@ -15,6 +15,7 @@ import {
   type FileErrorKind,
   HEAD_COUNT_LIMIT,
   keyMismatchError,
+  readStream,
   SecretLine,
   writeFileAtomic,
 } from "./common.ts";
@@ -194,45 +195,12 @@ async function openRead(
   } catch (err) {
     throw fileError(err, file, "open it");
   }
-  let position = range?.start ?? 0;
-  const end = range?.end ?? Infinity; // inclusive
-  let closed = false;
-  const close = () => {
-    if (closed) return;
-    closed = true;
-    try {
-      handle.close();
-    } catch {
-      // already closed
-    }
-  };
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const want = Math.min(64 * 1024, end - position + 1);
-      if (want <= 0) {
-        close();
-        controller.close();
-        return;
-      }
-      try {
-        const buffer = new Uint8Array(want);
-        const n = await handle.read(buffer);
-        if (n === null || n === 0) {
-          close();
-          controller.close();
-          return;
-        }
-        position += n;
-        controller.enqueue(buffer.subarray(0, n));
-      } catch (err) {
-        close();
-        controller.error(fileError(err, file, "read"));
-      }
-    },
-    cancel() {
-      close();
-    },
-  });
+  // Reads follow on from the seek above, so the position is not needed.
+  return readStream({
+    read: (buffer) => handle.read(buffer),
+    close: () => handle.close(),
+    error: (err) => fileError(err, file, "read"),
+  }, range);
 }
 
 function writeAll(out: { writeSync(p: Uint8Array): number }, text: string): void {

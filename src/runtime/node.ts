@@ -16,6 +16,7 @@ import {
   type AtomicWriteFs,
   fileError as commonFileError,
   type FileErrorKind,
+  readStream,
   SecretLine,
   writeFileAtomic,
 } from "./common.ts";
@@ -113,41 +114,12 @@ async function openRead(
   } catch (err) {
     throw fileError(err, file, "open it");
   }
-  let position = range?.start ?? 0;
-  const end = range?.end ?? Infinity; // inclusive
-  let closed = false;
-  const close = async () => {
-    if (closed) return;
-    closed = true;
-    await handle.close().catch(() => {});
-  };
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const want = Math.min(64 * 1024, end - position + 1);
-      if (want <= 0) {
-        await close();
-        controller.close();
-        return;
-      }
-      try {
-        const buffer = new Uint8Array(want);
-        const { bytesRead } = await handle.read(buffer, 0, want, position);
-        if (bytesRead === 0) {
-          await close();
-          controller.close();
-          return;
-        }
-        position += bytesRead;
-        controller.enqueue(buffer.subarray(0, bytesRead));
-      } catch (err) {
-        await close();
-        controller.error(fileError(err, file, "read"));
-      }
-    },
-    async cancel() {
-      await close();
-    },
-  });
+  return readStream({
+    read: async (buffer, position) =>
+      (await handle.read(buffer, 0, buffer.length, position)).bytesRead,
+    close: () => handle.close(),
+    error: (err) => fileError(err, file, "read"),
+  }, range);
 }
 
 function stdinTty(): ReadStream | null {
