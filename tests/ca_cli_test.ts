@@ -10,7 +10,16 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdir, readdir, readFile, stat, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import process from "node:process";
-import { cliCommand, fileMode, have, openssl, run, type RunResult, tempDir } from "./helpers.ts";
+import {
+  cliCommand,
+  fileMode,
+  have,
+  openssl,
+  opensslEcKey,
+  run,
+  type RunResult,
+  tempDir,
+} from "./helpers.ts";
 import { CertificateAuthority } from "../src/authority.ts";
 import { decodePem, encodePem } from "../src/pem.ts";
 import type { Runtime } from "../src/runtime/types.ts";
@@ -179,15 +188,7 @@ describe(
     });
 
     it("csr + sign round trip, and signing openssl's CSRs; a tampered CSR is refused", async () => {
-      await openssl([
-        "genpkey",
-        "-algorithm",
-        "EC",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-out",
-        join(work, "api-key.pem"),
-      ]);
+      await opensslEcKey(join(work, "api-key.pem"));
       ok(
         await cli(["csr", "api.test", "10.0.0.5", "--key", "api-key.pem", "--out", "api.csr"]),
         "csr",

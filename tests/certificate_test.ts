@@ -15,7 +15,7 @@ import { cryptoEngine } from "../src/engine.ts";
 import { describeCertificate, fingerprint, formatName, parseCertificate } from "../src/describe.ts";
 import type { TlsmithErrorCode } from "../src/errors.ts";
 import { decodePem, encodePem } from "../src/pem.ts";
-import { openssl, rejectsWith, tempDir, writeFiles } from "./helpers.ts";
+import { openssl, opensslEcKey, rejectsWith, tempDir, writeFiles } from "./helpers.ts";
 
 const keyCache = new Map<KeyType, KeyPair>();
 async function keys(type: KeyType = "ec-p256"): Promise<KeyPair> {
@@ -638,15 +638,7 @@ describe("describeCertificate", () => {
     const dir = await tempDir();
     try {
       const key = `${dir.path}/k.pem`;
-      await openssl([
-        "genpkey",
-        "-algorithm",
-        "EC",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-out",
-        key,
-      ]);
+      await opensslEcKey(key);
       const csrPem = await openssl(["req", "-new", "-key", key, "-subj", "/CN=csr.test"]);
       await rejectsWith(describeCertificate(csrPem), "BAD_CERTIFICATE", "CSR");
       const csrDer = new Uint8Array(

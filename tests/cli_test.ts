@@ -11,6 +11,7 @@ import {
   cliCommand,
   openssl,
   opensslCert,
+  opensslEcKey,
   run,
   type RunResult,
   tempDir,
@@ -162,15 +163,7 @@ describe("cli: serve failures (exit 1) name the file and never start", () => {
     const keyA = join(tmp.path, "a-key.pem");
     const keyB = join(tmp.path, "b-key.pem");
     await opensslCert({ key: keyA, cert: certA, addext: ["subjectAltName=DNS:localhost"] });
-    await openssl([
-      "genpkey",
-      "-algorithm",
-      "EC",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-out",
-      keyB,
-    ]);
+    await opensslEcKey(keyB);
     const encrypted = join(tmp.path, "enc-key.pem");
     await openssl([
       "pkcs8",

@@ -12,7 +12,7 @@ import { readPrivateKey } from "../src/key_formats.ts";
 import { exportPublicKeyPem, generateKeyPair, type KeyType } from "../src/keys.ts";
 import { decodePem, encodePem } from "../src/pem.ts";
 import { TlsmithError } from "../src/errors.ts";
-import { errorOf, norm, openssl, run, suiteTempDir, writeFiles } from "./helpers.ts";
+import { errorOf, norm, openssl, opensslEcKey, run, suiteTempDir, writeFiles } from "./helpers.ts";
 
 const dir = suiteTempDir();
 
@@ -124,6 +124,11 @@ describe("encryptPrivateKey → OpenSSL", () => {
   });
 });
 
+/** `openssl pkcs8 -topk8 OPTS -in PLAIN -passout pass:pw -out OUT` (encrypt with "pw"). */
+function topk8(opts: string[], out: string, plain: string): string[] {
+  return ["pkcs8", "-topk8", ...opts, "-in", plain, "-passout", "pass:pw", "-out", out];
+}
+
 describe("OpenSSL → decryptPrivateKey / readPrivateKey", () => {
   const cases: Array<{ name: string; make: (out: string, plain: string) => string[][] }> = [
     {
@@ -143,85 +148,23 @@ describe("OpenSSL → decryptPrivateKey / readPrivateKey", () => {
     },
     {
       name: "pkcs8 -v2 aes-128-cbc -v2prf hmacWithSHA1",
-      make: (out, plain) => [[
-        "pkcs8",
-        "-topk8",
-        "-v2",
-        "aes-128-cbc",
-        "-v2prf",
-        "hmacWithSHA1",
-        "-in",
-        plain,
-        "-passout",
-        "pass:pw",
-        "-out",
-        out,
-      ]],
+      make: (out, plain) => [topk8(["-v2", "aes-128-cbc", "-v2prf", "hmacWithSHA1"], out, plain)],
     },
     {
       name: "pkcs8 -v2 aes-192-cbc -v2prf hmacWithSHA512",
-      make: (out, plain) => [[
-        "pkcs8",
-        "-topk8",
-        "-v2",
-        "aes-192-cbc",
-        "-v2prf",
-        "hmacWithSHA512",
-        "-in",
-        plain,
-        "-passout",
-        "pass:pw",
-        "-out",
-        out,
-      ]],
+      make: (out, plain) => [topk8(["-v2", "aes-192-cbc", "-v2prf", "hmacWithSHA512"], out, plain)],
     },
     {
       name: "pkcs8 -v2 aes-256-cbc -v2prf hmacWithSHA384",
-      make: (out, plain) => [[
-        "pkcs8",
-        "-topk8",
-        "-v2",
-        "aes-256-cbc",
-        "-v2prf",
-        "hmacWithSHA384",
-        "-in",
-        plain,
-        "-passout",
-        "pass:pw",
-        "-out",
-        out,
-      ]],
+      make: (out, plain) => [topk8(["-v2", "aes-256-cbc", "-v2prf", "hmacWithSHA384"], out, plain)],
     },
     {
       name: "pkcs8 -iter 1000000",
-      make: (out, plain) => [[
-        "pkcs8",
-        "-topk8",
-        "-v2",
-        "aes-256-cbc",
-        "-iter",
-        "1000000",
-        "-in",
-        plain,
-        "-passout",
-        "pass:pw",
-        "-out",
-        out,
-      ]],
+      make: (out, plain) => [topk8(["-v2", "aes-256-cbc", "-iter", "1000000"], out, plain)],
     },
     {
       name: "pkcs8 -scrypt",
-      make: (out, plain) => [[
-        "pkcs8",
-        "-topk8",
-        "-scrypt",
-        "-in",
-        plain,
-        "-passout",
-        "pass:pw",
-        "-out",
-        out,
-      ]],
+      make: (out, plain) => [topk8(["-scrypt"], out, plain)],
     },
     {
       name: "genrsa -traditional -aes256 (legacy DEK-Info)",
@@ -270,15 +213,7 @@ describe("OpenSSL → decryptPrivateKey / readPrivateKey", () => {
   for (const [i, c] of cases.entries()) {
     it(`reads ${c.name}`, async () => {
       const plain = join(dir.path, `plain-${i}.pem`);
-      await openssl([
-        "genpkey",
-        "-algorithm",
-        "EC",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-out",
-        plain,
-      ]);
+      await opensslEcKey(plain);
       const out = join(dir.path, `openssl-${i}.pem`);
       for (const args of c.make(out, plain)) await openssl(args);
       const pem = await readFile(out, "utf8");
@@ -316,33 +251,11 @@ describe("OpenSSL → decryptPrivateKey / readPrivateKey", () => {
   const refused: Array<{ name: string; args: (out: string, plain: string) => string[] }> = [
     {
       name: "pkcs8 -v2 des3",
-      args: (out, plain) => [
-        "pkcs8",
-        "-topk8",
-        "-v2",
-        "des3",
-        "-in",
-        plain,
-        "-passout",
-        "pass:pw",
-        "-out",
-        out,
-      ],
+      args: (out, plain) => topk8(["-v2", "des3"], out, plain),
     },
     {
       name: "pkcs8 -v1 PBE-SHA1-3DES",
-      args: (out, plain) => [
-        "pkcs8",
-        "-topk8",
-        "-v1",
-        "PBE-SHA1-3DES",
-        "-in",
-        plain,
-        "-passout",
-        "pass:pw",
-        "-out",
-        out,
-      ],
+      args: (out, plain) => topk8(["-v1", "PBE-SHA1-3DES"], out, plain),
     },
     {
       name: "genrsa -traditional -des3 (DEK-Info DES-EDE3-CBC)",
@@ -354,15 +267,7 @@ describe("OpenSSL → decryptPrivateKey / readPrivateKey", () => {
   for (const [i, c] of refused.entries()) {
     it(`refuses ${c.name} with the command that converts it`, async () => {
       const plain = join(dir.path, `rplain-${i}.pem`);
-      await openssl([
-        "genpkey",
-        "-algorithm",
-        "EC",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-out",
-        plain,
-      ]);
+      await opensslEcKey(plain);
       const out = join(dir.path, `refused-${i}.pem`);
       await openssl(c.args(out, plain));
       const pem = await readFile(out, "utf8");
@@ -410,15 +315,7 @@ describe("wrong pass phrases never pass", () => {
 
   it("1000 random wrong pass phrases on a legacy DEK-Info key are all WRONG_PASSPHRASE", async () => {
     const out = join(dir.path, "legacy-wrong.pem");
-    await openssl([
-      "genpkey",
-      "-algorithm",
-      "EC",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-out",
-      join(dir.path, "lw-plain.pem"),
-    ]);
+    await opensslEcKey(join(dir.path, "lw-plain.pem"));
     await openssl([
       "ec",
       "-in",

@@ -161,6 +161,22 @@ export async function openssl(args: string[], options: RunOptions = {}): Promise
   return r.stdout;
 }
 
+/** Write a new unencrypted EC private key (PKCS#8 PEM) on `curve` to `path` with `openssl genpkey`. */
+export async function opensslEcKey(
+  path: string,
+  curve: "P-256" | "P-384" = "P-256",
+): Promise<void> {
+  await openssl([
+    "genpkey",
+    "-algorithm",
+    "EC",
+    "-pkeyopt",
+    `ec_paramgen_curve:${curve}`,
+    "-out",
+    path,
+  ]);
+}
+
 /** Options of {@linkcode opensslCert}. */
 export interface OpensslCertOptions {
   /** The private key file: written with a new key, or read when `newKey` is `"existing"`. */

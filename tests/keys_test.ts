@@ -23,7 +23,7 @@ import { createCertificate } from "../src/certificate.ts";
 import { decodeOnePem, encodePem } from "../src/pem.ts";
 import { toArrayBuffer } from "../src/bytes.ts";
 import type { TlsmithError, TlsmithErrorCode } from "../src/errors.ts";
-import { openssl, rejectsWith, tempDir, throwsWith } from "./helpers.ts";
+import { openssl, opensslEcKey, rejectsWith, tempDir, throwsWith } from "./helpers.ts";
 
 const pairs = new Map<KeyType, Awaited<ReturnType<typeof generateKeyPair>>>();
 async function pair(type: KeyType) {
@@ -312,15 +312,7 @@ describe("certificateMatchesKey", () => {
     const dir = await tempDir();
     try {
       const key = join(dir.path, "k.pem");
-      await openssl([
-        "genpkey",
-        "-algorithm",
-        "EC",
-        "-pkeyopt",
-        "ec_paramgen_curve:P-256",
-        "-out",
-        key,
-      ]);
+      await opensslEcKey(key);
       const cert = await openssl([
         "req",
         "-x509",

@@ -43,6 +43,23 @@ function typeOnTerminal(
   return onTerminal(command, [{ waitFor, type: input }], { timeoutMs: 20_000, delayMs: 100 });
 }
 
+/** Write a child script (see {@linkcode writeScript}) into a fresh temporary directory, run `fn` with its path, remove the directory. */
+async function withScript(body: string, fn: (script: string) => Promise<void>): Promise<void> {
+  const dir = await tempDir();
+  try {
+    await fn(await writeScript(dir.path, body));
+  } finally {
+    await dir.cleanup();
+  }
+}
+
+/** Skip the test (and return true) when util-linux `script` or `stty` is missing. */
+async function noTerminal(t: { skip(message?: string): void }): Promise<boolean> {
+  if ((await have("script")) && (await have("stty"))) return false;
+  t.skip("util-linux script is not installed");
+  return true;
+}
+
 describe("runtime", () => {
   it("is picked for the current runtime and cached", async () => {
     const rt = await getRuntime();
@@ -208,111 +225,89 @@ describe("runtime", () => {
   });
 
   it("promptSecret returns null when standard input is not a terminal", async () => {
-    const dir = await tempDir();
-    try {
-      const script = await writeScript(
-        dir.path,
-        `const s = await rt.promptSecret("Pass phrase: ");\n` +
-          `rt.print("RESULT=" + JSON.stringify(s) + " TTY=" + rt.stdinIsTerminal() + "\\n");`,
-      );
-      const [cmd, ...args] = selfCommand(script);
-      const r = await run(cmd, args, { input: "typed\n" });
-      assert.equal(r.code, 0, r.stderr);
-      assert.equal(r.stdout, "RESULT=null TTY=false\n");
-      assert.equal(r.stderr.includes("Pass phrase"), false);
-    } finally {
-      await dir.cleanup();
-    }
+    await withScript(
+      `const s = await rt.promptSecret("Pass phrase: ");\n` +
+        `rt.print("RESULT=" + JSON.stringify(s) + " TTY=" + rt.stdinIsTerminal() + "\\n");`,
+      async (script) => {
+        const [cmd, ...args] = selfCommand(script);
+        const r = await run(cmd, args, { input: "typed\n" });
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(r.stdout, "RESULT=null TTY=false\n");
+        assert.equal(r.stderr.includes("Pass phrase"), false);
+      },
+    );
   });
 
   it("promptSecret reads without echo, handles Backspace, restores the terminal", async (t) => {
-    if (!(await have("script")) || !(await have("stty"))) {
-      t.skip("util-linux script is not installed");
-      return;
-    }
-    const dir = await tempDir();
-    try {
-      const script = await writeScript(
-        dir.path,
-        `const s = await rt.promptSecret("Pass phrase: ");\n` +
-          `rt.print("RESULT=" + JSON.stringify(s) + "\\n");`,
-      );
-      const command = `${selfCommand(script).map(shellQuote).join(" ")} && stty -a`;
-      const r = await typeOnTerminal(command, "Pass phrase: ", "sec\x7fXrét\r");
-      assert.equal(r.code, 0, r.output);
-      assert.ok(r.output.includes('RESULT="seXrét"'), r.output);
-      // Nothing typed was echoed: the only occurrence is the RESULT line.
-      assert.equal(r.output.split("Xr").length, 2, r.output);
-      assert.match(r.output, /(^|\s)echo(\s|$)/);
-      assert.match(r.output, /(^|\s)icanon(\s|$)/);
+    if (await noTerminal(t)) return;
+    await withScript(
+      `const s = await rt.promptSecret("Pass phrase: ");\n` +
+        `rt.print("RESULT=" + JSON.stringify(s) + "\\n");`,
+      async (script) => {
+        const command = `${selfCommand(script).map(shellQuote).join(" ")} && stty -a`;
+        const r = await typeOnTerminal(command, "Pass phrase: ", "sec\x7fXrét\r");
+        assert.equal(r.code, 0, r.output);
+        assert.ok(r.output.includes('RESULT="seXrét"'), r.output);
+        // Nothing typed was echoed: the only occurrence is the RESULT line.
+        assert.equal(r.output.split("Xr").length, 2, r.output);
+        assert.match(r.output, /(^|\s)echo(\s|$)/);
+        assert.match(r.output, /(^|\s)icanon(\s|$)/);
 
-      const backspaceAll = await typeOnTerminal(command, "Pass phrase: ", "ab\x7f\x7f\x7fok\r");
-      assert.ok(backspaceAll.output.includes('RESULT="ok"'), backspaceAll.output);
-    } finally {
-      await dir.cleanup();
-    }
+        const backspaceAll = await typeOnTerminal(command, "Pass phrase: ", "ab\x7f\x7f\x7fok\r");
+        assert.ok(backspaceAll.output.includes('RESULT="ok"'), backspaceAll.output);
+      },
+    );
   });
 
   it("promptSecret: Ctrl-C restores the terminal and exits with 130", async (t) => {
-    if (!(await have("script")) || !(await have("stty"))) {
-      t.skip("util-linux script is not installed");
-      return;
-    }
-    const dir = await tempDir();
-    try {
-      const script = await writeScript(
-        dir.path,
-        `await rt.promptSecret("Pass phrase: ");\nrt.print("NOT REACHED\\n");`,
-      );
-      const command = `${selfCommand(script).map(shellQuote).join(" ")}; echo "EXIT=$?"; stty -a`;
-      const r = await typeOnTerminal(command, "Pass phrase: ", "abc\x03");
-      assert.ok(r.output.includes("EXIT=130"), r.output);
-      assert.equal(r.output.includes("NOT REACHED"), false);
-      assert.equal(r.output.includes("abc"), false);
-      assert.match(r.output, /(^|\s)echo(\s|$)/);
-    } finally {
-      await dir.cleanup();
-    }
+    if (await noTerminal(t)) return;
+    await withScript(
+      `await rt.promptSecret("Pass phrase: ");\nrt.print("NOT REACHED\\n");`,
+      async (script) => {
+        const command = `${selfCommand(script).map(shellQuote).join(" ")}; echo "EXIT=$?"; stty -a`;
+        const r = await typeOnTerminal(command, "Pass phrase: ", "abc\x03");
+        assert.ok(r.output.includes("EXIT=130"), r.output);
+        assert.equal(r.output.includes("NOT REACHED"), false);
+        assert.equal(r.output.includes("abc"), false);
+        assert.match(r.output, /(^|\s)echo(\s|$)/);
+      },
+    );
   });
 
   it("onShutdownSignal sees SIGTERM and SIGINT and can be removed", async () => {
-    const dir = await tempDir();
-    try {
-      const script = await writeScript(
-        dir.path,
-        `let n = 0;\n` +
-          `const off = rt.onShutdownSignal(() => { n++; rt.print("GOT " + n + "\\n"); if (n === 2) { off(); rt.exit(7); } });\n` +
-          `rt.printError("to stderr\\n");\n` +
-          `rt.print("READY\\n");\n` +
-          `setTimeout(() => rt.exit(3), 15000);`,
-      );
-      const [cmd, ...args] = selfCommand(script);
-      const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
-      let out = "";
-      let err = "";
-      child.stdout.setEncoding("utf8");
-      child.stderr.setEncoding("utf8");
-      const ready = new Promise<void>((resolve) => {
-        child.stdout.on("data", (d: string) => {
-          out += d;
-          if (out.includes("READY")) resolve();
+    await withScript(
+      `let n = 0;\n` +
+        `const off = rt.onShutdownSignal(() => { n++; rt.print("GOT " + n + "\\n"); if (n === 2) { off(); rt.exit(7); } });\n` +
+        `rt.printError("to stderr\\n");\n` +
+        `rt.print("READY\\n");\n` +
+        `setTimeout(() => rt.exit(3), 15000);`,
+      async (script) => {
+        const [cmd, ...args] = selfCommand(script);
+        const child = spawn(cmd, args, { stdio: ["ignore", "pipe", "pipe"] });
+        let out = "";
+        let err = "";
+        child.stdout.setEncoding("utf8");
+        child.stderr.setEncoding("utf8");
+        const ready = new Promise<void>((resolve) => {
+          child.stdout.on("data", (d: string) => {
+            out += d;
+            if (out.includes("READY")) resolve();
+          });
         });
-      });
-      child.stderr.on("data", (d: string) => (err += d));
-      const closed = new Promise<number | null>((resolve) => child.on("close", resolve));
-      const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
-      await ready;
-      process.kill(child.pid!, "SIGTERM");
-      await new Promise((r) => setTimeout(r, 300));
-      process.kill(child.pid!, "SIGINT");
-      const code = await closed;
-      clearTimeout(timer);
-      assert.equal(code, 7, out + err);
-      assert.ok(out.includes("GOT 1") && out.includes("GOT 2"), out);
-      assert.ok(err.includes("to stderr"), err);
-    } finally {
-      await dir.cleanup();
-    }
+        child.stderr.on("data", (d: string) => (err += d));
+        const closed = new Promise<number | null>((resolve) => child.on("close", resolve));
+        const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+        await ready;
+        process.kill(child.pid!, "SIGTERM");
+        await new Promise((r) => setTimeout(r, 300));
+        process.kill(child.pid!, "SIGINT");
+        const code = await closed;
+        clearTimeout(timer);
+        assert.equal(code, 7, out + err);
+        assert.ok(out.includes("GOT 1") && out.includes("GOT 2"), out);
+        assert.ok(err.includes("to stderr"), err);
+      },
+    );
   });
 
   it("mkdir into a file is a FILE_ERROR naming it", async () => {

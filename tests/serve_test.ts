@@ -7,7 +7,16 @@ import { serve, type ServeOptions, type Server } from "../src/serve.ts";
 import { TlsmithError } from "../src/errors.ts";
 import { getRuntime } from "../src/runtime/mod.ts";
 import type { Handler } from "../src/runtime/types.ts";
-import { curl, errorOf, isDeno, openssl, opensslCert, run, suiteTempDir } from "./helpers.ts";
+import {
+  curl,
+  errorOf,
+  isDeno,
+  openssl,
+  opensslCert,
+  opensslEcKey,
+  run,
+  suiteTempDir,
+} from "./helpers.ts";
 
 const dir = suiteTempDir();
 
@@ -444,24 +453,8 @@ describe("serve", () => {
     const cert = join(dir.path, "bad-cert.pem");
     const otherKey = join(dir.path, "other-key.pem");
     const encKey = join(dir.path, "enc-key.pem");
-    await openssl([
-      "genpkey",
-      "-algorithm",
-      "EC",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-out",
-      key,
-    ]);
-    await openssl([
-      "genpkey",
-      "-algorithm",
-      "EC",
-      "-pkeyopt",
-      "ec_paramgen_curve:P-256",
-      "-out",
-      otherKey,
-    ]);
+    await opensslEcKey(key);
+    await opensslEcKey(otherKey);
     await opensslCert({ key, cert, newKey: "existing", days: 1 });
     await openssl(["pkcs8", "-topk8", "-in", key, "-out", encKey, "-passout", "pass:secret123"]);
     const ok = () => new Response("x");
