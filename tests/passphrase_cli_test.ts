@@ -23,6 +23,7 @@ import {
   onTerminal,
   openssl,
   opensslCert,
+  rejectsWith,
   run,
   shellQuote,
   tempDir,
@@ -84,12 +85,14 @@ describe("obtainPassphrase", () => {
 
   it("without a terminal: PASSPHRASE_REQUIRED naming the three ways", async () => {
     const f = fakeRuntime({});
-    const err = await errorOf(obtainPassphrase(f.rt, { purpose: "to decrypt key.pem" }));
-    assert.equal(err.code, "PASSPHRASE_REQUIRED");
-    assert.match(err.message, /to decrypt key\.pem/);
-    assert.match(err.message, /--passphrase-file/);
-    assert.match(err.message, /TLSMITH_PASSPHRASE/);
-    assert.match(err.message, /prompt/);
+    await rejectsWith(
+      obtainPassphrase(f.rt, { purpose: "to decrypt key.pem" }),
+      "PASSPHRASE_REQUIRED",
+      /to decrypt key\.pem/,
+      /--passphrase-file/,
+      /TLSMITH_PASSPHRASE/,
+      /prompt/,
+    );
   });
 
   it("an empty or missing pass phrase file is an error", async () => {
@@ -110,8 +113,7 @@ describe("obtainPassphrase", () => {
     assert.deepEqual(f.prompts, [PROMPT, PROMPT, CONFIRM_PROMPT, PROMPT, CONFIRM_PROMPT]);
     assert.equal(f.errors.length, 2);
     const g = fakeRuntime({ tty: true, answers: ["aaaa", "bbbb", "aaaa", "bbbb", "aaaa", "bbbb"] });
-    const err = await errorOf(obtainPassphrase(g.rt, { purpose: "x", confirm: true }));
-    assert.equal(err.code, "BAD_OPTION");
+    await rejectsWith(obtainPassphrase(g.rt, { purpose: "x", confirm: true }), "BAD_OPTION");
     assert.equal(g.prompts.length, 6);
   });
 });
@@ -126,8 +128,7 @@ describe("withPassphrase / loadServingKey", () => {
     assert.match(plain, /^-----BEGIN PRIVATE KEY-----\n/);
     assert.deepEqual(f.errors, ["Wrong pass phrase, try again.\n"]);
     const g = fakeRuntime({ tty: true, answers: ["a", "b", "c", "right"] });
-    const err = await errorOf(loadServingKey(g.rt, pem, "key.pem"));
-    assert.equal(err.code, "WRONG_PASSPHRASE");
+    await rejectsWith(loadServingKey(g.rt, pem, "key.pem"), "WRONG_PASSPHRASE");
     assert.equal(g.prompts.length, 3);
     // From the environment: one attempt, no prompt.
     const h = fakeRuntime({ tty: true, env: { TLSMITH_PASSPHRASE: "bad" }, answers: ["right"] });
@@ -136,13 +137,13 @@ describe("withPassphrase / loadServingKey", () => {
     // Other errors are not retried.
     const i = fakeRuntime({ tty: true, answers: ["x", "y"] });
     let calls = 0;
-    const e2 = await errorOf(
+    await rejectsWith(
       withPassphrase(i.rt, { purpose: "x" }, () => {
         calls++;
         return Promise.reject(new TlsmithError("BAD_KEY", "damaged"));
       }),
+      "BAD_KEY",
     );
-    assert.equal(e2.code, "BAD_KEY");
     assert.equal(calls, 1);
     // An unencrypted key needs no pass phrase and is converted to PKCS#8.
     const j = fakeRuntime({});
@@ -157,9 +158,11 @@ describe("loadServingKey and RSA-PSS keys", () => {
       const path = join(dir.path, "pss.pem");
       await openssl(["genpkey", "-algorithm", "RSA-PSS", "-out", path]);
       const f = fakeRuntime({});
-      const err = await errorOf(loadServingKey(f.rt, await readFile(path, "utf8"), "pss.pem"));
-      assert.equal(err.code, "UNSUPPORTED_KEY_TYPE");
-      assert.match(err.message, /^pss\.pem: .*RSA-PSS.*cannot serve/);
+      await rejectsWith(
+        loadServingKey(f.rt, await readFile(path, "utf8"), "pss.pem"),
+        "UNSUPPORTED_KEY_TYPE",
+        /^pss\.pem: .*RSA-PSS.*cannot serve/,
+      );
     } finally {
       await dir.cleanup();
     }
@@ -174,18 +177,22 @@ describe("serve({ passphrase })", () => {
     }
     const { cert, key } = await adhocCert();
     const encrypted = await encryptPrivateKey(key, "lib pass", { iterations: 1000 });
-    const missing = await errorOf(serve(() => new Response("x"), {
-      cert: { cert, key: encrypted },
-      port: 0,
-    }));
-    assert.equal(missing.code, "PASSPHRASE_REQUIRED");
-    assert.match(missing.message, /passphrase/);
-    const wrong = await errorOf(serve(() => new Response("x"), {
-      cert: { cert, key: encrypted },
-      passphrase: "nope",
-      port: 0,
-    }));
-    assert.equal(wrong.code, "WRONG_PASSPHRASE");
+    await rejectsWith(
+      serve(() => new Response("x"), {
+        cert: { cert, key: encrypted },
+        port: 0,
+      }),
+      "PASSPHRASE_REQUIRED",
+      /passphrase/,
+    );
+    await rejectsWith(
+      serve(() => new Response("x"), {
+        cert: { cert, key: encrypted },
+        passphrase: "nope",
+        port: 0,
+      }),
+      "WRONG_PASSPHRASE",
+    );
     const server = await serve(() => new Response("hello from an encrypted key"), {
       cert: { cert, key: encrypted },
       passphrase: "lib pass",

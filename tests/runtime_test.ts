@@ -5,7 +5,16 @@ import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { getRuntime } from "../src/runtime/mod.ts";
 import { TlsmithError } from "../src/errors.ts";
-import { errorOf, have, isDeno, onTerminal, run, shellQuote, tempDir } from "./helpers.ts";
+import {
+  errorOf,
+  have,
+  isDeno,
+  onTerminal,
+  rejectsWith,
+  run,
+  shellQuote,
+  tempDir,
+} from "./helpers.ts";
 
 /** The runtime module as the current runtime loads it (source under Deno, build under Node). */
 const runtimeModule = new URL(
@@ -83,9 +92,7 @@ describe("runtime", () => {
       assert.equal((await stat(key)).mode & 0o777, 0o600);
       assert.equal(await rt.fileMode(key), 0o600);
 
-      const err = await errorOf(rt.writeFile(key, "secret two\n", { mode: 0o600 }));
-      assert.equal(err.code, "FILE_EXISTS");
-      assert.ok(err.message.includes(key), err.message);
+      await rejectsWith(rt.writeFile(key, "secret two\n", { mode: 0o600 }), "FILE_EXISTS", key);
       assert.equal(await readFile(key, "utf8"), "secret one\n");
 
       await rt.writeFile(key, new TextEncoder().encode("secret three\n"), {
@@ -142,18 +149,12 @@ describe("runtime", () => {
           () => rt.openRead(missing),
         ]
       ) {
-        const err = await errorOf(read());
-        assert.equal(err.code, "FILE_NOT_FOUND");
-        assert.ok(err.message.includes(missing), err.message);
+        await rejectsWith(read(), "FILE_NOT_FOUND", missing);
       }
       const inMissingDir = join(dir.path, "no-such-dir", "key.pem");
-      const err = await errorOf(rt.writeFile(inMissingDir, "x"));
-      assert.equal(err.code, "FILE_NOT_FOUND");
-      assert.ok(err.message.includes(inMissingDir), err.message);
+      await rejectsWith(rt.writeFile(inMissingDir, "x"), "FILE_NOT_FOUND", inMissingDir);
 
-      const isDir = await errorOf(rt.readFile(dir.path));
-      assert.equal(isDir.code, "FILE_ERROR");
-      assert.ok(isDir.message.includes(dir.path), isDir.message);
+      await rejectsWith(rt.readFile(dir.path), "FILE_ERROR", dir.path);
 
       assert.equal(await rt.stat(missing), null);
       assert.equal(await rt.realPath(missing), null);
