@@ -9,7 +9,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { have, run, tempDir, writeFiles } from "./helpers.ts";
+import { chromiumDumpDom, have, run, tempDir, writeFiles } from "./helpers.ts";
 import { CertificateAuthority } from "../src/authority.ts";
 import { createCertificate } from "../src/certificate.ts";
 import { exportPrivateKeyPem, generateKeyPair } from "../src/keys.ts";
@@ -60,20 +60,7 @@ async function load(
   extra: string[] = [],
 ): Promise<{ dom: string; log: string }> {
   const profile = join(dir, `profile-${++profiles}`);
-  const r = await run(chromium, [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    `--user-data-dir=${profile}`,
-    ...extra,
-    "--dump-dom",
-    url,
-  ], { env: { HOME: home }, timeoutMs: 60_000 });
+  const r = await chromiumDumpDom(url, { chromium, home, profile, extra });
   return { dom: r.stdout, log: r.stderr };
 }
 

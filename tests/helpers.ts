@@ -355,3 +355,38 @@ export function onTerminal(
 export function curl(args: string[], options: RunOptions = {}): Promise<RunResult> {
   return run("curl", ["-sS", "--max-time", "20", ...args], { timeoutMs: 30_000, ...options });
 }
+
+/** Options of {@linkcode chromiumDumpDom}. */
+export interface ChromiumOptions {
+  /** The Chromium binary (default `chromium`). */
+  chromium?: string;
+  /** HOME for the browser: its NSS database is `$HOME/.pki/nssdb`. */
+  home: string;
+  /** A fresh profile directory (`--user-data-dir`). */
+  profile: string;
+  /** More flags, before `--dump-dom`. */
+  extra?: string[];
+  /** Kill after this many ms (default 60 000). */
+  timeoutMs?: number;
+}
+
+/**
+ * Load `url` in headless Chromium (no sandbox, GPU, QUIC or background traffic) and return the
+ * run: the DOM on stdout, the log (e.g. certificate errors) on stderr.
+ */
+export function chromiumDumpDom(url: string, options: ChromiumOptions): Promise<RunResult> {
+  return run(options.chromium ?? "chromium", [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    `--user-data-dir=${options.profile}`,
+    ...(options.extra ?? []),
+    "--dump-dom",
+    url,
+  ], { env: { HOME: options.home }, timeoutMs: options.timeoutMs ?? 60_000 });
+}

@@ -9,6 +9,7 @@ import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import process from "node:process";
 import {
+  chromiumDumpDom,
   cliCommand,
   curl,
   have,
@@ -335,19 +336,11 @@ describe("tlsmith serve --cert=adhoc", () => {
         ]);
         assert.equal(r.code, 0, r.stderr);
       }
-      return await run("chromium", [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        `--user-data-dir=${join(tmp.path, `chromium-${name}`)}`,
-        "--dump-dom",
-        url,
-      ], { env: { HOME: home }, timeoutMs: 90_000 });
+      return await chromiumDumpDom(url, {
+        home,
+        profile: join(tmp.path, `chromium-${name}`),
+        timeoutMs: 90_000,
+      });
     };
     const trusted = await browse("trusted", true);
     assert.match(trusted.stdout, /<h1>tlsmith works<\/h1>/, trusted.stderr.slice(-2000));

@@ -4,7 +4,7 @@ import { spawn } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { serve, type ServeOptions, type Server } from "../src/serve.ts";
-import { TlsmithError } from "../src/errors.ts";
+import { TlsmithError, type TlsmithErrorCode } from "../src/errors.ts";
 import { getRuntime } from "../src/runtime/mod.ts";
 import type { Handler } from "../src/runtime/types.ts";
 import {
@@ -460,30 +460,17 @@ describe("serve", () => {
     await openssl(["pkcs8", "-topk8", "-in", key, "-out", encKey, "-passout", "pass:secret123"]);
     const ok = () => new Response("x");
 
-    await rejectsWith(
-      serve(ok, { cert: { certFile: cert, keyFile: encKey }, port: 0 }),
-      "PASSPHRASE_REQUIRED",
-      encKey,
-    );
-
-    await rejectsWith(
-      serve(ok, { cert: { certFile: cert, keyFile: otherKey }, port: 0 }),
-      "KEY_MISMATCH",
-      otherKey,
-    );
-
     const missing = join(dir.path, "missing.pem");
-    await rejectsWith(
-      serve(ok, { cert: { certFile: missing, keyFile: key }, port: 0 }),
-      "FILE_NOT_FOUND",
-      missing,
-    );
-
-    await rejectsWith(
-      serve(ok, { cert: { certFile: key, keyFile: cert }, port: 0 }),
-      "BAD_CERTIFICATE",
-      key,
-    );
+    // Each failure names the file at fault (the last column).
+    const fileCases: [string, string, TlsmithErrorCode, string][] = [
+      [cert, encKey, "PASSPHRASE_REQUIRED", encKey],
+      [cert, otherKey, "KEY_MISMATCH", otherKey],
+      [missing, key, "FILE_NOT_FOUND", missing],
+      [key, cert, "BAD_CERTIFICATE", key],
+    ];
+    for (const [certFile, keyFile, code, culprit] of fileCases) {
+      await rejectsWith(serve(ok, { cert: { certFile, keyFile }, port: 0 }), code, culprit);
+    }
     await rejectsWith(serve(ok, { cert: { cert: "hello", key: "world" }, port: 0 }), "BAD_PEM");
 
     for (
