@@ -6,10 +6,8 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdir, readdir, readFile, stat, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import process from "node:process";
 import {
   cliCommand,
   fileMode,
@@ -18,6 +16,7 @@ import {
   opensslEcKey,
   run,
   type RunResult,
+  startServe,
   tempDir,
 } from "./helpers.ts";
 import { CertificateAuthority } from "../src/authority.ts";
@@ -404,61 +403,6 @@ describe("the default CA directory", () => {
 
 // ---------------------------------------------------------------------------
 // curl against `tlsmith serve` with a certificate from `tlsmith cert`.
-
-interface Served {
-  port: number;
-  stop: () => Promise<void>;
-}
-
-function startServe(
-  args: string[],
-  urlPattern: RegExp,
-  env: Record<string, string>,
-): Promise<Served> {
-  const { cmd, args: pre } = cliCommand();
-  const child: ChildProcess = spawn(cmd, [...pre, "serve", ...args], {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, ...env },
-  });
-  let out = "";
-  let err = "";
-  child.stdout!.setEncoding("utf8");
-  child.stderr!.setEncoding("utf8");
-  const exited = new Promise<void>((resolve) => child.on("exit", () => resolve()));
-  const kill = (sig: "SIGTERM" | "SIGKILL") => {
-    try {
-      process.kill(child.pid!, sig);
-    } catch {
-      // already gone
-    }
-  };
-  const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    kill("SIGTERM");
-    const timer = setTimeout(() => kill("SIGKILL"), 10_000);
-    await exited;
-    clearTimeout(timer);
-  };
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      kill("SIGKILL");
-      reject(new Error(`serve did not start in time:\n${out}\n${err}`));
-    }, 60_000);
-    child.stdout!.on("data", (d: string) => {
-      out += d;
-      const m = urlPattern.exec(out);
-      if (m && out.includes("Press Ctrl-C to stop.")) {
-        clearTimeout(timer);
-        resolve({ port: Number(m[1]), stop });
-      }
-    });
-    child.stderr!.on("data", (d: string) => (err += d));
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`serve exited early (${code}):\n${out}\n${err}`));
-    });
-  });
-}
 
 describe(
   "curl trusts tlsmith serve with a certificate from tlsmith cert",

@@ -5,7 +5,7 @@
  */
 import { after, before } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -347,6 +347,83 @@ export function onTerminal(
     child.on("close", (code) => {
       clearTimeout(timer);
       resolve({ code, output });
+    });
+  });
+}
+
+// ---------------------------------------------------------------------------
+// The tlsmith CLI server.
+
+/** A signal {@linkcode ServedCli.stop} can send. */
+export type Signal = "SIGINT" | "SIGTERM" | "SIGKILL";
+
+/** A running `tlsmith serve` started by {@linkcode startServe}. */
+export interface ServedCli {
+  child: ChildProcess;
+  port: number;
+  stdout: () => string;
+  stderr: () => string;
+  /** Send a signal (default SIGTERM) by PID and wait for the exit code (SIGKILL after 15 s). */
+  stop: (signal?: Signal) => Promise<number | null>;
+}
+
+/**
+ * Start `tlsmith serve …` and wait (≤ 60 s) until it has printed its whole banner
+ * (ending in "Press Ctrl-C to stop."); the port is parsed from the first group of `urlPattern`.
+ * `env` adds environment variables. Always `stop()` it (e.g. in `finally`).
+ */
+export function startServe(
+  args: string[],
+  urlPattern: RegExp,
+  env: Record<string, string> = {},
+): Promise<ServedCli> {
+  const { cmd, args: pre } = cliCommand();
+  const child = spawn(cmd, [...pre, "serve", ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...env },
+  });
+  let out = "";
+  let err = "";
+  child.stdout!.setEncoding("utf8");
+  child.stderr!.setEncoding("utf8");
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  // Signals go by PID through process.kill: Deno's node:child_process reports
+  // (null, signal) after child.kill() even when the child handled it and exited 0.
+  const signal = (sig: Signal) => {
+    try {
+      process.kill(child.pid!, sig);
+    } catch {
+      // already gone
+    }
+  };
+  const stop = async (sig: Signal = "SIGTERM") => {
+    if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+    signal(sig);
+    const timer = setTimeout(() => signal("SIGKILL"), 15_000);
+    const code = await exited;
+    clearTimeout(timer);
+    return code;
+  };
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      signal("SIGKILL");
+      reject(new Error(`serve did not print its URL in time.\nstdout:\n${out}\nstderr:\n${err}`));
+    }, 60_000);
+    const check = () => {
+      const m = urlPattern.exec(out);
+      if (m && out.includes("Press Ctrl-C to stop.")) {
+        clearTimeout(timer);
+        resolve({ child, port: Number(m[1]), stdout: () => out, stderr: () => err, stop });
+      }
+    };
+    child.stdout!.on("data", (d: string) => {
+      out += d;
+      check();
+    });
+    child.stderr!.on("data", (d: string) => (err += d));
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`serve exited early (${code}).\nstdout:\n${out}\nstderr:\n${err}`));
     });
   });
 }

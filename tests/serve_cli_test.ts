@@ -4,7 +4,6 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import process from "node:process";
@@ -16,75 +15,13 @@ import {
   openssl,
   opensslCert,
   run,
+  type ServedCli,
+  startServe,
   tempDir,
   writeFiles,
 } from "./helpers.ts";
 
 const SECRET = "SECRET-outside-the-root-7d1a";
-
-type Signal = "SIGINT" | "SIGTERM" | "SIGKILL";
-
-interface Served {
-  child: ChildProcess;
-  port: number;
-  stdout: () => string;
-  stderr: () => string;
-  /** Send a signal and wait for the exit code (SIGKILL after 15 s). */
-  stop: (signal?: Signal) => Promise<number | null>;
-}
-
-/**
- * Start `tlsmith serve …` and wait (≤ 60 s) until it has printed its whole banner
- * (ending in "Press Ctrl-C to stop."); the port is parsed from the first URL.
- */
-function startServe(args: string[], urlPattern: RegExp): Promise<Served> {
-  const { cmd, args: pre } = cliCommand();
-  const child = spawn(cmd, [...pre, "serve", ...args], { stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  let err = "";
-  child.stdout!.setEncoding("utf8");
-  child.stderr!.setEncoding("utf8");
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  // Signals go by PID through process.kill: Deno's node:child_process reports
-  // (null, signal) after child.kill() even when the child handled it and exited 0.
-  const signal = (sig: Signal) => {
-    try {
-      process.kill(child.pid!, sig);
-    } catch {
-      // already gone
-    }
-  };
-  const stop = async (sig: Signal = "SIGINT") => {
-    if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
-    signal(sig);
-    const timer = setTimeout(() => signal("SIGKILL"), 15_000);
-    const code = await exited;
-    clearTimeout(timer);
-    return code;
-  };
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      signal("SIGKILL");
-      reject(new Error(`serve did not print its URL in time.\nstdout:\n${out}\nstderr:\n${err}`));
-    }, 60_000);
-    const check = () => {
-      const m = urlPattern.exec(out);
-      if (m && out.includes("Press Ctrl-C to stop.")) {
-        clearTimeout(timer);
-        resolve({ child, port: Number(m[1]), stdout: () => out, stderr: () => err, stop });
-      }
-    };
-    child.stdout!.on("data", (d: string) => {
-      out += d;
-      check();
-    });
-    child.stderr!.on("data", (d: string) => (err += d));
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`serve exited early (${code}).\nstdout:\n${out}\nstderr:\n${err}`));
-    });
-  });
-}
 
 let tmp: { path: string; cleanup: () => Promise<void> };
 let site: string;
@@ -129,7 +66,7 @@ after(async () => {
 });
 
 describe("tlsmith serve --cert=adhoc", () => {
-  let served: Served;
+  let served: ServedCli;
   let certFile: string;
 
   before(async () => {
