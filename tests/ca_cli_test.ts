@@ -51,6 +51,21 @@ function failed(r: RunResult, pattern: RegExp) {
   assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
 }
 
+/** `openssl verify -x509_strict -purpose sslserver` of `certFile` against the store's CA succeeds. */
+async function assertServerCertVerifies(certFile: string, args: string[]): Promise<void> {
+  const v = await run("openssl", [
+    "verify",
+    "-x509_strict",
+    "-purpose",
+    "sslserver",
+    "-CAfile",
+    join(storeDir, "ca.pem"),
+    ...args,
+    certFile,
+  ]);
+  assert.equal(v.code, 0, v.stdout + v.stderr);
+}
+
 /** Names, sizes and contents of every file in a directory tree (to prove nothing was written). */
 async function snapshot(dir: string): Promise<string> {
   const out: string[] = [];
@@ -145,17 +160,7 @@ describe(
           "::1",
         ]]
       ) {
-        const v = await run("openssl", [
-          "verify",
-          "-x509_strict",
-          "-purpose",
-          "sslserver",
-          "-CAfile",
-          join(storeDir, "ca.pem"),
-          ...args,
-          certFile,
-        ]);
-        assert.equal(v.code, 0, v.stdout + v.stderr);
+        await assertServerCertVerifies(certFile, args);
       }
       const match = await openssl(["x509", "-in", certFile, "-noout", "-pubkey"]);
       assert.equal(match, await openssl(["pkey", "-in", keyFile, "-pubout"]));
@@ -194,18 +199,7 @@ describe(
       );
       await openssl(["req", "-in", join(work, "api.csr"), "-noout", "-verify"]);
       ok(await cli(["sign", "api.csr", "--out", "api.pem"]), "sign");
-      const v = await run("openssl", [
-        "verify",
-        "-x509_strict",
-        "-purpose",
-        "sslserver",
-        "-CAfile",
-        join(storeDir, "ca.pem"),
-        "-verify_ip",
-        "10.0.0.5",
-        join(work, "api.pem"),
-      ]);
-      assert.equal(v.code, 0, v.stdout + v.stderr);
+      await assertServerCertVerifies(join(work, "api.pem"), ["-verify_ip", "10.0.0.5"]);
 
       await openssl([
         "req",
