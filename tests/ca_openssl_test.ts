@@ -7,7 +7,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { have, openssl, run, tempDir } from "./helpers.ts";
+import { have, openssl, opensslCert, run, tempDir } from "./helpers.ts";
 import { CertificateAuthority } from "../src/authority.ts";
 import { createCertificate } from "../src/certificate.ts";
 import { TlsmithError } from "../src/errors.ts";
@@ -201,23 +201,14 @@ describe("local CA judged by openssl and GnuTLS", { timeout: 180_000 }, () => {
     await openssl(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", key]);
     assert.match(await readFile(key, "utf8"), /BEGIN EC PRIVATE KEY/);
     const cert = join(dir, "ossl-ca.pem");
-    await openssl([
-      "req",
-      "-x509",
-      "-new",
-      "-key",
+    await opensslCert({
       key,
-      "-subj",
-      "/O=ossl/CN=ossl CA",
-      "-days",
-      "30",
-      "-config",
-      cnf,
-      "-extensions",
-      "v3",
-      "-out",
       cert,
-    ]);
+      newKey: "existing",
+      subject: "/O=ossl/CN=ossl CA",
+      days: 30,
+      extra: ["-config", cnf, "-extensions", "v3"],
+    });
     const loaded = await CertificateAuthority.load({
       cert: await readFile(cert, "utf8"),
       key: await readFile(key, "utf8"),

@@ -15,7 +15,7 @@ import { cryptoEngine } from "../src/engine.ts";
 import { describeCertificate, fingerprint, formatName, parseCertificate } from "../src/describe.ts";
 import type { TlsmithErrorCode } from "../src/errors.ts";
 import { decodePem, encodePem } from "../src/pem.ts";
-import { openssl, opensslEcKey, rejectsWith, tempDir, writeFiles } from "./helpers.ts";
+import { openssl, opensslCert, opensslEcKey, rejectsWith, tempDir, writeFiles } from "./helpers.ts";
 
 const keyCache = new Map<KeyType, KeyPair>();
 async function keys(type: KeyType = "ec-p256"): Promise<KeyPair> {
@@ -560,25 +560,14 @@ describe("describeCertificate", () => {
       const key = `${dir.path}/k.pem`;
       const certFile = `${dir.path}/c.pem`;
       await openssl(["genpkey", "-algorithm", "ED25519", "-out", key]);
-      await openssl([
-        "req",
-        "-x509",
-        "-new",
-        "-key",
+      await opensslCert({
         key,
-        "-subj",
-        "/C=US/O=OpenSSL Org/CN=ossl.test",
-        "-days",
-        "3",
-        "-config",
-        files["ext.cnf"],
-        "-extensions",
-        "v3",
-        "-set_serial",
-        "0x0102",
-        "-out",
-        certFile,
-      ]);
+        cert: certFile,
+        newKey: "existing",
+        subject: "/C=US/O=OpenSSL Org/CN=ossl.test",
+        days: 3,
+        extra: ["-config", files["ext.cnf"], "-extensions", "v3", "-set_serial", "0x0102"],
+      });
       const pem = await openssl(["x509", "-in", certFile]);
       const info = await describeCertificate(pem);
       assert.equal(info.subject, "CN=ossl.test, O=OpenSSL Org, C=US");

@@ -194,6 +194,8 @@ export interface OpensslCertOptions {
   days?: number;
   /** Extensions, each given as `-addext` (e.g. `subjectAltName=DNS:localhost`). */
   addext?: string[];
+  /** More `openssl req` arguments (e.g. `-config FILE -extensions v3`). */
+  extra?: string[];
 }
 
 /** Make a self-signed certificate (and by default a new unencrypted key) with `openssl req -x509`. */
@@ -223,6 +225,7 @@ export async function opensslCert(options: OpensslCertOptions): Promise<void> {
     "-subj",
     options.subject ?? "/CN=localhost",
     ...(options.addext ?? []).flatMap((ext) => ["-addext", ext]),
+    ...(options.extra ?? []),
   ]);
 }
 
