@@ -15,7 +15,15 @@ import { cryptoEngine } from "../src/engine.ts";
 import { describeCertificate, fingerprint, formatName, parseCertificate } from "../src/describe.ts";
 import type { TlsmithErrorCode } from "../src/errors.ts";
 import { decodePem, encodePem } from "../src/pem.ts";
-import { openssl, opensslCert, opensslEcKey, rejectsWith, tempDir, writeFiles } from "./helpers.ts";
+import {
+  openssl,
+  opensslCert,
+  opensslEcKey,
+  rejectsWith,
+  tempDir,
+  withTempDir,
+  writeFiles,
+} from "./helpers.ts";
 
 const keyCache = new Map<KeyType, KeyPair>();
 async function keys(type: KeyType = "ec-p256"): Promise<KeyPair> {
@@ -542,9 +550,8 @@ describe("describeCertificate", () => {
   });
 
   it("agrees with openssl on a certificate openssl made", async () => {
-    const dir = await tempDir();
-    try {
-      const files = await writeFiles(dir.path, {
+    await withTempDir(async (dir) => {
+      const files = await writeFiles(dir, {
         "ext.cnf": [
           "[req]",
           "distinguished_name=dn",
@@ -557,8 +564,8 @@ describe("describeCertificate", () => {
           "",
         ].join("\n"),
       });
-      const key = `${dir.path}/k.pem`;
-      const certFile = `${dir.path}/c.pem`;
+      const key = `${dir}/k.pem`;
+      const certFile = `${dir}/c.pem`;
       await openssl(["genpkey", "-algorithm", "ED25519", "-out", key]);
       await opensslCert({
         key,
@@ -589,9 +596,7 @@ describe("describeCertificate", () => {
       assert.equal(fp1.trim().split("=")[1], info.fingerprints.sha1);
       const dates = await openssl(["x509", "-in", certFile, "-noout", "-enddate"]);
       assert.equal(new Date(dates.trim().split("=")[1]).getTime(), info.notAfter.getTime());
-    } finally {
-      await dir.cleanup();
-    }
+    });
   });
 
   it("rejects what is not a certificate, with a hint", async () => {

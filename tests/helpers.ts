@@ -255,6 +255,16 @@ export function suiteTempDir(): { readonly path: string } {
   };
 }
 
+/** Run `fn` with a fresh temporary directory's path; the directory is removed afterwards. */
+export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await tempDir();
+  try {
+    return await fn(dir.path);
+  } finally {
+    await dir.cleanup();
+  }
+}
+
 /** Write `files` (name → content) into `dir`; returns their full paths by name. */
 export async function writeFiles(
   dir: string,

@@ -23,7 +23,7 @@ import { createCertificate } from "../src/certificate.ts";
 import { decodeOnePem, encodePem } from "../src/pem.ts";
 import { toArrayBuffer } from "../src/bytes.ts";
 import type { TlsmithError, TlsmithErrorCode } from "../src/errors.ts";
-import { openssl, opensslEcKey, rejectsWith, tempDir, throwsWith } from "./helpers.ts";
+import { openssl, opensslEcKey, rejectsWith, tempDir, throwsWith, withTempDir } from "./helpers.ts";
 
 const pairs = new Map<KeyType, Awaited<ReturnType<typeof generateKeyPair>>>();
 async function pair(type: KeyType) {
@@ -309,9 +309,8 @@ describe("certificateMatchesKey", () => {
   });
 
   it("matches keys whose certificate holds a compressed EC point", async () => {
-    const dir = await tempDir();
-    try {
-      const key = join(dir.path, "k.pem");
+    await withTempDir(async (dir) => {
+      const key = join(dir, "k.pem");
       await opensslEcKey(key);
       const cert = await openssl([
         "req",
@@ -339,9 +338,7 @@ describe("certificateMatchesKey", () => {
         toArrayBuffer(decodeOnePem(compressedSpki, "PUBLIC KEY").der),
       );
       assert.equal(await certificateMatchesKey(parsed, await readFile(key, "utf8")), true);
-    } finally {
-      await dir.cleanup();
-    }
+    });
   });
 
   it("rejects input that is not a certificate", async () => {

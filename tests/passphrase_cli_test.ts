@@ -28,6 +28,7 @@ import {
   shellQuote,
   tempDir,
   type TerminalStep,
+  withTempDir,
   writeFiles,
 } from "./helpers.ts";
 
@@ -153,9 +154,8 @@ describe("withPassphrase / loadServingKey", () => {
 
 describe("loadServingKey and RSA-PSS keys", () => {
   it("refuses an RSA-PSS-only key for serving and says why", async () => {
-    const dir = await tempDir();
-    try {
-      const path = join(dir.path, "pss.pem");
+    await withTempDir(async (dir) => {
+      const path = join(dir, "pss.pem");
       await openssl(["genpkey", "-algorithm", "RSA-PSS", "-out", path]);
       const f = fakeRuntime({});
       await rejectsWith(
@@ -163,9 +163,7 @@ describe("loadServingKey and RSA-PSS keys", () => {
         "UNSUPPORTED_KEY_TYPE",
         /^pss\.pem: .*RSA-PSS.*cannot serve/,
       );
-    } finally {
-      await dir.cleanup();
-    }
+    });
   });
 });
 

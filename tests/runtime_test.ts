@@ -14,6 +14,7 @@ import {
   run,
   shellQuote,
   tempDir,
+  withTempDir,
 } from "./helpers.ts";
 
 /** The runtime module as the current runtime loads it (source under Deno, build under Node). */
@@ -54,12 +55,7 @@ function typeOnTerminal(
 
 /** Write a child script (see {@linkcode writeScript}) into a fresh temporary directory, run `fn` with its path, remove the directory. */
 async function withScript(body: string, fn: (script: string) => Promise<void>): Promise<void> {
-  const dir = await tempDir();
-  try {
-    await fn(await writeScript(dir.path, body));
-  } finally {
-    await dir.cleanup();
-  }
+  await withTempDir(async (dir) => fn(await writeScript(dir, body)));
 }
 
 /** Skip the test (and return true) when util-linux `script` or `stty` is missing. */
@@ -84,9 +80,8 @@ describe("runtime", () => {
 
   it("writeFile is atomic, honours the mode and never overwrites without asking", async () => {
     const rt = await getRuntime();
-    const dir = await tempDir();
-    try {
-      const key = join(dir.path, "key.pem");
+    await withTempDir(async (dir) => {
+      const key = join(dir, "key.pem");
       await rt.writeFile(key, "secret one\n", { mode: 0o600 });
       assert.equal(await readFile(key, "utf8"), "secret one\n");
       assert.equal((await stat(key)).mode & 0o777, 0o600);
@@ -102,23 +97,20 @@ describe("runtime", () => {
       assert.equal(await readFile(key, "utf8"), "secret three\n");
       assert.equal((await stat(key)).mode & 0o777, 0o600);
 
-      const cert = join(dir.path, "cert.pem");
+      const cert = join(dir, "cert.pem");
       await rt.writeFile(cert, "public");
       assert.equal((await stat(cert)).mode & 0o777, 0o644);
       await rt.writeFile(cert, "public 2", { overwrite: true, mode: 0o640 });
       assert.equal((await stat(cert)).mode & 0o777, 0o640);
 
-      assert.deepEqual((await readdir(dir.path)).sort(), ["cert.pem", "key.pem"]);
-    } finally {
-      await dir.cleanup();
-    }
+      assert.deepEqual((await readdir(dir)).sort(), ["cert.pem", "key.pem"]);
+    });
   });
 
   it("writeFile: of concurrent writers without overwrite exactly one wins", async () => {
     const rt = await getRuntime();
-    const dir = await tempDir();
-    try {
-      const target = join(dir.path, "ca.pem");
+    await withTempDir(async (dir) => {
+      const target = join(dir, "ca.pem");
       const results = await Promise.allSettled(
         Array.from({ length: 8 }, (_, i) => rt.writeFile(target, `writer ${i}`)),
       );
@@ -131,10 +123,8 @@ describe("runtime", () => {
         }
       }
       assert.equal(await readFile(target, "utf8"), `writer ${won[0]}`);
-      assert.deepEqual(await readdir(dir.path), ["ca.pem"]);
-    } finally {
-      await dir.cleanup();
-    }
+      assert.deepEqual(await readdir(dir), ["ca.pem"]);
+    });
   });
 
   it("file errors name the path", async () => {
@@ -168,9 +158,8 @@ describe("runtime", () => {
 
   it("reads, lists, stats, renames and creates directories", async () => {
     const rt = await getRuntime();
-    const dir = await tempDir();
-    try {
-      const nested = join(dir.path, "a", "b");
+    await withTempDir(async (dir) => {
+      const nested = join(dir, "a", "b");
       await rt.mkdir(nested, { mode: 0o700 });
       assert.equal((await stat(nested)).mode & 0o777, 0o700);
       await rt.mkdir(nested); // exists: fine
@@ -194,7 +183,7 @@ describe("runtime", () => {
         ["data.bin", true, false],
         ["t.txt", true, false],
       ]);
-      const real = await rt.realPath(join(dir.path, "a", ".", "b", "..", "b"));
+      const real = await rt.realPath(join(dir, "a", ".", "b", "..", "b"));
       assert.equal(real, await rt.realPath(nested));
       assert.ok(real?.endsWith(join("a", "b")));
 
@@ -220,9 +209,7 @@ describe("runtime", () => {
       const reader = stream.getReader();
       assert.equal((await reader.read()).done, false);
       await reader.cancel();
-    } finally {
-      await dir.cleanup();
-    }
+    });
   });
 
   it("promptSecret returns null when standard input is not a terminal", async () => {
@@ -313,16 +300,13 @@ describe("runtime", () => {
 
   it("mkdir into a file is a FILE_ERROR naming it", async () => {
     const rt = await getRuntime();
-    const dir = await tempDir();
-    try {
-      const file = join(dir.path, "plain");
+    await withTempDir(async (dir) => {
+      const file = join(dir, "plain");
       await writeFile(file, "x");
-      await mkdir(join(dir.path, "ok"));
+      await mkdir(join(dir, "ok"));
       const err = await errorOf(rt.mkdir(join(file, "sub")));
       assert.ok(err.code === "FILE_ERROR" || err.code === "FILE_NOT_FOUND", err.code);
       assert.ok(err.message.includes(file), err.message);
-    } finally {
-      await dir.cleanup();
-    }
+    });
   });
 });
