@@ -14,6 +14,7 @@ import {
   have,
   openssl,
   opensslEcKey,
+  opensslVerifyStrict,
   run,
   type RunResult,
   startServe,
@@ -53,16 +54,7 @@ function failed(r: RunResult, pattern: RegExp) {
 
 /** `openssl verify -x509_strict -purpose sslserver` of `certFile` against the store's CA succeeds. */
 async function assertServerCertVerifies(certFile: string, args: string[]): Promise<void> {
-  const v = await run("openssl", [
-    "verify",
-    "-x509_strict",
-    "-purpose",
-    "sslserver",
-    "-CAfile",
-    join(storeDir, "ca.pem"),
-    ...args,
-    certFile,
-  ]);
+  const v = await opensslVerifyStrict(join(storeDir, "ca.pem"), certFile, args);
   assert.equal(v.code, 0, v.stdout + v.stderr);
 }
 

@@ -7,7 +7,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { have, openssl, opensslCert, run, tempDir } from "./helpers.ts";
+import { have, openssl, opensslCert, opensslVerifyStrict, run, tempDir } from "./helpers.ts";
 import { CertificateAuthority } from "../src/authority.ts";
 import { createCertificate } from "../src/certificate.ts";
 import { TlsmithError } from "../src/errors.ts";
@@ -32,16 +32,7 @@ async function opensslVerify(
 ): Promise<{ ok: boolean; out: string }> {
   const blocks = decodePem(chainPem);
   const leaf = await save("leaf.pem", encodePem("CERTIFICATE", blocks[0].der));
-  const r = await run("openssl", [
-    "verify",
-    "-x509_strict",
-    "-purpose",
-    purpose,
-    "-CAfile",
-    caFile,
-    ...args,
-    leaf,
-  ]);
+  const r = await opensslVerifyStrict(caFile, leaf, args, purpose);
   return { ok: r.code === 0, out: r.stdout + r.stderr };
 }
 
@@ -140,15 +131,7 @@ describe("local CA judged by openssl and GnuTLS", { timeout: 180_000 }, () => {
     });
     const openFile = await save("open.pem", open.certPem);
     const leafFile = await save("open-leaf.pem", openForged.pem);
-    const o = await run("openssl", [
-      "verify",
-      "-x509_strict",
-      "-purpose",
-      "sslserver",
-      "-CAfile",
-      openFile,
-      leafFile,
-    ]);
+    const o = await opensslVerifyStrict(openFile, leafFile);
     assert.equal(o.code, 0, o.stderr);
   });
 
@@ -227,17 +210,7 @@ describe("local CA judged by openssl and GnuTLS", { timeout: 180_000 }, () => {
     );
     const leaf = await loaded.issue(["api.corp.test", "10.1.2.3"]);
     const leafFile = await save("ossl-leaf.pem", leaf.cert);
-    const r = await run("openssl", [
-      "verify",
-      "-x509_strict",
-      "-purpose",
-      "sslserver",
-      "-CAfile",
-      cert,
-      "-verify_hostname",
-      "api.corp.test",
-      leafFile,
-    ]);
+    const r = await opensslVerifyStrict(cert, leafFile, ["-verify_hostname", "api.corp.test"]);
     assert.equal(r.code, 0, r.stdout + r.stderr);
   });
 

@@ -601,26 +601,16 @@ describe("describeCertificate", () => {
 
   it("rejects what is not a certificate, with a hint", async () => {
     const der = new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x00]);
-    await rejectsWith(
-      describeCertificate(encodePem("PRIVATE KEY", der)),
-      "BAD_CERTIFICATE",
-      "private key",
-    );
-    await rejectsWith(
-      describeCertificate(encodePem("EC PRIVATE KEY", der)),
-      "BAD_CERTIFICATE",
-      "private key",
-    );
-    await rejectsWith(
-      describeCertificate(encodePem("CERTIFICATE REQUEST", der)),
-      "BAD_CERTIFICATE",
-      "CSR",
-    );
-    await rejectsWith(
-      describeCertificate(encodePem("PUBLIC KEY", der)),
-      "BAD_CERTIFICATE",
-      "public key",
-    );
+    for (
+      const [label, hint] of [
+        ["PRIVATE KEY", "private key"],
+        ["EC PRIVATE KEY", "private key"],
+        ["CERTIFICATE REQUEST", "CSR"],
+        ["PUBLIC KEY", "public key"],
+      ]
+    ) {
+      await rejectsWith(describeCertificate(encodePem(label, der)), "BAD_CERTIFICATE", hint);
+    }
     await rejectsWith(describeCertificate(encodePem("CERTIFICATE", der)), "BAD_CERTIFICATE");
     await rejectsWith(describeCertificate(der), "BAD_CERTIFICATE", "key or a CSR");
     // DER of a key or a CSR is recognized.

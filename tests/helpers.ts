@@ -177,6 +177,28 @@ export async function opensslEcKey(
   ]);
 }
 
+/**
+ * `openssl verify -x509_strict -purpose PURPOSE -CAfile CAFILE ARGS CERTFILE` (purpose defaults to
+ * `sslserver`); returns the run, never throws on a failed verification.
+ */
+export function opensslVerifyStrict(
+  caFile: string,
+  certFile: string,
+  args: string[] = [],
+  purpose = "sslserver",
+): Promise<RunResult> {
+  return run("openssl", [
+    "verify",
+    "-x509_strict",
+    "-purpose",
+    purpose,
+    "-CAfile",
+    caFile,
+    ...args,
+    certFile,
+  ]);
+}
+
 /** Options of {@linkcode opensslCert}. */
 export interface OpensslCertOptions {
   /** The private key file: written with a new key, or read when `newKey` is `"existing"`. */
