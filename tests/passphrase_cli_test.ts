@@ -221,13 +221,14 @@ describe("serve({ passphrase })", () => {
 // ---------------------------------------------------------------------------
 // A real pseudo-terminal (util-linux `script`).
 
-/** Run the CLI command `argv` on a pseudo-terminal with no TLSMITH_PASSPHRASE unless `env` sets it. */
+/** Run `tlsmith CLIARGS` on a pseudo-terminal with no TLSMITH_PASSPHRASE unless `env` sets it. */
 function cliOnTerminal(
-  argv: string[],
+  cliArgs: string[],
   steps: TerminalStep[],
   env: Record<string, string> = {},
 ): Promise<{ code: number | null; output: string }> {
-  return onTerminal(argv.map(shellQuote).join(" "), steps, {
+  const { cmd, args } = cliCommand();
+  return onTerminal([cmd, ...args, ...cliArgs].map(shellQuote).join(" "), steps, {
     env: { TLSMITH_PASSPHRASE: "", ...env },
     timeoutMs: 60_000,
     delayMs: 250,
@@ -260,12 +261,9 @@ describe("pass phrase prompt on a real terminal", () => {
       t.skip("util-linux script or curl is not installed");
       return;
     }
-    const { cmd, args } = cliCommand();
     let body = "";
     const r = await cliOnTerminal(
       [
-        cmd,
-        ...args,
         "serve",
         "--cert",
         files.cert,
@@ -312,9 +310,8 @@ describe("pass phrase prompt on a real terminal", () => {
       t.skip("util-linux script is not installed");
       return;
     }
-    const { cmd, args } = cliCommand();
     const r = await cliOnTerminal(
-      [cmd, ...args, "serve", "--cert", files.cert, "--key", files["enc.key"], "--port", "0"],
+      ["serve", "--cert", files.cert, "--key", files["enc.key"], "--port", "0"],
       [
         { waitFor: PROMPT, type: "one\r" },
         { waitFor: PROMPT, count: 2, type: "two\r" },
@@ -331,10 +328,9 @@ describe("pass phrase prompt on a real terminal", () => {
       t.skip("util-linux script is not installed");
       return;
     }
-    const { cmd, args } = cliCommand();
     const out = join(dir.path, "typed.pem");
     const r = await cliOnTerminal(
-      [cmd, ...args, "key", "generate", "--encrypt", "--iterations", "1000", "--out", out],
+      ["key", "generate", "--encrypt", "--iterations", "1000", "--out", out],
       [
         { waitFor: PROMPT, type: "first try\r" },
         { waitFor: CONFIRM_PROMPT, type: "first tyr\r" },
