@@ -51,6 +51,39 @@ async function sha256(bytes: Uint8Array): Promise<string> {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
+/**
+ * GET `url` with the runtime's own TLS client: `fetch` with `Deno.createHttpClient({ caCerts })` on
+ * Deno, `node:https` with `ca` on Node. Without `ca` the system's trust store alone is used.
+ */
+async function runtimeFetch(url: string, ca: string | undefined): Promise<string> {
+  const deno = (globalThis as {
+    Deno?: {
+      createHttpClient(options: { caCerts?: string[] }): { close(): void };
+    };
+  }).Deno;
+  if (deno) {
+    const client = deno.createHttpClient({ caCerts: ca ? [ca] : [] });
+    try {
+      const response = await fetch(url, { client } as RequestInit);
+      return await response.text();
+    } finally {
+      client.close();
+    }
+  }
+  const https = await import("node:https");
+  return await new Promise((resolve, reject) => {
+    const req = https.get(url, { ca, agent: false, timeout: 10_000 }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => (body += chunk));
+      res.on("end", () => resolve(body));
+      res.on("error", reject);
+    });
+    req.on("timeout", () => req.destroy(new Error(`timeout fetching ${url}`)));
+    req.on("error", reject);
+  });
+}
+
 describe("serve", () => {
   it("answers GET over HTTP/2 and HTTP/1.1 (ALPN), trusted with --cacert", async () => {
     const seen: { url: string; header: string | null; remote: string }[] = [];
@@ -94,6 +127,19 @@ describe("serve", () => {
       assert.equal(untrusted.code, 60, untrusted.stderr);
       const again = await curl(["--cacert", ca, server.url]);
       assert.equal(again.stdout, "hello GET /");
+    });
+  });
+
+  it("the runtime's own HTTPS client trusts the certificate by name and by IP, and only with it", async () => {
+    await withServer(() => new Response("trusted"), async (server) => {
+      const urls = [server.url, `https://127.0.0.1:${server.addr.port}/`];
+      for (const url of urls) {
+        assert.equal(await runtimeFetch(url, server.certificate), "trusted", url);
+        await assert.rejects(
+          runtimeFetch(url, undefined),
+          `${url} must not be trusted without the CA`,
+        );
+      }
     });
   });
 
