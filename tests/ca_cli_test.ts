@@ -183,6 +183,55 @@ describe(
       );
     });
 
+    it("cert --p12 also writes a 0600 PKCS#12 that openssl reads; no pass phrase, nothing written", async () => {
+      const before = await snapshot(work);
+      const refused = await cli(["cert", "p12.test", "--p12", "p12.p12"]);
+      failed(refused, /pass phrase.*--passphrase-file|TLSMITH_PASSPHRASE/s);
+      assert.equal(await snapshot(work), before, "nothing was written without a pass phrase");
+      const bad = await cli(["cert", "p12.test", "--p12-passphrase-file", "pw.txt"]);
+      assert.equal(bad.code, 2, bad.stderr);
+
+      await writeFile(join(work, "p12-pass.txt"), "p12 secret\n");
+      const r = await cli([
+        "cert",
+        "p12.test",
+        "--p12",
+        "p12.p12",
+        "--p12-passphrase-file",
+        "p12-pass.txt",
+      ]);
+      ok(r, "cert --p12");
+      assert.doesNotMatch(r.stdout + r.stderr, /p12 secret/, "the pass phrase is never printed");
+      const p12File = join(work, "p12.p12");
+      assert.equal(await fileMode(p12File), 0o600);
+      const dumped = await openssl([
+        "pkcs12",
+        "-in",
+        p12File,
+        "-nodes",
+        "-passin",
+        "pass:p12 secret",
+      ]);
+      const labels = decodePem(dumped).map((b) => b.label);
+      assert.equal(labels.filter((l) => l === "CERTIFICATE").length, 2, "leaf and CA");
+      assert.ok(labels.includes("PRIVATE KEY"), labels.join());
+      const keyOut = await openssl(["pkey", "-pubout"], { input: dumped });
+      assert.equal(
+        keyOut,
+        await openssl(["pkey", "-in", join(work, "p12.test-key.pem"), "-pubout"]),
+        "the .p12 holds the same key as p12.test-key.pem",
+      );
+      const wrong = await run("openssl", [
+        "pkcs12",
+        "-in",
+        p12File,
+        "-nodes",
+        "-passin",
+        "pass:wrong",
+      ]);
+      assert.notEqual(wrong.code, 0, "a wrong pass phrase is refused by openssl");
+    });
+
     it("csr + sign round trip, and signing openssl's CSRs; a tampered CSR is refused", async () => {
       await opensslEcKey(join(work, "api-key.pem"));
       ok(
