@@ -148,6 +148,10 @@ describe("cli: serve usage errors (exit 2)", () => {
       await cli(["serve", "--cert", "c.pem", "--key", "k.pem", "--save-cert", "x.pem"]),
       /"--save-cert" is only for "--cert adhoc"/,
     );
+    assertUsage(
+      await cli(["serve", "--cert", "local", "--save-cert", "x.pem"]),
+      /"--save-cert" is only for "--cert adhoc"; with "--cert local" clients trust the local CA/,
+    );
     assertUsage(await cli(["serve", "--force"]), /"--force" only applies to "--save-cert FILE"/);
     assertUsage(await cli(["serve", "--dir", tmp.path, tmp.path]), /give the directory once/);
     assertUsage(await cli(["serve", "--host", ""]), /"--host" must be a host name/);

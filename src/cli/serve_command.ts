@@ -180,7 +180,10 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
   }
   if (!adhoc && values["save-cert"] !== undefined) {
     throw usageError(
-      `"--save-cert" is only for "--cert adhoc"; your certificate is already in ${certOption}`,
+      certOption === "local"
+        ? '"--save-cert" is only for "--cert adhoc"; with "--cert local" clients trust the ' +
+          'local CA instead (its ca.pem: see "tlsmith ca show")'
+        : `"--save-cert" is only for "--cert adhoc"; your certificate is already in ${certOption}`,
     );
   }
   if (values.force && values["save-cert"] === undefined) {
