@@ -29,7 +29,7 @@ import {
   nameConstraintsExtension,
   readNameConstraints,
 } from "./name_constraints.ts";
-import { parseHosts, parseSubjectAltName, type SubjectAltName } from "./names.ts";
+import { formatIpAddress, parseHosts, parseSubjectAltName, type SubjectAltName } from "./names.ts";
 import { encodePem } from "./pem.ts";
 import { formatName, parseCertificates } from "./verify.ts";
 
@@ -198,6 +198,33 @@ async function importPublicKey(spki: pkijs.PublicKeyInfo, source: string): Promi
       },
     );
   }
+}
+
+/**
+ * The subjectAltNames a CSR asks for, checked and normalized as user input is
+ * (lower case, no trailing dot, wildcards only over two labels or more, never
+ * an IP address as a DNS name); `BAD_NAME` for any other name, `BAD_CSR` for
+ * an iPAddress that is neither 4 nor 16 bytes.
+ */
+function requestedNames(names: readonly SubjectAltName[], source: string): string[] {
+  return names.map((n) => {
+    switch (n.type) {
+      case "dns":
+        return `DNS:${n.value}`;
+      case "email":
+        return `email:${n.value}`;
+      case "uri":
+        return `URI:${n.value}`;
+      case "ip":
+        if (n.bytes?.length !== 4 && n.bytes?.length !== 16) {
+          throw new TlsmithError(
+            "BAD_CSR",
+            `${source}: the CSR asks for an IP address of ${n.bytes?.length} bytes (${n.value}); an IPv4 address has 4 and an IPv6 address 16. Re-create the CSR.`,
+          );
+        }
+        return `IP:${formatIpAddress(n.bytes)}`;
+    }
+  });
 }
 
 /**
@@ -493,7 +520,7 @@ export class CertificateAuthority {
     if (options.hosts?.length) {
       names = this.checkHosts(options.hosts);
     } else if (info.subjectAltNames.length) {
-      names = this.checkHosts(info.subjectAltNames);
+      names = this.checkHosts(requestedNames(info.subjectAltNames, source));
     } else {
       let cnName: SubjectAltName | null = null;
       try {

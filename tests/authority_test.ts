@@ -1,6 +1,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { openssl, rejectsWith, tempDir, writeFiles } from "./helpers.ts";
+import { readFile } from "node:fs/promises";
+import { openssl, opensslEcKey, rejectsWith, tempDir, writeFiles } from "./helpers.ts";
 import { CertificateAuthority, DEFAULT_LEAF_DAYS } from "../src/authority.ts";
 import { createCertificate } from "../src/certificate.ts";
 import { createCsr } from "../src/csr.ts";
@@ -324,5 +325,46 @@ describe("CertificateAuthority", { timeout: 180_000 }, () => {
       /laptop\.csr.*--host/,
     );
     await rejectsWith(ca.signCsr(csr.pem, { days: 9999 }), "BAD_OPTION");
+  });
+
+  it("checks and normalizes the names of a foreign CSR as issue() does", async () => {
+    const key = `${dir}/csr-key.pem`;
+    await opensslEcKey(key);
+    const request = async (san: string) => {
+      const out = `${dir}/names.csr`;
+      await openssl([
+        "req",
+        "-new",
+        "-key",
+        key,
+        "-subj",
+        "/CN=x",
+        "-addext",
+        `subjectAltName=${san}`,
+        "-out",
+        out,
+      ]);
+      return await readFile(out, "utf8");
+    };
+    const normalized = await ca.signCsr(
+      await request("DNS:App.Localhost.,DNS:app.localhost,IP:10.0.0.1,email:Me@X.Test"),
+    );
+    assert.deepEqual(normalized.names.map((n) => n.value), [
+      "app.localhost",
+      "10.0.0.1",
+      "Me@x.test",
+    ]);
+    assert.match(
+      await x509Text(normalized.cert),
+      /DNS:app\.localhost, IP Address:10\.0\.0\.1, email:Me@x\.test\n/,
+    );
+    // A wildcard over a single label, and a name with a space, are refused as issue() refuses them.
+    await rejectsWith(
+      ca.signCsr(await request("DNS:*.localhost"), { source: "w.csr" }),
+      "BAD_NAME",
+      "*.localhost",
+    );
+    await rejectsWith(ca.signCsr(await request("DNS:a b.test")), "BAD_NAME", "white space");
+    await rejectsWith(ca.signCsr(await request("DNS:127.0.0.1")), "BAD_NAME", "127.0.0.1");
   });
 });
