@@ -181,6 +181,20 @@ describe("tlsmith key", () => {
     assert.match(r.stderr, /prompt/);
   });
 
+  it("a certificate where a key is expected: decrypt says so, not 'not encrypted'", async () => {
+    const { cert } = await adhocCert();
+    const files = await writeFiles(dir.path, { "not-a-key.pem": cert });
+    const r = await tlsmith(["key", "decrypt", files["not-a-key.pem"], "--out", p("nk.pem")]);
+    assert.equal(r.code, 1);
+    assert.match(
+      r.stderr,
+      /^tlsmith: .*not-a-key\.pem: expected a private key but found a certificate/,
+    );
+    assert.doesNotMatch(r.stderr, /not encrypted/);
+    assert.equal(r.stderr.trim().split("\n").length, 1);
+    await assert.rejects(stat(p("nk.pem")));
+  });
+
   it("usage mistakes exit 2", async () => {
     for (
       const args of [

@@ -205,6 +205,8 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
     );
   }
   if (sub === "decrypt" && !encrypted) {
+    // A certificate or other non-key file: say that, not "not encrypted".
+    await readPrivateKeyPkcs8(text, { source: file });
     throw new TlsmithError(
       "BAD_OPTION",
       `${file} is not encrypted. To change its format use "tlsmith key convert ${file} --out ${out}".`,
