@@ -292,6 +292,7 @@ describe(
       const json = JSON.parse((await cli(["inspect", "api.csr", "--json"])).stdout);
       assert.equal(json.items[0].kind, "certificate request");
       assert.equal(json.items[0].signatureValid, true);
+      assert.ok(json.items[0].subjectAltNames.includes("DNS:api.test"), "names as in certificates");
       const fp = await cli(["fingerprint", "localhost+2.pem"]);
       ok(fp, "fingerprint");
       const theirs = (await openssl([
@@ -310,6 +311,34 @@ describe(
       );
       failed(await cli(["inspect", "cut.pem"]), /cut\.pem/);
       failed(await cli(["inspect", "missing.pem"]), /missing\.pem/);
+    });
+
+    it("inspect / fingerprint of a .p12 (or DER junk) say what the file is and what to do", async () => {
+      await openssl([
+        "pkcs12",
+        "-export",
+        "-in",
+        join(work, "localhost+2.pem"),
+        "-inkey",
+        join(work, "localhost+2-key.pem"),
+        "-passout",
+        "pass:p12 pass",
+        "-out",
+        join(work, "bundle.p12"),
+      ]);
+      for (const command of ["inspect", "fingerprint"]) {
+        const r = await cli([command, "bundle.p12"]);
+        failed(r, /^tlsmith: bundle\.p12 is a PKCS#12 .*tlsmith p12 import bundle\.p12/);
+        assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+      }
+      await writeFile(
+        join(work, "junk.der"),
+        new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x05, 0, 0, 0]),
+      );
+      failed(
+        await cli(["inspect", "junk.der"]),
+        /^tlsmith: junk\.der: .*neither a DER certificate/,
+      );
     });
 
     it("verify checks chains and hosts with clear failures", async () => {

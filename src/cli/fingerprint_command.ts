@@ -16,6 +16,7 @@ import { exportSpki } from "../keys.ts";
 import { decodePem, encodePem } from "../pem.ts";
 import { formatName, parseCertificates } from "../verify.ts";
 import { type CliContext, parseCommandArgs } from "./args.ts";
+import { looksLikePkcs12, pkcs12Hint } from "./inspect_command.ts";
 
 /** Help of `tlsmith fingerprint`. */
 export const help = `Usage: tlsmith fingerprint FILE [--sha1]
@@ -49,6 +50,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
   const name = values.sha1 ? "SHA1" : "SHA256";
   const bytes = await ctx.runtime.readFile(file);
   if (bytes[0] === 0x30) {
+    if (looksLikePkcs12(bytes)) throw pkcs12Hint(file);
     const [{ der, certificate }] = parseCertificates(bytes, file);
     ctx.print(
       `${name} Fingerprint=${await fingerprint(der, alg)}  ${formatName(certificate.subject)}`,

@@ -14,6 +14,7 @@ import { TlsmithError } from "../errors.ts";
 import { readPrivateKey } from "../key_formats.ts";
 import { exportSpki } from "../keys.ts";
 import { readNameConstraints } from "../name_constraints.ts";
+import { formatSubjectAltName } from "../names.ts";
 import { decodePem, encodePem, type PemBlock } from "../pem.ts";
 import { parseCertificates } from "../verify.ts";
 import { type CliContext, parseCommandArgs } from "./args.ts";
@@ -38,6 +39,37 @@ type Item = Record<string, unknown> & { kind: string };
 const CERT_LABELS = ["CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE"];
 const CSR_LABELS = ["CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST"];
 const KEY_LABELS = ["PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY"];
+
+/**
+ * Whether DER bytes look like a PKCS#12 file: `SEQUENCE { INTEGER 3, … }`.
+ *
+ * @example
+ * ```ts ignore
+ * if (looksLikePkcs12(bytes)) throw pkcs12Hint("dev.p12");
+ * ```
+ */
+export function looksLikePkcs12(bytes: Uint8Array): boolean {
+  if (bytes.length < 8 || bytes[0] !== 0x30) return false;
+  const header = bytes[1] < 0x80 ? 2 : 2 + (bytes[1] & 0x7f);
+  return bytes[header] === 0x02 && bytes[header + 1] === 0x01 && bytes[header + 2] === 0x03;
+}
+
+/**
+ * The error for a PKCS#12 file given where a certificate, CSR or key file is
+ * expected: how to get the PEM files out of it.
+ *
+ * @example
+ * ```ts ignore
+ * throw pkcs12Hint("dev.p12");
+ * ```
+ */
+export function pkcs12Hint(file: string): TlsmithError {
+  return new TlsmithError(
+    "BAD_DER",
+    `${file} is a PKCS#12 (.p12/.pfx) file, not a certificate, CSR or key. Extract its ` +
+      `certificate and key first: \`tlsmith p12 import ${file} --out-cert cert.pem --out-key key.pem\`.`,
+  );
+}
 
 function daysLeft(date: Date): number {
   return Math.floor((date.getTime() - Date.now()) / 86_400_000);
@@ -77,7 +109,7 @@ async function csrItem(der: Uint8Array, source: string): Promise<Item> {
   return {
     kind: "certificate request",
     subject: info.subject,
-    subjectAltNames: info.subjectAltNames.map((s) => `${s.type}:${s.value}`),
+    subjectAltNames: info.subjectAltNames.map(formatSubjectAltName),
     keyType: info.keyType,
     signatureValid: info.signatureValid,
     requestedExtensions: info.requestedExtensions,
@@ -143,6 +175,7 @@ export async function inspectBytes(bytes: Uint8Array, source: string): Promise<I
       try {
         return [await csrItem(bytes, source)];
       } catch {
+        if (looksLikePkcs12(bytes)) throw pkcs12Hint(source);
         throw new TlsmithError(
           "BAD_DER",
           `${source}: binary data that is neither a DER certificate nor a DER CSR. Convert keys to PEM first.`,
