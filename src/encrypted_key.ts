@@ -169,6 +169,13 @@ export async function pbes2Encrypt(
   return { algorithm, ciphertext };
 }
 
+/**
+ * The most scrypt work (N·r·p) a key file may ask for: 2^24, 128 times OpenSSL's
+ * `-scrypt` default, about ten seconds. The 256 MiB memory cap alone still lets a
+ * hostile file ask for days of work (small N·r, huge p).
+ */
+const SCRYPT_MAX_WORK = 2 ** 24;
+
 /** Where a decryption happens, for messages. */
 export interface DecryptContext {
   /** File name, if known. */
@@ -265,6 +272,18 @@ export async function pbes2Decrypt(
     if (!salt || !n || !r || !p) throw badStructure(`${ctx.what}'s scrypt parameters`, ctx.source);
     if (kp?.[4] && intOf(kp[4]) !== keyBytes) {
       throw badStructure(`${ctx.what}'s scrypt parameters`, ctx.source, "key length");
+    }
+    if (n * r * p > SCRYPT_MAX_WORK) {
+      throw new TlsmithError(
+        "UNSUPPORTED_ALGORITHM",
+        `${
+          sourcePrefix(ctx.source)
+        }the ${ctx.what}'s scrypt parameters (N=${n}, r=${r}, p=${p}) are out of range: ` +
+          `N·r·p is above ${SCRYPT_MAX_WORK}, 128 times the work of OpenSSL's -scrypt ` +
+          `(N=16384, r=8, p=1); deriving the key would take minutes to days. Convert it with \`${
+            convertCommand(ctx.source)
+          }\`.`,
+      );
     }
     try {
       // At most 256 MiB (OpenSSL's default -scrypt needs 16 MiB): a hostile file cannot

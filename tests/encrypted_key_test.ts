@@ -398,6 +398,30 @@ describe("damaged and odd input", () => {
     );
   });
 
+  it("refuses scrypt parameters within 256 MiB whose work would take hours (N·r·p)", async () => {
+    const { encodeDer, int, octets, oid, seq } = await import("../src/asn1_util.ts");
+    // 16 MiB of memory, but 2^32 BlockMix rounds: hours of CPU from a hostile file.
+    const der = encodeDer(seq(
+      seq(
+        oid("1.2.840.113549.1.5.13"),
+        seq(
+          seq(
+            oid("1.3.6.1.4.1.11591.4.11"),
+            seq(octets(new Uint8Array(16)), int(2 ** 16), int(1), int(2 ** 16), int(32)),
+          ),
+          seq(oid("2.16.840.1.101.3.4.1.42"), octets(new Uint8Array(16))),
+        ),
+      ),
+      octets(new Uint8Array(32)),
+    ));
+    await rejectsWith(
+      decryptPrivateKey(encodePem("ENCRYPTED PRIVATE KEY", der), "pw", { source: "slow.pem" }),
+      "UNSUPPORTED_ALGORITHM",
+      "slow.pem",
+      /N=65536, r=1, p=65536/,
+    );
+  });
+
   it("PBES2 primitives round-trip and detect a wrong pass phrase", async () => {
     const data = crypto.getRandomValues(new Uint8Array(100));
     const { algorithm, ciphertext } = await pbes2Encrypt(data, "x", 10);
