@@ -7,6 +7,7 @@ import { parseCommandArgs, parsePort } from "../src/cli/args.ts";
 import { ExitCode, reportError } from "../src/cli/output.ts";
 import { TlsmithError } from "../src/errors.ts";
 import { VERSION } from "../src/version.ts";
+import { adhocCert } from "../src/adhoc.ts";
 import {
   cliCommand,
   openssl,
@@ -15,6 +16,7 @@ import {
   run,
   type RunResult,
   tempDir,
+  withTempDir,
   writeFiles,
 } from "./helpers.ts";
 
@@ -303,5 +305,30 @@ describe("cli: argument helpers and error output", () => {
     lines.length = 0;
     reportError(print, new TypeError("boom"), { debug: true });
     assert.match(lines.join("\n"), /^\s+at\s/m);
+  });
+
+  it("reportError: a closed standard output (`| head`) is silent, exit 1, not a 'bug'", () => {
+    const lines: string[] = [];
+    const print = (t: string) => lines.push(t);
+    const denoPipe = Object.assign(new Error("Broken pipe (os error 32)"), { name: "BrokenPipe" });
+    const nodePipe = Object.assign(new Error("write EPIPE"), { code: "EPIPE" });
+    for (const err of [denoPipe, nodePipe]) {
+      assert.equal(reportError(print, err), ExitCode.Error);
+    }
+    assert.deepEqual(lines, []);
+  });
+
+  it("inspect piped into a reader that closes early prints no error", async () => {
+    await withTempDir(async (path) => {
+      const { cert } = await adhocCert();
+      const files = await writeFiles(path, { "c.pem": cert.repeat(200) });
+      const { cmd, args } = cliCommand();
+      const quoted = [cmd, ...args, "inspect", files["c.pem"]].map((a) => `'${a}'`).join(" ");
+      const r = await run("sh", ["-c", `${quoted} | head -c 10 >/dev/null`], {
+        timeoutMs: 60_000,
+      });
+      assert.equal(r.code, 0, r.stderr);
+      assert.doesNotMatch(r.stderr, /unexpected error|bug/);
+    });
   });
 });

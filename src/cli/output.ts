@@ -37,7 +37,8 @@ export interface ReportOptions {
 /**
  * Print an error to `printError` the way the CLI does and return the exit code:
  * `BAD_USAGE` → message + `Run "tlsmith <cmd> --help" for usage.`, 2; other
- * {@linkcode TlsmithError}s → message, 1; anything else → message and a
+ * {@linkcode TlsmithError}s → message, 1; a broken pipe (standard output closed
+ * by its reader, as with `| head`) → nothing, 1; anything else → message and a
  * "this is a bug" hint (the stack only with `debug`), 1.
  *
  * @example
@@ -71,6 +72,10 @@ export function reportError(
     if (options.debug && err.stack) printError(err.stack);
     return ExitCode.Error;
   }
+  if (isBrokenPipe(err)) {
+    // The reader went away (`tlsmith inspect x.pem | head -3`): nothing to report, not a bug.
+    return ExitCode.Error;
+  }
   const message = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
   printError(`tlsmith: unexpected error: ${message}`);
   if (options.debug && err instanceof Error && err.stack) {
@@ -82,4 +87,10 @@ export function reportError(
     );
   }
   return ExitCode.Error;
+}
+
+/** Deno's `BrokenPipe` or Node's `EPIPE`: standard output was closed by its reader. */
+function isBrokenPipe(err: unknown): boolean {
+  return err instanceof Error &&
+    (err.name === "BrokenPipe" || (err as { code?: unknown }).code === "EPIPE");
 }
