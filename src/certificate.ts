@@ -206,6 +206,13 @@ function wholeSeconds(date: Date, what: string): Date {
   if (!(date instanceof Date) || Number.isNaN(date.getTime())) {
     throw new TlsmithError("BAD_OPTION", `${what} must be a valid Date.`);
   }
+  const year = date.getUTCFullYear();
+  if (year < 0 || year > 9999) {
+    throw new TlsmithError(
+      "BAD_OPTION",
+      `${what} (${date.toISOString()}) must fall in the years 0000-9999 (an X.509 time has four year digits); for "no expiry" use 9999-12-31T23:59:59Z.`,
+    );
+  }
   return new Date(Math.floor(date.getTime() / 1000) * 1000);
 }
 

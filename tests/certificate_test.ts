@@ -428,6 +428,17 @@ describe("createCertificate: bad options", () => {
         "must be after",
       ],
       [{ keyPair: k, hosts: ["a.test"], notAfter: new Date("nope") }, "BAD_OPTION", "valid Date"],
+      // GeneralizedTime has four year digits: 9999-12-31T23:59:59Z is the latest (RFC 5280 §4.1.2.5).
+      [
+        { keyPair: k, hosts: ["a.test"], notAfter: new Date("+010000-01-01T00:00:00Z") },
+        "BAD_OPTION",
+        "9999",
+      ],
+      [
+        { keyPair: k, hosts: ["a.test"], notBefore: new Date("-000001-01-01T00:00:00Z") },
+        "BAD_OPTION",
+        "9999",
+      ],
       [{ keyPair: k, hosts: ["a.test"], serialNumber: 0n }, "BAD_OPTION", "serialNumber"],
       [
         { keyPair: k, hosts: ["a.test"], serverAuth: false },
