@@ -82,6 +82,14 @@ describe("cli: help and version", () => {
     }
   });
 
+  it("serve --help names every --cert choice (adhoc, local, FILE)", async () => {
+    const r = await cli(["serve", "--help"]);
+    assert.match(r.stdout, /--cert adhoc\|local\|FILE\n/);
+    for (const choice of ["adhoc (default):", "local:", "FILE:"]) {
+      assert.ok(r.stdout.includes(choice), choice);
+    }
+  });
+
   it("no command: help on stderr, exit 2", async () => {
     const r = await cli([]);
     assert.equal(r.code, 2);

@@ -22,13 +22,14 @@ Serve the files in DIR (default: the current directory) over HTTPS:
 index.html for directories, else a listing; ranges and revalidation work.
 
 Options:
-  --cert adhoc|FILE  adhoc (default): a fresh self-signed certificate for
+  --cert adhoc|local|FILE
+                     adhoc (default): a fresh self-signed certificate for
                      localhost, 127.0.0.1 and ::1, kept in memory only.
-                     FILE: your certificate in PEM (leaf first, then any
-                     intermediates); needs --key.
                      local: a fresh certificate from the local CA (see
                      \`tlsmith ca\`; created on first use), trusted wherever
                      the CA's ca.pem is.
+                     FILE: your certificate in PEM (leaf first, then any
+                     intermediates); needs --key.
   --key FILE         The private key of --cert FILE (PEM: PKCS#8, PKCS#1, SEC1;
                      encrypted keys are decrypted in memory only).
   --passphrase-file FILE
