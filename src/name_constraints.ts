@@ -359,8 +359,11 @@ function matches(name: ConstrainedName, s: NameSubtree): boolean {
     case "email":
       return emailMatches(name.value, s.value);
     case "uri": {
-      const host = uriHost(name.value);
-      return host !== null && dnsMatches(host, s.value);
+      // RFC 5280: a URI constraint names a host exactly, or with a leading dot its subdomains.
+      const host = uriHost(name.value)?.replace(/\.$/, "");
+      const c = s.value.toLowerCase();
+      if (!host) return false;
+      return c.startsWith(".") ? host.endsWith(c) : host === c;
     }
     case "ip": {
       const bytes = name.bytes ?? parseIpAddress(name.value);

@@ -102,6 +102,35 @@ keyUsage = critical,digitalSignature
 extendedKeyUsage = serverAuth
 authorityKeyIdentifier = keyid
 subjectAltName = DNS:a.test
+[root_uri]
+basicConstraints = critical,CA:TRUE
+keyUsage = critical,keyCertSign,cRLSign
+subjectKeyIdentifier = hash
+nameConstraints = critical,permitted;DNS:test,permitted;URI:example.test,permitted;URI:.dev.test
+[uri_host]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth
+authorityKeyIdentifier = keyid
+subjectAltName = DNS:a.test,URI:https://example.test/x
+[uri_sub_of_host]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth
+authorityKeyIdentifier = keyid
+subjectAltName = DNS:a.test,URI:https://sub.example.test/x
+[uri_sub_of_domain]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth
+authorityKeyIdentifier = keyid
+subjectAltName = DNS:a.test,URI:https://a.b.dev.test/x
+[uri_domain_itself]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth
+authorityKeyIdentifier = keyid
+subjectAltName = DNS:a.test,URI:https://dev.test/x
 [leaf_localhost_under_inter]
 basicConstraints = critical,CA:FALSE
 keyUsage = critical,digitalSignature
@@ -248,6 +277,10 @@ describe("verifyChain agrees with openssl verify", { timeout: 120_000 }, () => {
     await issue("via_inter_nc_ok", "leaf_test", "inter_nc");
     await issue("via_inter_nc_bad", "leaf_localhost_under_inter", "inter_nc");
     await issue("via_pl0", "leaf_localhost_under_inter", "inter_pl0");
+    await root("uri_root", "root_uri");
+    for (const name of ["uri_host", "uri_sub_of_host", "uri_sub_of_domain", "uri_domain_itself"]) {
+      await issue(name, name, "uri_root");
+    }
     await root("rsa_root", "root", "rsa");
     await issue("rsa_leaf", "leaf", "rsa_root", { alg: "rsa" });
     await issue("pss_leaf", "leaf", "rsa_root", {
@@ -334,6 +367,21 @@ describe("verifyChain agrees with openssl verify", { timeout: 120_000 }, () => {
     const bad = await both(p("via_inter_nc_bad"), p("open"), { untrusted: p("inter_nc") });
     assert.equal(bad.theirs, false);
     assert.equal(!bad.ours.ok && bad.ours.code, "NAME_CONSTRAINTS");
+  });
+
+  it("matches URI constraints per RFC 5280: a host exactly, a .domain by its subdomains", async () => {
+    for (
+      const [name, ok] of [
+        ["uri_host", true],
+        ["uri_sub_of_host", false],
+        ["uri_sub_of_domain", true],
+        ["uri_domain_itself", false],
+      ] as const
+    ) {
+      const { ours, theirs } = await both(p(name), p("uri_root"));
+      assert.equal(theirs, ok, `openssl ${name}`);
+      assert.equal(ours.ok ? true : ours.code, ok ? true : "NAME_CONSTRAINTS", `ours ${name}`);
+    }
   });
 
   it("builds a path through an intermediate, and fails without it", async () => {
