@@ -638,13 +638,13 @@ export async function importPkcs12(
   }
   const keyBag = keys[0];
   const key = await importPrivateKeyInfo(keyBag.der, source);
-  let leaf = certs.find((c) => sameId(c.localKeyId, keyBag.localKeyId));
-  if (!leaf) {
-    for (const c of certs) {
-      if (await certificateMatchesKey(c.der, key).catch(() => false)) {
-        leaf = c;
-        break;
-      }
+  // The certificate with the key's localKeyId first, but only if it really holds the key.
+  let leaf: Bag | undefined;
+  const byId = certs.filter((c) => sameId(c.localKeyId, keyBag.localKeyId));
+  for (const c of [...byId, ...certs.filter((c) => !byId.includes(c))]) {
+    if (await certificateMatchesKey(c.der, key).catch(() => false)) {
+      leaf = c;
+      break;
     }
   }
   if (!leaf) {

@@ -7,6 +7,7 @@ import { sha256 } from "@noble/hashes/sha2.js";
 import { adhocCert } from "../src/adhoc.ts";
 import { exportPublicKeyPem, generateKeyPair } from "../src/keys.ts";
 import { readPrivateKey } from "../src/key_formats.ts";
+import { decodePem } from "../src/pem.ts";
 import {
   errorOf,
   have,
@@ -318,6 +319,33 @@ describe("importPkcs12", () => {
       "WRONG_PASSPHRASE",
       /^x\.p12: /,
     );
+  });
+
+  it("returns the certificate that belongs to the key, even when localKeyId points elsewhere", async () => {
+    const { OID, encodeDer, explicit, int, octets, oid, raw, seq, set } = await import(
+      "../src/asn1_util.ts"
+    );
+    const mine = await adhocCert({ hosts: ["mine.test"] });
+    const other = await adhocCert({ hosts: ["other.test"] });
+    const der = (pem: string) => decodePem(pem)[0].der;
+    const id = set(seq(oid(OID.localKeyId), set(octets(new Uint8Array([1])))));
+    const certBag = (pem: string, ...attrs: typeof id[]) =>
+      seq(
+        oid(OID.certBag),
+        explicit(0, seq(oid(OID.x509Certificate), explicit(0, octets(der(pem))))),
+        ...attrs,
+      );
+    // A plain key bag with localKeyId 01 — and the certificate of another key says 01 too.
+    const bags = encodeDer(seq(
+      seq(oid(OID.keyBag), explicit(0, raw(der(mine.key))), id),
+      certBag(other.cert, id),
+      certBag(mine.cert),
+    ));
+    const authSafe = encodeDer(seq(seq(oid(OID.data), explicit(0, octets(bags)))));
+    const p12 = encodeDer(seq(int(3), seq(oid(OID.data), explicit(0, octets(authSafe)))));
+    const back = await importPkcs12(p12, "pw");
+    assert.equal(back.cert, mine.cert);
+    assert.deepEqual(back.chain, [other.cert]);
   });
 
   it("reads OpenSSL 3's default `openssl pkcs12 -export` with a chain", async () => {
