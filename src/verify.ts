@@ -621,6 +621,19 @@ async function buildPath(
       ...issuerCandidates(current, trusted),
       ...issuerCandidates(current, untrusted).filter((c) => !isTrusted(c)),
     ].filter((c) => !path.includes(c));
+    // RFC 5280 4.1.1.2: the signed body names the same signature algorithm as the outer field.
+    const inner = current.certificate.signature.toSchema().toBER(false);
+    const outer = current.certificate.signatureAlgorithm.toSchema().toBER(false);
+    if (!equalBytes(toBytes(inner), toBytes(outer))) {
+      lastFailure = fail(
+        "BAD_SIGNATURE",
+        `${
+          label(current, path.length - 1)
+        } names the signature algorithm ${current.certificate.signature.algorithmId} in its signed body but ${current.certificate.signatureAlgorithm.algorithmId} outside it: the certificate was altered or badly made.`,
+        path.length - 1,
+      );
+      return null;
+    }
     for (const candidate of candidates) {
       let good: boolean;
       try {

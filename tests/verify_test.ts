@@ -10,6 +10,8 @@ import { openssl, run, tempDir } from "./helpers.ts";
 import { hostMatches, parseCertificates, verifyChain } from "../src/verify.ts";
 import { TlsmithError } from "../src/errors.ts";
 import { decodePem, encodePem } from "../src/pem.ts";
+import { decodeHex, encodeHex } from "../src/bytes.ts";
+import * as asn1js from "asn1js";
 
 const CONFIG = `
 [req]
@@ -403,6 +405,44 @@ describe("verifyChain agrees with openssl verify", { timeout: 120_000 }, () => {
     const pl = await both(p("via_pl0"), p("pl0"), { untrusted: p("inter_pl0") });
     assert.equal(pl.theirs, false);
     assert.equal(!pl.ours.ok && pl.ours.code, "PATH_LENGTH_EXCEEDED");
+  });
+
+  it("rejects a certificate whose signed body names another signature algorithm", async () => {
+    // The body says ecdsa-with-SHA384, the outer field ecdsa-with-SHA256, and the root's key
+    // really signed the body with SHA-256 (RFC 5280 4.1.1.2: both fields must be the same).
+    const der = decodePem(await text(p("good")))[0].der;
+    const cert = asn1js.fromBER(der.slice().buffer).result as asn1js.Sequence;
+    const [tbs, algorithm] = cert.valueBlock.value;
+    const hex = encodeHex(new Uint8Array(tbs.toBER(false)));
+    const sha256 = "06082a8648ce3d040302";
+    assert.ok(hex.includes(sha256));
+    const body = decodeHex(hex.replace(sha256, "06082a8648ce3d040303"))!;
+    await writeFile(join(dir, "mismatch.tbs"), body);
+    const signature = await run("openssl", [
+      "dgst",
+      "-sha256",
+      "-sign",
+      join(dir, "root.key"),
+      "-out",
+      join(dir, "mismatch.sig"),
+      join(dir, "mismatch.tbs"),
+    ]);
+    assert.equal(signature.code, 0, signature.stderr);
+    const forged = new asn1js.Sequence({
+      value: [
+        asn1js.fromBER(body.slice().buffer).result,
+        algorithm,
+        new asn1js.BitString({ valueHex: await readFile(join(dir, "mismatch.sig")) }),
+      ],
+    });
+    await writeFile(
+      p("mismatch"),
+      encodePem("CERTIFICATE", new Uint8Array(forged.toBER(false))),
+    );
+    const { ours, theirs } = await both(p("mismatch"), p("root"));
+    assert.equal(theirs, false);
+    assert.equal(!ours.ok && ours.code, "BAD_SIGNATURE");
+    assert.match(!ours.ok ? ours.reason : "", /signature algorithm/);
   });
 
   it("rejects a tampered signature and a client-only leaf", async () => {
