@@ -133,7 +133,7 @@ function mainHelp(): string {
     "  tlsmith serve                      Serve the current directory on https://localhost:8443/",
     "  tlsmith serve --cert cert.pem --key key.pem --port 0",
     "",
-    "Environment: TLSMITH_DEBUG=1 prints stack traces of unexpected errors.",
+    "Environment: TLSMITH_DEBUG=1 adds a stack trace to every error message.",
   ].join("\n");
 }
 

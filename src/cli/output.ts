@@ -30,7 +30,7 @@ export const ExitCode = {
 export interface ReportOptions {
   /** The command that failed (`serve`), for the usage hint; none for top-level mistakes. */
   command?: string;
-  /** Print stack traces of unexpected errors (TLSMITH_DEBUG=1). */
+  /** Print stack traces of every error, expected or not (TLSMITH_DEBUG=1). */
   debug?: boolean;
 }
 
