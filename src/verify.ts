@@ -564,7 +564,8 @@ export function hostMatches(cert: string | Uint8Array, host: string): boolean {
 /** {@linkcode hostMatches} for a parsed certificate (internal). */
 export function certificateHostMatches(cert: pkijs.Certificate, host: string): boolean {
   const names = subjectAltNames(cert);
-  const ip = parseIpAddress(host);
+  // "127.0.0.1." is still the IP address (URL parsers drop the dot), never a DNS name.
+  const ip = parseIpAddress(host) ?? parseIpAddress(host.trim().replace(/\.$/, ""));
   if (ip) {
     return names.some((n) => n.type === "ip" && n.bytes !== undefined && equalBytes(n.bytes, ip));
   }

@@ -133,6 +133,12 @@ keyUsage = critical,digitalSignature
 extendedKeyUsage = serverAuth
 authorityKeyIdentifier = keyid
 subjectAltName = DNS:a.test,URI:https://dev.test/x
+[leaf_ip_as_dns]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth
+authorityKeyIdentifier = keyid
+subjectAltName = DNS:localhost,DNS:127.0.0.1
 [leaf_localhost_under_inter]
 basicConstraints = critical,CA:FALSE
 keyUsage = critical,digitalSignature
@@ -279,6 +285,7 @@ describe("verifyChain agrees with openssl verify", { timeout: 120_000 }, () => {
     await issue("via_inter_nc_ok", "leaf_test", "inter_nc");
     await issue("via_inter_nc_bad", "leaf_localhost_under_inter", "inter_nc");
     await issue("via_pl0", "leaf_localhost_under_inter", "inter_pl0");
+    await issue("ip_as_dns", "leaf_ip_as_dns", "open");
     await root("uri_root", "root_uri");
     for (const name of ["uri_host", "uri_sub_of_host", "uri_sub_of_domain", "uri_domain_itself"]) {
       await issue(name, name, "uri_root");
@@ -497,6 +504,13 @@ describe("verifyChain agrees with openssl verify", { timeout: 120_000 }, () => {
     assert.equal(hostMatches(pem, "example.com"), false);
     assert.equal(hostMatches(pem, "127.0.0.1"), true);
     assert.equal(hostMatches(pem, "[127.0.0.1]"), true);
+    // An IP address is never matched against a dNSName, also with a trailing dot (which URL
+    // parsers drop: https://127.0.0.1./ is the IP address).
+    const ipAsDns = await text(p("ip_as_dns"));
+    assert.equal(hostMatches(ipAsDns, "LocalHost."), true);
+    assert.equal(hostMatches(ipAsDns, "127.0.0.1"), false);
+    assert.equal(hostMatches(ipAsDns, "127.0.0.1."), false);
+    assert.equal(new URL("https://127.0.0.1./").hostname, "127.0.0.1");
   });
 
   it("throws clear errors for input that is not a certificate", async () => {
