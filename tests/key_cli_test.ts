@@ -291,6 +291,46 @@ describe("tlsmith p12", () => {
     assert.match(wrong.stderr, /wrong pass phrase/);
   });
 
+  it("export: a key for another certificate, or a key as --cert, names the files; nothing written", async () => {
+    const a = await adhocCert();
+    const b = await adhocCert();
+    const files = await writeFiles(dir.path, {
+      "mm-cert.pem": a.cert,
+      "mm-key.pem": b.key,
+      "mm-pass": "p12 secret\n",
+    });
+    const out = p("mm.p12");
+    const exportOf = (cert: string, key: string) =>
+      tlsmith([
+        "p12",
+        "export",
+        "--cert",
+        cert,
+        "--key",
+        key,
+        "--out",
+        out,
+        "--passphrase-file",
+        files["mm-pass"],
+      ]);
+    const mismatch = await exportOf(files["mm-cert.pem"], files["mm-key.pem"]);
+    assert.equal(mismatch.code, 1);
+    assert.match(
+      mismatch.stderr,
+      /^tlsmith: \S*mm-key\.pem is not the private key of the certificate in \S*mm-cert\.pem/,
+    );
+    const swapped = await exportOf(files["mm-key.pem"], files["mm-key.pem"]);
+    assert.equal(swapped.code, 1);
+    assert.match(
+      swapped.stderr,
+      /^tlsmith: \S*mm-key\.pem: expected a CERTIFICATE but found PRIVATE KEY/,
+    );
+    for (const r of [mismatch, swapped]) {
+      assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
+    }
+    await assert.rejects(stat(out));
+  });
+
   it("imports OpenSSL's .p12 with --encrypt", async () => {
     const leaf = await adhocCert({ keyType: "rsa" });
     const files = await writeFiles(dir.path, { "o-cert.pem": leaf.cert, "o-key.pem": leaf.key });

@@ -8,7 +8,8 @@
 import { TlsmithError } from "../errors.ts";
 import { DEFAULT_ITERATIONS, encryptPrivateKey } from "../encrypted_key.ts";
 import { isEncryptedPrivateKey, readPrivateKeyPkcs8 } from "../key_formats.ts";
-import { encodePem } from "../pem.ts";
+import { certificateMatchesKey } from "../keys.ts";
+import { decodePem, encodePem } from "../pem.ts";
 import { exportPkcs12, importPkcs12 } from "../pkcs12.ts";
 import { type CliContext, parseCommandArgs, usageError } from "./args.ts";
 import { obtainPassphrase, withPassphrase } from "./passphrase.ts";
@@ -119,7 +120,18 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
     }
     const out = values.out!;
     await refuseExisting(ctx, [out], force);
-    const certPem = await rt.readTextFile(values.cert!);
+    const certFile = values.cert!;
+    const certPem = await rt.readTextFile(certFile);
+    const certBlocks = decodePem(certPem, { source: certFile });
+    const leaf = certBlocks.find((b) => b.label === "CERTIFICATE");
+    if (!leaf) {
+      throw new TlsmithError(
+        "BAD_PEM",
+        `${certFile}: expected a CERTIFICATE but found ${
+          [...new Set(certBlocks.map((b) => b.label))].join(", ")
+        }. Pass the certificate as --cert and its private key as --key.`,
+      );
+    }
     const chainPem = values.chain === undefined ? undefined : await rt.readTextFile(values.chain);
     const keyFile = values.key!;
     const keyText = await rt.readTextFile(keyFile);
@@ -130,6 +142,14 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
         (p) => readPrivateKeyPkcs8(keyText, { passphrase: p, source: keyFile }),
       )
       : await readPrivateKeyPkcs8(keyText, { source: keyFile });
+    // Before asking for the .p12's pass phrase: the key must belong to the certificate.
+    if (!(await certificateMatchesKey(leaf.der, encodePem("PRIVATE KEY", keyDer)))) {
+      throw new TlsmithError(
+        "KEY_MISMATCH",
+        `${keyFile} is not the private key of the certificate in ${certFile} (their public ` +
+          `keys differ). Pass the key that was generated with this certificate.`,
+      );
+    }
     const passphrase = await obtainPassphrase(rt, {
       passphraseFile,
       purpose: `to protect ${out}`,
