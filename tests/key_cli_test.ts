@@ -325,7 +325,23 @@ describe("tlsmith p12", () => {
       swapped.stderr,
       /^tlsmith: \S*mm-key\.pem: expected a CERTIFICATE but found PRIVATE KEY/,
     );
-    for (const r of [mismatch, swapped]) {
+    const badChain = await tlsmith([
+      "p12",
+      "export",
+      "--cert",
+      files["mm-cert.pem"],
+      "--key",
+      files["mm-key.pem"],
+      "--chain",
+      files["mm-key.pem"],
+      "--out",
+      out,
+      "--passphrase-file",
+      files["mm-pass"],
+    ]);
+    assert.equal(badChain.code, 1);
+    assert.match(badChain.stderr, /^tlsmith: \S*mm-key\.pem: expected CA certificates/);
+    for (const r of [mismatch, swapped, badChain]) {
       assert.equal(r.stderr.trim().split("\n").length, 1, r.stderr);
     }
     await assert.rejects(stat(out));

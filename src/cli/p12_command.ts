@@ -133,6 +133,17 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
       );
     }
     const chainPem = values.chain === undefined ? undefined : await rt.readTextFile(values.chain);
+    if (chainPem !== undefined) {
+      const labels = decodePem(chainPem, { source: values.chain }).map((b) => b.label);
+      if (!labels.includes("CERTIFICATE")) {
+        throw new TlsmithError(
+          "BAD_PEM",
+          `${values.chain}: expected CA certificates (CERTIFICATE) but found ${
+            [...new Set(labels)].join(", ")
+          }. Pass the intermediate/CA certificates as --chain.`,
+        );
+      }
+    }
     const keyFile = values.key!;
     const keyText = await rt.readTextFile(keyFile);
     const keyDer = isEncryptedPrivateKey(keyText)
