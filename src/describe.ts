@@ -232,7 +232,7 @@ function notACertificate(input: unknown, label?: string): TlsmithError {
   const hint = label === "PRIVATE KEY" || label?.endsWith(" PRIVATE KEY")
     ? " This is a private key; pass the certificate file instead."
     : label === "CERTIFICATE REQUEST" || label === "NEW CERTIFICATE REQUEST"
-    ? " This is a certificate signing request (CSR); have a CA sign it (tlsmith ca sign) to get a certificate."
+    ? " This is a certificate signing request (CSR); have a CA sign it (`tlsmith sign CSR`) to get a certificate."
     : label === "PUBLIC KEY"
     ? " This is a public key, not a certificate."
     : label

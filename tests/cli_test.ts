@@ -245,6 +245,18 @@ describe("cli: serve failures (exit 1) name the file and never start", () => {
     assertFailure(await serveCertKey(files.certA, files.encrypted), /enc-key\.pem.*pass ?phrase/i);
   });
 
+  it("a key or a CSR given as the certificate says what it is and what to do", async () => {
+    const csr = join(tmp.path, "a.csr");
+    await openssl(["req", "-new", "-key", files.keyA, "-subj", "/CN=localhost", "-out", csr]);
+    const r = await serveCertKey(csr, files.keyA);
+    assertFailure(r, /a\.csr: not an X\.509 certificate\. .*CSR.*`tlsmith sign CSR`/);
+    assert.doesNotMatch(r.stderr, /ca sign/, "there is no `tlsmith ca sign`");
+    assertFailure(
+      await serveCertKey(files.keyA, files.keyA),
+      /a-key\.pem: not an X\.509 certificate\. This is a private key; pass the certificate/,
+    );
+  });
+
   it("--save-cert refuses to overwrite an existing file without --force", async () => {
     const r = await cli([
       "serve",
