@@ -1,6 +1,6 @@
 /**
  * Read a certificate back into plain data: names, validity, key type, CA
- * flags, key usages, fingerprints — what `tlsmith info` prints and what tests
+ * flags, key usages, fingerprints — what `tlsmith inspect` prints and what tests
  * check.
  *
  * @module
