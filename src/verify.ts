@@ -52,7 +52,8 @@ export interface VerifyChainOptions {
   purpose?: "server" | "client" | "any";
   /**
    * OpenSSL `-x509_strict` checks (default true): CA basicConstraints critical,
-   * CA keyUsage present, SKI on CAs, AKI on issued certificates.
+   * CA keyUsage present, SKI on CAs, AKI on issued certificates, a critical
+   * subjectAltName when the subject is empty, pathLen and keyCertSign only on CAs.
    */
   strict?: boolean;
   /** File names of `leaf`, `chain` and `trusted`, used in error messages. */
@@ -235,7 +236,6 @@ function keyUsageBits(cert: pkijs.Certificate): Set<number> | null {
 
 /** Extensions whose meaning verifyChain knows (the rest may not be critical). */
 const HANDLED_EXTENSIONS = new Set([
-  "2.5.29.14", // subjectKeyIdentifier
   "2.5.29.15", // keyUsage
   "2.5.29.17", // subjectAltName
   "2.5.29.18", // issuerAltName
@@ -243,10 +243,15 @@ const HANDLED_EXTENSIONS = new Set([
   "2.5.29.30", // nameConstraints
   "2.5.29.31", // cRLDistributionPoints
   "2.5.29.32", // certificatePolicies (any policy accepted)
-  "2.5.29.35", // authorityKeyIdentifier
   "2.5.29.37", // extKeyUsage
-  "1.3.6.1.5.5.7.1.1", // authorityInfoAccess
 ]);
+
+/** Extensions RFC 5280 requires to be non-critical (OpenSSL rejects them when critical). */
+const NEVER_CRITICAL: Record<string, string> = {
+  "2.5.29.14": "subjectKeyIdentifier",
+  "2.5.29.35": "authorityKeyIdentifier",
+  "1.3.6.1.5.5.7.1.1": "authorityInfoAccess",
+};
 
 const KU_DIGITAL_SIGNATURE = 0;
 const KU_KEY_ENCIPHERMENT = 2;
@@ -575,6 +580,25 @@ export function certificateHostMatches(cert: pkijs.Certificate, host: string): b
 // ---------------------------------------------------------------------------
 // Path building and checks
 
+/** What RFC 5280 forbids in any certificate that `openssl verify -x509_strict` also refuses. */
+function strictProblem(info: CertInfo): string | null {
+  const cert = info.certificate;
+  if (cert.subject.typesAndValues.length === 0) {
+    const san = extension(cert, "2.5.29.17");
+    if (!san) return "has an empty subject and no subjectAltName";
+    if (!san.critical) return "has an empty subject but a non-critical subjectAltName";
+  }
+  if (!info.basic?.cA) {
+    if (info.basic?.pathLenConstraint !== undefined) {
+      return "has a basicConstraints pathLenConstraint but is not a CA";
+    }
+    if (keyUsageBits(cert)?.has(KU_KEY_CERT_SIGN)) {
+      return "has the keyUsage keyCertSign but is not a CA";
+    }
+  }
+  return null;
+}
+
 function isValidAt(cert: pkijs.Certificate, at: Date): "ok" | "expired" | "not yet valid" {
   if (at.getTime() < cert.notBefore.value.getTime()) return "not yet valid";
   if (at.getTime() > cert.notAfter.value.getTime()) return "expired";
@@ -743,6 +767,18 @@ export async function verifyChain(options: VerifyChainOptions): Promise<VerifyCh
 
   // Critical extensions we do not understand make a certificate unusable (RFC 5280 §4.2).
   for (let i = 0; i < path.length; i++) {
+    const forbidden = path[i].certificate.extensions?.find((e) =>
+      e.critical && NEVER_CRITICAL[e.extnID]
+    );
+    if (forbidden) {
+      return fail(
+        "UNSUPPORTED",
+        `${label(path[i], i)} marks its ${
+          NEVER_CRITICAL[forbidden.extnID]
+        } extension critical, but it must not be critical (RFC 5280).`,
+        i,
+      );
+    }
     const unknown = path[i].certificate.extensions?.find((e) =>
       e.critical && !HANDLED_EXTENSIONS.has(e.extnID)
     );
@@ -816,6 +852,10 @@ export async function verifyChain(options: VerifyChainOptions): Promise<VerifyCh
       if (!path[i].hasAki) {
         return fail("STRICT", `${label(path[i], i)} has no authorityKeyIdentifier.`, i);
       }
+    }
+    for (let i = 0; i < path.length; i++) {
+      const problem = strictProblem(path[i]);
+      if (problem) return fail("STRICT", `${label(path[i], i)} ${problem}.`, i);
     }
   }
 

@@ -139,6 +139,42 @@ keyUsage = critical,digitalSignature
 extendedKeyUsage = serverAuth
 authorityKeyIdentifier = keyid
 subjectAltName = DNS:localhost,DNS:127.0.0.1
+[leaf_empty_subject]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth
+authorityKeyIdentifier = keyid
+subjectAltName = DNS:localhost
+[leaf_empty_no_san]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth
+authorityKeyIdentifier = keyid
+[leaf_pathlen_non_ca]
+basicConstraints = critical,CA:FALSE,pathlen:1
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth
+authorityKeyIdentifier = keyid
+subjectAltName = DNS:localhost
+[leaf_kcs_non_ca]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature,keyCertSign
+extendedKeyUsage = serverAuth
+authorityKeyIdentifier = keyid
+subjectAltName = DNS:localhost
+[leaf_aki_critical]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth
+authorityKeyIdentifier = critical,keyid
+subjectAltName = DNS:localhost
+[leaf_ski_critical]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth
+authorityKeyIdentifier = keyid
+subjectAltName = DNS:localhost
+subjectKeyIdentifier = critical,hash
 [leaf_localhost_under_inter]
 basicConstraints = critical,CA:FALSE
 keyUsage = critical,digitalSignature
@@ -286,6 +322,19 @@ describe("verifyChain agrees with openssl verify", { timeout: 120_000 }, () => {
     await issue("via_inter_nc_bad", "leaf_localhost_under_inter", "inter_nc");
     await issue("via_pl0", "leaf_localhost_under_inter", "inter_pl0");
     await issue("ip_as_dns", "leaf_ip_as_dns", "open");
+    for (const name of ["leaf_empty_subject", "leaf_empty_no_san"]) {
+      await issue(name, name, "open", { subject: "/" });
+    }
+    for (
+      const name of [
+        "leaf_pathlen_non_ca",
+        "leaf_kcs_non_ca",
+        "leaf_aki_critical",
+        "leaf_ski_critical",
+      ]
+    ) {
+      await issue(name, name, "open");
+    }
     await root("uri_root", "root_uri");
     for (const name of ["uri_host", "uri_sub_of_host", "uri_sub_of_domain", "uri_domain_itself"]) {
       await issue(name, name, "uri_root");
@@ -465,6 +514,36 @@ describe("verifyChain agrees with openssl verify", { timeout: 120_000 }, () => {
       purpose: "client",
     });
     assert.equal(asClient.ok, true);
+  });
+
+  it("with -x509_strict, rejects what RFC 5280 forbids in a leaf", async () => {
+    for (
+      const name of [
+        "leaf_empty_subject", // empty subject, subjectAltName not critical (4.2.1.6)
+        "leaf_empty_no_san", // empty subject, no subjectAltName (4.1.2.6)
+        "leaf_pathlen_non_ca", // pathLenConstraint without cA (4.2.1.9)
+        "leaf_kcs_non_ca", // keyCertSign without cA (4.2.1.3)
+      ]
+    ) {
+      const { ours, theirs } = await both(p(name), p("open"));
+      assert.equal(theirs, false, `openssl ${name}`);
+      assert.equal(!ours.ok && ours.code, "STRICT", `ours ${name}`);
+      const lax = await verifyChain({
+        leaf: await text(p(name)),
+        trusted: await text(p("open")),
+        strict: false,
+      });
+      assert.equal(lax.ok, true, `ours ${name} without strict`);
+    }
+  });
+
+  it("rejects a critical authorityKeyIdentifier or subjectKeyIdentifier, as openssl does", async () => {
+    for (const name of ["leaf_aki_critical", "leaf_ski_critical"]) {
+      const { ours, theirs } = await both(p(name), p("open"));
+      assert.equal(theirs, false, `openssl ${name}`);
+      assert.equal(!ours.ok && ours.code, "UNSUPPORTED", `ours ${name}`);
+      assert.match(!ours.ok ? ours.reason : "", /must not be critical/);
+    }
   });
 
   it("rejects an unknown critical extension", async () => {
