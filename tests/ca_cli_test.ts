@@ -356,6 +356,24 @@ describe(
       failed(await cli(["verify", "localhost+2.pem", "--at", "2100-01-01T00:00:00Z"]), /expired/);
     });
 
+    it("cert with one output in a missing directory (or under a file) writes nothing at all", async () => {
+      const before = await snapshot(work);
+      const r = await cli([
+        "cert",
+        "gone.test",
+        "--out-cert",
+        "no-dir/c.pem",
+        "--out-key",
+        "k.pem",
+      ]);
+      failed(r, /^tlsmith: no-dir\/c\.pem: the directory no-dir does not exist/);
+      failed(
+        await cli(["cert", "gone.test", "--out-cert", "c.pem", "--out-key", "api.csr/k.pem"]),
+        /^tlsmith: api\.csr\/k\.pem: api\.csr is not a directory/,
+      );
+      assert.equal(await snapshot(work), before, "no orphaned key or certificate");
+    });
+
     it("a broken CA store is a clear error naming the file, and nothing is written", async () => {
       const dir = join(root, "broken");
       ok(await cli(["ca", "init"], { dir }), "init");

@@ -283,6 +283,14 @@ describe("tlsmith p12", () => {
       await openssl(["pkey", "-in", outKey, "-pubout"]),
       await openssl(["pkey", "-in", files["p12-key.pem"], "-pubout"]),
     );
+    // One output in a missing directory: neither file is written.
+    const noDir = await tlsmith(
+      ["p12", "import", out, "--out-cert", p("nd-cert.pem"), "--out-key", p("nd/key.pem")],
+      { TLSMITH_PASSPHRASE: "p12 secret" },
+    );
+    assert.equal(noDir.code, 1);
+    assert.match(noDir.stderr, /^tlsmith: \S*nd\/key\.pem: the directory \S*nd does not exist/);
+    await assert.rejects(stat(p("nd-cert.pem")));
     const wrong = await tlsmith(
       ["p12", "import", out, "--out-cert", p("w1.pem"), "--out-key", p("w2.pem")],
       { TLSMITH_PASSPHRASE: "nope" },

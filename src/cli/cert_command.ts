@@ -83,8 +83,38 @@ export function parseDays(text: string | undefined): number | undefined {
 }
 
 /**
+ * Refuse (with `FILE_NOT_FOUND`, before anything is written) when the
+ * directory of any of `files` does not exist, so a command that writes
+ * several files never leaves some of them behind.
+ *
+ * @example
+ * ```ts ignore
+ * await refuseMissingDirs(runtime, ["out/a.pem", "a-key.pem"]);
+ * ```
+ */
+export async function refuseMissingDirs(
+  runtime: Runtime,
+  files: readonly string[],
+): Promise<void> {
+  for (const f of files) {
+    const i = Math.max(f.lastIndexOf("/"), f.lastIndexOf("\\"));
+    const dir = i < 0 ? "." : i === 0 ? f.slice(0, 1) : f.slice(0, i);
+    const info = await runtime.stat(dir);
+    if (info === null || !info.isDirectory) {
+      throw new TlsmithError(
+        "FILE_NOT_FOUND",
+        info === null
+          ? `${f}: the directory ${dir} does not exist. Create it first.`
+          : `${f}: ${dir} is not a directory. Choose another path.`,
+      );
+    }
+  }
+}
+
+/**
  * Refuse (with `FILE_EXISTS`, before anything is written) when any of `files`
- * exists and `force` is not set.
+ * exists and `force` is not set, or (`FILE_NOT_FOUND`) when the directory of
+ * one of them does not exist.
  *
  * @example
  * ```ts ignore
@@ -96,6 +126,7 @@ export async function refuseExisting(
   files: readonly string[],
   force: boolean,
 ): Promise<void> {
+  await refuseMissingDirs(runtime, files);
   if (force) return;
   for (const f of files) {
     if (await runtime.stat(f)) {

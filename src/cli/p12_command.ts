@@ -12,6 +12,7 @@ import { certificateMatchesKey } from "../keys.ts";
 import { decodePem, encodePem } from "../pem.ts";
 import { exportPkcs12, importPkcs12 } from "../pkcs12.ts";
 import { type CliContext, parseCommandArgs, usageError } from "./args.ts";
+import { refuseMissingDirs } from "./cert_command.ts";
 import { obtainPassphrase, withPassphrase } from "./passphrase.ts";
 
 /** Help for `tlsmith p12 --help`. */
@@ -62,6 +63,7 @@ const OPTIONS = {
 } as const;
 
 async function refuseExisting(ctx: CliContext, paths: string[], force: boolean): Promise<void> {
+  await refuseMissingDirs(ctx.runtime, paths);
   if (force) return;
   for (const path of paths) {
     if (await ctx.runtime.stat(path) !== null) {
