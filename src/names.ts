@@ -288,6 +288,15 @@ function parseUri(input: string, text: string): SubjectAltName {
   if (!/^[\x21-\x7e]+$/.test(value)) {
     throw badName(input, "the URI contains characters that cannot be written as ASCII");
   }
+  const invalid = /[\\<>"^`{|}]/.exec(value);
+  if (invalid) {
+    throw badName(
+      input,
+      `the character ${
+        JSON.stringify(invalid[0])
+      } is not allowed in a URI (RFC 3986); percent-encode it`,
+    );
+  }
   return { type: "uri", value };
 }
 

@@ -191,6 +191,15 @@ describe("parseSubjectAltName: e-mail and URIs", () => {
     badName("https://", "URI");
     badName("https://exa mple.test/", "white space");
     badName("URI:not a uri", "white space");
+    // Characters RFC 3986 never allows in a URI. A backslash would also make the host of
+    // https://evil.test<backslash>@localhost/ evil.test to a browser but localhost to others.
+    for (const c of ["\\", "<", ">", '"', "^", "`", "{", "|", "}"]) {
+      badName(`https://evil.test${c}@localhost/`, "not allowed in a URI");
+    }
+    assert.equal(
+      parseSubjectAltName("https://x.test/a%20b?q=1#f").value,
+      "https://x.test/a%20b?q=1#f",
+    );
   });
 });
 
