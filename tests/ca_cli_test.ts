@@ -6,7 +6,7 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir, readdir, readFile, stat, unlink, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rmdir, stat, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
   cliCommand,
@@ -371,7 +371,15 @@ describe(
         await cli(["cert", "gone.test", "--out-cert", "c.pem", "--out-key", "api.csr/k.pem"]),
         /^tlsmith: api\.csr\/k\.pem: api\.csr is not a directory/,
       );
-      assert.equal(await snapshot(work), before, "no orphaned key or certificate");
+      await mkdir(join(work, "a-dir"));
+      const withDir = await snapshot(work);
+      failed(
+        await cli(["cert", "gone.test", "--out-cert", "a-dir", "--out-key", "k.pem", "--force"]),
+        /^tlsmith: a-dir is a directory; nothing was written/,
+      );
+      assert.equal(await snapshot(work), withDir, "no orphaned key or certificate");
+      await rmdir(join(work, "a-dir"));
+      assert.equal(await snapshot(work), before);
     });
 
     it("a broken CA store is a clear error naming the file, and nothing is written", async () => {

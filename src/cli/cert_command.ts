@@ -83,9 +83,9 @@ export function parseDays(text: string | undefined): number | undefined {
 }
 
 /**
- * Refuse (with `FILE_NOT_FOUND`, before anything is written) when the
- * directory of any of `files` does not exist, so a command that writes
- * several files never leaves some of them behind.
+ * Refuse (before anything is written) when any of `files` is a directory
+ * (`BAD_OPTION`) or its directory does not exist (`FILE_NOT_FOUND`), so a
+ * command that writes several files never leaves some of them behind.
  *
  * @example
  * ```ts ignore
@@ -97,6 +97,14 @@ export async function refuseMissingDirs(
   files: readonly string[],
 ): Promise<void> {
   for (const f of files) {
+    if ((await runtime.stat(f))?.isDirectory) {
+      throw new TlsmithError(
+        "BAD_OPTION",
+        `${f} is a directory; nothing was written. Pass a file name (e.g. ${
+          f.replace(/[\/\\]+$/, "")
+        }/cert.pem).`,
+      );
+    }
     const i = Math.max(f.lastIndexOf("/"), f.lastIndexOf("\\"));
     const dir = i < 0 ? "." : i === 0 ? f.slice(0, 1) : f.slice(0, i);
     const info = await runtime.stat(dir);
