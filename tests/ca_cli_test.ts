@@ -382,6 +382,17 @@ describe(
       assert.equal(await snapshot(work), before);
     });
 
+    it("a CA directory that is a file: one clear error, also with --force; the file is kept", async () => {
+      const file = join(root, "not-a-dir");
+      await writeFile(file, "keep me\n");
+      for (const args of [["ca", "init"], ["ca", "init", "--force"], ["cert", "x.test"]]) {
+        const r = await cli(args, { dir: file });
+        failed(r, /^tlsmith: \S*not-a-dir is a file, not a directory; nothing was written.*--dir/);
+        assert.doesNotMatch(r.stderr, /Pass --force/, "--force cannot help here");
+      }
+      assert.equal(await readFile(file, "utf8"), "keep me\n");
+    });
+
     it("a broken CA store is a clear error naming the file, and nothing is written", async () => {
       const dir = join(root, "broken");
       ok(await cli(["ca", "init"], { dir }), "init");

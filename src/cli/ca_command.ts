@@ -254,6 +254,14 @@ async function createStoredCa(
   options: CreateStoredOptions,
 ): Promise<CertificateAuthority> {
   const { runtime } = ctx;
+  const dirInfo = await runtime.stat(store.dir);
+  if (dirInfo && !dirInfo.isDirectory) {
+    throw new TlsmithError(
+      "BAD_OPTION",
+      `${store.dir} is a file, not a directory; nothing was written. Give the CA its own ` +
+        `directory with --dir DIR (or TLSMITH_CA_DIR).`,
+    );
+  }
   // Everything that can fail on bad input happens before the first write.
   const ca = await CertificateAuthority.create({
     keyType: options.keyType,
