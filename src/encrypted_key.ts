@@ -5,7 +5,7 @@
  * (hmacWithSHA1…SHA512) or scrypt and AES-128/192/256-CBC, and the legacy
  * `Proc-Type: 4,ENCRYPTED` / `DEK-Info` PEM of `openssl genrsa -aes256` and
  * `openssl ec -aes128`. WebCrypto does the PBKDF2 and AES work;
- * `@noble/hashes` does scrypt and the MD5 of the legacy format.
+ * `@noble/hashes` does scrypt, PBKDF2 with SHA-224 and the MD5 of the legacy format.
  *
  * Ciphers WebCrypto cannot do (DES, 3DES, RC2, PKCS#5 v1.5 / PKCS#12 PBE) are
  * refused with `UNSUPPORTED_ALGORITHM` and the openssl command that converts
@@ -17,6 +17,8 @@
 import * as asn1js from "asn1js";
 import { scryptAsync } from "@noble/hashes/scrypt.js";
 import { md5 } from "@noble/hashes/legacy.js";
+import { pbkdf2Async } from "@noble/hashes/pbkdf2.js";
+import { sha224 } from "@noble/hashes/sha2.js";
 import { sourcePrefix, TlsmithError } from "./errors.ts";
 import { concatBytes, decodeHex, toArrayBuffer, utf8 } from "./bytes.ts";
 import { decodePem, encodePem, type PemBlock } from "./pem.ts";
@@ -106,6 +108,10 @@ async function pbkdf2(
   hash: string,
   length: number,
 ): Promise<Uint8Array> {
+  if (hash === "SHA-224") {
+    // WebCrypto has no SHA-224 PBKDF2 (`openssl pkcs8 -v2prf hmacWithSHA224`).
+    return await pbkdf2Async(sha224, password, salt, { c: iterations, dkLen: length });
+  }
   const base = await crypto.subtle.importKey(
     "raw",
     toArrayBuffer(password),
