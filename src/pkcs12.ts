@@ -12,6 +12,7 @@
 import * as asn1js from "asn1js";
 import { sha1 } from "@noble/hashes/legacy.js";
 import { sha224, sha256, sha384, sha512 } from "@noble/hashes/sha2.js";
+import { hmac as nobleHmac } from "@noble/hashes/hmac.js";
 import { sourcePrefix, TlsmithError } from "./errors.ts";
 import { concatBytes, equalBytes, toArrayBuffer, toBytes } from "./bytes.ts";
 import { decodePem, encodePem } from "./pem.ts";
@@ -280,6 +281,8 @@ function pkcs12Kdf(
 }
 
 async function hmac(hashName: string, key: Uint8Array, data: Uint8Array): Promise<Uint8Array> {
+  // WebCrypto has no SHA-224 HMAC (`openssl pkcs12 -macalg sha224`).
+  if (hashName === "SHA-224") return nobleHmac(sha224, key, data);
   const k = await crypto.subtle.importKey(
     "raw",
     toArrayBuffer(key),

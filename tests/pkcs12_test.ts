@@ -348,6 +348,31 @@ describe("importPkcs12", () => {
     assert.deepEqual(back.chain, [other.cert]);
   });
 
+  it("checks every MAC digest openssl pkcs12 -macalg writes (SHA-1 … SHA-512)", async () => {
+    const leaf = await adhocCert();
+    const files = await writeFiles(dir.path, { "m.crt": leaf.cert, "m.key": leaf.key });
+    for (const macalg of ["sha1", "sha224", "sha256", "sha384", "sha512"]) {
+      const out = join(dir.path, `mac-${macalg}.p12`);
+      await openssl([
+        "pkcs12",
+        "-export",
+        "-in",
+        files["m.crt"],
+        "-inkey",
+        files["m.key"],
+        "-macalg",
+        macalg,
+        "-passout",
+        "pass:pw",
+        "-out",
+        out,
+      ]);
+      const bytes = new Uint8Array(await readFile(out));
+      assert.equal((await importPkcs12(bytes, "pw")).cert, leaf.cert, macalg);
+      await rejectsWith(importPkcs12(bytes, "px", { source: out }), "WRONG_PASSPHRASE", out);
+    }
+  });
+
   it("reads OpenSSL 3's default `openssl pkcs12 -export` with a chain", async () => {
     const leaf = await adhocCert({ keyType: "rsa-2048" });
     const ca = await adhocCert({ hosts: ["ca.test"] });
