@@ -34,7 +34,8 @@ export type VerifyFailureCode =
   | "NAME_CONSTRAINTS"
   | "HOST_MISMATCH"
   | "STRICT"
-  | "UNSUPPORTED";
+  | "UNSUPPORTED"
+  | "INVALID_EXTENSION";
 
 /** Options of {@linkcode verifyChain}. */
 export interface VerifyChainOptions {
@@ -580,6 +581,46 @@ export function certificateHostMatches(cert: pkijs.Certificate, host: string): b
 // ---------------------------------------------------------------------------
 // Path building and checks
 
+/** Extensions verifyChain reads, with the ASN.1 type their value must have. */
+const READ_EXTENSIONS: Record<
+  string,
+  { name: string; type?: abstract new (...a: never[]) => unknown }
+> = {
+  "2.5.29.14": { name: "subjectKeyIdentifier", type: asn1js.OctetString },
+  "2.5.29.15": { name: "keyUsage", type: asn1js.BitString },
+  "2.5.29.17": { name: "subjectAltName" },
+  "2.5.29.19": { name: "basicConstraints" },
+  "2.5.29.30": { name: "nameConstraints" },
+  "2.5.29.35": { name: "authorityKeyIdentifier" },
+  "2.5.29.37": { name: "extKeyUsage" },
+};
+
+/**
+ * Why a certificate's extensions cannot be trusted: one that appears twice
+ * (RFC 5280 §4.2), or one that verifyChain reads whose value does not decode —
+ * pkijs would hand back an empty value (e.g. no name constraints at all).
+ */
+function malformedExtension(cert: pkijs.Certificate): string | null {
+  const seen = new Set<string>();
+  for (const ext of cert.extensions ?? []) {
+    const known = READ_EXTENSIONS[ext.extnID];
+    const name = known?.name ?? ext.extnID;
+    if (seen.has(ext.extnID)) return `has the ${name} extension twice`;
+    seen.add(ext.extnID);
+    if (!known) continue;
+    const bytes = ext.extnValue.valueBlock.valueHexView;
+    const asn = asn1js.fromBER(bytes);
+    const value = ext.parsedValue as { parsingError?: string } | undefined;
+    if (
+      asn.offset !== bytes.length || asn.result.error ||
+      (known.type ? !(asn.result instanceof known.type) : !value || value.parsingError)
+    ) {
+      return `has a malformed ${name} extension`;
+    }
+  }
+  return null;
+}
+
 /** What RFC 5280 forbids in any certificate that `openssl verify -x509_strict` also refuses. */
 function strictProblem(info: CertInfo): string | null {
   const cert = info.certificate;
@@ -767,6 +808,14 @@ export async function verifyChain(options: VerifyChainOptions): Promise<VerifyCh
 
   // Critical extensions we do not understand make a certificate unusable (RFC 5280 §4.2).
   for (let i = 0; i < path.length; i++) {
+    const malformed = malformedExtension(path[i].certificate);
+    if (malformed) {
+      return fail(
+        "INVALID_EXTENSION",
+        `${label(path[i], i)} ${malformed}, so it cannot be trusted. Re-issue it.`,
+        i,
+      );
+    }
     const forbidden = path[i].certificate.extensions?.find((e) =>
       e.critical && NEVER_CRITICAL[e.extnID]
     );

@@ -175,6 +175,29 @@ extendedKeyUsage = serverAuth
 authorityKeyIdentifier = keyid
 subjectAltName = DNS:localhost
 subjectKeyIdentifier = critical,hash
+[root_bad_nc]
+basicConstraints = critical,CA:TRUE
+keyUsage = critical,keyCertSign,cRLSign
+subjectKeyIdentifier = hash
+nameConstraints = critical,DER:0101ff
+[leaf_example_com]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth
+authorityKeyIdentifier = keyid
+subjectAltName = DNS:example.com
+[leaf_bad_san]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,digitalSignature
+extendedKeyUsage = serverAuth
+authorityKeyIdentifier = keyid
+subjectAltName = DER:0101ff
+[leaf_bad_ku]
+basicConstraints = critical,CA:FALSE
+keyUsage = critical,DER:0101ff
+extendedKeyUsage = serverAuth
+authorityKeyIdentifier = keyid
+subjectAltName = DNS:localhost
 [leaf_localhost_under_inter]
 basicConstraints = critical,CA:FALSE
 keyUsage = critical,digitalSignature
@@ -335,6 +358,10 @@ describe("verifyChain agrees with openssl verify", { timeout: 120_000 }, () => {
     ) {
       await issue(name, name, "open");
     }
+    await root("bad_nc_root", "root_bad_nc");
+    await issue("under_bad_nc", "leaf_example_com", "bad_nc_root");
+    await issue("bad_san", "leaf_bad_san", "open");
+    await issue("bad_ku", "leaf_bad_ku", "open");
     await root("uri_root", "root_uri");
     for (const name of ["uri_host", "uri_sub_of_host", "uri_sub_of_domain", "uri_domain_itself"]) {
       await issue(name, name, "uri_root");
@@ -543,6 +570,25 @@ describe("verifyChain agrees with openssl verify", { timeout: 120_000 }, () => {
       assert.equal(theirs, false, `openssl ${name}`);
       assert.equal(!ours.ok && ours.code, "UNSUPPORTED", `ours ${name}`);
       assert.match(!ours.ok ? ours.reason : "", /must not be critical/);
+    }
+  });
+
+  it("rejects certificates with undecodable extensions (a broken nameConstraints is no licence)", async () => {
+    for (
+      const [leaf, ca] of [["under_bad_nc", "bad_nc_root"], ["bad_san", "open"], [
+        "bad_ku",
+        "open",
+      ]]
+    ) {
+      const { ours, theirs } = await both(p(leaf), p(ca));
+      assert.equal(theirs, false, `openssl ${leaf}`);
+      assert.equal(!ours.ok && ours.code, "INVALID_EXTENSION", `ours ${leaf}`);
+      const lax = await verifyChain({
+        leaf: await text(p(leaf)),
+        trusted: await text(p(ca)),
+        strict: false,
+      });
+      assert.equal(!lax.ok && lax.code, "INVALID_EXTENSION", `ours ${leaf} without strict`);
     }
   });
 
