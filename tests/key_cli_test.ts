@@ -195,6 +195,20 @@ describe("tlsmith key", () => {
     await assert.rejects(stat(p("nk.pem")));
   });
 
+  it("--out - or into a missing directory: refused before any pass phrase is asked", async () => {
+    const dash = await tlsmith(["key", "generate", "--out", "-"]);
+    assert.equal(dash.code, 2, dash.stderr);
+    assert.match(dash.stderr, /^tlsmith: "-" is not a file name here: private keys .* files only/);
+    assert.equal(dash.stdout, "", "no key on standard output");
+    // No TLSMITH_PASSPHRASE and no terminal: the directory is the error, not the pass phrase.
+    const noDir = await tlsmith(["key", "generate", "--encrypt", "--out", p("nd2/k.pem")]);
+    assert.equal(noDir.code, 1);
+    assert.match(noDir.stderr, /^tlsmith: \S*nd2\/k\.pem: the directory \S*nd2 does not exist/);
+    const isDir = await tlsmith(["key", "generate", "--out", dir.path, "--force"]);
+    assert.equal(isDir.code, 1);
+    assert.match(isDir.stderr, /is a directory; nothing was written/);
+  });
+
   it("usage mistakes exit 2", async () => {
     for (
       const args of [

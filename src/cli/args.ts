@@ -193,3 +193,45 @@ export function parsePort(text: string, option = "--port"): number {
   }
   return Number(text);
 }
+
+/**
+ * Refuse (before anything is written) when any of `files` is `-` (`BAD_USAGE`:
+ * tlsmith never writes a key to standard output) or a directory
+ * (`BAD_OPTION`) or its directory does not exist (`FILE_NOT_FOUND`), so a
+ * command that writes several files never leaves some of them behind.
+ *
+ * @example
+ * ```ts ignore
+ * await refuseMissingDirs(runtime, ["out/a.pem", "a-key.pem"]);
+ * ```
+ */
+export async function refuseMissingDirs(
+  runtime: Runtime,
+  files: readonly string[],
+): Promise<void> {
+  for (const f of files) {
+    if (f === "-") {
+      throw usageError(
+        `"-" is not a file name here: private keys and certificates are written to files only ` +
+          `(csr and sign print to standard output when --out is left out).`,
+      );
+    }
+    if ((await runtime.stat(f))?.isDirectory) {
+      throw new TlsmithError(
+        "BAD_OPTION",
+        `${f} is a directory; nothing was written. Pass a file name (a file inside it, say).`,
+      );
+    }
+    const i = Math.max(f.lastIndexOf("/"), f.lastIndexOf("\\"));
+    const dir = i < 0 ? "." : i === 0 ? f.slice(0, 1) : f.slice(0, i);
+    const info = await runtime.stat(dir);
+    if (info === null || !info.isDirectory) {
+      throw new TlsmithError(
+        "FILE_NOT_FOUND",
+        info === null
+          ? `${f}: the directory ${dir} does not exist. Create it first.`
+          : `${f}: ${dir} is not a directory. Choose another path.`,
+      );
+    }
+  }
+}

@@ -10,7 +10,7 @@ import { TlsmithError } from "../errors.ts";
 import { type KeyType, parseKeyType } from "../keys.ts";
 import { exportPkcs12 } from "../pkcs12.ts";
 import type { Runtime } from "../runtime/types.ts";
-import { type CliContext, parseCommandArgs, usageError } from "./args.ts";
+import { type CliContext, parseCommandArgs, refuseMissingDirs, usageError } from "./args.ts";
 import { joinPath, loadStoredCa } from "./ca_command.ts";
 import { obtainPassphrase } from "./passphrase.ts";
 
@@ -80,43 +80,6 @@ export function parseDays(text: string | undefined): number | undefined {
     throw usageError(`--days must be a whole number of days, not "${text}"`);
   }
   return Number(text);
-}
-
-/**
- * Refuse (before anything is written) when any of `files` is a directory
- * (`BAD_OPTION`) or its directory does not exist (`FILE_NOT_FOUND`), so a
- * command that writes several files never leaves some of them behind.
- *
- * @example
- * ```ts ignore
- * await refuseMissingDirs(runtime, ["out/a.pem", "a-key.pem"]);
- * ```
- */
-export async function refuseMissingDirs(
-  runtime: Runtime,
-  files: readonly string[],
-): Promise<void> {
-  for (const f of files) {
-    if ((await runtime.stat(f))?.isDirectory) {
-      throw new TlsmithError(
-        "BAD_OPTION",
-        `${f} is a directory; nothing was written. Pass a file name (e.g. ${
-          f.replace(/[\/\\]+$/, "")
-        }/cert.pem).`,
-      );
-    }
-    const i = Math.max(f.lastIndexOf("/"), f.lastIndexOf("\\"));
-    const dir = i < 0 ? "." : i === 0 ? f.slice(0, 1) : f.slice(0, i);
-    const info = await runtime.stat(dir);
-    if (info === null || !info.isDirectory) {
-      throw new TlsmithError(
-        "FILE_NOT_FOUND",
-        info === null
-          ? `${f}: the directory ${dir} does not exist. Create it first.`
-          : `${f}: ${dir} is not a directory. Choose another path.`,
-      );
-    }
-  }
 }
 
 /**

@@ -12,7 +12,7 @@ import { decodePem, encodePem } from "../pem.ts";
 import { PLAIN_KEY_LABELS } from "../asn1_util.ts";
 import { DEFAULT_ITERATIONS, encryptPrivateKey, importPrivateKeyInfo } from "../encrypted_key.ts";
 import { isEncryptedPrivateKey, readPrivateKeyPkcs8 } from "../key_formats.ts";
-import { type CliContext, parseCommandArgs, usageError } from "./args.ts";
+import { type CliContext, parseCommandArgs, refuseMissingDirs, usageError } from "./args.ts";
 import { obtainPassphrase, withPassphrase } from "./passphrase.ts";
 
 /** Help for `tlsmith key --help`. */
@@ -108,6 +108,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
 
   if (sub === "generate") {
     if (values.out === undefined) throw usageError(`"--out FILE" is required`);
+    await refuseMissingDirs(rt, [values.out]);
     // keys.ts loads pkijs; only "generate" needs it (decrypt stays fast to start).
     const { exportPrivateKeyPem, generateKeyPair, parseKeyType } = await import("../keys.ts");
     const type = parseKeyType(values.type ?? "ec");
@@ -144,6 +145,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
 
   if (sub === "encrypt") {
     const out = values.out ?? file;
+    await refuseMissingDirs(rt, [out]);
     if (encrypted) {
       throw new TlsmithError(
         "BAD_OPTION",
@@ -198,6 +200,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
     );
   }
   const out = values.out;
+  await refuseMissingDirs(rt, [out]);
   if (!force && await rt.stat(out) !== null) {
     throw new TlsmithError(
       "FILE_EXISTS",

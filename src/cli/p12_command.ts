@@ -11,8 +11,7 @@ import { isEncryptedPrivateKey, readPrivateKeyPkcs8 } from "../key_formats.ts";
 import { certificateMatchesKey } from "../keys.ts";
 import { decodePem, encodePem } from "../pem.ts";
 import { exportPkcs12, importPkcs12 } from "../pkcs12.ts";
-import { type CliContext, parseCommandArgs, usageError } from "./args.ts";
-import { refuseMissingDirs } from "./cert_command.ts";
+import { type CliContext, parseCommandArgs, refuseMissingDirs, usageError } from "./args.ts";
 import { obtainPassphrase, withPassphrase } from "./passphrase.ts";
 
 /** Help for `tlsmith p12 --help`. */
