@@ -368,6 +368,7 @@ export class CertificateAuthority {
         `${certSource}: the CA is not valid before ${certificate.notBefore.value.toISOString()}. Check the system clock.`,
       );
     }
+    readNameConstraints(certificate, certSource);
     const pair = await readPrivateKey(options.key, {
       passphrase: options.passphrase,
       source: keySource,

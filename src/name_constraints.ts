@@ -293,6 +293,7 @@ function fromGeneralName(g: pkijs.GeneralName): NameSubtree {
 
 /**
  * The name constraints of a parsed certificate, or null when it has none.
+ * A malformed extension is a `BAD_CERTIFICATE` error (naming `source`).
  *
  * @example
  * ```ts ignore
@@ -302,14 +303,28 @@ function fromGeneralName(g: pkijs.GeneralName): NameSubtree {
  * console.log(readNameConstraints(cert)?.permitted.map((s) => s.value));
  * ```
  */
-export function readNameConstraints(cert: pkijs.Certificate): NameConstraintSet | null {
+export function readNameConstraints(
+  cert: pkijs.Certificate,
+  source?: string,
+): NameConstraintSet | null {
   const ext = cert.extensions?.find((e) => e.extnID === "2.5.29.30");
   if (!ext) return null;
-  let nc = ext.parsedValue as pkijs.NameConstraints | undefined;
-  if (!(nc instanceof pkijs.NameConstraints)) {
-    nc = new pkijs.NameConstraints({
-      schema: asn1js.fromBER(ext.extnValue.valueBlock.valueHexView).result,
-    });
+  let nc = ext.parsedValue as (pkijs.NameConstraints & { parsingError?: string }) | undefined;
+  if (!(nc instanceof pkijs.NameConstraints) || nc.parsingError) {
+    // pkijs hands back an empty (permit-all) value for a malformed extension: never use that.
+    const bytes = ext.extnValue.valueBlock.valueHexView;
+    const asn = asn1js.fromBER(bytes);
+    try {
+      if (asn.offset !== bytes.length || asn.result.error) throw new Error("not DER");
+      nc = new pkijs.NameConstraints({ schema: asn.result });
+    } catch {
+      throw new TlsmithError(
+        "BAD_CERTIFICATE",
+        `${
+          source ? `${source}: ` : ""
+        }the certificate's nameConstraints extension is malformed, so the names it allows are unknown. Use another CA certificate.`,
+      );
+    }
   }
   return {
     permitted: (nc.permittedSubtrees ?? []).map((s) => fromGeneralName(s.base)),

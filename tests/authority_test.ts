@@ -295,6 +295,40 @@ describe("CertificateAuthority", { timeout: 180_000 }, () => {
     );
   });
 
+  it("refuses to load a CA whose nameConstraints extension does not decode", async () => {
+    const key = `${dir}/bad-nc.key`;
+    const cert = `${dir}/bad-nc.pem`;
+    await opensslEcKey(key);
+    await openssl([
+      "req",
+      "-x509",
+      "-key",
+      key,
+      "-subj",
+      "/CN=bad nc",
+      "-days",
+      "2",
+      "-addext",
+      "basicConstraints=critical,CA:TRUE",
+      "-addext",
+      "keyUsage=critical,keyCertSign,cRLSign",
+      "-addext",
+      "nameConstraints=critical,DER:0101ff",
+      "-out",
+      cert,
+    ]);
+    await rejectsWith(
+      CertificateAuthority.load({
+        cert: await readFile(cert, "utf8"),
+        key: await readFile(key, "utf8"),
+        certSource: "bad-nc.pem",
+      }),
+      "BAD_CERTIFICATE",
+      "bad-nc.pem",
+      "nameConstraints",
+    );
+  });
+
   it("never issues past the CA's own expiry", async () => {
     const short = await CertificateAuthority.create({ days: 10 });
     const leaf = await short.issue(["localhost"]);
