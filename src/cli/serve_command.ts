@@ -11,7 +11,13 @@ import { loadServingKey } from "./passphrase.ts";
 import { certificateMatchesKey } from "../keys.ts";
 import type { Handler, ServerHandle } from "../runtime/types.ts";
 import { serve } from "../serve.ts";
-import { type CliContext, parseCommandArgs, parsePort, usageError } from "./args.ts";
+import {
+  type CliContext,
+  parseCommandArgs,
+  parsePort,
+  refuseMissingDirs,
+  usageError,
+} from "./args.ts";
 import { serveDir } from "./static_files.ts";
 import { localServingCert } from "./ca_command.ts";
 
@@ -217,6 +223,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
       `${dirArg} is not a directory. Pass the directory that contains it instead.`,
     );
   }
+  if (saveCert !== undefined) await refuseMissingDirs(runtime, [saveCert]);
   if (saveCert !== undefined && !values.force && (await runtime.stat(saveCert)) !== null) {
     throw new TlsmithError(
       "FILE_EXISTS",
