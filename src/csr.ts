@@ -244,11 +244,22 @@ export async function parseCsr(
       for (const ext of exts.extensions) {
         requestedExtensions.push(ext.extnID);
         if (ext.extnID === "2.5.29.17") {
-          const alt = ext.parsedValue instanceof pkijs.AltName
-            ? ext.parsedValue
-            : new pkijs.AltName({
-              schema: asn1js.fromBER(ext.extnValue.valueBlock.valueHexView).result,
-            });
+          // pkijs hands back an empty AltName (with parsingError) for a malformed value.
+          let alt = ext.parsedValue as (pkijs.AltName & { parsingError?: string }) | undefined;
+          if (!(alt instanceof pkijs.AltName) || alt.parsingError) {
+            const bytes = ext.extnValue.valueBlock.valueHexView;
+            const asn = asn1js.fromBER(bytes);
+            try {
+              if (asn.offset !== bytes.length || asn.result.error) throw new Error("not DER");
+              alt = new pkijs.AltName({ schema: asn.result });
+            } catch (err) {
+              throw new TlsmithError(
+                "BAD_CSR",
+                `${where}the CSR's subjectAltName request is malformed. Re-create the CSR.`,
+                { cause: err },
+              );
+            }
+          }
           altNames.push(...alt.altNames);
         }
       }

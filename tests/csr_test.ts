@@ -108,6 +108,38 @@ describe("CSRs", { timeout: 120_000 }, () => {
     assert.deepEqual(info.dnsNames.length, 1);
   });
 
+  it("refuses a CSR whose subjectAltName request does not decode (never falls back to the CN)", async () => {
+    const key = join(dir, "bad-san.key");
+    const out = join(dir, "bad-san.csr");
+    await openssl([
+      "genpkey",
+      "-algorithm",
+      "EC",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+      "-out",
+      key,
+    ]);
+    await openssl([
+      "req",
+      "-new",
+      "-key",
+      key,
+      "-subj",
+      "/CN=x.localhost",
+      "-addext",
+      "subjectAltName=DER:0101ff",
+      "-out",
+      out,
+    ]);
+    await rejectsWith(
+      parseCsr(await readFile(out, "utf8"), { source: "bad-san.csr" }),
+      "BAD_CSR",
+      "bad-san.csr",
+      "subjectAltName",
+    );
+  });
+
   it("rejects input that is not a CSR with a clear error", async () => {
     const { pem } = await createCsr(await generateKeyPair(), { hosts: ["localhost"] });
     await rejectsWith(
