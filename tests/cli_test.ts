@@ -82,12 +82,16 @@ describe("cli: help and version", () => {
     }
   });
 
-  it("serve --help names every --cert choice (adhoc, local, FILE)", async () => {
+  it("serve --help names every --cert choice, and --passphrase-file for a local CA key", async () => {
     const r = await cli(["serve", "--help"]);
     assert.match(r.stdout, /--cert adhoc\|local\|FILE\n/);
     for (const choice of ["adhoc (default):", "local:", "FILE:"]) {
       assert.ok(r.stdout.includes(choice), choice);
     }
+    assert.match(
+      r.stdout,
+      /--passphrase-file FILE\n.*encrypted --key, or with --cert local\n.*CA key/,
+    );
   });
 
   it("no command: help on stderr, exit 2", async () => {

@@ -39,8 +39,9 @@ Options:
   --key FILE         The private key of --cert FILE (PEM: PKCS#8, PKCS#1, SEC1;
                      encrypted keys are decrypted in memory only).
   --passphrase-file FILE
-                     The pass phrase of an encrypted --key (first line of FILE);
-                     else TLSMITH_PASSPHRASE, else a prompt on the terminal.
+                     The pass phrase of an encrypted --key, or with --cert local
+                     of an encrypted CA key (first line of FILE); else
+                     TLSMITH_PASSPHRASE, else a prompt on the terminal.
   --host HOST        Address to listen on (default 127.0.0.1: this machine only;
                      0.0.0.0 or :: exposes the server to your network).
   --port N           Port (default 8443; 0 picks a free one).
