@@ -397,17 +397,35 @@ export async function exportPkcs12(options: ExportPkcs12Options): Promise<Uint8A
       seq(oid(OID.data), explicit(0, octets(keyContents))),
     ),
   );
-  // MAC: HMAC-SHA256 with a PKCS#12-KDF key over the AuthenticatedSafe.
+  const pfx = seq(
+    int(3),
+    seq(oid(OID.data), explicit(0, octets(authSafe))),
+    await pkcs12MacData(authSafe, passphrase, iterations),
+  );
+  return encodeDer(pfx);
+}
+
+/**
+ * The MacData of a PFX: HMAC-SHA256 over the AuthenticatedSafe DER with a key
+ * from the RFC 7292 PKCS#12 KDF (random 16-byte salt). Internal, exported for tests.
+ *
+ * @example
+ * ```ts
+ * import { pkcs12MacData } from "./pkcs12.ts";
+ * const mac = await pkcs12MacData(new Uint8Array([0x30, 0]), "pw", 1000);
+ * console.log(mac.valueBlock.value.length); // 3
+ * ```
+ */
+export async function pkcs12MacData(
+  authSafe: Uint8Array,
+  passphrase: string,
+  iterations: number,
+): Promise<asn1js.Sequence> {
   const macSalt = crypto.getRandomValues(new Uint8Array(16));
   const h = MAC_HASHES[OID.sha256];
   const macKey = pkcs12Kdf(h, bmpPassword(passphrase), macSalt, iterations, 3, h.u);
   const mac = await hmac(h.name, macKey, authSafe);
-  const pfx = seq(
-    int(3),
-    seq(oid(OID.data), explicit(0, octets(authSafe))),
-    seq(seq(seq(oid(OID.sha256), nul()), octets(mac)), octets(macSalt), int(iterations)),
-  );
-  return encodeDer(pfx);
+  return seq(seq(seq(oid(OID.sha256), nul()), octets(mac)), octets(macSalt), int(iterations));
 }
 
 // ---------------------------------------------------------------------------
@@ -420,8 +438,12 @@ interface Bag {
   friendlyName?: string;
 }
 
+function reexportFile(source?: string): string {
+  return source && !/[\s'"$`\\]/.test(source) ? source : "old.p12";
+}
+
 function reexportHint(source?: string): string {
-  const file = source && !/[\s'"$`\\]/.test(source) ? source : "old.p12";
+  const file = reexportFile(source);
   return "Re-export it with OpenSSL 3's defaults: " +
     `\`openssl pkcs12 -in ${file} -legacy -nodes -out all.pem && ` +
     "openssl pkcs12 -export -in all.pem -out new.p12` (then delete all.pem).";
@@ -502,7 +524,7 @@ function sameId(a?: Uint8Array, b?: Uint8Array): boolean {
 /**
  * Read a PKCS#12 file: ours, OpenSSL 3's default (`openssl pkcs12 -export`),
  * and other PBES2 (AES) files. The MAC is checked first: a wrong pass phrase
- * is `WRONG_PASSPHRASE`. Files encrypted with RC2/3DES (OpenSSL 1.x, `-legacy`)
+ * is `WRONG_PASSPHRASE`; a file without a MAC is `UNSUPPORTED_ALGORITHM`. Files encrypted with RC2/3DES (OpenSSL 1.x, `-legacy`)
  * are `UNSUPPORTED_ALGORITHM` with the command that re-exports them.
  *
  * @example
@@ -540,36 +562,47 @@ export async function importPkcs12(
   const authSafe = isContext(authInfo?.[1], 0) ? octetsOf(children(authInfo![1])?.[0]) : null;
   if (!authSafe) throw bad(source, "authSafe");
 
-  // Integrity first: a wrong pass phrase fails here.
-  const macData = children(top[2]);
-  if (macData) {
-    const digestInfo = children(macData[0]);
-    const macAlg = oidOf(children(digestInfo?.[0])?.[0]);
-    const expected = octetsOf(digestInfo?.[1]);
-    const salt = octetsOf(macData[1]);
-    const iterations = macData[2] ? intOf(macData[2]) : 1;
-    if (!macAlg || !expected || !salt || !iterations) throw bad(source, "MacData");
-    const h = MAC_HASHES[macAlg];
-    if (!h) {
-      throw new TlsmithError(
-        "UNSUPPORTED_ALGORITHM",
-        `${sourcePrefix(source)}the PKCS#12 MAC uses ${
-          macAlg === OID.pbmac1 ? "PBMAC1" : `algorithm ${macAlg}`
-        }, which tlsmith does not read yet. ${reexportHint(source)}`,
-      );
-    }
-    if (iterations > 10_000_000) throw bad(source, `MAC iteration count ${iterations}`);
-    const macKey = pkcs12Kdf(h, bmpPassword(passphrase), salt, iterations, 3, h.u);
-    const mac = await hmac(h.name, macKey, authSafe);
-    if (!equalBytes(mac, expected)) {
-      throw new TlsmithError(
-        "WRONG_PASSPHRASE",
-        `${
-          sourcePrefix(source)
-        }wrong pass phrase for the PKCS#12 file (the integrity check fails). ` +
-          `Check the pass phrase, --passphrase-file or TLSMITH_PASSPHRASE.`,
-      );
-    }
+  // Integrity first: a wrong pass phrase fails here. Without a MAC nothing proves the
+  // contents are what the pass phrase holder made (OpenSSL's PKCS12_parse refuses too).
+  if (top[2] === undefined) {
+    throw new TlsmithError(
+      "UNSUPPORTED_ALGORITHM",
+      `${
+        sourcePrefix(source)
+      }the PKCS#12 file has no integrity MAC (made with \`openssl pkcs12 -nomac\`?), so its ` +
+        `contents cannot be checked; Node and curl refuse it too. Re-export it with a MAC: ` +
+        `\`openssl pkcs12 -in ${reexportFile(source)} -nodes -out all.pem && ` +
+        "openssl pkcs12 -export -in all.pem -out new.p12` (then delete all.pem).",
+    );
+  }
+  const macData = isSequence(top[2]) ? children(top[2]) : null;
+  if (!macData) throw bad(source, "MacData");
+  const digestInfo = children(macData[0]);
+  const macAlg = oidOf(children(digestInfo?.[0])?.[0]);
+  const expected = octetsOf(digestInfo?.[1]);
+  const salt = octetsOf(macData[1]);
+  const iterations = macData[2] ? intOf(macData[2]) : 1;
+  if (!macAlg || !expected || !salt || !iterations) throw bad(source, "MacData");
+  const h = MAC_HASHES[macAlg];
+  if (!h) {
+    throw new TlsmithError(
+      "UNSUPPORTED_ALGORITHM",
+      `${sourcePrefix(source)}the PKCS#12 MAC uses ${
+        macAlg === OID.pbmac1 ? "PBMAC1" : `algorithm ${macAlg}`
+      }, which tlsmith does not read yet. ${reexportHint(source)}`,
+    );
+  }
+  if (iterations > 10_000_000) throw bad(source, `MAC iteration count ${iterations}`);
+  const macKey = pkcs12Kdf(h, bmpPassword(passphrase), salt, iterations, 3, h.u);
+  const mac = await hmac(h.name, macKey, authSafe);
+  if (!equalBytes(mac, expected)) {
+    throw new TlsmithError(
+      "WRONG_PASSPHRASE",
+      `${
+        sourcePrefix(source)
+      }wrong pass phrase for the PKCS#12 file (the integrity check fails). ` +
+        `Check the pass phrase, --passphrase-file or TLSMITH_PASSPHRASE.`,
+    );
   }
 
   const bags: Bag[] = [];

@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { readFile } from "node:fs/promises";
-import { exportPkcs12, importPkcs12, sha256Repeat } from "../src/pkcs12.ts";
+import { exportPkcs12, importPkcs12, pkcs12MacData, sha256Repeat } from "../src/pkcs12.ts";
 import { sha256 } from "@noble/hashes/sha2.js";
 import { adhocCert } from "../src/adhoc.ts";
 import { exportPublicKeyPem, generateKeyPair } from "../src/keys.ts";
@@ -342,10 +342,51 @@ describe("importPkcs12", () => {
       certBag(mine.cert),
     ));
     const authSafe = encodeDer(seq(seq(oid(OID.data), explicit(0, octets(bags)))));
-    const p12 = encodeDer(seq(int(3), seq(oid(OID.data), explicit(0, octets(authSafe)))));
+    const p12 = encodeDer(
+      seq(
+        int(3),
+        seq(oid(OID.data), explicit(0, octets(authSafe))),
+        await pkcs12MacData(authSafe, "pw", 1000),
+      ),
+    );
     const back = await importPkcs12(p12, "pw");
     assert.equal(back.cert, mine.cert);
     assert.deepEqual(back.chain, [other.cert]);
+    await rejectsWith(importPkcs12(p12, "px"), "WRONG_PASSPHRASE");
+  });
+
+  it("refuses a file without an integrity MAC (openssl pkcs12 -nomac), as Node and curl do", async () => {
+    const leaf = await adhocCert();
+    const files = await writeFiles(dir.path, { "n.crt": leaf.cert, "n.key": leaf.key });
+    const out = join(dir.path, "nomac.p12");
+    await openssl([
+      "pkcs12",
+      "-export",
+      "-nomac",
+      "-in",
+      files["n.crt"],
+      "-inkey",
+      files["n.key"],
+      "-passout",
+      "pass:pw",
+      "-out",
+      out,
+    ]);
+    const bytes = new Uint8Array(await readFile(out));
+    await rejectsWith(
+      importPkcs12(bytes, "pw", { source: out }),
+      "UNSUPPORTED_ALGORITHM",
+      out,
+      "MAC",
+    );
+    const node = await run("node", [
+      "-e",
+      `try { require("node:tls").createSecureContext({ pfx: require("node:fs").readFileSync(${
+        JSON.stringify(out)
+      }), passphrase: "pw" }); } catch (e) { console.log(e.message); process.exit(3); }`,
+    ]);
+    assert.equal(node.code, 3, node.stdout + node.stderr);
+    assert.match(node.stdout, /mac absent/i);
   });
 
   it("checks every MAC digest openssl pkcs12 -macalg writes (SHA-1 … SHA-512)", async () => {
