@@ -297,6 +297,21 @@ describe("tlsmith p12", () => {
       await openssl(["pkey", "-in", outKey, "-pubout"]),
       await openssl(["pkey", "-in", files["p12-key.pem"], "-pubout"]),
     );
+    // Not a .p12: said before any pass phrase is needed (none is given here).
+    for (const notP12 of [files["p12-cert.pem"], outCert]) {
+      const r = await tlsmith([
+        "p12",
+        "import",
+        notP12,
+        "--out-cert",
+        p("n1.pem"),
+        "--out-key",
+        p("n2.pem"),
+      ]);
+      assert.equal(r.code, 1);
+      assert.match(r.stderr, /^tlsmith: \S+ is not a PKCS#12 \(\.p12\/\.pfx\) file but PEM text/);
+      assert.doesNotMatch(r.stderr, /pass phrase/);
+    }
     // One output in a missing directory: neither file is written.
     const noDir = await tlsmith(
       ["p12", "import", out, "--out-cert", p("nd-cert.pem"), "--out-key", p("nd/key.pem")],

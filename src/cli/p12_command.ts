@@ -12,6 +12,7 @@ import { certificateMatchesKey } from "../keys.ts";
 import { decodePem, encodePem } from "../pem.ts";
 import { exportPkcs12, importPkcs12 } from "../pkcs12.ts";
 import { type CliContext, parseCommandArgs, refuseMissingDirs, usageError } from "./args.ts";
+import { looksLikePkcs12 } from "./inspect_command.ts";
 import { obtainPassphrase, withPassphrase } from "./passphrase.ts";
 
 /** Help for `tlsmith p12 --help`. */
@@ -189,6 +190,16 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
   if (outCert === outKey) throw usageError("--out-cert and --out-key must be different files");
   await refuseExisting(ctx, [outCert, outKey], force);
   const bytes = await rt.readFile(file);
+  if (!looksLikePkcs12(bytes)) {
+    // Say so before asking for a pass phrase.
+    const pem = new TextDecoder().decode(bytes.subarray(0, 64)).includes("-----BEGIN");
+    throw new TlsmithError(
+      "BAD_DER",
+      `${file} is not a PKCS#12 (.p12/.pfx) file${
+        pem ? ` but PEM text (\`tlsmith inspect ${file}\` shows what it holds)` : ""
+      }. Pass the .p12 file; \`tlsmith p12 export\` makes one.`,
+    );
+  }
   const contents = await withPassphrase(
     rt,
     { passphraseFile, purpose: `to open ${file}` },
