@@ -671,6 +671,9 @@ function label(info: CertInfo, depth: number): string {
   }"`;
 }
 
+/** The most signature checks one path search may make (a real chain needs a handful). */
+const MAX_SIGNATURE_CHECKS = 100;
+
 async function buildPath(
   leaf: CertInfo,
   untrusted: CertInfo[],
@@ -678,6 +681,8 @@ async function buildPath(
 ): Promise<CertInfo[] | Failure> {
   const isTrusted = (c: CertInfo) => trusted.some((t) => equalBytes(t.der, c.der));
   let lastFailure: Failure | null = null;
+  // Look-alike issuers (same name and key) would otherwise be tried in every order.
+  let checksLeft = MAX_SIGNATURE_CHECKS;
   const search = async (path: CertInfo[]): Promise<CertInfo[] | null> => {
     const current = path[path.length - 1];
     if (isTrusted(current)) return path;
@@ -701,6 +706,16 @@ async function buildPath(
       return null;
     }
     for (const candidate of candidates) {
+      if (checksLeft-- <= 0) {
+        lastFailure = fail(
+          "NO_ISSUER",
+          `no path to a trusted issuer found for ${
+            label(current, path.length - 1)
+          } within ${MAX_SIGNATURE_CHECKS} signature checks: the chain holds too many certificates with the same name. Pass only the intermediates that belong to it.`,
+          path.length - 1,
+        );
+        return null;
+      }
       let good: boolean;
       try {
         good = await verifySignature(

@@ -11,6 +11,8 @@ import { hostMatches, parseCertificates, verifyChain } from "../src/verify.ts";
 import { TlsmithError } from "../src/errors.ts";
 import { decodePem, encodePem } from "../src/pem.ts";
 import { decodeHex, encodeHex } from "../src/bytes.ts";
+import { createCertificate } from "../src/certificate.ts";
+import { generateKeyPair } from "../src/keys.ts";
 import * as asn1js from "asn1js";
 
 const CONFIG = `
@@ -659,5 +661,35 @@ describe("verifyChain agrees with openssl verify", { timeout: 120_000 }, () => {
       verifyChain({ leaf: encodePem("CERTIFICATE", der.slice(0, der.length - 10)), trusted }),
       (err: unknown) => err instanceof TlsmithError && err.code === "BAD_CERTIFICATE",
     );
+  });
+});
+
+describe("verifyChain on hostile chains", () => {
+  it("gives up after a bounded number of signature checks among look-alike issuers", async () => {
+    // Twelve self-signed certificates with one key and one name: each is a valid issuer of
+    // every other, so trying every ordering would mean billions of signature checks.
+    const keyPair = await generateKeyPair();
+    const lookAlikes: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const { pem } = await createCertificate({
+        keyPair,
+        subject: { commonName: "look-alike CA" },
+        isCa: true,
+      });
+      lookAlikes.push(pem);
+    }
+    const leaf = await createCertificate({
+      publicKey: (await generateKeyPair()).publicKey,
+      issuer: { certificate: lookAlikes[0], privateKey: keyPair.privateKey },
+      hosts: ["localhost"],
+    });
+    const other = await createCertificate({
+      keyPair: await generateKeyPair(),
+      subject: { commonName: "the trusted CA" },
+      isCa: true,
+    });
+    const result = await verifyChain({ leaf: leaf.pem, chain: lookAlikes, trusted: other.pem });
+    assert.equal(result.ok, false);
+    assert.equal(!result.ok && result.code, "NO_ISSUER");
   });
 });
