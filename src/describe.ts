@@ -162,6 +162,19 @@ const EKU_NAMES: Record<string, string> = {
   "2.5.29.37.0": "anyExtendedKeyUsage",
 };
 
+/**
+ * The name of an extended key usage OID (`serverAuth`, `clientAuth`, …), or the OID itself.
+ *
+ * @example
+ * ```ts
+ * import { extendedKeyUsageName } from "./describe.ts";
+ * console.log(extendedKeyUsageName("1.3.6.1.5.5.7.3.1")); // serverAuth
+ * ```
+ */
+export function extendedKeyUsageName(oid: string): string {
+  return EKU_NAMES[oid] ?? oid;
+}
+
 const CURVE_NAMES: Record<string, string> = {
   "1.2.840.10045.3.1.7": "P-256",
   "1.3.132.0.34": "P-384",
@@ -347,7 +360,7 @@ export async function describeCertificate(
   const ekuSchema = extensionValue(cert, OID.extKeyUsage);
   if (ekuSchema) {
     const eku = new pkijs.ExtKeyUsage({ schema: ekuSchema });
-    for (const p of eku.keyPurposes) extendedKeyUsage.push(EKU_NAMES[p] ?? p);
+    for (const p of eku.keyPurposes) extendedKeyUsage.push(extendedKeyUsageName(p));
   }
 
   const serialBytes = cert.serialNumber.valueBlock.valueHexView;

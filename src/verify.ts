@@ -13,6 +13,7 @@
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { encodeHex, equalBytes, toArrayBuffer, toBytes } from "./bytes.ts";
+import { extendedKeyUsageName } from "./describe.ts";
 import { TlsmithError } from "./errors.ts";
 import { type ConstrainedName, isNamePermitted, readNameConstraints } from "./name_constraints.ts";
 import { formatIpAddress, parseIpAddress } from "./names.ts";
@@ -930,7 +931,7 @@ export async function verifyChain(options: VerifyChainOptions): Promise<VerifyCh
       return fail(
         "PURPOSE",
         `the leaf certificate's extended key usage does not include ${purpose}Auth (it has ${
-          leaf.eku.join(", ")
+          leaf.eku.map(extendedKeyUsageName).join(", ")
         }). Issue it ${purpose === "client" ? "with --client" : "for TLS servers"}.`,
         0,
       );

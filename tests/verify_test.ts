@@ -537,6 +537,10 @@ describe("verifyChain agrees with openssl verify", { timeout: 120_000 }, () => {
     const c = await both(p("client"), p("root"));
     assert.equal(c.theirs, false);
     assert.equal(!c.ours.ok && c.ours.code, "PURPOSE");
+    assert.match(
+      !c.ours.ok ? c.ours.reason : "",
+      /does not include serverAuth \(it has clientAuth\)/,
+    );
     const asClient = await verifyChain({
       leaf: await text(p("client")),
       trusted: await text(p("root")),
