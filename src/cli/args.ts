@@ -9,6 +9,7 @@
 
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import { TlsmithError } from "../errors.ts";
+import { splitPath } from "../runtime/common.ts";
 import type { Runtime } from "../runtime/types.ts";
 
 /**
@@ -222,8 +223,7 @@ export async function refuseMissingDirs(
         `${f} is a directory; nothing was written. Pass a file name (a file inside it, say).`,
       );
     }
-    const i = Math.max(f.lastIndexOf("/"), f.lastIndexOf("\\"));
-    const dir = i < 0 ? "." : i === 0 ? f.slice(0, 1) : f.slice(0, i);
+    const { dir } = splitPath(f);
     const info = await runtime.stat(dir);
     if (info === null || !info.isDirectory) {
       throw new TlsmithError(
@@ -231,6 +231,33 @@ export async function refuseMissingDirs(
         info === null
           ? `${f}: the directory ${dir} does not exist. Create it first.`
           : `${f}: ${dir} is not a directory. Choose another path.`,
+      );
+    }
+  }
+}
+
+/**
+ * Refuse, before anything is written, what {@linkcode refuseMissingDirs}
+ * refuses and (with `FILE_EXISTS`) any of `files` that exists unless `force`
+ * is set: no command replaces a key or certificate without `--force`.
+ *
+ * @example
+ * ```ts ignore
+ * await refuseExisting(runtime, ["a.pem", "a-key.pem"], false);
+ * ```
+ */
+export async function refuseExisting(
+  runtime: Runtime,
+  files: readonly string[],
+  force: boolean,
+): Promise<void> {
+  await refuseMissingDirs(runtime, files);
+  if (force) return;
+  for (const f of files) {
+    if (await runtime.stat(f) !== null) {
+      throw new TlsmithError(
+        "FILE_EXISTS",
+        `${f} already exists; nothing was written. Pass --force to replace it, or choose another file name.`,
       );
     }
   }

@@ -6,11 +6,9 @@
  */
 
 import { DEFAULT_LEAF_DAYS, MAX_LEAF_DAYS } from "../authority.ts";
-import { TlsmithError } from "../errors.ts";
 import { type KeyType, parseKeyType } from "../keys.ts";
 import { exportPkcs12 } from "../pkcs12.ts";
-import type { Runtime } from "../runtime/types.ts";
-import { type CliContext, parseCommandArgs, refuseMissingDirs, usageError } from "./args.ts";
+import { type CliContext, parseCommandArgs, refuseExisting, usageError } from "./args.ts";
 import { joinPath, loadStoredCa } from "./ca_command.ts";
 import { obtainPassphrase } from "./passphrase.ts";
 
@@ -80,33 +78,6 @@ export function parseDays(text: string | undefined): number | undefined {
     throw usageError(`--days must be a whole number of days, not "${text}"`);
   }
   return Number(text);
-}
-
-/**
- * Refuse (with `FILE_EXISTS`, before anything is written) when any of `files`
- * exists and `force` is not set, or (`FILE_NOT_FOUND`) when the directory of
- * one of them does not exist.
- *
- * @example
- * ```ts ignore
- * await refuseExisting(runtime, ["a.pem", "a-key.pem"], false);
- * ```
- */
-export async function refuseExisting(
-  runtime: Runtime,
-  files: readonly string[],
-  force: boolean,
-): Promise<void> {
-  await refuseMissingDirs(runtime, files);
-  if (force) return;
-  for (const f of files) {
-    if (await runtime.stat(f)) {
-      throw new TlsmithError(
-        "FILE_EXISTS",
-        `${f} already exists; nothing was written. Choose another file name or pass --force to replace it.`,
-      );
-    }
-  }
 }
 
 /**

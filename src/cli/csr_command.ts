@@ -6,8 +6,7 @@
 
 import { createCsr } from "../csr.ts";
 import { isEncryptedPrivateKey, readPrivateKey } from "../key_formats.ts";
-import { type CliContext, parseCommandArgs, usageError } from "./args.ts";
-import { refuseExisting } from "./cert_command.ts";
+import { type CliContext, parseCommandArgs, refuseExisting, usageError } from "./args.ts";
 import { withPassphrase } from "./passphrase.ts";
 
 /** Help of `tlsmith csr`. */

@@ -12,7 +12,13 @@ import { decodePem, encodePem } from "../pem.ts";
 import { PLAIN_KEY_LABELS } from "../asn1_util.ts";
 import { DEFAULT_ITERATIONS, encryptPrivateKey, importPrivateKeyInfo } from "../encrypted_key.ts";
 import { isEncryptedPrivateKey, readPrivateKeyPkcs8 } from "../key_formats.ts";
-import { type CliContext, parseCommandArgs, refuseMissingDirs, usageError } from "./args.ts";
+import {
+  type CliContext,
+  parseCommandArgs,
+  refuseExisting,
+  refuseMissingDirs,
+  usageError,
+} from "./args.ts";
 import { obtainPassphrase, withPassphrase } from "./passphrase.ts";
 
 /** Help for `tlsmith key --help`. */
@@ -108,16 +114,10 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
 
   if (sub === "generate") {
     if (values.out === undefined) throw usageError(`"--out FILE" is required`);
-    await refuseMissingDirs(rt, [values.out]);
+    await refuseExisting(rt, [values.out], force);
     // keys.ts loads pkijs; only "generate" needs it (decrypt stays fast to start).
     const { exportPrivateKeyPem, generateKeyPair, parseKeyType } = await import("../keys.ts");
     const type = parseKeyType(values.type ?? "ec");
-    if (!force && await rt.stat(values.out) !== null) {
-      throw new TlsmithError(
-        "FILE_EXISTS",
-        `${values.out} already exists; nothing was written. Pass --force to replace it.`,
-      );
-    }
     let passphrase: string | undefined;
     if (values.encrypt) {
       passphrase = await obtainPassphrase(rt, {
@@ -173,12 +173,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
           `encrypted key elsewhere with --out FILE.`,
       );
     }
-    if (out !== file && !force && await rt.stat(out) !== null) {
-      throw new TlsmithError(
-        "FILE_EXISTS",
-        `${out} already exists; nothing was written. Pass --force to replace it.`,
-      );
-    }
+    if (out !== file) await refuseExisting(rt, [out], force);
     const der = await readPrivateKeyPkcs8(text, { source: file });
     const pair = await importPrivateKeyInfo(der, file);
     const passphrase = await obtainPassphrase(rt, {
@@ -200,13 +195,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
     );
   }
   const out = values.out;
-  await refuseMissingDirs(rt, [out]);
-  if (!force && await rt.stat(out) !== null) {
-    throw new TlsmithError(
-      "FILE_EXISTS",
-      `${out} already exists; nothing was written. Pass --force to replace it.`,
-    );
-  }
+  await refuseExisting(rt, [out], force);
   if (sub === "decrypt" && !encrypted) {
     // A certificate or other non-key file: say that, not "not encrypted".
     await readPrivateKeyPkcs8(text, { source: file });

@@ -11,7 +11,7 @@ import { isEncryptedPrivateKey, readPrivateKeyPkcs8 } from "../key_formats.ts";
 import { certificateMatchesKey } from "../keys.ts";
 import { decodePem, encodePem } from "../pem.ts";
 import { exportPkcs12, importPkcs12 } from "../pkcs12.ts";
-import { type CliContext, parseCommandArgs, refuseMissingDirs, usageError } from "./args.ts";
+import { type CliContext, parseCommandArgs, refuseExisting, usageError } from "./args.ts";
 import { looksLikePkcs12 } from "./inspect_command.ts";
 import { obtainPassphrase, withPassphrase } from "./passphrase.ts";
 
@@ -62,19 +62,6 @@ const OPTIONS = {
   iterations: { type: "string" },
 } as const;
 
-async function refuseExisting(ctx: CliContext, paths: string[], force: boolean): Promise<void> {
-  await refuseMissingDirs(ctx.runtime, paths);
-  if (force) return;
-  for (const path of paths) {
-    if (await ctx.runtime.stat(path) !== null) {
-      throw new TlsmithError(
-        "FILE_EXISTS",
-        `${path} already exists; nothing was written. Pass --force to replace it.`,
-      );
-    }
-  }
-}
-
 /**
  * Run `tlsmith p12 …`.
  *
@@ -121,7 +108,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
       if (values[o] === undefined) throw usageError(`"--${o} FILE" is required`);
     }
     const out = values.out!;
-    await refuseExisting(ctx, [out], force);
+    await refuseExisting(ctx.runtime, [out], force);
     const certFile = values.cert!;
     const certPem = await rt.readTextFile(certFile);
     const certBlocks = decodePem(certPem, { source: certFile });
@@ -188,7 +175,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
   const outCert = values["out-cert"];
   const outKey = values["out-key"];
   if (outCert === outKey) throw usageError("--out-cert and --out-key must be different files");
-  await refuseExisting(ctx, [outCert, outKey], force);
+  await refuseExisting(ctx.runtime, [outCert, outKey], force);
   const bytes = await rt.readFile(file);
   if (!looksLikePkcs12(bytes)) {
     // Say so before asking for a pass phrase.

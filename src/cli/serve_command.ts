@@ -15,7 +15,7 @@ import {
   type CliContext,
   parseCommandArgs,
   parsePort,
-  refuseMissingDirs,
+  refuseExisting,
   usageError,
 } from "./args.ts";
 import { serveDir } from "./static_files.ts";
@@ -224,13 +224,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
       `${dirArg} is not a directory. Pass the directory that contains it instead.`,
     );
   }
-  if (saveCert !== undefined) await refuseMissingDirs(runtime, [saveCert]);
-  if (saveCert !== undefined && !values.force && (await runtime.stat(saveCert)) !== null) {
-    throw new TlsmithError(
-      "FILE_EXISTS",
-      `${saveCert} already exists; nothing was written. Pass --force to replace it, or pick another file.`,
-    );
-  }
+  if (saveCert !== undefined) await refuseExisting(runtime, [saveCert], values.force === true);
   let tls: "adhoc" | { cert: string; key: string } = "adhoc";
   let localCaFile: string | undefined;
   if (local) {

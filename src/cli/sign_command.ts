@@ -5,9 +5,9 @@
  */
 
 import { DEFAULT_LEAF_DAYS, MAX_LEAF_DAYS } from "../authority.ts";
-import { type CliContext, parseCommandArgs } from "./args.ts";
+import { type CliContext, parseCommandArgs, refuseExisting } from "./args.ts";
 import { loadStoredCa } from "./ca_command.ts";
-import { parseDays, refuseExisting } from "./cert_command.ts";
+import { parseDays } from "./cert_command.ts";
 
 /** Help of `tlsmith sign`. */
 export const help =
