@@ -14,7 +14,7 @@ import { cryptoEngine } from "./engine.ts";
 import { TlsmithError } from "./errors.ts";
 import type { KeyType } from "./keys.ts";
 import { formatSubjectAltName, type SubjectAltName, subjectAltNameOf } from "./names.ts";
-import { decodePem } from "./pem.ts";
+import { decodePem, isCertificateLabel } from "./pem.ts";
 
 /** What {@linkcode describeCertificate} reports. */
 export interface CertificateDescription {
@@ -273,10 +273,7 @@ export function parseCertificate(input: string | Uint8Array | ArrayBuffer): pkij
   let der: Uint8Array;
   if (typeof input === "string") {
     const blocks = decodePem(input);
-    const block = blocks.find((b) =>
-      b.label === "CERTIFICATE" || b.label === "X509 CERTIFICATE" ||
-      b.label === "TRUSTED CERTIFICATE"
-    );
+    const block = blocks.find((b) => isCertificateLabel(b.label));
     if (!block) throw notACertificate(input, blocks[0].label);
     der = block.der;
   } else if (input instanceof Uint8Array || input instanceof ArrayBuffer) {

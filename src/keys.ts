@@ -14,7 +14,7 @@ import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { equalBytes, toArrayBuffer, toBytes } from "./bytes.ts";
 import { sourcePrefix, TlsmithError } from "./errors.ts";
-import { decodePem, encodePem } from "./pem.ts";
+import { decodePem, encodePem, isCertificateLabel } from "./pem.ts";
 import type { PkijsCertificate } from "./certificate.ts";
 
 /** The key types tlsmith generates and reads. */
@@ -545,10 +545,7 @@ function certificateSpki(
   if (cert instanceof pkijs.Certificate) return cert.subjectPublicKeyInfo;
   let der: Uint8Array;
   if (typeof cert === "string") {
-    const block = decodePem(cert).find((b) =>
-      b.label === "CERTIFICATE" || b.label === "X509 CERTIFICATE" ||
-      b.label === "TRUSTED CERTIFICATE"
-    );
+    const block = decodePem(cert).find((b) => isCertificateLabel(b.label));
     if (!block) {
       throw new TlsmithError(
         "BAD_CERTIFICATE",

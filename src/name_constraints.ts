@@ -15,7 +15,7 @@
 
 import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
-import { TlsmithError } from "./errors.ts";
+import { sourcePrefix, TlsmithError } from "./errors.ts";
 import { formatIpAddress, parseIpAddress } from "./names.ts";
 
 /** The names and ranges a new tlsmith CA permits unless told otherwise. */
@@ -321,7 +321,7 @@ export function readNameConstraints(
       throw new TlsmithError(
         "BAD_CERTIFICATE",
         `${
-          source ? `${source}: ` : ""
+          sourcePrefix(source)
         }the certificate's nameConstraints extension is malformed, so the names it allows are unknown. Use another CA certificate.`,
       );
     }

@@ -19,6 +19,21 @@ export interface PemBlock {
   der: Uint8Array;
 }
 
+/**
+ * The PEM labels a certificate is found under: RFC 7468's `CERTIFICATE`, the
+ * older `X509 CERTIFICATE`, and OpenSSL's `TRUSTED CERTIFICATE`.
+ *
+ * @example
+ * ```ts
+ * import { isCertificateLabel } from "./pem.ts";
+ * console.log(isCertificateLabel("X509 CERTIFICATE"), isCertificateLabel("PRIVATE KEY")); // true false
+ * ```
+ */
+export function isCertificateLabel(label: string): boolean {
+  return label === "CERTIFICATE" || label === "X509 CERTIFICATE" ||
+    label === "TRUSTED CERTIFICATE";
+}
+
 /** Options of {@linkcode decodePem}. */
 export interface DecodePemOptions {
   /** Where the text came from (a file name), used in error messages. */

@@ -14,10 +14,10 @@ import * as asn1js from "asn1js";
 import * as pkijs from "pkijs";
 import { encodeHex, equalBytes, toArrayBuffer, toBytes } from "./bytes.ts";
 import { extendedKeyUsageName } from "./describe.ts";
-import { TlsmithError } from "./errors.ts";
+import { sourcePrefix, TlsmithError } from "./errors.ts";
 import { type ConstrainedName, isNamePermitted, readNameConstraints } from "./name_constraints.ts";
 import { formatIpAddress, parseIpAddress } from "./names.ts";
-import { decodePem } from "./pem.ts";
+import { decodePem, isCertificateLabel } from "./pem.ts";
 
 /** Certificates as PEM text (one or more blocks), DER bytes, or a list of either. */
 export type CertificateInput = string | Uint8Array | readonly (string | Uint8Array)[];
@@ -105,17 +105,14 @@ export interface ParsedCertificate {
  * ```
  */
 export function parseCertificates(input: CertificateInput, source?: string): ParsedCertificate[] {
-  const where = source ? `${source}: ` : "";
+  const where = sourcePrefix(source);
   const items = typeof input === "string" || input instanceof Uint8Array ? [input] : input;
   const out: ParsedCertificate[] = [];
   for (const item of items) {
     let ders: Uint8Array[];
     if (typeof item === "string") {
       const blocks = decodePem(item, { source });
-      const certs = blocks.filter((b) =>
-        b.label === "CERTIFICATE" || b.label === "X509 CERTIFICATE" ||
-        b.label === "TRUSTED CERTIFICATE"
-      );
+      const certs = blocks.filter((b) => isCertificateLabel(b.label));
       if (certs.length === 0) {
         const labels = [...new Set(blocks.map((b) => b.label))].join(", ");
         throw new TlsmithError(
@@ -133,7 +130,7 @@ export function parseCertificates(input: CertificateInput, source?: string): Par
 }
 
 function parseCertificateDer(der: Uint8Array, source?: string): pkijs.Certificate {
-  const where = source ? `${source}: ` : "";
+  const where = sourcePrefix(source);
   const asn = asn1js.fromBER(toArrayBuffer(der));
   if (asn.offset === -1 || asn.offset !== der.length) {
     throw new TlsmithError(

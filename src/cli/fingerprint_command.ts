@@ -13,7 +13,7 @@ import { fingerprint } from "../describe.ts";
 import { TlsmithError } from "../errors.ts";
 import { readPrivateKey } from "../key_formats.ts";
 import { exportSpki } from "../keys.ts";
-import { decodePem, encodePem } from "../pem.ts";
+import { decodePem, encodePem, isCertificateLabel } from "../pem.ts";
 import { formatName, parseCertificates } from "../verify.ts";
 import { type CliContext, parseCommandArgs } from "./args.ts";
 import { looksLikePkcs12, pkcs12Hint } from "./inspect_command.ts";
@@ -60,7 +60,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
   const blocks = decodePem(new TextDecoder().decode(bytes), { source: file });
   let printed = 0;
   for (const block of blocks) {
-    if (["CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE"].includes(block.label)) {
+    if (isCertificateLabel(block.label)) {
       const [{ certificate }] = parseCertificates(block.der, file);
       ctx.print(
         `${name} Fingerprint=${await fingerprint(block.der, alg)}  ${

@@ -15,7 +15,7 @@ import { readPrivateKey } from "../key_formats.ts";
 import { exportSpki } from "../keys.ts";
 import { readNameConstraints } from "../name_constraints.ts";
 import { formatSubjectAltName } from "../names.ts";
-import { decodePem, encodePem, type PemBlock } from "../pem.ts";
+import { decodePem, encodePem, isCertificateLabel, type PemBlock } from "../pem.ts";
 import { parseCertificates } from "../verify.ts";
 import { type CliContext, parseCommandArgs } from "./args.ts";
 
@@ -36,7 +36,6 @@ Examples:
 
 type Item = Record<string, unknown> & { kind: string };
 
-const CERT_LABELS = ["CERTIFICATE", "X509 CERTIFICATE", "TRUSTED CERTIFICATE"];
 const CSR_LABELS = ["CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST"];
 const KEY_LABELS = ["PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY"];
 
@@ -120,7 +119,7 @@ async function csrItem(der: Uint8Array, source: string): Promise<Item> {
 }
 
 async function itemOf(block: PemBlock, source: string): Promise<Item> {
-  if (CERT_LABELS.includes(block.label)) return await certificateItem(block.der, source);
+  if (isCertificateLabel(block.label)) return await certificateItem(block.der, source);
   if (CSR_LABELS.includes(block.label)) return await csrItem(block.der, source);
   if (
     block.label === "ENCRYPTED PRIVATE KEY" || block.headers["Proc-Type"]?.includes("ENCRYPTED")
