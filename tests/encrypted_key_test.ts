@@ -381,7 +381,8 @@ describe("damaged and odd input", () => {
     assert.equal((await errorOf(decryptPrivateKey(plain, "pw"))).code, "BAD_PEM");
   });
 
-  it("refuses scrypt parameters that would need more than 256 MiB", async () => {
+  /** An "ENCRYPTED PRIVATE KEY" (PBES2, scrypt, AES-256-CBC) with the given scrypt N, r, p. */
+  async function scryptKeyPem(n: number, r: number, p: number): Promise<string> {
     const { encodeDer, int, octets, oid, seq } = await import("../src/asn1_util.ts");
     const der = encodeDer(seq(
       seq(
@@ -389,38 +390,28 @@ describe("damaged and odd input", () => {
         seq(
           seq(
             oid("1.3.6.1.4.1.11591.4.11"),
-            seq(octets(new Uint8Array(16)), int(2 ** 20), int(8), int(1), int(32)),
+            seq(octets(new Uint8Array(16)), int(n), int(r), int(p), int(32)),
           ),
           seq(oid("2.16.840.1.101.3.4.1.42"), octets(new Uint8Array(16))),
         ),
       ),
       octets(new Uint8Array(32)),
     ));
+    return encodePem("ENCRYPTED PRIVATE KEY", der);
+  }
+
+  it("refuses scrypt parameters that would need more than 256 MiB", async () => {
     await rejectsWith(
-      decryptPrivateKey(encodePem("ENCRYPTED PRIVATE KEY", der), "pw", { source: "big.pem" }),
+      decryptPrivateKey(await scryptKeyPem(2 ** 20, 8, 1), "pw", { source: "big.pem" }),
       "UNSUPPORTED_ALGORITHM",
       /N=1048576/,
     );
   });
 
   it("refuses scrypt parameters within 256 MiB whose work would take hours (N·r·p)", async () => {
-    const { encodeDer, int, octets, oid, seq } = await import("../src/asn1_util.ts");
     // 16 MiB of memory, but 2^32 BlockMix rounds: hours of CPU from a hostile file.
-    const der = encodeDer(seq(
-      seq(
-        oid("1.2.840.113549.1.5.13"),
-        seq(
-          seq(
-            oid("1.3.6.1.4.1.11591.4.11"),
-            seq(octets(new Uint8Array(16)), int(2 ** 16), int(1), int(2 ** 16), int(32)),
-          ),
-          seq(oid("2.16.840.1.101.3.4.1.42"), octets(new Uint8Array(16))),
-        ),
-      ),
-      octets(new Uint8Array(32)),
-    ));
     await rejectsWith(
-      decryptPrivateKey(encodePem("ENCRYPTED PRIVATE KEY", der), "pw", { source: "slow.pem" }),
+      decryptPrivateKey(await scryptKeyPem(2 ** 16, 1, 2 ** 16), "pw", { source: "slow.pem" }),
       "UNSUPPORTED_ALGORITHM",
       "slow.pem",
       /N=65536, r=1, p=65536/,
