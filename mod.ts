@@ -27,9 +27,9 @@ export {
   type PemBlock,
 } from "./src/pem.ts";
 
-// Keys, names, certificates (src/keys.ts, src/names.ts, src/certificate.ts, src/adhoc.ts, src/describe.ts)
+// Keys, names, certificates (src/keys/keys.ts, src/x509/names.ts, src/x509/certificate.ts, src/ca/adhoc.ts, src/x509/describe.ts)
+export { certificateMatchesKey } from "./src/x509/match.ts";
 export {
-  certificateMatchesKey,
   derivePublicKey,
   exportPrivateKeyPem,
   exportPublicKeyPem,
@@ -44,7 +44,7 @@ export {
   keyTypeOf,
   parseKeyType,
   signatureHashFor,
-} from "./src/keys.ts";
+} from "./src/keys/keys.ts";
 export {
   formatIpAddress,
   formatSubjectAltName,
@@ -52,7 +52,7 @@ export {
   parseSubjectAltName,
   type SubjectAltName,
   type SubjectAltNameType,
-} from "./src/names.ts";
+} from "./src/x509/names.ts";
 export {
   type CertificateIssuer,
   type CertificateSubject,
@@ -63,16 +63,20 @@ export {
   type PkijsCertificate,
   type PkijsExtension,
   randomSerialNumber,
-} from "./src/certificate.ts";
+} from "./src/x509/certificate.ts";
 export {
   adhocCert,
   type AdhocCertificate,
   type AdhocOptions,
   DEFAULT_ADHOC_HOSTS,
-} from "./src/adhoc.ts";
-export { type CertificateDescription, describeCertificate, fingerprint } from "./src/describe.ts";
+} from "./src/ca/adhoc.ts";
+export {
+  type CertificateDescription,
+  describeCertificate,
+  fingerprint,
+} from "./src/x509/describe.ts";
 
-// Keys at rest (src/encrypted_key.ts, src/key_formats.ts, src/pkcs12.ts)
+// Keys at rest (src/keys/encrypt.ts, src/keys/formats.ts, src/pkcs12.ts)
 export {
   decryptPrivateKey,
   type DecryptPrivateKeyOptions,
@@ -81,22 +85,22 @@ export {
   type EncryptPrivateKeyOptions,
   type Passphrase,
   type PrivateKeyInput,
-} from "./src/encrypted_key.ts";
+} from "./src/keys/encrypt.ts";
 export {
   isEncryptedPrivateKey,
   readPrivateKey,
   type ReadPrivateKeyOptions,
   toPkcs8Pem,
-} from "./src/key_formats.ts";
+} from "./src/keys/formats.ts";
 export {
   exportPkcs12,
   type ExportPkcs12Options,
   importPkcs12,
   type ImportPkcs12Options,
   type Pkcs12Contents,
-} from "./src/pkcs12.ts";
+} from "./src/keys/pkcs12.ts";
 
-// Certificate authority (src/csr.ts, src/name_constraints.ts, src/authority.ts, src/verify.ts)
+// Certificate authority (src/x509/csr.ts, src/x509/name_constraints.ts, src/ca/authority.ts, src/x509/verify.ts)
 export {
   CA_KEY_TYPES,
   CertificateAuthority,
@@ -108,7 +112,7 @@ export {
   type LoadAuthorityOptions,
   MAX_LEAF_DAYS,
   type SignCsrOptions,
-} from "./src/authority.ts";
+} from "./src/ca/authority.ts";
 export {
   createCsr,
   type CreateCsrOptions,
@@ -117,7 +121,7 @@ export {
   parseCsr,
   type ParseCsrOptions,
   type SubjectFields,
-} from "./src/csr.ts";
+} from "./src/x509/csr.ts";
 export {
   assertNamesPermitted,
   buildNameConstraints,
@@ -129,7 +133,7 @@ export {
   type NameConstraintSet,
   type NameSubtree,
   parsePermitEntry,
-} from "./src/name_constraints.ts";
+} from "./src/x509/name_constraints.ts";
 export {
   type CertificateInput,
   hostMatches,
@@ -138,9 +142,9 @@ export {
   type VerifyChainOptions,
   type VerifyChainResult,
   type VerifyFailureCode,
-} from "./src/verify.ts";
+} from "./src/x509/verify.ts";
 
-// Serving (src/serve.ts, src/runtime/types.ts)
+// Serving (src/serve/serve.ts, src/serve/runtime/types.ts)
 export {
   type CertSource,
   type Handler,
@@ -149,7 +153,7 @@ export {
   type ServeOptions,
   type Server,
   type ServerAddr,
-} from "./src/serve.ts";
+} from "./src/serve/serve.ts";
 
 // The CLI when run as the main module. No top-level await: `require("tlsmith")` must keep working.
 if ((import.meta as { main?: boolean }).main) {

@@ -8,7 +8,7 @@
  * are the raw WebCrypto work every adhoc certificate needs (generate a key,
  * sign once), so the difference is tlsmith's own overhead (DER, PEM, digests).
  */
-import { adhocCert } from "../src/adhoc.ts";
+import { adhocCert } from "../src/ca/adhoc.ts";
 
 const tbs = crypto.getRandomValues(new Uint8Array(400));
 

@@ -36,7 +36,7 @@ cat > "$BUILD/tsconfig.json" <<JSON
 { "compilerOptions": { "target": "ES2022", "module": "nodenext", "moduleResolution": "nodenext",
   "lib": ["es2022", "dom", "dom.iterable"], "types": ["node"], "typeRoots": ["$ROOT/node_modules/@types"],
   "strict": true, "skipLibCheck": true, "rewriteRelativeImportExtensions": true,
-  "rootDir": "$ROOT", "outDir": "$BUILD/out" }, "files": ["$ROOT/src/serve.ts"] }
+  "rootDir": "$ROOT", "outDir": "$BUILD/out" }, "files": ["$ROOT/src/serve/serve.ts"] }
 JSON
 echo '{ "type": "module" }' > "$BUILD/package.json"
 "$ROOT/node_modules/.bin/tsc" -p "$BUILD/tsconfig.json"
@@ -106,11 +106,11 @@ run_one() { # key label command...
   echo "$key $ka $close $h2" >> "$RES"
 }
 [ -n "${TLSMITH_BENCH_SKIP_DENO:-}" ] || run_one deno_raw "Deno.serve (raw)" "$DENO" run -A bench/serve_bench_server.mjs raw-deno "$WORK/cert.pem" "$WORK/key.pem"
-[ -n "${TLSMITH_BENCH_SKIP_DENO:-}" ] || run_one deno_tls "tlsmith serve() on Deno" "$DENO" run -A bench/serve_bench_server.mjs tlsmith "$WORK/cert.pem" "$WORK/key.pem" "$ROOT/src/serve.ts"
+[ -n "${TLSMITH_BENCH_SKIP_DENO:-}" ] || run_one deno_tls "tlsmith serve() on Deno" "$DENO" run -A bench/serve_bench_server.mjs tlsmith "$WORK/cert.pem" "$WORK/key.pem" "$ROOT/src/serve/serve.ts"
 for NODE in $NODES; do
   v="$("$NODE" --version)"
   run_one "node${v%%.*}_raw" "node:http2 allowHTTP1 (raw) $v" "$NODE" bench/serve_bench_server.mjs raw-http2 "$WORK/cert.pem" "$WORK/key.pem"
-  run_one "node${v%%.*}_tls" "tlsmith serve() on Node $v" "$NODE" bench/serve_bench_server.mjs tlsmith "$WORK/cert.pem" "$WORK/key.pem" "$BUILD/out/src/serve.js"
+  run_one "node${v%%.*}_tls" "tlsmith serve() on Node $v" "$NODE" bench/serve_bench_server.mjs tlsmith "$WORK/cert.pem" "$WORK/key.pem" "$BUILD/out/src/serve/serve.js"
   run_one "node${v%%.*}_naive" "naive fetch adapter (ref.) $v" "$NODE" bench/serve_bench_server.mjs naive-fetch "$WORK/cert.pem" "$WORK/key.pem"
 done
 [ -z "$NODES" ] || run_one node_https "node:https (reference, HTTP/1 only)" node bench/serve_bench_server.mjs raw-https "$WORK/cert.pem" "$WORK/key.pem"

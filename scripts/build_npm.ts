@@ -29,7 +29,7 @@ import {
 import { dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
-import { dependenciesFrom } from "./npm_dependencies.ts";
+import { bareSpecifiers, dependenciesFrom, npmSpecifiersIn } from "./npm_dependencies.ts";
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 /** Output directory: npm/, or $TLSMITH_NPM_DIR (e.g. a private one while others build npm/). */
@@ -81,6 +81,32 @@ function packageNameOf(spec: string): string {
   return spec.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0];
 }
 
+/** The package entries at the repository root (mod.ts is `.`; cli.ts is `./cli`). */
+const ENTRY_FILES = ["mod.ts", "cli.ts"];
+
+/**
+ * npm `exports` from deno.json `exports` (the same entries, one source of truth):
+ * `"./serve": "./src/serve/mod.ts"` → `{ types, import, default }` of `./esm/src/serve/mod.js`.
+ */
+function npmExports(exports: unknown): Record<string, Record<string, string>> {
+  const map: Record<string, string> = typeof exports === "string"
+    ? { ".": exports }
+    : exports as Record<string, string>;
+  if (!map || typeof map !== "object" || !map["."]) {
+    fail('deno.json "exports" must map "." (and optional subpaths) to .ts files.');
+  }
+  const out: Record<string, Record<string, string>> = {};
+  for (const [key, target] of Object.entries(map)) {
+    if (typeof target !== "string" || !/^\.\/.+\.ts$/.test(target)) {
+      fail(`deno.json exports["${key}"] = ${JSON.stringify(target)}: expected "./path.ts".`);
+    }
+    const js = `./esm/${target.slice(2).replace(/\.ts$/, ".js")}`;
+    if (!existsSync(join(OUT, js))) fail(`deno.json exports["${key}"]: ${js} was not built.`);
+    out[key] = { types: js.replace(/\.js$/, ".d.ts"), import: js, default: js };
+  }
+  return out;
+}
+
 function main(): void {
   const started = Date.now();
   const denoJson = JSON.parse(readFileSync(join(ROOT, "deno.json"), "utf8"));
@@ -91,9 +117,24 @@ function main(): void {
     );
   }
 
+  // The sources import npm packages by npm: specifiers (so Deno needs no import map); the npm
+  // build compiles a staging copy where each is the bare package specifier.
+  const sources = [
+    ...ENTRY_FILES.map((f) => join(ROOT, f)).filter(existsSync),
+    ...walk(join(ROOT, "src")),
+    ...walk(join(ROOT, "tests")),
+    ...walk(join(ROOT, "scripts")), // tests import scripts/npm_dependencies.ts
+  ].filter((f) => f.endsWith(".ts"));
+  const specifiers = new Set<string>();
+  const isPublished = (f: string) =>
+    !relative(ROOT, f).startsWith("tests") &&
+    !relative(ROOT, f).startsWith("scripts");
+  for (const file of sources.filter(isPublished)) {
+    for (const spec of npmSpecifiersIn(readFileSync(file, "utf8"))) specifiers.add(spec);
+  }
   let dependencies: Record<string, string>;
   try {
-    dependencies = dependenciesFrom(denoJson.imports ?? {});
+    dependencies = dependenciesFrom(Object.fromEntries([...specifiers].map((s) => [s, s])));
   } catch (err) {
     fail((err as Error).message);
   }
@@ -104,25 +145,36 @@ function main(): void {
     const dev = devPkg.dependencies?.[name] ?? devPkg.devDependencies?.[name];
     if (dev !== range) {
       fail(
-        `deno.json imports ${name}@${range} but package.json has ${name}@${dev ?? "(missing)"}. ` +
-          `Make package.json "dependencies" match deno.json "imports", then run npm install.`,
+        `the sources import npm:${name}@${range} but package.json has ${name}@${
+          dev ?? "(missing)"
+        }. Make package.json "dependencies" match, then run npm install.`,
       );
     }
   }
 
-  // src/version.ts (the CLI's --version) must say what deno.json says.
-  const versionTs = join(ROOT, "src", "version.ts");
+  // src/_internal/version.ts (the CLI's --version) must say what deno.json says.
+  const versionTs = join(ROOT, "src", "_internal", "version.ts");
   if (existsSync(versionTs)) {
     const text = readFileSync(versionTs, "utf8");
     const m = /["'](\d+\.\d+\.\d+(?:-[\w.]+)?)["']/.exec(text);
-    if (!m) fail(`src/version.ts: no version string found; it must contain "${version}".`);
+    if (!m) {
+      fail(`src/_internal/version.ts: no version string found; it must contain "${version}".`);
+    }
     if (m[1] !== version) {
-      fail(`src/version.ts says ${m[1]} but deno.json says ${version}. Make them equal.`);
+      fail(`src/_internal/version.ts says ${m[1]} but deno.json says ${version}. Make them equal.`);
     }
   }
 
   rmSync(OUT, { recursive: true, force: true });
   mkdirSync(ESM, { recursive: true });
+  // Inside the repository, so that node_modules and package.json ("type": "module") apply.
+  const STAGE = join(ROOT, ".tmp", "npm-stage");
+  rmSync(STAGE, { recursive: true, force: true });
+  for (const file of sources) {
+    const target = join(STAGE, relative(ROOT, file));
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, bareSpecifiers(readFileSync(file, "utf8")));
+  }
 
   // tsc: one project for mod.ts, src/** and tests/**; rootDir is the repo so the layout is kept.
   const tsconfig = {
@@ -143,16 +195,16 @@ function main(): void {
       noEmitOnError: true,
       forceConsistentCasingInFileNames: true,
       newLine: "lf",
-      rootDir: ROOT,
+      rootDir: STAGE,
       outDir: ESM,
     },
     include: [
-      join(ROOT, "mod.ts"),
-      join(ROOT, "src", "**", "*.ts"),
-      join(ROOT, "tests", "**", "*.ts"),
+      ...ENTRY_FILES.map((f) => join(STAGE, f)).filter(existsSync),
+      join(STAGE, "src", "**", "*.ts"),
+      join(STAGE, "tests", "**", "*.ts"),
     ],
   };
-  const tsconfigPath = join(OUT, "tsconfig.build.json");
+  const tsconfigPath = join(STAGE, "tsconfig.build.json");
   writeFileSync(tsconfigPath, JSON.stringify(tsconfig, null, 2) + "\n");
 
   const tscJs = join(ROOT, "node_modules", "typescript", "bin", "tsc");
@@ -169,6 +221,7 @@ function main(): void {
     const errors = (tsc.stdout.match(/error TS\d+/g) ?? []).length;
     fail(`tsc (${tscVersion}) failed with ${errors} error(s); nothing was emitted.`);
   }
+  rmSync(STAGE, { recursive: true, force: true });
 
   // Non-TypeScript test fixtures are copied beside the compiled tests.
   for (const file of walk(join(ROOT, "tests"))) {
@@ -240,15 +293,19 @@ function main(): void {
     main: "./esm/mod.js",
     types: "./esm/mod.d.ts",
     exports: {
-      ".": {
-        types: "./esm/mod.d.ts",
-        import: "./esm/mod.js",
-        default: "./esm/mod.js",
-      },
+      ...npmExports(denoJson.exports),
       "./package.json": "./package.json",
     },
     ...(hasBin ? { bin: { tlsmith: "./esm/src/cli/bin.js" } } : {}),
-    files: ["esm/mod.js", "esm/mod.d.ts", "esm/src/", "README.md", "LICENSE"],
+    files: [
+      ...ENTRY_FILES.flatMap((f) => {
+        const base = f.replace(/\.ts$/, "");
+        return existsSync(join(ESM, `${base}.js`)) ? [`esm/${base}.js`, `esm/${base}.d.ts`] : [];
+      }),
+      "esm/src/",
+      "README.md",
+      "LICENSE",
+    ],
     sideEffects: false,
     engines: { node: ">=20.19" },
     dependencies,

@@ -1,6 +1,8 @@
 /**
- * Derives the npm package's `dependencies` from deno.json `imports`, so there is one list of
- * third-party packages (deno.json) and never a second hand-kept one. Pure: no I/O, no runtime
+ * Derives the npm package's `dependencies` from the `npm:` specifiers the sources import
+ * (`import * as pkijs from "npm:pkijs@^4.0.0"`), so there is one list of third-party packages
+ * (the imports themselves) and never a second hand-kept one; and turns those specifiers into
+ * bare ones for the npm build. Pure: no I/O, no runtime
  * APIs; used by scripts/build_npm.ts and tested by tests/build_test.ts.
  *
  * @module
@@ -74,4 +76,43 @@ export function dependenciesFrom(imports: Record<string, string>): Record<string
   return Object.fromEntries(
     Object.entries(deps).sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0),
   );
+}
+
+/** An import or export of `"npm:name@range/sub"`: `from "…"`, `import "…"`, `import("…")`. */
+const NPM_SPECIFIER =
+  /(\bfrom\s*|\bimport\s*\(?\s*)(["'])(npm:(?:@[\w.-]+\/)?[\w.-]+@[^/"'\s]+(?:\/[^"'\s]*)?)\2/g;
+
+/** Source text without comments (JSDoc examples mention specifiers too). */
+function code(text: string): string {
+  return text.replace(/\/\*[\s\S]*?\*\//g, "").replace(/^\s*\/\/.*$/gm, "");
+}
+
+/**
+ * The `npm:` specifiers a source file imports (comments and other strings ignored).
+ *
+ * @example
+ * ```ts
+ * import { npmSpecifiersIn } from "./npm_dependencies.ts";
+ * npmSpecifiersIn('import * as asn1js from "npm:asn1js@^4.0.0";'); // ["npm:asn1js@^4.0.0"]
+ * ```
+ */
+export function npmSpecifiersIn(text: string): string[] {
+  return [...code(text).matchAll(NPM_SPECIFIER)].map((m) => m[3]);
+}
+
+/**
+ * Source text with every imported `npm:name@range/sub` specifier made bare (`name/sub`), as the
+ * npm build compiles it. Other strings are left alone.
+ *
+ * @example
+ * ```ts
+ * import { bareSpecifiers } from "./npm_dependencies.ts";
+ * bareSpecifiers('from "npm:@noble/hashes@^2.0.0/sha2.js"'); // 'from "@noble/hashes/sha2.js"'
+ * ```
+ */
+export function bareSpecifiers(text: string): string {
+  return text.replace(NPM_SPECIFIER, (_m, lead: string, quote: string, spec: string) => {
+    const bare = spec.slice(4).replace(/^((?:@[\w.-]+\/)?[\w.-]+)@[^/]+/, "$1");
+    return lead + quote + bare + quote;
+  });
 }

@@ -6,7 +6,7 @@
  * @module
  */
 
-import { decodeBase64, encodeBase64 } from "./bytes.ts";
+import { decodeBase64, encodeBase64 } from "./_internal/bytes.ts";
 import { sourcePrefix, TlsmithError } from "./errors.ts";
 
 /** One decoded PEM block. */

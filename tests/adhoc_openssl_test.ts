@@ -5,17 +5,17 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { adhocCert, DEFAULT_ADHOC_HOSTS } from "../src/adhoc.ts";
-import { createCertificate } from "../src/certificate.ts";
-import { describeCertificate } from "../src/describe.ts";
+import { adhocCert, DEFAULT_ADHOC_HOSTS } from "../src/ca/adhoc.ts";
+import { createCertificate } from "../src/x509/certificate.ts";
+import { describeCertificate } from "../src/x509/describe.ts";
+import { certificateMatchesKey } from "../src/x509/match.ts";
 import {
-  certificateMatchesKey,
   exportPrivateKeyPem,
   exportPublicKeyPem,
   generateKeyPair,
   importPrivateKeyPem,
   KEY_TYPES,
-} from "../src/keys.ts";
+} from "../src/keys/keys.ts";
 import { TlsmithError } from "../src/errors.ts";
 import { have, openssl, run, tempDir, writeFiles } from "./helpers.ts";
 

@@ -2,19 +2,19 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { openssl, opensslEcKey, rejectsWith, tempDir, writeFiles } from "./helpers.ts";
-import { CertificateAuthority, DEFAULT_LEAF_DAYS } from "../src/authority.ts";
-import { createCertificate } from "../src/certificate.ts";
-import { createCsr } from "../src/csr.ts";
-import { encryptPrivateKey } from "../src/encrypted_key.ts";
+import { CertificateAuthority, DEFAULT_LEAF_DAYS } from "../src/ca/authority.ts";
+import { createCertificate } from "../src/x509/certificate.ts";
+import { createCsr } from "../src/x509/csr.ts";
+import { encryptPrivateKey } from "../src/keys/encrypt.ts";
 import { TlsmithError } from "../src/errors.ts";
-import { generateKeyPair } from "../src/keys.ts";
-import { verifyChain } from "../src/verify.ts";
+import { generateKeyPair } from "../src/keys/keys.ts";
+import { verifyChain } from "../src/x509/verify.ts";
 import {
   buildNameConstraints,
   DEFAULT_PERMITTED_NAMES,
   isNamePermitted,
   parsePermitEntry,
-} from "../src/name_constraints.ts";
+} from "../src/x509/name_constraints.ts";
 
 let dir = "";
 let cleanup: () => Promise<void> = async () => {};

@@ -1,23 +1,37 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { repoRoot } from "./helpers.ts";
 import { readdir, readFile, stat } from "node:fs/promises";
-import { dependenciesFrom, npmDependencyOf } from "../scripts/npm_dependencies.ts";
+import {
+  bareSpecifiers,
+  dependenciesFrom,
+  npmDependencyOf,
+  npmSpecifiersIn,
+} from "../scripts/npm_dependencies.ts";
 
-/** The repository root: tests/ → up one; compiled under Node (npm/esm/tests/) further up. */
-async function repoRoot(): Promise<URL> {
-  for (let up = 1; up <= 6; up++) {
-    const candidate = new URL("../".repeat(up), import.meta.url);
+/** The npm dependencies the source tree (mod.ts, cli.ts, src/) imports. */
+async function sourceDependencies(root: URL): Promise<Record<string, string>> {
+  const specs: string[] = [];
+  const visit = async (dir: URL): Promise<void> => {
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      if (entry.isDirectory()) await visit(new URL(`${entry.name}/`, dir));
+      else if (entry.name.endsWith(".ts")) {
+        specs.push(...npmSpecifiersIn(await readFile(new URL(entry.name, dir), "utf8")));
+      }
+    }
+  };
+  await visit(new URL("src/", root));
+  for (const f of ["mod.ts", "cli.ts"]) {
     try {
-      await readFile(new URL("deno.json", candidate));
-      return candidate;
+      specs.push(...npmSpecifiersIn(await readFile(new URL(f, root), "utf8")));
     } catch {
-      // not here; try the next place
+      // no such entry
     }
   }
-  throw new Error("deno.json not found above " + import.meta.url);
+  return dependenciesFrom(Object.fromEntries(specs.map((s) => [s, s])));
 }
 
-describe("npm build: dependencies derived from deno.json imports", () => {
+describe("npm build: dependencies derived from the npm: imports", () => {
   it("reads plain, scoped, subpath and directory npm: specifiers", () => {
     assert.deepEqual(npmDependencyOf("pkijs", "npm:pkijs@^4.0.0"), {
       name: "pkijs",
@@ -71,11 +85,28 @@ describe("npm build: dependencies derived from deno.json imports", () => {
     assert.throws(() => dependenciesFrom({ a: 5 as unknown as string }), /must be a string/);
   });
 
-  it("derives from this repository's deno.json what package.json installs", async () => {
+  it("reads npm: specifiers from imports and makes them bare for the npm build", () => {
+    // Built from parts, so that the npm build's own rewrite of this file leaves the text alone.
+    const N = "npm:";
+    const text = `import * as a from "${N}asn1js@^4.0.0";\n// import "${N}left@1.0.0";\n` +
+      `const s = "${N}kept@1.0.0";\nimport { sha256 } from "${N}@noble/hashes@^2.0.0/sha2.js";\n` +
+      `const m = await import("${N}pkijs@^4.0.0");`;
+    assert.deepEqual(npmSpecifiersIn(text), [
+      "npm:asn1js@^4.0.0",
+      "npm:@noble/hashes@^2.0.0/sha2.js",
+      "npm:pkijs@^4.0.0",
+    ]);
+    assert.equal(
+      bareSpecifiers(text),
+      'import * as a from "asn1js";\n// import "left";\nconst s = "npm:kept@1.0.0";\n' +
+        'import { sha256 } from "@noble/hashes/sha2.js";\nconst m = await import("pkijs");',
+    );
+  });
+
+  it("derives from this repository's imports what package.json installs", async () => {
     const dir = await repoRoot();
-    const denoJson = JSON.parse(await readFile(new URL("deno.json", dir), "utf8"));
     const pkg = JSON.parse(await readFile(new URL("package.json", dir), "utf8"));
-    const deps = dependenciesFrom(denoJson.imports ?? {});
+    const deps = await sourceDependencies(dir);
     assert.ok("pkijs" in deps && "asn1js" in deps, JSON.stringify(deps));
     for (const [name, range] of Object.entries(deps)) {
       assert.equal(pkg.dependencies?.[name], range, `package.json dependencies.${name}`);
@@ -115,10 +146,10 @@ describe("npm build: the generated package", () => {
     }
   });
 
-  it("dependencies are exactly those derived from deno.json", { skip }, async () => {
+  it("dependencies are exactly those the sources import", { skip }, async () => {
     const pkg = JSON.parse(await readFile(new URL("package.json", packageDir), "utf8"));
     const denoJson = JSON.parse(await readFile(new URL("deno.json", await repoRoot()), "utf8"));
-    assert.deepEqual(pkg.dependencies, dependenciesFrom(denoJson.imports));
+    assert.deepEqual(pkg.dependencies, await sourceDependencies(await repoRoot()));
     assert.equal(pkg.version, denoJson.version);
   });
 

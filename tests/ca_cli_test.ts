@@ -20,10 +20,10 @@ import {
   startServe,
   tempDir,
 } from "./helpers.ts";
-import { CertificateAuthority } from "../src/authority.ts";
+import { CertificateAuthority } from "../src/ca/authority.ts";
 import { decodePem, encodePem } from "../src/pem.ts";
-import type { Runtime } from "../src/runtime/types.ts";
-import { caStore, defaultCaDir } from "../src/cli/ca_command.ts";
+import type { Runtime } from "../src/serve/runtime/types.ts";
+import { caStore, defaultCaDir } from "../src/ca/store.ts";
 
 let root = "";
 let cleanup: () => Promise<void> = async () => {};

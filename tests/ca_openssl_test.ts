@@ -8,10 +8,10 @@ import assert from "node:assert/strict";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { have, openssl, opensslCert, opensslVerifyStrict, run, tempDir } from "./helpers.ts";
-import { CertificateAuthority } from "../src/authority.ts";
-import { createCertificate } from "../src/certificate.ts";
+import { CertificateAuthority } from "../src/ca/authority.ts";
+import { createCertificate } from "../src/x509/certificate.ts";
 import { TlsmithError } from "../src/errors.ts";
-import { generateKeyPair } from "../src/keys.ts";
+import { generateKeyPair } from "../src/keys/keys.ts";
 import { decodePem, encodePem } from "../src/pem.ts";
 
 let dir = "";

@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import * as asn1js from "asn1js";
-import * as pkijs from "pkijs";
+import * as asn1js from "npm:asn1js@^4.0.0";
+import * as pkijs from "npm:pkijs@^4.0.0";
 import {
   buildName,
   certificateTime,
@@ -9,10 +9,15 @@ import {
   type CreateCertificateOptions,
   OID,
   randomSerialNumber,
-} from "../src/certificate.ts";
-import { generateKeyPair, type KeyPair, type KeyType } from "../src/keys.ts";
-import { cryptoEngine } from "../src/engine.ts";
-import { describeCertificate, fingerprint, formatName, parseCertificate } from "../src/describe.ts";
+} from "../src/x509/certificate.ts";
+import { generateKeyPair, type KeyPair, type KeyType } from "../src/keys/keys.ts";
+import { cryptoEngine } from "../src/x509/engine.ts";
+import {
+  describeCertificate,
+  fingerprint,
+  formatName,
+  parseCertificate,
+} from "../src/x509/describe.ts";
 import type { TlsmithErrorCode } from "../src/errors.ts";
 import { decodePem, encodePem } from "../src/pem.ts";
 import {

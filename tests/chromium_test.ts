@@ -10,10 +10,10 @@ import assert from "node:assert/strict";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { chromiumDumpDom, have, run, tempDir, writeFiles } from "./helpers.ts";
-import { CertificateAuthority } from "../src/authority.ts";
-import { createCertificate } from "../src/certificate.ts";
-import { exportPrivateKeyPem, generateKeyPair } from "../src/keys.ts";
-import { serve, type Server } from "../src/serve.ts";
+import { CertificateAuthority } from "../src/ca/authority.ts";
+import { createCertificate } from "../src/x509/certificate.ts";
+import { exportPrivateKeyPem, generateKeyPair } from "../src/keys/keys.ts";
+import { serve, type Server } from "../src/serve/serve.ts";
 
 const PAGE = "hello from the tlsmith local CA";
 

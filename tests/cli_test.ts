@@ -6,8 +6,8 @@ import { COMMANDS } from "../src/cli/main.ts";
 import { parseCommandArgs, parsePort } from "../src/cli/args.ts";
 import { ExitCode, reportError } from "../src/cli/output.ts";
 import { TlsmithError } from "../src/errors.ts";
-import { VERSION } from "../src/version.ts";
-import { adhocCert } from "../src/adhoc.ts";
+import { VERSION } from "../src/_internal/version.ts";
+import { adhocCert } from "../src/ca/adhoc.ts";
 import {
   cliCommand,
   openssl,

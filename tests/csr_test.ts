@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { openssl, rejectsWith, tempDir, writeFiles } from "./helpers.ts";
-import { createCsr, parseCsr } from "../src/csr.ts";
-import { generateKeyPair, type KeyType } from "../src/keys.ts";
+import { createCsr, parseCsr } from "../src/x509/csr.ts";
+import { generateKeyPair, type KeyType } from "../src/keys/keys.ts";
 import { decodeOnePem, encodePem } from "../src/pem.ts";
 
 let dir = "";

@@ -7,9 +7,9 @@ import {
   encryptPrivateKey,
   pbes2Decrypt,
   pbes2Encrypt,
-} from "../src/encrypted_key.ts";
-import { readPrivateKey } from "../src/key_formats.ts";
-import { exportPublicKeyPem, generateKeyPair, type KeyType } from "../src/keys.ts";
+} from "../src/keys/encrypt.ts";
+import { readPrivateKey } from "../src/keys/formats.ts";
+import { exportPublicKeyPem, generateKeyPair, type KeyType } from "../src/keys/keys.ts";
 import { decodePem, encodePem } from "../src/pem.ts";
 import { TlsmithError } from "../src/errors.ts";
 import {
@@ -383,7 +383,7 @@ describe("damaged and odd input", () => {
 
   /** An "ENCRYPTED PRIVATE KEY" (PBES2, scrypt, AES-256-CBC) with the given scrypt N, r, p. */
   async function scryptKeyPem(n: number, r: number, p: number): Promise<string> {
-    const { encodeDer, int, octets, oid, seq } = await import("../src/asn1_util.ts");
+    const { encodeDer, int, octets, oid, seq } = await import("../src/_internal/asn1.ts");
     const der = encodeDer(seq(
       seq(
         oid("1.2.840.113549.1.5.13"),

@@ -6,7 +6,7 @@
 import { after, before } from "node:test";
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TlsmithError, type TlsmithErrorCode } from "../src/errors.ts";
@@ -16,6 +16,20 @@ import { TlsmithError, type TlsmithErrorCode } from "../src/errors.ts";
 
 /** True when the tests run under Deno (source), false under Node (compiled). */
 export const isDeno = typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
+
+/** The repository root: tests/ → up one; compiled under Node (npm/esm/tests/) further up. */
+export async function repoRoot(): Promise<URL> {
+  for (let up = 1; up <= 6; up++) {
+    const candidate = new URL("../".repeat(up), import.meta.url);
+    try {
+      await readFile(new URL("deno.json", candidate));
+      return candidate;
+    } catch {
+      // not here; try the next place
+    }
+  }
+  throw new Error("deno.json not found above " + import.meta.url);
+}
 
 /** Text without carriage returns and surrounding white space (compare PEM from tools). */
 export function norm(text: string): string {

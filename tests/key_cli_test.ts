@@ -11,7 +11,7 @@ import {
   suiteTempDir,
   writeFiles,
 } from "./helpers.ts";
-import { adhocCert } from "../src/adhoc.ts";
+import { adhocCert } from "../src/ca/adhoc.ts";
 
 const dir = suiteTempDir();
 

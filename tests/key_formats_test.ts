@@ -2,11 +2,11 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { readFile } from "node:fs/promises";
-import { isEncryptedPrivateKey, readPrivateKey, toPkcs8Pem } from "../src/key_formats.ts";
-import { encryptPrivateKey } from "../src/encrypted_key.ts";
-import { exportPrivateKeyPem, exportPublicKeyPem, generateKeyPair } from "../src/keys.ts";
+import { isEncryptedPrivateKey, readPrivateKey, toPkcs8Pem } from "../src/keys/formats.ts";
+import { encryptPrivateKey } from "../src/keys/encrypt.ts";
+import { exportPrivateKeyPem, exportPublicKeyPem, generateKeyPair } from "../src/keys/keys.ts";
 import { decodePem, encodePem } from "../src/pem.ts";
-import { encodeDer, int, octets, seq } from "../src/asn1_util.ts";
+import { encodeDer, int, octets, seq } from "../src/_internal/asn1.ts";
 import { norm, openssl, rejectsWith, run, suiteTempDir, writeFiles } from "./helpers.ts";
 
 const dir = suiteTempDir();
@@ -131,7 +131,7 @@ describe("readPrivateKey: unencrypted OpenSSL formats", () => {
     const params = blocks.find((b) => b.label === "EC PARAMETERS")!;
     const key = blocks.find((b) => b.label === "EC PRIVATE KEY")!;
     // Rebuild the SEC1 key without its [0] parameters (version, privateKey only).
-    const { tryParseDer, children, octetsOf } = await import("../src/asn1_util.ts");
+    const { tryParseDer, children, octetsOf } = await import("../src/_internal/asn1.ts");
     const scalar = octetsOf(children(tryParseDer(key.der))![1])!;
     const bare = encodeDer(seq(int(1), octets(scalar)));
     const withParams = encodePem("EC PARAMETERS", params.der) + encodePem("EC PRIVATE KEY", bare);

@@ -2,9 +2,9 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { readFile } from "node:fs/promises";
-import * as pkijs from "pkijs";
+import * as pkijs from "npm:pkijs@^4.0.0";
+import { certificateMatchesKey } from "../src/x509/match.ts";
 import {
-  certificateMatchesKey,
   derivePublicKey,
   exportPrivateKeyPem,
   exportPublicKeyPem,
@@ -17,11 +17,11 @@ import {
   keyTypeOf,
   parseKeyType,
   signatureHashFor,
-} from "../src/keys.ts";
-import { cryptoEngine } from "../src/engine.ts";
-import { createCertificate } from "../src/certificate.ts";
+} from "../src/keys/keys.ts";
+import { cryptoEngine } from "../src/x509/engine.ts";
+import { createCertificate } from "../src/x509/certificate.ts";
 import { decodeOnePem, encodePem } from "../src/pem.ts";
-import { toArrayBuffer } from "../src/bytes.ts";
+import { toArrayBuffer } from "../src/_internal/bytes.ts";
 import type { TlsmithError, TlsmithErrorCode } from "../src/errors.ts";
 import { openssl, opensslEcKey, rejectsWith, tempDir, throwsWith, withTempDir } from "./helpers.ts";
 

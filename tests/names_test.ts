@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import type * as asn1js from "asn1js";
+import type * as asn1js from "npm:asn1js@^4.0.0";
 import {
   formatIpAddress,
   formatSubjectAltName,
@@ -9,7 +9,7 @@ import {
   parseSubjectAltName,
   type SubjectAltName,
   subjectAltNameOf,
-} from "../src/names.ts";
+} from "../src/x509/names.ts";
 import { TlsmithError } from "../src/errors.ts";
 
 function badName(input: string, ...fragments: string[]): void {

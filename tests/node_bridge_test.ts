@@ -13,7 +13,7 @@ import {
   requestBodyStream,
   toFetchRequest,
   writeFetchResponse,
-} from "../src/runtime/node_bridge.ts";
+} from "../src/serve/runtime/node_bridge.ts";
 
 class FakeRequest extends EventEmitter {
   pauses = 0;

@@ -10,12 +10,12 @@ import {
   readPassphrase,
   withPassphrase,
 } from "../src/cli/passphrase.ts";
-import { encryptPrivateKey } from "../src/encrypted_key.ts";
-import { generateKeyPair } from "../src/keys.ts";
-import { serve } from "../src/serve.ts";
-import { adhocCert } from "../src/adhoc.ts";
+import { encryptPrivateKey } from "../src/keys/encrypt.ts";
+import { generateKeyPair } from "../src/keys/keys.ts";
+import { serve } from "../src/serve/serve.ts";
+import { adhocCert } from "../src/ca/adhoc.ts";
 import { TlsmithError } from "../src/errors.ts";
-import type { Runtime } from "../src/runtime/types.ts";
+import type { Runtime } from "../src/serve/runtime/types.ts";
 import {
   cliCommand,
   errorOf,

@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { decodeOnePem, decodePem, encodePem } from "../src/pem.ts";
 import { TlsmithError } from "../src/errors.ts";
-import { decodeBase64, encodeBase64 } from "../src/bytes.ts";
+import { decodeBase64, encodeBase64 } from "../src/_internal/bytes.ts";
 
 function code(fn: () => unknown): string | undefined {
   try {

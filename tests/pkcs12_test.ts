@@ -2,11 +2,11 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { readFile } from "node:fs/promises";
-import { exportPkcs12, importPkcs12, pkcs12MacData, sha256Repeat } from "../src/pkcs12.ts";
-import { sha256 } from "@noble/hashes/sha2.js";
-import { adhocCert } from "../src/adhoc.ts";
-import { exportPublicKeyPem, generateKeyPair } from "../src/keys.ts";
-import { readPrivateKey } from "../src/key_formats.ts";
+import { exportPkcs12, importPkcs12, pkcs12MacData, sha256Repeat } from "../src/keys/pkcs12.ts";
+import { sha256 } from "npm:@noble/hashes@^2.0.0/sha2.js";
+import { adhocCert } from "../src/ca/adhoc.ts";
+import { exportPublicKeyPem, generateKeyPair } from "../src/keys/keys.ts";
+import { readPrivateKey } from "../src/keys/formats.ts";
 import { decodePem } from "../src/pem.ts";
 import {
   errorOf,
@@ -323,7 +323,7 @@ describe("importPkcs12", () => {
 
   it("returns the certificate that belongs to the key, even when localKeyId points elsewhere", async () => {
     const { OID, encodeDer, explicit, int, octets, oid, raw, seq, set } = await import(
-      "../src/asn1_util.ts"
+      "../src/_internal/asn1.ts"
     );
     const mine = await adhocCert({ hosts: ["mine.test"] });
     const other = await adhocCert({ hosts: ["other.test"] });

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { getRuntime } from "../src/runtime/mod.ts";
+import { getRuntime } from "../src/serve/runtime/mod.ts";
 import { TlsmithError } from "../src/errors.ts";
 import {
   errorOf,
@@ -19,7 +19,7 @@ import {
 
 /** The runtime module as the current runtime loads it (source under Deno, build under Node). */
 const runtimeModule = new URL(
-  `../src/runtime/mod.${import.meta.url.endsWith(".ts") ? "ts" : "js"}`,
+  `../src/serve/runtime/mod.${import.meta.url.endsWith(".ts") ? "ts" : "js"}`,
   import.meta.url,
 ).href;
 

@@ -3,10 +3,10 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { serve, type ServeOptions, type Server } from "../src/serve.ts";
+import { serve, type ServeOptions, type Server } from "../src/serve/serve.ts";
 import { TlsmithError, type TlsmithErrorCode } from "../src/errors.ts";
-import { getRuntime } from "../src/runtime/mod.ts";
-import type { Handler } from "../src/runtime/types.ts";
+import { getRuntime } from "../src/serve/runtime/mod.ts";
+import type { Handler } from "../src/serve/runtime/types.ts";
 import {
   curl,
   errorOf,

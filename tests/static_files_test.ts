@@ -3,9 +3,9 @@ import assert from "node:assert/strict";
 import { chmod, mkdir, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import process from "node:process";
-import { getRuntime } from "../src/runtime/mod.ts";
-import type { Handler } from "../src/runtime/types.ts";
-import { contentTypeFor, parseRange, serveDir } from "../src/cli/static_files.ts";
+import { getRuntime } from "../src/serve/runtime/mod.ts";
+import type { Handler } from "../src/serve/runtime/types.ts";
+import { contentTypeFor, parseRange, serveDir } from "../src/serve/static.ts";
 import { tempDir } from "./helpers.ts";
 
 const SECRET = "TOP-SECRET-2f9c1e";

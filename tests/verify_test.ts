@@ -7,13 +7,13 @@ import assert from "node:assert/strict";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { openssl, run, tempDir } from "./helpers.ts";
-import { hostMatches, parseCertificates, verifyChain } from "../src/verify.ts";
+import { hostMatches, parseCertificates, verifyChain } from "../src/x509/verify.ts";
 import { TlsmithError } from "../src/errors.ts";
 import { decodePem, encodePem } from "../src/pem.ts";
-import { decodeHex, encodeHex } from "../src/bytes.ts";
-import { createCertificate } from "../src/certificate.ts";
-import { generateKeyPair } from "../src/keys.ts";
-import * as asn1js from "asn1js";
+import { decodeHex, encodeHex } from "../src/_internal/bytes.ts";
+import { createCertificate } from "../src/x509/certificate.ts";
+import { generateKeyPair } from "../src/keys/keys.ts";
+import * as asn1js from "npm:asn1js@^4.0.0";
 
 const CONFIG = `
 [req]

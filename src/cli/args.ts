@@ -9,8 +9,8 @@
 
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import { TlsmithError } from "../errors.ts";
-import { splitPath } from "../runtime/common.ts";
-import type { Runtime } from "../runtime/types.ts";
+import { splitPath } from "../serve/runtime/common.ts";
+import type { Runtime } from "../serve/runtime/types.ts";
 
 /**
  * What a command runs with: the runtime (files, terminal, network) and two
@@ -261,4 +261,21 @@ export async function refuseExisting(
       );
     }
   }
+}
+
+/**
+ * Parse a `--days` value.
+ *
+ * @example
+ * ```ts
+ * import { parseDays } from "./args.ts";
+ * console.log(parseDays("30")); // 30
+ * ```
+ */
+export function parseDays(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  if (!/^[0-9]{1,6}$/.test(text)) {
+    throw usageError(`--days must be a whole number of days, not "${text}"`);
+  }
+  return Number(text);
 }

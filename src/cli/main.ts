@@ -21,9 +21,9 @@
  */
 
 import { TlsmithError } from "../errors.ts";
-import { getRuntime } from "../runtime/mod.ts";
-import type { Runtime } from "../runtime/types.ts";
-import { VERSION } from "../version.ts";
+import { getRuntime } from "../serve/runtime/mod.ts";
+import type { Runtime } from "../serve/runtime/types.ts";
+import { VERSION } from "../_internal/version.ts";
 import type { CliContext, CommandModule } from "./args.ts";
 import { ExitCode, reportError } from "./output.ts";
 
@@ -38,7 +38,7 @@ export type { CliContext, CommandModule } from "./args.ts";
  * const entry: CommandEntry = {
  *   name: "serve",
  *   summary: "Serve a directory over HTTPS",
- *   load: () => import("./serve_command.ts"),
+ *   load: () => import("./commands/serve.ts"),
  * };
  * ```
  */
@@ -64,52 +64,52 @@ export const COMMANDS: readonly CommandEntry[] = [
   {
     name: "serve",
     summary: "Serve a directory over HTTPS with an adhoc certificate or yours",
-    load: () => import("./serve_command.ts"),
+    load: () => import("./commands/serve.ts"),
   },
   {
     name: "key",
     summary: "Generate, encrypt, decrypt and convert private keys",
-    load: () => import("./key_command.ts"),
+    load: () => import("./commands/key.ts"),
   },
   {
     name: "p12",
     summary: "Export and import PKCS#12 (.p12/.pfx) files",
-    load: () => import("./p12_command.ts"),
+    load: () => import("./commands/p12.ts"),
   },
   {
     name: "ca",
     summary: "Create or show the local certificate authority",
-    load: () => import("./ca_command.ts"),
+    load: () => import("./commands/ca.ts"),
   },
   {
     name: "cert",
     summary: "Issue a certificate and key from the local CA",
-    load: () => import("./cert_command.ts"),
+    load: () => import("./commands/cert.ts"),
   },
   {
     name: "csr",
     summary: "Create a certificate signing request for a key",
-    load: () => import("./csr_command.ts"),
+    load: () => import("./commands/csr.ts"),
   },
   {
     name: "sign",
     summary: "Sign a CSR with the local CA",
-    load: () => import("./sign_command.ts"),
+    load: () => import("./commands/sign.ts"),
   },
   {
     name: "inspect",
     summary: "Show what a certificate, chain, CSR or key file holds",
-    load: () => import("./inspect_command.ts"),
+    load: () => import("./commands/inspect.ts"),
   },
   {
     name: "verify",
     summary: "Verify a certificate chain (and host) against a CA",
-    load: () => import("./verify_command.ts"),
+    load: () => import("./commands/verify.ts"),
   },
   {
     name: "fingerprint",
     summary: "Print SHA-256 fingerprints of certificates and keys",
-    load: () => import("./fingerprint_command.ts"),
+    load: () => import("./commands/fingerprint.ts"),
   },
 ];
 

@@ -94,3 +94,20 @@ function isBrokenPipe(err: unknown): boolean {
   return err instanceof Error &&
     (err.name === "BrokenPipe" || (err as { code?: unknown }).code === "EPIPE");
 }
+
+/**
+ * The error for a PKCS#12 file given where a certificate, CSR or key file is
+ * expected: how to get the PEM files out of it.
+ *
+ * @example
+ * ```ts ignore
+ * throw pkcs12Hint("dev.p12");
+ * ```
+ */
+export function pkcs12Hint(file: string): TlsmithError {
+  return new TlsmithError(
+    "BAD_DER",
+    `${file} is a PKCS#12 (.p12/.pfx) file, not a certificate, CSR or key. Extract its ` +
+      `certificate and key first: \`tlsmith p12 import ${file} --out-cert cert.pem --out-key key.pem\`.`,
+  );
+}

@@ -12,10 +12,10 @@
  */
 
 import { TlsmithError } from "../errors.ts";
-import type { Runtime } from "../runtime/types.ts";
-import { isEncryptedPrivateKey, toPkcs8Pem } from "../key_formats.ts";
+import type { Runtime } from "../serve/runtime/types.ts";
+import { isEncryptedPrivateKey, toPkcs8Pem } from "../keys/formats.ts";
 import { decodeOnePem } from "../pem.ts";
-import { OID, readPkcs8 } from "../asn1_util.ts";
+import { OID, readPkcs8 } from "../_internal/asn1.ts";
 
 /** The environment variable the CLI reads a pass phrase from. */
 export const PASSPHRASE_ENV = "TLSMITH_PASSPHRASE";
@@ -120,7 +120,7 @@ export async function readPassphrase(
  *
  * @example
  * ```ts ignore
- * import { getRuntime } from "../runtime/mod.ts";
+ * import { getRuntime } from "../serve/runtime/mod.ts";
  * import { obtainPassphrase } from "./passphrase.ts";
  * const passphrase = await obtainPassphrase(await getRuntime(), {
  *   purpose: "to encrypt key.pem",

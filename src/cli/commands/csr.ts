@@ -1,0 +1,72 @@
+/**
+ * `tlsmith csr HOST… --key FILE`: create a PKCS#10 certificate signing request.
+ *
+ * @module
+ */
+
+import { createCsr } from "../../x509/csr.ts";
+import { isEncryptedPrivateKey, readPrivateKey } from "../../keys/formats.ts";
+import { type CliContext, parseCommandArgs, refuseExisting, usageError } from "../args.ts";
+import { withPassphrase } from "../passphrase.ts";
+
+/** Help of `tlsmith csr`. */
+export const help = `Usage: tlsmith csr HOST... --key FILE [--out FILE] [--cn NAME] [--force]
+
+Create a certificate signing request (PKCS#10) for HOST... with the private key
+in FILE (PEM: PKCS#8, encrypted PKCS#8, PKCS#1 or SEC1). The names go into a
+subjectAltName extension request; the subject CN is the first DNS name unless
+--cn is given. Writes to --out FILE, or prints the CSR.
+
+Options:
+  --key FILE              The private key (required)
+  --out FILE              Where to write the CSR (default: standard output)
+  --cn NAME               Subject common name
+  --passphrase-file FILE  Pass phrase of an encrypted key
+  --force                 Replace an existing --out file
+
+Examples:
+  tlsmith csr api.test 10.0.0.5 --key api-key.pem --out api.csr
+  tlsmith sign api.csr --out api.pem`;
+
+/**
+ * Run `tlsmith csr`.
+ *
+ * @example
+ * ```ts ignore
+ * await run(ctx, ["localhost", "--key", "key.pem", "--out", "localhost.csr"]);
+ * ```
+ */
+export async function run(ctx: CliContext, argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, {
+    key: { type: "string" },
+    out: { type: "string" },
+    cn: { type: "string" },
+    "passphrase-file": { type: "string" },
+    force: { type: "boolean" },
+  }, { min: 1, max: 100, name: "HOST" });
+  if (values.key === undefined) {
+    throw usageError('"--key FILE" is required: the private key the CSR is for');
+  }
+  const { runtime } = ctx;
+  if (values.out !== undefined) await refuseExisting(runtime, [values.out], values.force === true);
+  const keyFile = values.key;
+  const keyPem = await runtime.readTextFile(keyFile);
+  const pair = isEncryptedPrivateKey(keyPem)
+    ? await withPassphrase(
+      runtime,
+      { passphraseFile: values["passphrase-file"], purpose: `to decrypt ${keyFile}` },
+      (passphrase) => readPrivateKey(keyPem, { passphrase, source: keyFile }),
+    )
+    : await readPrivateKey(keyPem, { source: keyFile });
+  const { pem } = await createCsr(pair, {
+    hosts: positionals,
+    ...(values.cn !== undefined ? { subject: values.cn } : {}),
+  });
+  if (values.out === undefined) {
+    ctx.print(pem.trimEnd());
+  } else {
+    await runtime.writeFile(values.out, pem, { overwrite: values.force === true });
+    ctx.printError(`Wrote the CSR for ${positionals.join(", ")} to ${values.out}`);
+  }
+  return 0;
+}

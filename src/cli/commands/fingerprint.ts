@@ -1,0 +1,106 @@
+/**
+ * `tlsmith fingerprint FILE`: SHA-256 fingerprints of certificates (as
+ * `openssl x509 -fingerprint -sha256` prints them) and of the public key of
+ * keys and CSRs.
+ *
+ * @module
+ */
+
+import * as pkijs from "npm:pkijs@^4.0.0";
+import { toArrayBuffer } from "../../_internal/bytes.ts";
+import { parseCsr } from "../../x509/csr.ts";
+import { fingerprint } from "../../x509/describe.ts";
+import { TlsmithError } from "../../errors.ts";
+import { readPrivateKey } from "../../keys/formats.ts";
+import { exportSpki } from "../../keys/keys.ts";
+import { decodePem, encodePem, isCertificateLabel } from "../../pem.ts";
+import { formatName, parseCertificates } from "../../x509/verify.ts";
+import { type CliContext, parseCommandArgs } from "../args.ts";
+import { looksLikePkcs12 } from "../../keys/pkcs12.ts";
+import { pkcs12Hint } from "../output.ts";
+
+/** Help of `tlsmith fingerprint`. */
+export const help = `Usage: tlsmith fingerprint FILE [--sha1]
+
+Print the SHA-256 fingerprint of every certificate in FILE (as
+\`openssl x509 -noout -fingerprint -sha256\` does), or of the public key of a
+private key, public key or CSR (the SHA-256 of its SubjectPublicKeyInfo).
+
+Options:
+  --sha1   SHA-1 instead of SHA-256 (for old tools)
+
+Example:
+  tlsmith fingerprint "$(tlsmith ca show --json | jq -r .certFile)"`;
+
+/**
+ * Run `tlsmith fingerprint`.
+ *
+ * @example
+ * ```ts ignore
+ * await run(ctx, ["cert.pem"]);
+ * ```
+ */
+export async function run(ctx: CliContext, argv: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(argv, { sha1: { type: "boolean" } }, {
+    min: 1,
+    max: 1,
+    name: "FILE",
+  });
+  const file = positionals[0];
+  const alg = values.sha1 ? "SHA-1" : "SHA-256";
+  const name = values.sha1 ? "SHA1" : "SHA256";
+  const bytes = await ctx.runtime.readFile(file);
+  if (bytes[0] === 0x30) {
+    if (looksLikePkcs12(bytes)) throw pkcs12Hint(file);
+    const [{ der, certificate }] = parseCertificates(bytes, file);
+    ctx.print(
+      `${name} Fingerprint=${await fingerprint(der, alg)}  ${formatName(certificate.subject)}`,
+    );
+    return 0;
+  }
+  const blocks = decodePem(new TextDecoder().decode(bytes), { source: file });
+  let printed = 0;
+  for (const block of blocks) {
+    if (isCertificateLabel(block.label)) {
+      const [{ certificate }] = parseCertificates(block.der, file);
+      ctx.print(
+        `${name} Fingerprint=${await fingerprint(block.der, alg)}  ${
+          formatName(certificate.subject)
+        }`,
+      );
+    } else if (block.label === "PUBLIC KEY") {
+      pkijs.PublicKeyInfo.fromBER(toArrayBuffer(block.der));
+      ctx.print(`${name} public key=${await fingerprint(block.der, alg)}`);
+    } else if (
+      ["PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY"].includes(block.label) &&
+      !block.headers["Proc-Type"]
+    ) {
+      const pair = await readPrivateKey(encodePem(block.label, block.der), { source: file });
+      ctx.print(
+        `${name} public key=${await fingerprint(
+          await exportSpki(pair.publicKey),
+          alg,
+        )}  (${pair.type} private key)`,
+      );
+    } else if (block.label === "CERTIFICATE REQUEST" || block.label === "NEW CERTIFICATE REQUEST") {
+      const info = await parseCsr(block.der, { source: file });
+      const spki = info.publicKeyInfo;
+      ctx.print(`${name} public key=${await fingerprint(spki, alg)}  (CSR ${info.subject})`);
+    } else if (block.label === "ENCRYPTED PRIVATE KEY" || block.headers["Proc-Type"]) {
+      throw new TlsmithError(
+        "PASSPHRASE_REQUIRED",
+        `${file}: the private key is encrypted; fingerprint its certificate or public key instead (e.g. \`openssl pkey -pubout\`).`,
+      );
+    } else continue;
+    printed++;
+  }
+  if (printed === 0) {
+    throw new TlsmithError(
+      "BAD_PEM",
+      `${file}: nothing to fingerprint (found ${
+        blocks.map((b) => b.label).join(", ")
+      }). Pass a certificate, key or CSR.`,
+    );
+  }
+  return 0;
+}

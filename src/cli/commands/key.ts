@@ -1,0 +1,235 @@
+/**
+ * `tlsmith key`: generate, encrypt, decrypt and convert private keys. Pass
+ * phrases come from `--passphrase-file`, `TLSMITH_PASSPHRASE` or the no-echo
+ * prompt (passphrase.ts); keys are written atomically with mode 0600 and never
+ * over an existing file without `--force`.
+ *
+ * @module
+ */
+
+import { TlsmithError } from "../../errors.ts";
+import { decodePem, encodePem } from "../../pem.ts";
+import { PLAIN_KEY_LABELS } from "../../_internal/asn1.ts";
+import { DEFAULT_ITERATIONS, encryptPrivateKey, importPrivateKeyInfo } from "../../keys/encrypt.ts";
+import { isEncryptedPrivateKey, readPrivateKeyPkcs8 } from "../../keys/formats.ts";
+import {
+  type CliContext,
+  parseCommandArgs,
+  refuseExisting,
+  refuseMissingDirs,
+  usageError,
+} from "../args.ts";
+import { obtainPassphrase, withPassphrase } from "../passphrase.ts";
+
+/** Help for `tlsmith key --help`. */
+export const help = `Usage: tlsmith key <generate|encrypt|decrypt|convert> [options]
+
+Make and manage private keys. Keys are written with mode 0600 and never over an
+existing file unless --force is given.
+
+  tlsmith key generate --out FILE [--type TYPE] [--encrypt]
+      New key. TYPE: ec (P-256, default), ec-p384, rsa (2048), rsa-3072,
+      rsa-4096, ed25519. --encrypt protects it with a pass phrase.
+  tlsmith key encrypt FILE [--out FILE]
+      Encrypt a key (PBES2: PBKDF2-HMAC-SHA256, AES-256-CBC). Without --out the
+      key is encrypted in place, which needs --force.
+  tlsmith key decrypt FILE --out FILE
+      Write an unencrypted copy (an explicit --out is required).
+  tlsmith key convert FILE --out FILE
+      Any format (PKCS#1 "RSA PRIVATE KEY", SEC1 "EC PRIVATE KEY", legacy
+      encrypted PEM, PKCS#8) to PKCS#8. An encrypted key stays encrypted
+      (re-encrypted with PBES2/AES-256 under the same pass phrase).
+
+Options:
+  --out FILE              Where to write the key
+  --force                 Replace FILE if it exists
+  --passphrase-file FILE  Read the pass phrase from the first line of FILE
+  --iterations N          PBKDF2 iterations when encrypting (default ${DEFAULT_ITERATIONS})
+
+Pass phrases: --passphrase-file FILE, else the TLSMITH_PASSPHRASE environment
+variable, else a prompt on the terminal (asked twice when setting one).
+
+Examples:
+  tlsmith key generate --type ec-p384 --encrypt --out key.pem
+  tlsmith key convert legacy-rsa.pem --out key.pem
+  TLSMITH_PASSPHRASE=… tlsmith key decrypt key.pem --out plain.pem`;
+
+const OPTIONS = {
+  out: { type: "string" },
+  force: { type: "boolean" },
+  type: { type: "string" },
+  encrypt: { type: "boolean" },
+  "passphrase-file": { type: "string" },
+  iterations: { type: "string" },
+} as const;
+
+function parseIterations(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_ITERATIONS;
+  if (!/^[0-9]{1,9}$/.test(text) || Number(text) < 1) {
+    throw usageError(`--iterations must be a whole number of at least 1, not "${text}"`);
+  }
+  return Number(text);
+}
+
+async function writeKey(
+  ctx: CliContext,
+  path: string,
+  pem: string,
+  force: boolean,
+): Promise<void> {
+  await ctx.runtime.writeFile(path, pem, { mode: 0o600, overwrite: force });
+}
+
+/**
+ * Run `tlsmith key …`.
+ *
+ * @example
+ * ```ts ignore
+ * import { runMain } from "../main.ts";
+ * await runMain(["key", "generate", "--type", "ed25519", "--out", "key.pem"]);
+ * ```
+ */
+export async function run(ctx: CliContext, argv: string[]): Promise<number> {
+  const [sub, ...rest] = argv;
+  const subs = ["generate", "encrypt", "decrypt", "convert"];
+  if (sub === undefined) throw usageError(`missing subcommand: one of ${subs.join(", ")}`);
+  if (!subs.includes(sub)) {
+    throw usageError(`unknown subcommand "${sub}": use one of ${subs.join(", ")}`);
+  }
+  const { values, positionals } = parseCommandArgs(rest, OPTIONS, {
+    min: sub === "generate" ? 0 : 1,
+    max: sub === "generate" ? 0 : 1,
+    name: "FILE",
+  });
+  const force = values.force === true;
+  const passphraseFile = values["passphrase-file"];
+  const iterations = parseIterations(values.iterations);
+  if (sub !== "generate" && values.type !== undefined) {
+    throw usageError(`--type is only for "key generate"`);
+  }
+  if (sub !== "generate" && values.encrypt) {
+    throw usageError(`--encrypt is only for "key generate" (use "key encrypt FILE")`);
+  }
+  const rt = ctx.runtime;
+
+  if (sub === "generate") {
+    if (values.out === undefined) throw usageError(`"--out FILE" is required`);
+    await refuseExisting(rt, [values.out], force);
+    // keys.ts loads pkijs; only "generate" needs it (decrypt stays fast to start).
+    const { exportPrivateKeyPem, generateKeyPair, parseKeyType } = await import(
+      "../../keys/keys.ts"
+    );
+    const type = parseKeyType(values.type ?? "ec");
+    let passphrase: string | undefined;
+    if (values.encrypt) {
+      passphrase = await obtainPassphrase(rt, {
+        passphraseFile,
+        purpose: `to encrypt ${values.out}`,
+        confirm: true,
+      });
+    }
+    const pair = await generateKeyPair(type);
+    const pem = passphrase === undefined
+      ? await exportPrivateKeyPem(pair.privateKey)
+      : await encryptPrivateKey(pair, passphrase, { iterations });
+    await writeKey(ctx, values.out, pem, force);
+    ctx.printError(
+      `Wrote ${values.out} (${type}${
+        passphrase === undefined ? ", not encrypted" : ", encrypted"
+      }).`,
+    );
+    return 0;
+  }
+
+  const file = positionals[0];
+  const text = await rt.readTextFile(file);
+  const encrypted = isEncryptedPrivateKey(text);
+
+  if (sub === "encrypt") {
+    const out = values.out ?? file;
+    await refuseMissingDirs(rt, [out]);
+    if (encrypted) {
+      throw new TlsmithError(
+        "BAD_OPTION",
+        `${file} is already encrypted. To change its pass phrase: decrypt it to a new file, ` +
+          `then encrypt that.`,
+      );
+    }
+    if (out === file) {
+      // Encrypting in place keeps only the key: never drop a certificate kept beside it.
+      const others = decodePem(text, { source: file })
+        .map((b) => b.label)
+        .filter((l) => !PLAIN_KEY_LABELS.includes(l) && l !== "EC PARAMETERS");
+      if (others.length > 0) {
+        throw new TlsmithError(
+          "BAD_OPTION",
+          `${file} also holds ${[...new Set(others)].join(", ")}, which encrypting in place ` +
+            `would drop. Write the encrypted key to another file with --out FILE.`,
+        );
+      }
+    }
+    if (out === file && !force) {
+      throw new TlsmithError(
+        "FILE_EXISTS",
+        `${file} would be encrypted in place: add --force to replace it, or write the ` +
+          `encrypted key elsewhere with --out FILE.`,
+      );
+    }
+    if (out !== file) await refuseExisting(rt, [out], force);
+    const der = await readPrivateKeyPkcs8(text, { source: file });
+    const pair = await importPrivateKeyInfo(der, file);
+    const passphrase = await obtainPassphrase(rt, {
+      passphraseFile,
+      purpose: `to encrypt ${file}`,
+      confirm: true,
+    });
+    const pem = await encryptPrivateKey(encodePem("PRIVATE KEY", der), passphrase, { iterations });
+    await writeKey(ctx, out, pem, force || out === file);
+    ctx.printError(`Wrote ${out} (${pair.type}, encrypted).`);
+    return 0;
+  }
+
+  if (values.out === undefined) {
+    throw usageError(
+      sub === "decrypt"
+        ? `"--out FILE" is required: an unencrypted key is only written where you say`
+        : `"--out FILE" is required`,
+    );
+  }
+  const out = values.out;
+  await refuseExisting(rt, [out], force);
+  if (sub === "decrypt" && !encrypted) {
+    // A certificate or other non-key file: say that, not "not encrypted".
+    await readPrivateKeyPkcs8(text, { source: file });
+    throw new TlsmithError(
+      "BAD_OPTION",
+      `${file} is not encrypted. To change its format use "tlsmith key convert ${file} --out ${out}".`,
+    );
+  }
+  if (!encrypted) {
+    const der = await readPrivateKeyPkcs8(text, { source: file });
+    const pair = await importPrivateKeyInfo(der, file);
+    await writeKey(ctx, out, encodePem("PRIVATE KEY", der), force);
+    ctx.printError(`Wrote ${out} (${pair.type}, PKCS#8, not encrypted).`);
+    return 0;
+  }
+  const { der, passphrase, type } = await withPassphrase(
+    rt,
+    { passphraseFile, purpose: `to decrypt ${file}` },
+    async (p) => {
+      const der = await readPrivateKeyPkcs8(text, { passphrase: p, source: file });
+      const pair = await importPrivateKeyInfo(der, file);
+      return { der, passphrase: p, type: pair.type };
+    },
+  );
+  if (sub === "decrypt") {
+    await writeKey(ctx, out, encodePem("PRIVATE KEY", der), force);
+    ctx.printError(`Wrote ${out} (${type}, not encrypted; keep it safe).`);
+    return 0;
+  }
+  // convert, encrypted: same pass phrase, modern encryption.
+  const pem = await encryptPrivateKey(encodePem("PRIVATE KEY", der), passphrase, { iterations });
+  await writeKey(ctx, out, pem, force);
+  ctx.printError(`Wrote ${out} (${type}, PKCS#8, encrypted with the same pass phrase).`);
+  return 0;
+}

@@ -1,0 +1,23 @@
+/**
+ * HTTPS serving: `serve()` for a fetch-style handler on Deno, Node and Bun.
+ *
+ * @example Serve HTTPS with a certificate made on the spot
+ * ```ts ignore
+ * import { serve } from "./mod.ts";
+ * const server = await serve(() => new Response("hello over TLS"), { cert: "adhoc", port: 0 });
+ * console.log(server.url);
+ * await server.shutdown();
+ * ```
+ *
+ * @module
+ */
+
+export {
+  type CertSource,
+  type Handler,
+  serve,
+  type ServeHandlerInfo,
+  type ServeOptions,
+  type Server,
+  type ServerAddr,
+} from "./serve.ts";

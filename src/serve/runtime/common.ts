@@ -1,0 +1,354 @@
+/**
+ * The runtime-independent parts of the Deno and Node runtimes: file error
+ * messages, atomic writes (temporary name, link or rename), the secret
+ * prompt's line editing and the request-error reporter. No `Deno.*` and no
+ * `node:*` here, so both runtimes import it; the API calls stay in each
+ * runtime.
+ *
+ * @module
+ */
+
+import { TlsmithError } from "../../errors.ts";
+import type { WriteFileOptions } from "./types.ts";
+
+/** For HEAD, a body of unknown length is counted up to this size to give a correct Content-Length. */
+export const HEAD_COUNT_LIMIT = 16 * 1024 * 1024;
+
+/** A file-system failure, classified from a runtime's own error (Node `code`, Deno `name`). */
+export type FileErrorKind =
+  | "not-found"
+  | "exists"
+  | "permission"
+  | "is-directory"
+  | "not-directory";
+
+/**
+ * The error for writing over an existing file without `overwrite`.
+ *
+ * @example
+ * ```ts
+ * import { fileExistsError } from "./common.ts";
+ * console.log(fileExistsError("cert.pem").code); // FILE_EXISTS
+ * ```
+ */
+export function fileExistsError(file: string, cause?: unknown): TlsmithError {
+  return new TlsmithError(
+    "FILE_EXISTS",
+    `${file} already exists; nothing was written. Pass --force (overwrite) to replace it.`,
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+/**
+ * Map a runtime's file-system error to a TlsmithError that names the path.
+ * `kind` is the runtime's classification of `err`; `permissionReason` is
+ * the runtime's advice for a permission error. A TlsmithError passes through.
+ *
+ * @example
+ * ```ts
+ * import { fileError } from "./common.ts";
+ * const err = fileError(new Error("gone"), "key.pem", "read it", "not-found", "permission denied");
+ * console.log(err.code); // FILE_NOT_FOUND
+ * ```
+ */
+export function fileError(
+  err: unknown,
+  file: string,
+  action: string,
+  kind: FileErrorKind | undefined,
+  permissionReason: string,
+): TlsmithError {
+  if (err instanceof TlsmithError) return err;
+  if (kind === "not-found") {
+    return new TlsmithError(
+      "FILE_NOT_FOUND",
+      `${file}: no such file or directory (while trying to ${action}). Check the path.`,
+      { cause: err },
+    );
+  }
+  if (kind === "exists") return fileExistsError(file, err);
+  const reason = kind === "permission"
+    ? permissionReason
+    : kind === "is-directory"
+    ? "it is a directory, not a file"
+    : kind === "not-directory"
+    ? "a part of the path is not a directory"
+    : (err as Error)?.message ?? String(err);
+  return new TlsmithError("FILE_ERROR", `${file}: cannot ${action}: ${reason}.`, { cause: err });
+}
+
+/**
+ * The directory and base name of a path (`/` or `\` separated); the
+ * directory is `.` for a bare name.
+ *
+ * @example
+ * ```ts
+ * import { splitPath } from "./common.ts";
+ * console.log(splitPath("certs/cert.pem")); // { dir: "certs", base: "cert.pem" }
+ * ```
+ */
+export function splitPath(file: string): { dir: string; base: string } {
+  const i = Math.max(file.lastIndexOf("/"), file.lastIndexOf("\\"));
+  if (i < 0) return { dir: ".", base: file };
+  return { dir: i === 0 ? file.slice(0, 1) : file.slice(0, i), base: file.slice(i + 1) };
+}
+
+function randomSuffix(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(6));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * A fresh temporary name in the same directory as `file` (so that a rename
+ * or link onto `file` is atomic): `dir/.base.<random>.tmp`.
+ *
+ * @example
+ * ```ts
+ * import { tempPathFor } from "./common.ts";
+ * console.log(tempPathFor("certs/cert.pem").startsWith("certs/.cert.pem.")); // true
+ * ```
+ */
+export function tempPathFor(file: string): string {
+  const { dir, base } = splitPath(file);
+  const sep = dir.endsWith("/") || dir.endsWith("\\") ? "" : "/";
+  return `${dir}${sep}.${base}.${randomSuffix()}.tmp`;
+}
+
+/** The file-system calls {@linkcode writeFileAtomic} needs from a runtime. */
+export interface AtomicWriteFs {
+  /** True when something (even a dangling symlink) is at `path`. */
+  exists(path: string): Promise<boolean>;
+  /**
+   * Create `path` exclusively with `mode`, write `data`, set `mode` (umask
+   * aside) and flush. On a failure after creating it, remove it and throw.
+   */
+  writeNew(path: string, data: string | Uint8Array, mode: number): Promise<void>;
+  /** Rename, replacing the target. */
+  rename(from: string, to: string): Promise<void>;
+  /** Hard link; fails when `to` exists. */
+  link(from: string, to: string): Promise<void>;
+  /** Remove a file. */
+  remove(path: string): Promise<void>;
+  /** Classify a runtime error. */
+  kind(err: unknown): FileErrorKind | undefined;
+  /** The runtime's {@linkcode fileError}. */
+  fileError(err: unknown, file: string, action: string): TlsmithError;
+}
+
+/**
+ * Write `data` to `file` atomically: a temporary file in the same directory
+ * (created exclusively, with `mode`), then a hard link (no overwrite: fails
+ * if the target appeared meanwhile) or a rename (overwrite).
+ *
+ * @example
+ * ```ts ignore
+ * import { writeFileAtomic } from "./common.ts";
+ * await writeFileAtomic(nodeFs, "cert.pem", pem, { mode: 0o644 });
+ * ```
+ */
+export async function writeFileAtomic(
+  fs: AtomicWriteFs,
+  file: string,
+  data: string | Uint8Array,
+  options: WriteFileOptions = {},
+): Promise<void> {
+  const mode = options.mode ?? 0o644;
+  try {
+    if (!options.overwrite && await fs.exists(file)) throw fileExistsError(file);
+  } catch (err) {
+    throw fs.fileError(err, file, "check whether it exists");
+  }
+  const tmp = tempPathFor(file);
+  try {
+    await fs.writeNew(tmp, data, mode);
+  } catch (err) {
+    if (fs.kind(err) === "not-found") {
+      throw new TlsmithError(
+        "FILE_NOT_FOUND",
+        `${file}: the directory ${splitPath(file).dir} does not exist. Create it first.`,
+        { cause: err },
+      );
+    }
+    throw fs.fileError(err, file, "write");
+  }
+  try {
+    if (options.overwrite) {
+      await fs.rename(tmp, file);
+    } else {
+      try {
+        await fs.link(tmp, file);
+      } catch (err) {
+        if (fs.kind(err) === "exists") throw fileExistsError(file);
+        // No hard links here (some file systems): check, then rename.
+        if (await fs.exists(file)) throw fileExistsError(file);
+        await fs.rename(tmp, file);
+      }
+      await fs.remove(tmp).catch(() => {});
+    }
+  } catch (err) {
+    await fs.remove(tmp).catch(() => {});
+    throw fs.fileError(err, file, "write");
+  }
+}
+
+/**
+ * Line editing for a secret typed in raw mode: feed each byte; `"enter"`
+ * (Enter or Ctrl-D) ends the line, `"interrupt"` is Ctrl-C. Backspace
+ * removes one UTF-8 character, Ctrl-U clears the line, other control bytes
+ * are ignored.
+ *
+ * @example
+ * ```ts
+ * import { SecretLine } from "./common.ts";
+ * const line = new SecretLine();
+ * for (const b of new TextEncoder().encode("ab\x7fc")) line.feed(b);
+ * console.log(line.feed(0x0d), line.take()); // enter ac
+ * ```
+ */
+export class SecretLine {
+  #bytes: number[] = [];
+
+  /** Add one byte; says when the line is done or interrupted. */
+  feed(byte: number): "enter" | "interrupt" | null {
+    const bytes = this.#bytes;
+    if (byte === 0x0d || byte === 0x0a || byte === 0x04) return "enter";
+    if (byte === 0x03) return "interrupt";
+    if (byte === 0x7f || byte === 0x08) {
+      // Remove one UTF-8 character: continuation bytes, then the lead byte.
+      while (bytes.length > 0 && (bytes[bytes.length - 1] & 0xc0) === 0x80) bytes.pop();
+      bytes.pop();
+    } else if (byte === 0x15) {
+      bytes.length = 0; // Ctrl-U: clear the line
+    } else if (byte >= 0x20) {
+      bytes.push(byte);
+    }
+    return null;
+  }
+
+  /** The text so far (UTF-8 decoded); the stored bytes are wiped. */
+  take(): string {
+    const text = new TextDecoder().decode(new Uint8Array(this.#bytes));
+    this.#bytes.fill(0);
+    this.#bytes.length = 0;
+    return text;
+  }
+}
+
+/**
+ * The reporter of handler errors: `onError` when given (a reporter that
+ * throws must not take the server down), otherwise standard error.
+ *
+ * @example
+ * ```ts
+ * import { errorReporter } from "./common.ts";
+ * const report = errorReporter((e) => console.log("failed:", (e as Error).message));
+ * report(new Error("boom")); // failed: boom
+ * ```
+ */
+export function errorReporter(onError?: (error: unknown) => void): (error: unknown) => void {
+  return (error) => {
+    if (onError) {
+      try {
+        onError(error);
+      } catch {
+        // An error reporter that throws must not take the server down.
+      }
+    } else {
+      console.error("tlsmith: the request handler failed:", error);
+    }
+  };
+}
+
+/**
+ * The error for a certificate and key that do not belong together, with the
+ * TLS library's `message`.
+ *
+ * @example
+ * ```ts
+ * import { keyMismatchError } from "./common.ts";
+ * console.log(keyMismatchError("key values mismatch", null).code); // KEY_MISMATCH
+ * ```
+ */
+export function keyMismatchError(message: string, cause: unknown): TlsmithError {
+  return new TlsmithError(
+    "KEY_MISMATCH",
+    `the private key does not belong to the certificate (${message}). Pass the key that was generated with this certificate.`,
+    { cause },
+  );
+}
+
+/** How {@linkcode readStream} reads an open file. */
+export interface ChunkReader {
+  /** Read up to `buffer.length` bytes at `position`; 0 or null at the end. */
+  read(buffer: Uint8Array, position: number): Promise<number | null>;
+  /** Close the file (called once). */
+  close(): Promise<void> | void;
+  /** The error a failed read becomes. */
+  error(err: unknown): unknown;
+}
+
+/**
+ * A byte stream over an open file, from `range.start` to `range.end`
+ * (inclusive; the whole file without a range) in chunks of up to 64 KiB,
+ * pulled on demand. The file is closed at the end, on error and on cancel.
+ *
+ * @example
+ * ```ts
+ * import { readStream } from "./common.ts";
+ * const data = new TextEncoder().encode("hello");
+ * const stream = readStream({
+ *   read: (buffer, position) => {
+ *     const part = data.subarray(position, position + buffer.length);
+ *     buffer.set(part);
+ *     return Promise.resolve(part.length);
+ *   },
+ *   close: () => {},
+ *   error: (err) => err,
+ * }, { start: 1, end: 3 });
+ * console.log(await new Response(stream).text()); // ell
+ * ```
+ */
+export function readStream(
+  reader: ChunkReader,
+  range?: { start: number; end: number },
+): ReadableStream<Uint8Array> {
+  let position = range?.start ?? 0;
+  const end = range?.end ?? Infinity; // inclusive
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    try {
+      await reader.close();
+    } catch {
+      // already closed
+    }
+  };
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const want = Math.min(64 * 1024, end - position + 1);
+      if (want <= 0) {
+        await close();
+        controller.close();
+        return;
+      }
+      try {
+        const buffer = new Uint8Array(want);
+        const n = await reader.read(buffer, position);
+        if (n === null || n === 0) {
+          await close();
+          controller.close();
+          return;
+        }
+        position += n;
+        controller.enqueue(buffer.subarray(0, n));
+      } catch (err) {
+        await close();
+        controller.error(reader.error(err));
+      }
+    },
+    async cancel() {
+      await close();
+    },
+  });
+}

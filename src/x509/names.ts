@@ -1,0 +1,471 @@
+/**
+ * Host names, IP addresses, e-mail addresses and URIs as certificate subject
+ * alternative names (RFC 5280 §4.2.1.6): parse user input into typed SANs
+ * (IDN to A-labels, IPs as 4/16 bytes, never an IP as a DNS name), turn them
+ * into pkijs `GeneralName`s and back, and print them as OpenSSL does.
+ *
+ * @module
+ */
+
+import * as asn1js from "npm:asn1js@^4.0.0";
+import * as pkijs from "npm:pkijs@^4.0.0";
+import { TlsmithError } from "../errors.ts";
+
+/** The kinds of subject alternative name tlsmith writes. */
+export type SubjectAltNameType = "dns" | "ip" | "email" | "uri";
+
+/** One parsed subject alternative name. */
+export interface SubjectAltName {
+  /** `dns` (dNSName), `ip` (iPAddress), `email` (rfc822Name) or `uri` (uniformResourceIdentifier). */
+  type: SubjectAltNameType;
+  /**
+   * The normalized text: lower-case A-label host names without a trailing
+   * dot, IPv4 dotted quads, IPv6 in RFC 5952 form (`::1`), e-mail addresses
+   * with an A-label domain, URIs as given (IDN hosts converted).
+   */
+  value: string;
+  /** For `ip`: the 4 (IPv4) or 16 (IPv6) address bytes. */
+  bytes?: Uint8Array;
+}
+
+function badName(input: string, why: string): TlsmithError {
+  return new TlsmithError(
+    "BAD_NAME",
+    `${JSON.stringify(input)} is not a valid host name, IP address, e-mail address or URI: ${why}.`,
+  );
+}
+
+/** Parse a dotted-quad IPv4 address; `null` when it is not one. */
+function parseIPv4(text: string): Uint8Array | null {
+  const parts = text.split(".");
+  if (parts.length !== 4) return null;
+  const out = new Uint8Array(4);
+  for (let i = 0; i < 4; i++) {
+    const p = parts[i];
+    if (!/^(0|[1-9][0-9]{0,2})$/.test(p)) return null;
+    const n = Number(p);
+    if (n > 255) return null;
+    out[i] = n;
+  }
+  return out;
+}
+
+/** Parse an IPv6 address (zero compression, trailing dotted quad); `null` when it is not one. */
+function parseIPv6(text: string): Uint8Array | null {
+  if (!/^[0-9a-fA-F:.]+$/.test(text)) return null;
+  let head = text;
+  let tail = "";
+  const dbl = text.indexOf("::");
+  if (dbl >= 0) {
+    if (text.indexOf("::", dbl + 1) >= 0) return null;
+    head = text.slice(0, dbl);
+    tail = text.slice(dbl + 2);
+  }
+  const groups = (s: string): number[] | null => {
+    if (s === "") return [];
+    const out: number[] = [];
+    const parts = s.split(":");
+    for (let i = 0; i < parts.length; i++) {
+      const p = parts[i];
+      if (i === parts.length - 1 && p.includes(".")) {
+        const v4 = parseIPv4(p);
+        if (!v4) return null;
+        out.push((v4[0] << 8) | v4[1], (v4[2] << 8) | v4[3]);
+      } else {
+        if (!/^[0-9a-fA-F]{1,4}$/.test(p)) return null;
+        out.push(parseInt(p, 16));
+      }
+    }
+    return out;
+  };
+  const h = groups(head);
+  const t = groups(tail);
+  if (!h || !t) return null;
+  // A dotted quad is only allowed at the very end.
+  if (dbl >= 0 && head.includes(".")) return null;
+  let words: number[];
+  if (dbl >= 0) {
+    if (h.length + t.length > 7) return null;
+    words = [...h, ...new Array(8 - h.length - t.length).fill(0), ...t];
+  } else {
+    if (h.length !== 8) return null;
+    words = h;
+  }
+  const out = new Uint8Array(16);
+  words.forEach((w, i) => {
+    out[2 * i] = w >> 8;
+    out[2 * i + 1] = w & 255;
+  });
+  return out;
+}
+
+/**
+ * Parse an IPv4 or IPv6 address in text form (brackets allowed around IPv6).
+ * Returns the 4 or 16 bytes, or null when `text` is not an IP address.
+ *
+ * @example
+ * ```ts
+ * import { parseIpAddress } from "./names.ts";
+ * console.log(parseIpAddress("127.0.0.1")); // Uint8Array(4) [ 127, 0, 0, 1 ]
+ * console.log(parseIpAddress("[::1]")?.length); // 16
+ * console.log(parseIpAddress("localhost")); // null
+ * ```
+ */
+export function parseIpAddress(text: string): Uint8Array | null {
+  let s = text.trim();
+  if (s.startsWith("[") && s.endsWith("]")) s = s.slice(1, -1);
+  const v4 = parseIPv4(s);
+  if (v4) return v4;
+  return parseIPv6(s);
+}
+
+/**
+ * Format 4 or 16 address bytes: IPv4 dotted quad; IPv6 in RFC 5952 form
+ * (lower case, longest run of two or more zero groups as `::`, IPv4-mapped
+ * addresses as `::ffff:1.2.3.4`).
+ *
+ * @example
+ * ```ts
+ * import { formatIpAddress } from "./names.ts";
+ * console.log(formatIpAddress(new Uint8Array([127, 0, 0, 1]))); // 127.0.0.1
+ * console.log(formatIpAddress(new Uint8Array([...new Array(15).fill(0), 1]))); // ::1
+ * ```
+ */
+export function formatIpAddress(bytes: Uint8Array): string {
+  if (bytes.length === 4) return Array.from(bytes).join(".");
+  if (bytes.length !== 16) {
+    return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join(":");
+  }
+  const words: number[] = [];
+  for (let i = 0; i < 16; i += 2) words.push((bytes[i] << 8) | bytes[i + 1]);
+  if (words.slice(0, 5).every((w) => w === 0) && words[5] === 0xffff) {
+    return `::ffff:${bytes[12]}.${bytes[13]}.${bytes[14]}.${bytes[15]}`;
+  }
+  let bestStart = -1;
+  let bestLen = 0;
+  for (let i = 0; i < 8;) {
+    if (words[i] !== 0) {
+      i++;
+      continue;
+    }
+    let j = i;
+    while (j < 8 && words[j] === 0) j++;
+    if (j - i > bestLen) {
+      bestStart = i;
+      bestLen = j - i;
+    }
+    i = j;
+  }
+  const hex = (ws: number[]) => ws.map((w) => w.toString(16)).join(":");
+  if (bestLen < 2) return hex(words);
+  return `${hex(words.slice(0, bestStart))}::${hex(words.slice(bestStart + bestLen))}`;
+}
+
+const LABEL_RE = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/;
+
+/** Normalize and check a DNS name (no wildcard); returns the A-label form. */
+function normalizeDnsName(input: string, name: string, what = "host name"): string {
+  if (name === "") throw badName(input, `the ${what} is empty`);
+  if (/[\s]/.test(name)) throw badName(input, `the ${what} contains white space`);
+  if (/[/?#@:[\]\\%<>"'`^{|}]/.test(name)) {
+    throw badName(input, `the ${what} contains a character not allowed in host names`);
+  }
+  let ascii = name;
+  // deno-lint-ignore no-control-regex
+  if (/[^\x00-\x7f]/.test(name)) {
+    try {
+      ascii = new URL(`http://${name}/`).hostname;
+    } catch {
+      throw badName(input, `the internationalized ${what} cannot be converted to A-labels`);
+    }
+    // The URL parser maps full stops like "。" to "." and may leave a trailing dot.
+    if (ascii.endsWith(".")) ascii = ascii.slice(0, -1);
+  }
+  ascii = ascii.toLowerCase();
+  if (ascii.length > 253) {
+    throw badName(input, `the ${what} is ${ascii.length} characters long; the limit is 253`);
+  }
+  for (const label of ascii.split(".")) {
+    if (label === "") throw badName(input, `the ${what} has an empty label ("..")`);
+    if (label.length > 63) {
+      throw badName(
+        input,
+        `the label "${label.slice(0, 20)}…" is ${label.length} characters long; the limit is 63`,
+      );
+    }
+    if (label.includes("*")) {
+      throw badName(
+        input,
+        `"*" is only allowed as the whole leftmost label of a wildcard, as in *.example.test`,
+      );
+    }
+    if (!LABEL_RE.test(label)) {
+      throw badName(
+        input,
+        `the label "${label}" may only contain letters, digits and hyphens, and must not start or end with a hyphen`,
+      );
+    }
+  }
+  const last = ascii.slice(ascii.lastIndexOf(".") + 1);
+  if (/^[0-9]+$/.test(last) || /^0x[0-9a-f]*$/.test(last)) {
+    throw badName(
+      input,
+      "it looks like an IP address but is not a valid one (IPv4 is four numbers 0-255, e.g. 127.0.0.1)",
+    );
+  }
+  return ascii;
+}
+
+/** DNS name with an optional `*.` wildcard prefix. */
+function parseDns(input: string, text: string): string {
+  let name = text.endsWith(".") && text !== "." ? text.slice(0, -1) : text;
+  if (name === "." || name === "") throw badName(input, "the host name is empty");
+  let wildcard = false;
+  if (name.startsWith("*.")) {
+    wildcard = true;
+    name = name.slice(2);
+  }
+  const ascii = normalizeDnsName(input, name);
+  if (wildcard && !ascii.includes(".")) {
+    throw badName(
+      input,
+      `a wildcard must cover a name of at least two labels (e.g. *.example.test, not *.${ascii})`,
+    );
+  }
+  return wildcard ? `*.${ascii}` : ascii;
+}
+
+function ipSan(bytes: Uint8Array): SubjectAltName {
+  return { type: "ip", value: formatIpAddress(bytes), bytes };
+}
+
+function parseIp(input: string, text: string): SubjectAltName {
+  const bracketed = /^\[(.*)\]$/.exec(text);
+  const inner = bracketed ? bracketed[1] : text;
+  if (inner.includes("%")) {
+    throw badName(input, "IPv6 zone identifiers (%eth0) cannot appear in certificates");
+  }
+  const v4 = bracketed ? null : parseIPv4(inner);
+  if (v4) return ipSan(v4);
+  const v6 = inner.includes(":") ? parseIPv6(inner) : null;
+  if (v6) return ipSan(v6);
+  const port = /^[^:[\]]+:([0-9]+)$/.exec(inner);
+  if (port) {
+    throw badName(input, `a port is not part of a name in a certificate; remove ":${port[1]}"`);
+  }
+  throw badName(
+    input,
+    inner.includes(":")
+      ? "it is not a valid IPv6 address (eight groups of up to four hex digits, :: once)"
+      : "it is not a valid IPv4 address (four numbers 0-255, e.g. 127.0.0.1)",
+  );
+}
+
+function parseEmail(input: string, text: string): SubjectAltName {
+  const at = text.lastIndexOf("@");
+  const local = text.slice(0, at);
+  const domain = text.slice(at + 1);
+  // deno-lint-ignore no-control-regex
+  if (local === "" || /[\s@\x00-\x1f\x7f-\uffff]/.test(local) || local.length > 64) {
+    throw badName(
+      input,
+      "the part before @ of an e-mail address must be 1-64 printable ASCII characters",
+    );
+  }
+  const host = normalizeDnsName(input, domain.replace(/\.$/, ""), "e-mail domain");
+  return { type: "email", value: `${local}@${host}` };
+}
+
+function parseUri(input: string, text: string): SubjectAltName {
+  if (/\s/.test(text)) throw badName(input, "a URI must not contain white space");
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw badName(input, "it is not a valid absolute URI (scheme://host/path)");
+  }
+  const value = /^[\x21-\x7e]+$/.test(text) ? text : url.href;
+  if (!/^[\x21-\x7e]+$/.test(value)) {
+    throw badName(input, "the URI contains characters that cannot be written as ASCII");
+  }
+  const invalid = /[\\<>"^`{|}]/.exec(value);
+  if (invalid) {
+    throw badName(
+      input,
+      `the character ${
+        JSON.stringify(invalid[0])
+      } is not allowed in a URI (RFC 3986); percent-encode it`,
+    );
+  }
+  return { type: "uri", value };
+}
+
+const PREFIXES: Record<string, SubjectAltNameType> = {
+  "dns": "dns",
+  "ip": "ip",
+  "ip address": "ip",
+  "email": "email",
+  "uri": "uri",
+};
+
+/**
+ * Turn one user-given name into a subject alternative name. Accepts host names
+ * (`localhost`, `*.example.test`, IDNs like `bücher.test` → `xn--bcher-kva.test`),
+ * IPv4 and IPv6 addresses (`127.0.0.1`, `::1`, `[::1]`), e-mail addresses
+ * (`user@example.test`) and URIs with a scheme (`https://x.test/`,
+ * `spiffe://trust.test/ns/a`). OpenSSL-style prefixes `DNS:`, `IP:`, `email:`
+ * and `URI:` force a type. Host names are lower-cased and lose a trailing dot;
+ * an IP address is never written as a DNS name. Invalid input is a `BAD_NAME`
+ * error naming it.
+ *
+ * @example
+ * ```ts
+ * import { parseSubjectAltName } from "./names.ts";
+ * console.log(parseSubjectAltName("Bücher.Test.")); // { type: "dns", value: "xn--bcher-kva.test" }
+ * console.log(parseSubjectAltName("[::1]").value); // ::1
+ * ```
+ */
+export function parseSubjectAltName(input: string): SubjectAltName {
+  if (typeof input !== "string") {
+    throw new TlsmithError(
+      "BAD_NAME",
+      `expected a host name as a string, got ${typeof input}.`,
+    );
+  }
+  let text = input.trim();
+  if (text === "") throw badName(input, "it is empty");
+  const prefix = /^(dns|ip|ip address|email|uri):(?!\/\/)\s*/i.exec(text);
+  if (prefix) {
+    const type = PREFIXES[prefix[1].toLowerCase()];
+    text = text.slice(prefix[0].length);
+    if (text === "") throw badName(input, "nothing follows the prefix");
+    switch (type) {
+      case "dns":
+        return { type, value: parseDns(input, text) };
+      case "ip":
+        return parseIp(input, text);
+      case "email":
+        if (!text.includes("@")) throw badName(input, "an e-mail address needs an @");
+        return parseEmail(input, text);
+      case "uri":
+        return parseUri(input, text);
+    }
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) return parseUri(input, text);
+  if (text.includes("@")) return parseEmail(input, text);
+  if (text.startsWith("[") || text.includes(":")) return parseIp(input, text);
+  if (/^[0-9][0-9.]*$/.test(text)) return parseIp(input, text);
+  return { type: "dns", value: parseDns(input, text) };
+}
+
+/**
+ * Parse a list of names with {@linkcode parseSubjectAltName}, dropping
+ * duplicates (after normalization) and keeping the order.
+ *
+ * @example
+ * ```ts
+ * import { parseHosts } from "./names.ts";
+ * const sans = parseHosts(["localhost", "LOCALHOST.", "127.0.0.1", "[::1]", "::1"]);
+ * console.log(sans.map((s) => s.value)); // [ "localhost", "127.0.0.1", "::1" ]
+ * ```
+ */
+export function parseHosts(list: readonly string[]): SubjectAltName[] {
+  if (!Array.isArray(list)) {
+    throw new TlsmithError(
+      "BAD_OPTION",
+      'hosts must be a list of names, e.g. ["localhost", "127.0.0.1"].',
+    );
+  }
+  const seen = new Set<string>();
+  const out: SubjectAltName[] = [];
+  for (const item of list) {
+    const san = parseSubjectAltName(item);
+    const key = `${san.type}:${san.type === "email" ? san.value.toLowerCase() : san.value}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push(san);
+  }
+  return out;
+}
+
+/**
+ * Display a subject alternative name as OpenSSL does: `DNS:localhost`,
+ * `IP Address:127.0.0.1`, `IP Address:::1`, `email:a@b.test`, `URI:https://x.test/`.
+ *
+ * @example
+ * ```ts
+ * import { formatSubjectAltName, parseSubjectAltName } from "./names.ts";
+ * console.log(formatSubjectAltName(parseSubjectAltName("::1"))); // IP Address:::1
+ * ```
+ */
+export function formatSubjectAltName(san: SubjectAltName): string {
+  switch (san.type) {
+    case "dns":
+      return `DNS:${san.value}`;
+    case "ip":
+      return `IP Address:${san.bytes ? formatIpAddress(san.bytes) : san.value}`;
+    case "email":
+      return `email:${san.value}`;
+    case "uri":
+      return `URI:${san.value}`;
+  }
+  return String((san as SubjectAltName).value);
+}
+
+/**
+ * The pkijs `GeneralName` of a subject alternative name (dNSName,
+ * iPAddress, rfc822Name or uniformResourceIdentifier).
+ *
+ * @example
+ * ```ts
+ * import { generalNameOf, parseSubjectAltName } from "./names.ts";
+ * const gn = generalNameOf(parseSubjectAltName("127.0.0.1"));
+ * console.log(gn.type); // 7
+ * ```
+ */
+export function generalNameOf(san: SubjectAltName): pkijs.GeneralName {
+  switch (san.type) {
+    case "dns":
+      return new pkijs.GeneralName({ type: 2, value: san.value });
+    case "email":
+      return new pkijs.GeneralName({ type: 1, value: san.value });
+    case "uri":
+      return new pkijs.GeneralName({ type: 6, value: san.value });
+    case "ip": {
+      const bytes = san.bytes ?? parseIp(san.value, san.value).bytes!;
+      return new pkijs.GeneralName({
+        type: 7,
+        value: new asn1js.OctetString({ valueHex: bytes.slice() }),
+      });
+    }
+  }
+  throw new TlsmithError("BAD_NAME", `unknown subject alternative name type ${san?.type}.`);
+}
+
+/**
+ * The {@linkcode SubjectAltName} of a pkijs `GeneralName`, or `null` for kinds
+ * tlsmith does not write (directoryName, otherName, registeredID, …).
+ *
+ * @example
+ * ```ts
+ * import { generalNameOf, parseSubjectAltName, subjectAltNameOf } from "./names.ts";
+ * console.log(subjectAltNameOf(generalNameOf(parseSubjectAltName("::1")))?.value); // ::1
+ * ```
+ */
+export function subjectAltNameOf(name: pkijs.GeneralName): SubjectAltName | null {
+  switch (name.type) {
+    case 1:
+      return { type: "email", value: String(name.value) };
+    case 2:
+      return { type: "dns", value: String(name.value) };
+    case 6:
+      return { type: "uri", value: String(name.value) };
+    case 7: {
+      const v = name.value as asn1js.OctetString;
+      const bytes = new Uint8Array(v.valueBlock.valueHexView);
+      return { type: "ip", value: formatIpAddress(bytes), bytes };
+    }
+    default:
+      return null;
+  }
+}
