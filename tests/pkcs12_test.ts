@@ -322,9 +322,10 @@ describe("importPkcs12", () => {
   });
 
   it("returns the certificate that belongs to the key, even when localKeyId points elsewhere", async () => {
-    const { OID, encodeDer, explicit, int, octets, oid, raw, seq, set } = await import(
+    const { encodeDer, explicit, int, octets, oid, raw, seq, set } = await import(
       "../src/_internal/asn1.ts"
     );
+    const { OID } = await import("../src/_internal/oids.ts");
     const mine = await adhocCert({ hosts: ["mine.test"] });
     const other = await adhocCert({ hosts: ["other.test"] });
     const der = (pem: string) => decodePem(pem)[0].der;

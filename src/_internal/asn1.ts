@@ -12,73 +12,7 @@ import * as asn1js from "npm:asn1js@^4.0.0";
 import { sourcePrefix, TlsmithError } from "../errors.ts";
 import { concatBytes, toArrayBuffer, toBytes } from "./bytes.ts";
 import type { PemBlock } from "../pem.ts";
-
-/** Object identifiers used by the keys-at-rest code. */
-export const OID = {
-  rsaEncryption: "1.2.840.113549.1.1.1",
-  rsassaPss: "1.2.840.113549.1.1.10",
-  ecPublicKey: "1.2.840.10045.2.1",
-  ed25519: "1.3.101.112",
-  ed448: "1.3.101.113",
-  x25519: "1.3.101.110",
-  dsa: "1.2.840.10040.4.1",
-  p256: "1.2.840.10045.3.1.7",
-  p384: "1.3.132.0.34",
-  p521: "1.3.132.0.35",
-  secp256k1: "1.3.132.0.10",
-  // PKCS#5
-  pbes2: "1.2.840.113549.1.5.13",
-  pbkdf2: "1.2.840.113549.1.5.12",
-  scrypt: "1.3.6.1.4.1.11591.4.11",
-  hmacWithSHA1: "1.2.840.113549.2.7",
-  hmacWithSHA224: "1.2.840.113549.2.8",
-  hmacWithSHA256: "1.2.840.113549.2.9",
-  hmacWithSHA384: "1.2.840.113549.2.10",
-  hmacWithSHA512: "1.2.840.113549.2.11",
-  aes128cbc: "2.16.840.1.101.3.4.1.2",
-  aes192cbc: "2.16.840.1.101.3.4.1.22",
-  aes256cbc: "2.16.840.1.101.3.4.1.42",
-  desCbc: "1.3.14.3.2.7",
-  desEde3Cbc: "1.2.840.113549.3.7",
-  rc2Cbc: "1.2.840.113549.3.2",
-  // hashes
-  sha1: "1.3.14.3.2.26",
-  sha224: "2.16.840.1.101.3.4.2.4",
-  sha256: "2.16.840.1.101.3.4.2.1",
-  sha384: "2.16.840.1.101.3.4.2.2",
-  sha512: "2.16.840.1.101.3.4.2.3",
-  mgf1: "1.2.840.113549.1.1.8",
-  // PKCS#7 / PKCS#9 / PKCS#12
-  data: "1.2.840.113549.1.7.1",
-  encryptedData: "1.2.840.113549.1.7.6",
-  envelopedData: "1.2.840.113549.1.7.3",
-  friendlyName: "1.2.840.113549.1.9.20",
-  localKeyId: "1.2.840.113549.1.9.21",
-  x509Certificate: "1.2.840.113549.1.9.22.1",
-  keyBag: "1.2.840.113549.1.12.10.1.1",
-  pkcs8ShroudedKeyBag: "1.2.840.113549.1.12.10.1.2",
-  certBag: "1.2.840.113549.1.12.10.1.3",
-  crlBag: "1.2.840.113549.1.12.10.1.4",
-  secretBag: "1.2.840.113549.1.12.10.1.5",
-  safeContentsBag: "1.2.840.113549.1.12.10.1.6",
-  pbmac1: "1.2.840.113549.1.5.14",
-} as const;
-
-/** Names of PKCS#5 v1.5 / PKCS#12 PBE OIDs that WebCrypto cannot do (for messages). */
-export const LEGACY_PBE_NAMES: Record<string, string> = {
-  "1.2.840.113549.1.5.1": "pbeWithMD2AndDES-CBC",
-  "1.2.840.113549.1.5.3": "pbeWithMD5AndDES-CBC",
-  "1.2.840.113549.1.5.4": "pbeWithMD2AndRC2-CBC",
-  "1.2.840.113549.1.5.6": "pbeWithMD5AndRC2-CBC",
-  "1.2.840.113549.1.5.10": "pbeWithSHA1AndDES-CBC",
-  "1.2.840.113549.1.5.11": "pbeWithSHA1AndRC2-CBC",
-  "1.2.840.113549.1.12.1.1": "pbeWithSHAAnd128BitRC4",
-  "1.2.840.113549.1.12.1.2": "pbeWithSHAAnd40BitRC4",
-  "1.2.840.113549.1.12.1.3": "pbeWithSHAAnd3-KeyTripleDES-CBC",
-  "1.2.840.113549.1.12.1.4": "pbeWithSHAAnd2-KeyTripleDES-CBC",
-  "1.2.840.113549.1.12.1.5": "pbeWithSHAAnd128BitRC2-CBC",
-  "1.2.840.113549.1.12.1.6": "pbewithSHAAnd40BitRC2-CBC",
-};
+import { OID } from "./oids.ts";
 
 // ---------------------------------------------------------------------------
 // Parsing

@@ -15,7 +15,8 @@ import { TlsmithError } from "../errors.ts";
 import type { Runtime } from "../serve/runtime/types.ts";
 import { isEncryptedPrivateKey, toPkcs8Pem } from "../keys/formats.ts";
 import { decodeOnePem } from "../pem.ts";
-import { OID, readPkcs8 } from "../_internal/asn1.ts";
+import { readPkcs8 } from "../_internal/asn1.ts";
+import { OID } from "../_internal/oids.ts";
 
 /** The environment variable the CLI reads a pass phrase from. */
 export const PASSPHRASE_ENV = "TLSMITH_PASSPHRASE";

@@ -31,11 +31,9 @@ import {
   intOf,
   isRsaPrivateKey,
   isSequence,
-  LEGACY_PBE_NAMES,
   nul,
   octets,
   octetsOf,
-  OID,
   oid,
   oidOf,
   parseDer,
@@ -46,6 +44,7 @@ import {
   readSec1,
   seq,
 } from "../_internal/asn1.ts";
+import { LEGACY_PBE_NAMES, OID } from "../_internal/oids.ts";
 import { type KeyPair, type KeyType, rsaKeyType } from "./keys.ts";
 
 /** A pass phrase: text (encoded as UTF-8, as OpenSSL does) or raw bytes. */

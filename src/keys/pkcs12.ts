@@ -28,7 +28,6 @@ import {
   nul,
   octets,
   octetsOf,
-  OID,
   oid,
   oidOf,
   parseDer,
@@ -38,6 +37,7 @@ import {
   set,
   tryParseDer,
 } from "../_internal/asn1.ts";
+import { OID } from "../_internal/oids.ts";
 import {
   decryptPkcs8Der,
   DEFAULT_ITERATIONS,
