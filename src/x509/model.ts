@@ -15,6 +15,29 @@
  * @module
  */
 
+import { sha256 } from "npm:@noble/hashes@^2.0.0/sha2.js";
+import { sha1 } from "npm:@noble/hashes@^2.0.0/legacy.js";
+import { encodeHexColons } from "../_internal/bytes.ts";
+import {
+  CONTEXT,
+  DerError,
+  type DerNode,
+  parseDer,
+  readBigInt,
+  readBitString,
+  readSmallInt,
+  readTime,
+  sequence,
+  TAG,
+  tryParseDer,
+  UNIVERSAL,
+} from "../_internal/der.ts";
+import { TlsmithError } from "../errors.ts";
+import { decodePem, isCertificateLabel } from "../pem.ts";
+import { readName } from "./dn.ts";
+import { decodeExtensions, readExtensionList } from "./extensions.ts";
+import { readAlgorithmIdentifier, readPublicKeyInfo } from "./public_key.ts";
+
 /** An AlgorithmIdentifier (signature or public-key algorithm). */
 export interface AlgorithmIdentifier {
   /** The dotted OID. */
@@ -288,4 +311,289 @@ export interface CertificateRequest {
   readonly signatureAlgorithm: AlgorithmIdentifier;
   /** The signature value. */
   readonly signature: Uint8Array;
+}
+
+// ---------------------------------------------------------------------------
+// Reading
+
+/** Size limits of the readers, enforced before any decoding. */
+export const X509_LIMITS = Object.freeze({
+  /** Largest certificate or CSR, in DER bytes (real ones are a few KB; 100 SANs fit in 8 KB). */
+  certificateBytes: 128 * 1024,
+  /** Most certificates read from one input (a PEM bundle or a list). */
+  certificatesPerInput: 2000,
+});
+
+/** Certificates as PEM text (one or more blocks), DER bytes, or a list of either. */
+export type CertificateInput = string | Uint8Array | readonly (string | Uint8Array)[];
+
+/**
+ * Why DER bytes cannot be read as a `what` (a certificate or a CSR) before any decoding: not
+ * bytes, or over {@linkcode X509_LIMITS}`.certificateBytes`; null when they may be read.
+ */
+export function inputProblem(der: unknown, what: string): string | null {
+  if (!(der instanceof Uint8Array)) return `expected a ${what} as PEM text or DER bytes.`;
+  if (der.length > X509_LIMITS.certificateBytes) {
+    return `the ${what} is ${der.length} bytes long; tlsmith reads ${what}s of at most ${X509_LIMITS.certificateBytes} bytes.`;
+  }
+  return null;
+}
+
+function where(source?: string): string {
+  return source ? `${source}: ` : "";
+}
+
+/** What DER that is not a certificate looks like, as a hint. */
+function sniff(der: Uint8Array): string {
+  const node = tryParseDer(der);
+  const kids = node?.children ?? [];
+  const shape = (n: DerNode | undefined, tags: number[]) =>
+    n !== undefined && n.children.length >= tags.length &&
+    tags.every((t, i) => n.children[i].cls === UNIVERSAL && n.children[i].tag === t);
+  if (shape(node ?? undefined, [TAG.SEQUENCE, TAG.SEQUENCE, TAG.BIT_STRING])) {
+    const info = kids[0];
+    if (shape(info, [TAG.INTEGER, TAG.SEQUENCE, TAG.SEQUENCE]) && info.children.length <= 4) {
+      return " It is a certificate signing request (CSR); have a CA sign it (`tlsmith sign CSR`) to get a certificate.";
+    }
+    return ""; // a damaged certificate: the detail says what is wrong
+  }
+  if (shape(node ?? undefined, [TAG.INTEGER, TAG.SEQUENCE, TAG.OCTET_STRING])) {
+    return " It is a private key; pass the certificate file instead.";
+  }
+  if (node && kids.length === 2 && shape(node, [TAG.SEQUENCE, TAG.BIT_STRING])) {
+    return " It is a public key, not a certificate.";
+  }
+  return " If it is a key or a CSR, pass the certificate instead.";
+}
+
+function bad(source: string | undefined, detail: string, cause?: unknown): TlsmithError {
+  return new TlsmithError(
+    "BAD_CERTIFICATE",
+    `${where(source)}${detail}`,
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+/** The universal node `tag` at fields[i], or undefined. */
+function optionalContext(fields: readonly DerNode[], i: number, n: number): DerNode | undefined {
+  const f = fields[i];
+  return f && f.cls === CONTEXT && f.tag === n ? f : undefined;
+}
+
+function readTbs(certificate: DerNode): Omit<Certificate, "fingerprints"> {
+  const what = "certificate";
+  const [tbsNode, outerAlg, sigNode] = sequence(certificate, what, 3, 3);
+  const fields = sequence(tbsNode, `${what}'s signed body`, 6, 10);
+  let i = 0;
+  let version: 1 | 2 | 3 = 1;
+  const versionNode = optionalContext(fields, 0, 0);
+  if (versionNode) {
+    i++;
+    if (!versionNode.constructed || versionNode.children.length !== 1) {
+      throw new DerError(`the ${what}'s version is malformed.`);
+    }
+    const v = readSmallInt(versionNode.children[0], `${what}'s version`);
+    if (v > 2) throw new DerError(`the ${what}'s version is ${v + 1}; X.509 has versions 1 to 3.`);
+    version = (v + 1) as 1 | 2 | 3;
+  }
+  const serial = readBigInt(fields[i++], `${what}'s serial number`);
+  const tbsSignatureAlgorithm = readAlgorithmIdentifier(
+    fields[i++],
+    `${what}'s signature algorithm (signed body)`,
+  );
+  const issuer = readName(fields[i++], `${what}'s issuer`);
+  const [nb, na] = sequence(fields[i++], `${what}'s validity`, 2, 2);
+  const notBefore = readTime(nb, `${what}'s notBefore`);
+  const notAfter = readTime(na, `${what}'s notAfter`);
+  const subject = readName(fields[i++], `${what}'s subject`);
+  if (!fields[i]) throw new DerError(`the ${what} has no public key.`);
+  const publicKey = readPublicKeyInfo(fields[i++], `${what}'s public key`);
+  for (const n of [1, 2]) {
+    if (optionalContext(fields, i, n)) {
+      if (version === 1) {
+        throw new DerError(`the ${what} is version 1 but has a unique identifier.`);
+      }
+      i++;
+    }
+  }
+  let extensions: Extension[] = [];
+  const extNode = optionalContext(fields, i, 3);
+  if (extNode) {
+    i++;
+    if (!extNode.constructed || extNode.children.length !== 1) {
+      throw new DerError(`the ${what}'s extensions are malformed.`);
+    }
+    if (version !== 3) {
+      throw new DerError(`the ${what} is version ${version} but has extensions (version 3 only).`);
+    }
+    extensions = readExtensionList(extNode.children[0], `${what}'s extensions`);
+  }
+  if (i !== fields.length) {
+    throw new DerError(`the ${what}'s signed body has ${fields.length - i} unexpected fields.`);
+  }
+  const signatureAlgorithm = readAlgorithmIdentifier(outerAlg, `${what}'s signature algorithm`);
+  const { bytes: signature, unusedBits } = readBitString(sigNode, `${what}'s signature`);
+  if (unusedBits !== 0) throw new DerError(`the ${what}'s signature is not whole bytes.`);
+  const decoded = decodeExtensions(extensions, what);
+  return {
+    der: certificate.der,
+    tbs: tbsNode.der,
+    version,
+    serial,
+    serialNumber: serialText(serial),
+    tbsSignatureAlgorithm,
+    signatureAlgorithm,
+    signature,
+    issuer,
+    subject,
+    notBefore,
+    notAfter,
+    publicKey,
+    extensions,
+    ...decoded,
+  };
+}
+
+/** A serial as `openssl x509 -serial` prints it: upper-case hex bytes, `-` when negative. */
+function serialText(serial: bigint): string {
+  const magnitude = serial < 0n ? -serial : serial;
+  let hex = magnitude.toString(16).toUpperCase();
+  if (hex.length % 2) hex = `0${hex}`;
+  return `${serial < 0n ? "-" : ""}${hex}`;
+}
+
+/**
+ * Read one DER certificate into the model. Anything that is not a well-formed X.509 certificate
+ * (also: larger than {@linkcode X509_LIMITS}`.certificateBytes`, a malformed known extension, a
+ * bad time, a validity that ends before it starts) is a `BAD_CERTIFICATE` error naming `source`
+ * and what is wrong; nothing else is thrown.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { adhocCert } from "../ca/adhoc.ts";
+ * import { decodeOnePem } from "../pem.ts";
+ * import { readCertificate } from "./model.ts";
+ * const cert = readCertificate(decodeOnePem((await adhocCert()).cert, "CERTIFICATE").der);
+ * assert.equal(cert.subject.text, "CN=localhost, O=tlsmith adhoc");
+ * assert.deepEqual(cert.subjectAltNames.map((n) => n.type), ["dns", "ip", "ip"]);
+ * assert.equal(cert.basicConstraints?.ca, false);
+ * ```
+ */
+export function readCertificate(der: Uint8Array, source?: string): Certificate {
+  const tooBig = inputProblem(der, "certificate");
+  if (tooBig) throw bad(source, tooBig);
+  let parsed: Omit<Certificate, "fingerprints">;
+  try {
+    parsed = readTbs(parseDer(der, "certificate"));
+  } catch (err) {
+    const detail = err instanceof TlsmithError ? err.message : String(err);
+    throw bad(source, `not a valid X.509 certificate: ${detail}${sniff(der)}`, err);
+  }
+  if (parsed.notAfter.getTime() < parsed.notBefore.getTime()) {
+    throw bad(
+      source,
+      `the certificate's validity ends (${parsed.notAfter.toISOString()}) before it starts (${parsed.notBefore.toISOString()}), so its dates cannot be trusted. Re-issue it.`,
+    );
+  }
+  return {
+    ...parsed,
+    fingerprints: {
+      sha256: encodeHexColons(sha256(parsed.der)),
+      sha1: encodeHexColons(sha1(parsed.der)),
+    },
+  };
+}
+
+/** True when `value` is a certificate of this model (not PEM text or bytes). */
+export function isCertificateModel(value: unknown): value is Certificate {
+  return typeof value === "object" && value !== null && !(value instanceof Uint8Array) &&
+    (value as Certificate).tbs instanceof Uint8Array &&
+    (value as Certificate).subject !== undefined;
+}
+
+function notACertificateLabel(labels: string[]): string {
+  const label = labels[0];
+  return label === "PRIVATE KEY" || label?.endsWith(" PRIVATE KEY")
+    ? " This is a private key; pass the certificate file (-----BEGIN CERTIFICATE-----) instead."
+    : label === "CERTIFICATE REQUEST" || label === "NEW CERTIFICATE REQUEST"
+    ? " This is a certificate signing request (CSR); have a CA sign it (`tlsmith sign CSR`) to get a certificate."
+    : label === "PUBLIC KEY"
+    ? " This is a public key, not a certificate."
+    : ` Found ${
+      labels.map((l) => `"${l}"`).join(", ")
+    }; pass a certificate file (-----BEGIN CERTIFICATE-----).`;
+}
+
+/**
+ * Read every certificate of `input`: PEM text with one or more CERTIFICATE blocks (other blocks
+ * are skipped), DER bytes, or a list of either. `BAD_PEM` / `BAD_CERTIFICATE` naming `source`
+ * when there is none or one is malformed; at most {@linkcode X509_LIMITS}`.certificatesPerInput`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CertificateAuthority } from "../ca/authority.ts";
+ * import { readCertificates } from "./model.ts";
+ * const ca = await CertificateAuthority.create();
+ * const { chain } = await ca.issue(["localhost"]);
+ * const [leaf, root] = readCertificates(chain, "chain.pem");
+ * assert.equal(leaf.issuer.text, root.subject.text);
+ * ```
+ */
+export function readCertificates(input: CertificateInput, source?: string): Certificate[] {
+  const items = typeof input === "string" || input instanceof Uint8Array ? [input] : input;
+  if (!Array.isArray(items)) {
+    throw bad(source, "expected certificates as PEM text, DER bytes or a list of them.");
+  }
+  const ders: Uint8Array[] = [];
+  for (const item of items) {
+    if (typeof item === "string") {
+      const blocks = decodePem(item, { source });
+      const certs = blocks.filter((b) => isCertificateLabel(b.label));
+      if (certs.length === 0) {
+        const labels = [...new Set(blocks.map((b) => b.label))];
+        throw bad(source, `not an X.509 certificate.${notACertificateLabel(labels)}`);
+      }
+      ders.push(...certs.map((b) => b.der));
+    } else if (item instanceof Uint8Array) {
+      ders.push(item);
+    } else {
+      throw bad(source, "expected certificates as PEM text or DER bytes.");
+    }
+    if (ders.length > X509_LIMITS.certificatesPerInput) {
+      throw bad(
+        source,
+        `more than ${X509_LIMITS.certificatesPerInput} certificates; pass only the ones that belong to the chain.`,
+      );
+    }
+  }
+  if (ders.length === 0) throw bad(source, "no certificate given.");
+  return ders.map((der) => readCertificate(der, source));
+}
+
+/**
+ * The certificate of `input`: a model already read, PEM text (its first certificate), or DER
+ * bytes (an `ArrayBuffer` too). Errors as {@linkcode readCertificates}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { adhocCert } from "../ca/adhoc.ts";
+ * import { toCertificate } from "./model.ts";
+ * const cert = toCertificate((await adhocCert()).cert);
+ * assert.equal(toCertificate(cert), cert);
+ * assert.equal(toCertificate(cert.der).serial, cert.serial);
+ * ```
+ */
+export function toCertificate(
+  input: string | Uint8Array | ArrayBuffer | Certificate,
+  source?: string,
+): Certificate {
+  if (isCertificateModel(input)) return input;
+  if (input instanceof ArrayBuffer) return readCertificate(new Uint8Array(input), source);
+  if (typeof input !== "string" && !(input instanceof Uint8Array)) {
+    throw bad(source, "expected a certificate as PEM text or DER bytes.");
+  }
+  return readCertificates(input, source)[0];
 }
