@@ -39,7 +39,12 @@ import {
   readCertificate,
   toCertificate,
 } from "./model.ts";
-import { generalNameOf, parseSubjectAltName, type SubjectAltName } from "./names.ts";
+import {
+  generalNameOf,
+  isWellFormedName,
+  parseSubjectAltName,
+  type SubjectAltName,
+} from "./names.ts";
 import { publicKeyInfoFromDer } from "./public_key.ts";
 import { signerFor } from "./signature.ts";
 
@@ -370,6 +375,14 @@ export async function createCertificate(
   const seen = new Set<string>();
   for (const host of options.hosts ?? []) {
     const san = typeof host === "string" ? parseSubjectAltName(host) : host;
+    if (typeof host !== "string" && !isWellFormedName(generalNameOf(san))) {
+      throw new TlsmithError(
+        "BAD_NAME",
+        `the subject alternative name ${
+          JSON.stringify(san?.value)
+        } is not a well-formed ${san?.type} name; pass it as text to have it checked and normalized.`,
+      );
+    }
     const key = `${san.type}:${san.value}`;
     if (!seen.has(key)) {
       seen.add(key);

@@ -165,11 +165,12 @@ export function readGeneralNames(node: DerNode, what: string): GeneralName[] {
   return sequence(node, what).map((n) => readGeneralName(n, what));
 }
 
+/** The bytes of an IA5String value: one byte per code point (a value read keeps its bytes). */
 function ia5Bytes(text: string, kind: string): Uint8Array {
   const out = new Uint8Array(text.length);
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c > 0x7f) {
+    if (c > 0xff) {
       throw new TlsmithError(
         "BAD_NAME",
         `the ${kind} ${
@@ -183,8 +184,10 @@ function ia5Bytes(text: string, kind: string): Uint8Array {
 }
 
 /**
- * The DER of one GeneralName. An `ip` without `bytes` is parsed from its text; a dns, email or
- * uri value must be ASCII (`BAD_NAME` otherwise).
+ * The DER of one GeneralName, exactly as given: an `ip` without `bytes` is parsed from its text;
+ * a dns, email or uri value is written one byte per character (what was read is written back
+ * unchanged; characters over U+00FF are `BAD_NAME`). Issuing code checks names first with the
+ * predicates of `names.ts`.
  *
  * @example
  * ```ts
@@ -314,7 +317,7 @@ export function formatGeneralName(
         ? `IP:${formatIpAddress(bytes.subarray(0, bytes.length / 2))}/${
           formatIpAddress(bytes.subarray(bytes.length / 2))
         }`
-        : "IP Address:<invalid>";
+        : `IP Address:<invalid length=${bytes?.length ?? 0}>`;
     }
     case "registeredID":
       return `Registered ID:${oidName(name.oid)}`;
