@@ -20,6 +20,9 @@ import {
 import { exportSpki, generateKeyPair, type KeyPair } from "../src/keys/keys.ts";
 import { signerFor } from "../src/x509/signature.ts";
 import { encodePem } from "../src/pem.ts";
+import { join } from "node:path";
+import { writeFile } from "node:fs/promises";
+import { openssl } from "./helpers.ts";
 
 let shared: KeyPair | undefined;
 
@@ -104,4 +107,53 @@ export async function forgeCsr(
   );
   const der = seq(info, signer.algorithm, bits(await signer.sign(info)));
   return { der, pem: encodePem("CERTIFICATE REQUEST", der) };
+}
+
+/** openssl config lines (in `[v3]`) for a subjectAltName of every GeneralName type openssl writes. */
+export const EVERY_OPENSSL_SAN: readonly string[] = [
+  "subjectAltName=@alt",
+  "[alt]",
+  "DNS.1=a.example",
+  "DNS.2=*.w.example",
+  "email.1=x@y.example",
+  "URI.1=https://u.example/p?q#f",
+  "IP.1=10.0.0.1",
+  "IP.2=2001:db8::1",
+  "IP.3=::ffff:1.2.3.4",
+  "RID.1=1.2.3.4",
+  "dirName.1=dirsec",
+  "otherName.1=1.3.6.1.4.1.311.20.2.3;UTF8:upn@example",
+  "otherName.2=1.2.3.5;UTF8:hello",
+  "[dirsec]",
+  "C=DE",
+  "O=Dir Org",
+  "CN=dir name",
+];
+
+/**
+ * A self-signed certificate (PEM) from `openssl req -x509 -nodes` with `args` (key, subject,
+ * serial …) and the extension lines `v3` (default `basicConstraints=CA:FALSE`); files in `dir`.
+ */
+export async function opensslSelfSigned(
+  dir: string,
+  args: readonly string[],
+  v3: readonly string[] = ["basicConstraints=CA:FALSE"],
+): Promise<string> {
+  const id = crypto.randomUUID();
+  const conf = join(dir, `${id}.cnf`);
+  await writeFile(conf, ["[req]", "distinguished_name=dn", "[dn]", "[v3]", ...v3, ""].join("\n"));
+  return await openssl([
+    "req",
+    "-x509",
+    "-nodes",
+    "-keyout",
+    join(dir, `${id}.key`),
+    "-days",
+    "30",
+    "-config",
+    conf,
+    "-extensions",
+    "v3",
+    ...args,
+  ]);
 }

@@ -30,7 +30,16 @@ import { type Certificate, type GeneralName, readCertificates } from "../src/x50
 import { verifySignature } from "../src/x509/signature.ts";
 import { generateKeyPair } from "../src/keys/keys.ts";
 import { decodeOnePem } from "../src/pem.ts";
-import { atv, extension, forgeCertificate, forgeCsr, name, raw } from "./forge.ts";
+import {
+  atv,
+  EVERY_OPENSSL_SAN,
+  extension,
+  forgeCertificate,
+  forgeCsr,
+  name,
+  opensslSelfSigned,
+  raw,
+} from "./forge.ts";
 import {
   cliCommand,
   openssl,
@@ -332,7 +341,12 @@ describe("the certificate model", { timeout: 300_000 }, () => {
   });
 
   describe("differential: openssl-made certificates read as openssl and certtool read them", () => {
-    const corpus: { what: string; args: string[]; conf?: string[]; multiValued?: boolean }[] = [
+    const corpus: {
+      what: string;
+      args: string[];
+      conf?: readonly string[];
+      multiValued?: boolean;
+    }[] = [
       {
         what: "UTF-8 names and RFC 4514 specials",
         args: [
@@ -377,25 +391,7 @@ describe("the certificate model", { timeout: 300_000 }, () => {
       {
         what: "SANs of every type openssl writes",
         args: ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-subj", "/CN=sans"],
-        conf: [
-          "subjectAltName=@alt",
-          "[alt]",
-          "DNS.1=a.example",
-          "DNS.2=*.w.example",
-          "email.1=x@y.example",
-          "URI.1=https://u.example/p?q#f",
-          "IP.1=10.0.0.1",
-          "IP.2=2001:db8::1",
-          "IP.3=::ffff:1.2.3.4",
-          "RID.1=1.2.3.4",
-          "dirName.1=dirsec",
-          "otherName.1=1.3.6.1.4.1.311.20.2.3;UTF8:upn@example",
-          "otherName.2=1.2.3.5;UTF8:hello",
-          "[dirsec]",
-          "C=DE",
-          "O=Dir Org",
-          "CN=dir name",
-        ],
+        conf: EVERY_OPENSSL_SAN,
       },
       {
         what: "a multi-valued RDN",
@@ -428,32 +424,7 @@ describe("the certificate model", { timeout: 300_000 }, () => {
 
     for (const c of corpus) {
       it(c.what, async () => {
-        const conf = await file(
-          [
-            "[req]",
-            "distinguished_name=dn",
-            "[dn]",
-            "[v3]",
-            ...(c.conf ?? ["basicConstraints=CA:FALSE"]),
-            "",
-          ]
-            .join("\n"),
-          "cnf",
-        );
-        const pem = await openssl([
-          "req",
-          "-x509",
-          "-nodes",
-          "-keyout",
-          join(dir, `k${n}.key`),
-          "-days",
-          "30",
-          "-config",
-          conf,
-          "-extensions",
-          "v3",
-          ...c.args,
-        ]);
+        const pem = await opensslSelfSigned(dir, c.args, c.conf);
         const cert = certOf(pem);
         const info = await describeCertificate(pem);
 

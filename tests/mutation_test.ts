@@ -13,7 +13,6 @@
 import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { writeFile } from "node:fs/promises";
 import { int, oid, seq, utf8String } from "../src/_internal/der.ts";
 import { OID } from "../src/_internal/oids.ts";
 import { isTlsmithError } from "../src/errors.ts";
@@ -37,7 +36,15 @@ import { type Certificate, readCertificate, readCertificates } from "../src/x509
 import { generateKeyPair } from "../src/keys/keys.ts";
 import { parseDer } from "../src/_internal/der.ts";
 import { decodeOnePem, encodePem } from "../src/pem.ts";
-import { atv, extension, forgeCertificate, name, raw } from "./forge.ts";
+import {
+  atv,
+  EVERY_OPENSSL_SAN,
+  extension,
+  forgeCertificate,
+  name,
+  opensslSelfSigned,
+  raw,
+} from "./forge.ts";
 import { isDeno, openssl, tempDir } from "./helpers.ts";
 import { mutants, pemMutants } from "./mutate.ts";
 
@@ -153,76 +160,37 @@ describe("mutation: readers of certificates, chains and CSRs", { timeout: 300_00
     // openssl-made: odd names and every GeneralName type openssl writes; an RSA-PSS CA; a CSR.
     const dir = await tempDir();
     try {
-      const conf = join(dir.path, "odd.cnf");
-      await writeFile(
-        conf,
-        [
-          "[req]",
-          "distinguished_name=dn",
-          "[dn]",
-          "[v3]",
-          "subjectAltName=@alt",
-          "basicConstraints=critical,CA:TRUE,pathlen:1",
-          "nameConstraints=critical,permitted;DNS:.test,permitted;IP:10.0.0.0/255.0.0.0,excluded;email:x.test,excluded;URI:.bad.test",
-          "[alt]",
-          "DNS.1=a.example",
-          "email.1=x@y.example",
-          "URI.1=https://u.example/p",
-          "IP.1=10.0.0.1",
-          "IP.2=2001:db8::1",
-          "RID.1=1.2.3.4",
-          "dirName.1=dirsec",
-          "otherName.1=1.3.6.1.4.1.311.20.2.3;UTF8:upn@example",
-          "otherName.2=1.2.3.5;UTF8:hello",
-          "[dirsec]",
-          "C=DE",
-          "O=Dir Org",
-          "CN=dir name",
-          "",
-        ].join("\n"),
-      );
-      const odd = await openssl([
-        "req",
-        "-x509",
+      const odd = await opensslSelfSigned(dir.path, [
         "-newkey",
         "ec",
         "-pkeyopt",
         "ec_paramgen_curve:P-384",
-        "-nodes",
-        "-keyout",
-        join(dir.path, "k1"),
         "-utf8",
         "-multivalue-rdn",
         "-subj",
         "/C=DE/O=Müller\\, GmbH/CN=#odd+UID=u1/emailAddress=a@b.test",
-        "-config",
-        conf,
-        "-extensions",
-        "v3",
         "-set_serial",
         "-0x1234",
         "-days",
         "9000",
+      ], [
+        ...EVERY_OPENSSL_SAN.slice(0, 1),
+        "basicConstraints=critical,CA:TRUE,pathlen:1",
+        "nameConstraints=critical,permitted;DNS:.test,permitted;IP:10.0.0.0/255.0.0.0,excluded;email:x.test,excluded;URI:.bad.test",
+        ...EVERY_OPENSSL_SAN.slice(1),
       ]);
       inputs.push({
         what: "openssl odd names, every SAN type",
         kind: "certificate",
         der: decodeOnePem(odd, "CERTIFICATE").der,
       });
-      const pss = await openssl([
-        "req",
-        "-x509",
+      const pss = await opensslSelfSigned(dir.path, [
         "-newkey",
         "rsa-pss",
         "-pkeyopt",
         "rsa_keygen_bits:2048",
-        "-nodes",
-        "-keyout",
-        join(dir.path, "k2"),
         "-subj",
         "/CN=pss",
-        "-days",
-        "2",
       ]);
       inputs.push({
         what: "openssl RSA-PSS",

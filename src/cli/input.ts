@@ -22,7 +22,7 @@ export const INPUT_LIMITS = Object.freeze({
  * for a directory, device or pipe, or for a file larger than `max` bytes (checked before reading
  * and while reading).
  *
- * @example
+ * @example (not run: it needs a CLI runtime and a file; tests/model_test.ts runs it through the CLI)
  * ```ts ignore
  * const bytes = await readInputFile(ctx.runtime, "cert.pem");
  * ```
@@ -71,7 +71,7 @@ export async function readInputFile(
 /**
  * {@linkcode readInputFile} as UTF-8 text.
  *
- * @example
+ * @example (not run: it needs a CLI runtime and a file)
  * ```ts ignore
  * const pem = await readInputText(ctx.runtime, "chain.pem");
  * ```

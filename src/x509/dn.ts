@@ -241,7 +241,16 @@ export function encodeName(attributes: readonly NameInput[]): Uint8Array<ArrayBu
   );
 }
 
-/** {@linkcode readName} of Name DER bytes. */
+/**
+ * {@linkcode readName} of Name DER bytes (`BAD_DER` naming `what` when they are not one).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { encodeName, nameFromDer } from "./dn.ts";
+ * assert.equal(nameFromDer(encodeName([{ oid: "2.5.4.10", value: "Acme" }])).text, "O=Acme");
+ * ```
+ */
 export function nameFromDer(der: Uint8Array, what = "name"): Name {
   return readName(parseDer(der, what), what);
 }

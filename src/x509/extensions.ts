@@ -257,7 +257,17 @@ export const nameConstraintsCodec: ExtensionCodec<NameConstraints> = codec(
     ),
 );
 
-/** Build an {@linkcode Extension} with a codec. */
+/**
+ * Build an {@linkcode Extension} with a codec.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { keyUsageCodec, makeExtension } from "./extensions.ts";
+ * const ext = makeExtension(keyUsageCodec, ["digitalSignature"], true);
+ * assert.deepEqual([...ext.value], [0x03, 0x02, 0x07, 0x80]);
+ * ```
+ */
 export function makeExtension<T>(
   codec: ExtensionCodec<T>,
   value: T,
@@ -266,13 +276,28 @@ export function makeExtension<T>(
   return { oid: codec.oid, name: codec.name, critical, value: codec.write(value) };
 }
 
-/** The DER of an `Extension` (`SEQUENCE { extnID, critical DEFAULT FALSE, extnValue }`). */
+/**
+ * The DER of an `Extension` (`SEQUENCE { extnID, critical DEFAULT FALSE, extnValue }`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseDer } from "../_internal/der.ts";
+ * import { encodeExtension, readExtensionList } from "./extensions.ts";
+ * import { seq } from "../_internal/der.ts";
+ * const der = encodeExtension({ oid: "2.5.29.19", name: "basicConstraints", critical: true, value: new Uint8Array([0x30, 0]) });
+ * const [ext] = readExtensionList(parseDer(seq(der), "e"), "e");
+ * assert.equal(ext.name, "basicConstraints");
+ * assert.equal(ext.critical, true);
+ * ```
+ */
 export function encodeExtension(ext: Extension): Uint8Array<ArrayBuffer> {
   return seq(oidDer(ext.oid), ...(ext.critical ? [bool(true)] : []), octets(ext.value));
 }
 
 /**
- * Read `Extensions` (`SEQUENCE OF Extension`) into the model's raw {@linkcode Extension}s.
+ * Read `Extensions` (`SEQUENCE OF Extension`) into the model's raw {@linkcode Extension}s (see
+ * {@linkcode encodeExtension} for an example). An explicit `critical FALSE` is read as false.
  */
 export function readExtensionList(node: DerNode, what: string): Extension[] {
   return sequence(node, what).map((e) => {

@@ -66,15 +66,28 @@ function prefixLength(mask: Uint8Array): number | null {
   return ones;
 }
 
+/**
+ * An address and mask as text: `10.0.0.0/8`, `fd00::/8`, or `address/mask` when the mask is not
+ * a prefix (the text of an iPAddress name constraint).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { cidrText } from "./general_name.ts";
+ * assert.equal(cidrText(new Uint8Array([10, 0, 0, 0]), new Uint8Array([255, 0, 0, 0])), "10.0.0.0/8");
+ * assert.equal(cidrText(new Uint8Array([10, 0, 0, 0]), new Uint8Array([255, 0, 255, 0])), "10.0.0.0/255.0.255.0");
+ * ```
+ */
+export function cidrText(address: Uint8Array, mask: Uint8Array): string {
+  return `${formatIpAddress(address)}/${prefixLength(mask) ?? formatIpAddress(mask)}`;
+}
+
 /** The text of an IP address GeneralName: an address, a constraint `address/prefix`, or hex. */
 function ipText(bytes: Uint8Array): string {
   if (bytes.length === 4 || bytes.length === 16) return formatIpAddress(bytes);
   if (bytes.length === 8 || bytes.length === 32) {
     const half = bytes.length / 2;
-    const mask = bytes.subarray(half);
-    return `${formatIpAddress(bytes.subarray(0, half))}/${
-      prefixLength(mask) ?? formatIpAddress(mask)
-    }`;
+    return cidrText(bytes.subarray(0, half), bytes.subarray(half));
   }
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join(":");
 }

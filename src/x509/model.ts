@@ -330,6 +330,14 @@ export type CertificateInput = string | Uint8Array | readonly (string | Uint8Arr
 /**
  * Why DER bytes cannot be read as a `what` (a certificate or a CSR) before any decoding: not
  * bytes, or over {@linkcode X509_LIMITS}`.certificateBytes`; null when they may be read.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { inputProblem } from "./model.ts";
+ * assert.equal(inputProblem(new Uint8Array(10), "certificate"), null);
+ * assert.match(inputProblem(new Uint8Array(1 << 20), "CSR")!, /at most/);
+ * ```
  */
 export function inputProblem(der: unknown, what: string): string | null {
   if (!(der instanceof Uint8Array)) return `expected a ${what} as PEM text or DER bytes.`;
@@ -505,7 +513,19 @@ export function readCertificate(der: Uint8Array, source?: string): Certificate {
   };
 }
 
-/** True when `value` is a certificate of this model (not PEM text or bytes). */
+/**
+ * True when `value` is a certificate of this model (not PEM text or bytes).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { adhocCert } from "../ca/adhoc.ts";
+ * import { isCertificateModel, toCertificate } from "./model.ts";
+ * const { cert } = await adhocCert();
+ * assert.equal(isCertificateModel(cert), false);
+ * assert.equal(isCertificateModel(toCertificate(cert)), true);
+ * ```
+ */
 export function isCertificateModel(value: unknown): value is Certificate {
   return typeof value === "object" && value !== null && !(value instanceof Uint8Array) &&
     (value as Certificate).tbs instanceof Uint8Array &&

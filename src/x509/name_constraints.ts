@@ -15,6 +15,7 @@
 
 import { TlsmithError } from "../errors.ts";
 import { makeExtension, nameConstraintsCodec } from "./extensions.ts";
+import { cidrText } from "./general_name.ts";
 import type { Certificate, Extension, GeneralName } from "./model.ts";
 import { formatIpAddress, isDnsName, parseIpAddress } from "./names.ts";
 
@@ -65,27 +66,6 @@ export interface ConstrainedName {
   value: string;
   /** For `ip`: the 4 or 16 address bytes (parsed from `value` when absent). */
   bytes?: Uint8Array;
-}
-
-function prefixLength(mask: Uint8Array): number | null {
-  let n = 0;
-  let ended = false;
-  for (const b of mask) {
-    for (let bit = 7; bit >= 0; bit--) {
-      if (b & (1 << bit)) {
-        if (ended) return null;
-        n++;
-      } else ended = true;
-    }
-  }
-  return n;
-}
-
-function cidrText(address: Uint8Array, mask: Uint8Array): string {
-  const len = prefixLength(mask);
-  return len === null
-    ? `${formatIpAddress(address)}/${formatIpAddress(mask)}`
-    : `${formatIpAddress(address)}/${len}`;
 }
 
 /**
