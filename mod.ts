@@ -59,11 +59,26 @@ export {
   createCertificate,
   type CreateCertificateOptions,
   type CreatedCertificate,
+  type ExtensionInput,
   OID,
-  type PkijsCertificate,
-  type PkijsExtension,
   randomSerialNumber,
 } from "./src/x509/certificate.ts";
+export type {
+  AlgorithmIdentifier,
+  AuthorityKeyIdentifier,
+  BasicConstraints,
+  Certificate,
+  Extension,
+  Fingerprints,
+  GeneralName,
+  GeneralNameType,
+  GeneralSubtree,
+  Name,
+  NameAttribute,
+  NameConstraints,
+  PublicKeyInfo,
+  Rdn,
+} from "./src/x509/model.ts";
 export {
   adhocCert,
   type AdhocCertificate,

@@ -14,6 +14,7 @@
  */
 
 import { TlsmithError } from "../errors.ts";
+import { latin1 } from "./bytes.ts";
 
 /** Limits every parse enforces. */
 export const DER_LIMITS = Object.freeze({
@@ -387,12 +388,6 @@ export function readTime(node: DerNode | undefined, what: string): Date {
     throw new DerError(`the ${what} ${JSON.stringify(text)} is not a real date and time.`);
   }
   return date;
-}
-
-function latin1(bytes: Uint8Array): string {
-  let s = "";
-  for (const b of bytes) s += String.fromCharCode(b);
-  return s;
 }
 
 // ---------------------------------------------------------------------------
