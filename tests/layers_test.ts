@@ -3,7 +3,7 @@
  * `import("…")` of the source. A forbidden arrow fails with the file, the specifier and the rule.
  *
  *   base      src/_internal/**, src/errors.ts, src/pem.ts   (bytes, DER, the registry; never exported)
- *   keys      src/keys/**        base only; asn1js and @noble/hashes, never pkijs
+ *   keys      src/keys/**        base only; @noble/hashes, never pkijs or asn1js (der.ts reads)
  *   x509      src/x509/**        base, keys; the only users of pkijs
  *   ca        src/ca/**          base, keys, x509
  *   serve     src/serve/**       base, keys, x509, ca; the only code that touches a runtime
@@ -146,6 +146,10 @@ export function forbiddenArrows(files: Map<string, string>): string[] {
         }
       } else if (/^(npm:)?pkijs\b/.test(a.specifier)) {
         if (from !== "x509") problems.push(`${where}: pkijs is used only in src/x509/`);
+      } else if (/^(npm:)?asn1js\b/.test(a.specifier)) {
+        if (from === "base" || from === "keys") {
+          problems.push(`${where}: base and keys read with _internal/der.ts, never asn1js`);
+        }
       }
     }
     if (!file.startsWith("src/serve/runtime/") && file.startsWith("src/")) {

@@ -322,9 +322,7 @@ describe("importPkcs12", () => {
   });
 
   it("returns the certificate that belongs to the key, even when localKeyId points elsewhere", async () => {
-    const { encodeDer, explicit, int, octets, oid, raw, seq, set } = await import(
-      "../src/_internal/asn1.ts"
-    );
+    const { explicit, int, octets, oid, seq, set } = await import("../src/_internal/der.ts");
     const { OID } = await import("../src/_internal/oids.ts");
     const mine = await adhocCert({ hosts: ["mine.test"] });
     const other = await adhocCert({ hosts: ["other.test"] });
@@ -337,18 +335,16 @@ describe("importPkcs12", () => {
         ...attrs,
       );
     // A plain key bag with localKeyId 01 — and the certificate of another key says 01 too.
-    const bags = encodeDer(seq(
-      seq(oid(OID.keyBag), explicit(0, raw(der(mine.key))), id),
+    const bags = seq(
+      seq(oid(OID.keyBag), explicit(0, der(mine.key)), id),
       certBag(other.cert, id),
       certBag(mine.cert),
-    ));
-    const authSafe = encodeDer(seq(seq(oid(OID.data), explicit(0, octets(bags)))));
-    const p12 = encodeDer(
-      seq(
-        int(3),
-        seq(oid(OID.data), explicit(0, octets(authSafe))),
-        await pkcs12MacData(authSafe, "pw", 1000),
-      ),
+    );
+    const authSafe = seq(seq(oid(OID.data), explicit(0, octets(bags))));
+    const p12 = seq(
+      int(3),
+      seq(oid(OID.data), explicit(0, octets(authSafe))),
+      await pkcs12MacData(authSafe, "pw", 1000),
     );
     const back = await importPkcs12(p12, "pw");
     assert.equal(back.cert, mine.cert);
