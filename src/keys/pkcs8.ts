@@ -313,7 +313,7 @@ export function unsupportedAlgorithm(ctx: ImportContext, algorithmOid: string): 
     return new TlsmithError(
       "UNSUPPORTED_KEY_TYPE",
       `${sourcePrefix(ctx.source)}this is an RSA-PSS key (id-RSASSA-PSS, as ` +
-        "`openssl genpkey -algorithm RSA-PSS` makes): tlsmith signs and serves with plain RSA " +
+        "openssl genpkey -algorithm RSA-PSS makes): tlsmith signs and serves with plain RSA " +
         "(rsaEncryption) keys, and TLS servers (Deno's rustls among them) cannot load RSA-PSS " +
         `ones. Make a plain RSA key with ${newKeyCommands("rsa")}.`,
     );
@@ -408,7 +408,14 @@ function checkEc(info: PrivateKeyInfo, ctx: ImportContext): Checked {
   const size = CURVES[outer].size;
   const scalar = key.privateKey;
   const d = scalar.length ? BigInt("0x" + encodeHex(scalar)) : 0n;
-  if (scalar.length > size || d === 0n || d >= CURVE_ORDERS[outer]) {
+  if (scalar.length > size) {
+    throw damaged(
+      ctx,
+      `the private scalar is ${scalar.length} bytes, too long for ${curveLabel(outer)} ` +
+        `(${size} bytes)`,
+    );
+  }
+  if (d === 0n || d >= CURVE_ORDERS[outer]) {
     throw damaged(ctx, `the private scalar is out of range for ${curveLabel(outer)}`);
   }
   if (info.publicKey && key.publicKey && encodeHex(info.publicKey) !== encodeHex(key.publicKey)) {
@@ -495,9 +502,13 @@ export async function importPkcs8Der(
       belongs = await crypto.subtle.verify(alg, publicKey, sig, data);
     }
   } catch (err) {
+    // Deno's WebCrypto imports a key whose public half is not its own and fails only here.
+    const why = ((err as Error)?.cause as Error)?.message ?? (err as Error)?.message ?? err;
     throw damaged(
       ctx,
-      `the ${checked.label} key does not work: ${(err as Error)?.message ?? err}`,
+      checked.embeddedPublicKey
+        ? `its public key is not the private key's, or the key is damaged: ${why}`
+        : `the ${checked.label} key does not work: ${why}`,
       err,
     );
   }
