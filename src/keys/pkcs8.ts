@@ -364,6 +364,12 @@ interface Checked {
   label: string;
   /** The public key the file carries, if any (raw form). */
   embeddedPublicKey?: Uint8Array;
+  /**
+   * The PKCS#8 WebCrypto imports: version 0, the private key alone. An embedded public key is
+   * left out (runtimes differ in whether they check it), so the runtime computes the public key
+   * from the private one, and that is compared with the embedded one here, the same everywhere.
+   */
+  pkcs8: Uint8Array;
   /** For EC keys: the field size (for point comparison) and the signature hash. */
   ec?: { size: number; hash: string };
 }
@@ -380,6 +386,7 @@ function checkRsa(info: PrivateKeyInfo, ctx: ImportContext): Checked {
     algorithm: { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" } as RsaHashedImportParams,
     type: rsaKeyType(key.bits, ctx.source),
     label: "RSA",
+    pkcs8: pkcs8FromPkcs1(info.privateKey),
   };
 }
 
@@ -421,18 +428,21 @@ function checkEc(info: PrivateKeyInfo, ctx: ImportContext): Checked {
   if (info.publicKey && key.publicKey && encodeHex(info.publicKey) !== encodeHex(key.publicKey)) {
     throw damaged(ctx, "it carries two different public keys");
   }
+  const padded = new Uint8Array(size);
+  padded.set(scalar, size - scalar.length);
   return {
     algorithm: { name: "ECDSA", namedCurve: CURVES[outer].name } as EcKeyImportParams,
     type,
     label: CURVES[outer].name,
     embeddedPublicKey: key.publicKey ?? info.publicKey,
     ec: { size, hash: type === "ec-p384" ? "SHA-384" : "SHA-256" },
+    pkcs8: seq(int(0), seq(oid(OID.ecPublicKey), oid(outer)), octets(seq(int(1), octets(padded)))),
   };
 }
 
 function checkEd25519(info: PrivateKeyInfo, ctx: ImportContext): Checked {
   if (info.parameters) throw damaged(ctx, "Ed25519 key algorithm with parameters");
-  ed25519Seed(info.privateKey, "Ed25519 private key");
+  const seed = ed25519Seed(info.privateKey, "Ed25519 private key");
   if (info.publicKey && info.publicKey.length !== 32) {
     throw damaged(ctx, "its Ed25519 public key is not 32 bytes");
   }
@@ -441,6 +451,7 @@ function checkEd25519(info: PrivateKeyInfo, ctx: ImportContext): Checked {
     type: "ed25519",
     label: "Ed25519",
     embeddedPublicKey: info.publicKey,
+    pkcs8: seq(int(0), seq(oid(OID.ed25519)), octets(octets(seed))),
   };
 }
 
@@ -483,7 +494,7 @@ export async function importPkcs8Der(
     if (err instanceof DerError) throw damaged(ctx, err.message.replace(/^the |\.$/g, ""), err);
     throw err;
   }
-  const privateKey = await webcryptoImport(der, checked.algorithm, ctx, checked.label);
+  const privateKey = await webcryptoImport(checked.pkcs8, checked.algorithm, ctx, checked.label);
   let publicKey: CryptoKey;
   let belongs = true;
   try {
@@ -495,7 +506,7 @@ export async function importPkcs8Der(
         : encodeHex(checked.embeddedPublicKey) === encodeHex(raw);
     }
     if (belongs && checked.ec) {
-      // Some runtimes take an embedded public point as it is: prove the halves belong together.
+      // The runtime computed the public key; prove the halves belong together all the same.
       const data = crypto.getRandomValues(new Uint8Array(32));
       const alg = { name: "ECDSA", hash: checked.ec.hash };
       const sig = await crypto.subtle.sign(alg, privateKey, data);
