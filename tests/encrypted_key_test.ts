@@ -363,7 +363,7 @@ describe("damaged and odd input", () => {
   });
 
   /** An "ENCRYPTED PRIVATE KEY" (PBES2, scrypt, AES-256-CBC) with the given scrypt N, r, p. */
-  async function scryptKeyPem(n: number, r: number, p: number): Promise<string> {
+  function scryptKeyPem(n: number, r: number, p: number): string {
     const der = seq(
       seq(
         oid("1.2.840.113549.1.5.13"),

@@ -20,7 +20,7 @@ import { cryptoEngine } from "../src/x509/engine.ts";
 import { createCertificate } from "../src/x509/certificate.ts";
 import { decodeOnePem, encodePem } from "../src/pem.ts";
 import { toArrayBuffer } from "../src/_internal/bytes.ts";
-import type { TlsmithError, TlsmithErrorCode } from "../src/errors.ts";
+import type { TlsmithErrorCode } from "../src/errors.ts";
 import { openssl, opensslEcKey, rejectsWith, tempDir, throwsWith, withTempDir } from "./helpers.ts";
 
 const pairs = new Map<KeyType, Awaited<ReturnType<typeof generateKeyPair>>>();

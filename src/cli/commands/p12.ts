@@ -8,7 +8,7 @@
 import { TlsmithError } from "../../errors.ts";
 import { DEFAULT_ITERATIONS } from "../../keys/encrypt.ts";
 import { exportPrivateKey, importPrivateKey, isEncryptedPrivateKey } from "../../keys/formats.ts";
-import { decodePem, encodePem } from "../../pem.ts";
+import { decodePem } from "../../pem.ts";
 import { exportPkcs12, importPkcs12, looksLikePkcs12 } from "../../keys/pkcs12.ts";
 import { type CliContext, parseCommandArgs, refuseExisting, usageError } from "../args.ts";
 
