@@ -380,7 +380,7 @@ describe("damaged and odd input", () => {
     return encodePem("ENCRYPTED PRIVATE KEY", der);
   }
 
-  it("refuses scrypt parameters that would need more than 256 MiB", async () => {
+  it("refuses scrypt parameters that would need more than 128 MiB", async () => {
     await rejectsWith(
       decryptPrivateKey(await scryptKeyPem(2 ** 20, 8, 1), "pw", { source: "big.pem" }),
       "LIMIT_EXCEEDED",
@@ -388,7 +388,7 @@ describe("damaged and odd input", () => {
     );
   });
 
-  it("refuses scrypt parameters within 256 MiB whose work would take hours (N·r·p)", async () => {
+  it("refuses scrypt parameters within 128 MiB whose work would take hours (N·r·p)", async () => {
     // 16 MiB of memory, but 2^32 BlockMix rounds: hours of CPU from a hostile file.
     await rejectsWith(
       decryptPrivateKey(await scryptKeyPem(2 ** 16, 1, 2 ** 16), "pw", { source: "slow.pem" }),

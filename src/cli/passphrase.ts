@@ -158,7 +158,7 @@ export async function obtainPassphrase(
  * @example
  * ```ts ignore
  * const pair = await withPassphrase(runtime, { purpose: "to decrypt key.pem" }, (p) =>
- *   readPrivateKey(pem, { passphrase: p, source: "key.pem" }));
+ *   importPrivateKey(pem, { passphrase: p, source: "key.pem" }));
  * ```
  */
 export async function withPassphrase<T>(

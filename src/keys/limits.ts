@@ -16,11 +16,11 @@ export interface KeyLimits {
   readonly maxPkcs12Bytes: number;
   /** Most PBKDF2 iterations with HMAC-SHA-1/256/384/512 (WebCrypto): 5,000,000. */
   readonly maxPbkdf2Iterations: number;
-  /** Most PBKDF2 iterations with HMAC-SHA-224, which runs in JavaScript: 1,000,000. */
+  /** Most PBKDF2 iterations with HMAC-SHA-224, which runs in JavaScript: 300,000. */
   readonly maxPbkdf2IterationsSha224: number;
-  /** Most scrypt work N·r·p: 2^21, sixteen times OpenSSL's `-scrypt` (N=16384, r=8, p=1). */
+  /** Most scrypt work N·r·p: 2^20, eight times OpenSSL's `-scrypt` (N=16384, r=8, p=1). */
   readonly maxScryptWork: number;
-  /** Most scrypt memory, 128·N·r bytes: 256 MiB. */
+  /** Most scrypt memory, 128·N·r bytes: 128 MiB (OpenSSL itself stops at 32 MiB). */
   readonly maxScryptMemory: number;
   /** Most PKCS#12 MAC iterations with SHA-256: 1,000,000. */
   readonly maxPkcs12MacIterations: number;
@@ -48,9 +48,9 @@ export const KEY_LIMITS: KeyLimits = Object.freeze({
   maxKeyBytes: 1 << 20,
   maxPkcs12Bytes: 1 << 20,
   maxPbkdf2Iterations: 5_000_000,
-  maxPbkdf2IterationsSha224: 1_000_000,
-  maxScryptWork: 2 ** 21,
-  maxScryptMemory: 2 ** 28,
+  maxPbkdf2IterationsSha224: 300_000,
+  maxScryptWork: 2 ** 20,
+  maxScryptMemory: 2 ** 27,
   maxPkcs12MacIterations: 1_000_000,
   maxPkcs12MacIterationsOtherHash: 250_000,
   maxPkcs12KdfWork: 2,
