@@ -6,6 +6,7 @@ import {
   cliCommand,
   fileMode,
   openssl,
+  opensslPkcs12,
   run,
   type RunResult,
   suiteTempDir,
@@ -426,18 +427,7 @@ describe("tlsmith p12", () => {
     const leaf = await adhocCert();
     const files = await writeFiles(dir.path, { "np.crt": leaf.cert, "np.key": leaf.key });
     const file = p("nopass.p12");
-    await openssl([
-      "pkcs12",
-      "-export",
-      "-in",
-      files["np.crt"],
-      "-inkey",
-      files["np.key"],
-      "-passout",
-      "pass:",
-      "-out",
-      file,
-    ]);
+    await opensslPkcs12(files["np.crt"], files["np.key"], file, "");
     const outKey = p("np-out.key");
     ok(await tlsmith(["p12", "import", file, "--out-cert", p("np-out.crt"), "--out-key", outKey]));
     assert.equal(await readFile(p("np-out.crt"), "utf8"), leaf.cert);

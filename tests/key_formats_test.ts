@@ -35,7 +35,16 @@ import {
 } from "../src/_internal/der.ts";
 import { OID } from "../src/_internal/oids.ts";
 import type { TlsmithError } from "../src/errors.ts";
-import { have, norm, openssl, rejectsWith, run, suiteTempDir, writeFiles } from "./helpers.ts";
+import {
+  have,
+  norm,
+  openssl,
+  opensslPkcs12,
+  rejectsWith,
+  run,
+  suiteTempDir,
+  writeFiles,
+} from "./helpers.ts";
 
 const dir = suiteTempDir();
 
@@ -43,6 +52,11 @@ async function opensslKey(name: string, args: string[]): Promise<{ path: string;
   const path = join(dir.path, name);
   await openssl([...args, "-out", path]);
   return { path, pem: await readFile(path, "utf8") };
+}
+
+/** `openssl pkcs8 -topk8 OPTS -in SRC -passout pass:pw` into `name` (an encrypted copy of SRC). */
+function encryptedCopy(name: string, src: string, opts: string[] = ["-v2", "aes-256-cbc"]) {
+  return opensslKey(name, ["pkcs8", "-topk8", ...opts, "-in", src, "-passout", "pass:pw"]);
 }
 
 async function bytesOf(path: string): Promise<Uint8Array> {
@@ -106,20 +120,11 @@ describe("importPrivateKey: every OpenSSL format, PEM and DER", () => {
         assert.equal(norm(await exportPublicKeyPem(fromDer.publicKey)), norm(pub), f);
       }
       // Encrypted PKCS#8 DER.
-      const encDer = join(dir.path, `plain-${i}.enc.der`);
-      await openssl([
-        "pkcs8",
-        "-topk8",
+      const { path: encDer } = await encryptedCopy(`plain-${i}.enc.der`, k.path, [
         "-v2",
         "aes-256-cbc",
-        "-in",
-        k.path,
         "-outform",
         "DER",
-        "-passout",
-        "pass:pw",
-        "-out",
-        encDer,
       ]);
       const encBytes = await bytesOf(encDer);
       assert.equal(isEncryptedPrivateKey(encBytes), true);
@@ -331,16 +336,7 @@ describe("one answer per key (issue 8's symptoms)", () => {
       "-pkeyopt",
       "rsa_keygen_bits:2048",
     ]);
-    const enc = await opensslKey("pss-enc.pem", [
-      "pkcs8",
-      "-topk8",
-      "-v2",
-      "aes-256-cbc",
-      "-in",
-      k.path,
-      "-passout",
-      "pass:pw",
-    ]);
+    const enc = await encryptedCopy("pss-enc.pem", k.path);
     const der = join(dir.path, "pss.der");
     await openssl(["pkey", "-in", k.path, "-outform", "DER", "-out", der]);
     const derBytes = await bytesOf(der);
@@ -362,18 +358,7 @@ describe("one answer per key (issue 8's symptoms)", () => {
     const cert = join(dir.path, "pss.crt");
     await openssl(["req", "-x509", "-key", k.path, "-subj", "/CN=pss", "-days", "1", "-out", cert]);
     const p12 = join(dir.path, "pss.p12");
-    await openssl([
-      "pkcs12",
-      "-export",
-      "-in",
-      cert,
-      "-inkey",
-      k.path,
-      "-passout",
-      "pass:pw",
-      "-out",
-      p12,
-    ]);
+    await opensslPkcs12(cert, k.path, p12, "pw");
     await rejectsWith(importPkcs12(await bytesOf(p12), "pw"), "UNSUPPORTED_KEY_TYPE", /RSA-PSS/);
     // A WebCrypto RSA-PSS key handed to createCertificate: the same code.
     const webPss = await crypto.subtle.generateKey(
@@ -493,17 +478,11 @@ describe("one answer per key (issue 8's symptoms)", () => {
     }
     // A PRF OpenSSL knows but WebCrypto does not: the command converts it.
     const plain = await opensslKey("prf-plain.pem", ["genpkey", "-algorithm", "ed25519"]);
-    const k = await opensslKey("prf512-256.pem", [
-      "pkcs8",
-      "-topk8",
+    const k = await encryptedCopy("prf512-256.pem", plain.path, [
       "-v2",
       "aes-256-cbc",
       "-v2prf",
       "hmacWithSHA512-256",
-      "-in",
-      plain.path,
-      "-passout",
-      "pass:pw",
     ]);
     const err = await rejectsWith(
       importPrivateKey(k.pem, { passphrase: "pw", source: k.path }),
@@ -578,19 +557,13 @@ describe("one answer per key (issue 8's symptoms)", () => {
 
   it("a KDF over its cap is LIMIT_EXCEEDED naming the parameter and the cap; the command fixes it", async () => {
     const plain = await opensslKey("cap-plain.pem", ["genpkey", "-algorithm", "ed25519"]);
-    const k = await opensslKey("cap.pem", [
-      "pkcs8",
-      "-topk8",
+    const k = await encryptedCopy("cap.pem", plain.path, [
       "-v2",
       "aes-256-cbc",
       "-v2prf",
       "hmacWithSHA224",
       "-iter",
       "300001",
-      "-in",
-      plain.path,
-      "-passout",
-      "pass:pw",
     ]);
     const err = await rejectsWith(
       importPrivateKey(k.pem, { passphrase: "pw", source: k.path }),

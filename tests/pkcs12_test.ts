@@ -14,6 +14,7 @@ import {
   norm,
   openssl,
   opensslCert,
+  opensslPkcs12,
   rejectsWith,
   run,
   suiteTempDir,
@@ -498,6 +499,22 @@ describe("importPkcs12: files other tools write, caps", () => {
     return { leaf, cert: files[`${name}.crt`], key: files[`${name}.key`] };
   }
 
+  /** `certtool --to-p12` of a key and certificate into `out`, with `args` for the pass phrase. */
+  async function certtoolP12(key: string, cert: string, out: string, args: string[]) {
+    const r = await run("certtool", [
+      "--to-p12",
+      "--load-privkey",
+      key,
+      "--load-certificate",
+      cert,
+      "--outder",
+      "--outfile",
+      out,
+      ...args,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+  }
+
   async function same(bytes: Uint8Array, passphrase: string, leaf: { cert: string; key: string }) {
     const back = await importPkcs12(bytes, passphrase);
     assert.equal(back.cert, leaf.cert);
@@ -510,35 +527,10 @@ describe("importPkcs12: files other tools write, caps", () => {
   it("reads what GnuTLS, Java keytool and NSS (BER, indefinite lengths) write", async (t) => {
     const { leaf, cert, key } = await leafFiles("others");
     const ossl = join(dir.path, "others-openssl.p12");
-    await openssl([
-      "pkcs12",
-      "-export",
-      "-in",
-      cert,
-      "-inkey",
-      key,
-      "-passout",
-      "pass:pw",
-      "-out",
-      ossl,
-    ]);
+    await opensslPkcs12(cert, key, ossl, "pw");
     if (await have("certtool")) {
       const out = join(dir.path, "others-gnutls.p12");
-      const r = await run("certtool", [
-        "--to-p12",
-        "--load-privkey",
-        key,
-        "--load-certificate",
-        cert,
-        "--outder",
-        "--outfile",
-        out,
-        "--password",
-        "pw",
-        "--p12-name",
-        "gnutls",
-      ]);
-      assert.equal(r.code, 0, r.stderr);
+      await certtoolP12(key, cert, out, ["--password", "pw", "--p12-name", "gnutls"]);
       await same(new Uint8Array(await readFile(out)), "pw", leaf);
     } else t.diagnostic("certtool is not installed");
     if (await have("keytool")) {
@@ -583,36 +575,12 @@ describe("importPkcs12: files other tools write, caps", () => {
     const { leaf, cert, key } = await leafFiles("nopass");
     const made: string[] = [];
     const ossl = join(dir.path, "nopass-openssl.p12");
-    await openssl([
-      "pkcs12",
-      "-export",
-      "-in",
-      cert,
-      "-inkey",
-      key,
-      "-passout",
-      "pass:",
-      "-out",
-      ossl,
-    ]);
+    await opensslPkcs12(cert, key, ossl, "");
     made.push(ossl);
     if (await have("certtool")) {
       for (const how of ["--null-password", "--empty-password"]) {
         const out = join(dir.path, `nopass${how}.p12`);
-        const r = await run("certtool", [
-          "--to-p12",
-          "--load-privkey",
-          key,
-          "--load-certificate",
-          cert,
-          "--outder",
-          "--outfile",
-          out,
-          how,
-          "--p12-name",
-          "x",
-        ]);
-        assert.equal(r.code, 0, r.stderr);
+        await certtoolP12(key, cert, out, [how, "--p12-name", "x"]);
         made.push(out);
       }
     } else t.diagnostic("certtool is not installed");
@@ -708,22 +676,7 @@ describe("importPkcs12: files other tools write, caps", () => {
   it("the MAC's key derivation (JavaScript) does not block the event loop", async () => {
     const { cert, key, leaf } = await leafFiles("slowmac");
     const out = join(dir.path, "slowmac.p12");
-    await openssl([
-      "pkcs12",
-      "-export",
-      "-in",
-      cert,
-      "-inkey",
-      key,
-      "-macalg",
-      "sha512",
-      "-iter",
-      "200000",
-      "-passout",
-      "pass:pw",
-      "-out",
-      out,
-    ]);
+    await opensslPkcs12(cert, key, out, "pw", ["-macalg", "sha512", "-iter", "200000"]);
     const bytes = new Uint8Array(await readFile(out));
     let last = Date.now();
     let worst = 0;
