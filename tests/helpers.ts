@@ -265,6 +265,32 @@ export async function opensslCert(options: OpensslCertOptions): Promise<void> {
   ]);
 }
 
+/**
+ * `openssl pkcs12 -export -in CERT -inkey KEY … -passout pass:PASS -out OUT` (a .p12 made by
+ * OpenSSL); `extra` adds options such as `-legacy`, `-macalg sha512` or `-iter 100`.
+ */
+export async function opensslPkcs12(
+  cert: string,
+  key: string,
+  out: string,
+  passphrase: string,
+  extra: string[] = [],
+): Promise<void> {
+  await openssl([
+    "pkcs12",
+    "-export",
+    "-in",
+    cert,
+    "-inkey",
+    key,
+    ...extra,
+    "-passout",
+    `pass:${passphrase}`,
+    "-out",
+    out,
+  ]);
+}
+
 /** A fresh temporary directory and a function that removes it. */
 export async function tempDir(): Promise<{ path: string; cleanup: () => Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), "tlsmith-test-"));

@@ -11,15 +11,8 @@ import { CURVES, OID } from "../_internal/oids.ts";
 import { createCertificate, type ExtensionInput } from "../x509/certificate.ts";
 import { parseCsr } from "../x509/csr.ts";
 import { TlsmithError } from "../errors.ts";
-import { readPrivateKey } from "../keys/formats.ts";
-import type { Passphrase } from "../keys/encrypt.ts";
-import {
-  exportPrivateKeyPem,
-  generateKeyPair,
-  type KeyPair,
-  type KeyType,
-  keyTypeOf,
-} from "../keys/keys.ts";
+import { exportPrivateKey, importPrivateKey, type Passphrase } from "../keys/formats.ts";
+import { generateKeyPair, type KeyPair, type KeyType, keyTypeOf } from "../keys/keys.ts";
 import {
   assertNamesPermitted,
   buildNameConstraints,
@@ -380,7 +373,7 @@ export class CertificateAuthority {
         `${certSource}: the CA is not valid before ${certificate.notBefore.toISOString()}. Check the system clock.`,
       );
     }
-    const pair = await readPrivateKey(options.key, {
+    const pair = await importPrivateKey(options.key, {
       passphrase: options.passphrase,
       source: keySource,
     });
@@ -408,7 +401,7 @@ export class CertificateAuthority {
    * ```
    */
   keyPem(): Promise<string> {
-    return exportPrivateKeyPem(this.privateKey);
+    return exportPrivateKey(this.privateKey);
   }
 
   /**
@@ -499,7 +492,7 @@ export class CertificateAuthority {
     validDays(options.days, DEFAULT_LEAF_DAYS, MAX_LEAF_DAYS, "the certificate validity");
     const keyPair = await generateKeyPair(options.keyType ?? "ec-p256");
     const issued = await this.#sign(names, keyPair.publicKey, options);
-    return { ...issued, key: await exportPrivateKeyPem(keyPair.privateKey), keyPair };
+    return { ...issued, key: await exportPrivateKey(keyPair.privateKey), keyPair };
   }
 
   /**

@@ -12,7 +12,7 @@
 import { adhocCert, DEFAULT_ADHOC_HOSTS } from "../ca/adhoc.ts";
 import { fingerprint } from "../x509/describe.ts";
 import { TlsmithError } from "../errors.ts";
-import { isEncryptedPrivateKey, toPkcs8Pem } from "../keys/formats.ts";
+import { exportPrivateKey, importPrivateKey, isEncryptedPrivateKey } from "../keys/formats.ts";
 import { decodePem } from "../pem.ts";
 import { getRuntime } from "./runtime/mod.ts";
 import type { Handler, ServerAddr } from "./runtime/types.ts";
@@ -183,7 +183,7 @@ async function resolveCert(
   }
   const leaf = checkCertPem(cert, certName);
   if (passphrase !== undefined && isEncryptedPrivateKey(key)) {
-    key = await toPkcs8Pem(key, { passphrase, source: keyName });
+    key = await exportPrivateKey(await importPrivateKey(key, { passphrase, source: keyName }));
   }
   checkKeyPem(key, keyName);
   let matches: boolean | null;

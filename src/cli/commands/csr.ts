@@ -5,7 +5,7 @@
  */
 
 import { createCsr } from "../../x509/csr.ts";
-import { isEncryptedPrivateKey, readPrivateKey } from "../../keys/formats.ts";
+import { importPrivateKey, isEncryptedPrivateKey } from "../../keys/formats.ts";
 import { type CliContext, parseCommandArgs, refuseExisting, usageError } from "../args.ts";
 import { withPassphrase } from "../passphrase.ts";
 import { readInputText } from "../input.ts";
@@ -56,9 +56,9 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
     ? await withPassphrase(
       runtime,
       { passphraseFile: values["passphrase-file"], purpose: `to decrypt ${keyFile}` },
-      (passphrase) => readPrivateKey(keyPem, { passphrase, source: keyFile }),
+      (passphrase) => importPrivateKey(keyPem, { passphrase, source: keyFile }),
     )
-    : await readPrivateKey(keyPem, { source: keyFile });
+    : await importPrivateKey(keyPem, { source: keyFile });
   const { pem } = await createCsr(pair, {
     hosts: positionals,
     ...(values.cn !== undefined ? { subject: values.cn } : {}),

@@ -9,7 +9,7 @@
 import { parseCsr } from "../../x509/csr.ts";
 import { fingerprint } from "../../x509/describe.ts";
 import { TlsmithError } from "../../errors.ts";
-import { readPrivateKey } from "../../keys/formats.ts";
+import { importPrivateKey } from "../../keys/formats.ts";
 import { exportSpki } from "../../keys/keys.ts";
 import { decodePem, encodePem, isCertificateLabel } from "../../pem.ts";
 import { readCertificate } from "../../x509/model.ts";
@@ -81,7 +81,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
       ["PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY"].includes(block.label) &&
       !block.headers["Proc-Type"]
     ) {
-      const pair = await readPrivateKey(encodePem(block.label, block.der), { source: file });
+      const pair = await importPrivateKey(encodePem(block.label, block.der), { source: file });
       ctx.print(
         `${name} public key=${await fingerprint(
           await exportSpki(pair.publicKey),

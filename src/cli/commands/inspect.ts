@@ -9,7 +9,7 @@
 import { parseCsr } from "../../x509/csr.ts";
 import { describeCertificate, fingerprint } from "../../x509/describe.ts";
 import { TlsmithError } from "../../errors.ts";
-import { readPrivateKey } from "../../keys/formats.ts";
+import { importPrivateKey } from "../../keys/formats.ts";
 import { exportSpki } from "../../keys/keys.ts";
 import { readNameConstraints } from "../../x509/name_constraints.ts";
 import { formatGeneralName } from "../../x509/general_name.ts";
@@ -107,7 +107,9 @@ async function itemOf(block: PemBlock, source: string): Promise<Item> {
     };
   }
   if (KEY_LABELS.includes(block.label)) {
-    const pair = await readPrivateKey(encodePem(block.label, block.der, block.headers), { source });
+    const pair = await importPrivateKey(encodePem(block.label, block.der, block.headers), {
+      source,
+    });
     return {
       kind: "private key",
       encrypted: false,

@@ -73,7 +73,7 @@ interface DenoServeOptions {
 interface DenoLike {
   args: string[];
   build: { os: string };
-  env: { get(name: string): string | undefined };
+  env: { get(name: string): string | undefined; delete(name: string): void };
   cwd(): string;
   readFile(path: string): Promise<Uint8Array>;
   readTextFile(path: string): Promise<string>;
@@ -378,6 +378,13 @@ export function createDenoRuntime(): Runtime {
         return D.env.get(name);
       } catch {
         return undefined; // no --allow-env
+      }
+    },
+    unsetEnv: (name) => {
+      try {
+        D.env.delete(name);
+      } catch {
+        // no --allow-env: nothing was read either
       }
     },
     cwd: () => D.cwd(),

@@ -178,6 +178,9 @@ export function createNodeRuntime(): Runtime {
     name: isBun ? "bun" : "node",
     args: () => process.argv.slice(2),
     env: (name) => process.env[name],
+    unsetEnv: (name) => {
+      delete process.env[name];
+    },
     cwd: () => process.cwd(),
     homeDir: () => {
       try {

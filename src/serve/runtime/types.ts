@@ -99,6 +99,8 @@ export interface Runtime {
   args(): string[];
   /** An environment variable, or undefined. */
   env(name: string): string | undefined;
+  /** Remove an environment variable from this process (children no longer inherit it). */
+  unsetEnv(name: string): void;
   /** The current working directory. */
   cwd(): string;
   /** The user's home directory, if known. */
