@@ -30,6 +30,16 @@ export const DEFAULT_LIMITS: Readonly<ServerLimits> = Object.freeze({
   maxConnections: 1000,
 });
 
+/** An accepted connection as the servers of both runtimes keep it. */
+export interface ServedConnection {
+  /** Its deadlines. */
+  tracked: TrackedConnection;
+  /** The client's address. */
+  remoteAddr: { hostname: string; port: number };
+  /** With client certificates: the client's (DER), verified. */
+  peerCertificate?: Uint8Array;
+}
+
 /** One connection's deadline, kept by a {@linkcode ConnectionTracker}. */
 export interface TrackedConnection {
   /** The TLS handshake is done: the first request must now arrive within `headersTimeout`. */
@@ -69,6 +79,7 @@ export class ConnectionTracker {
   readonly #limits: ServerLimits;
   readonly #entries = new Set<Entry>();
   readonly #interval: number;
+  #emptyWaiters: (() => void)[] = [];
   #timer: ReturnType<typeof setInterval> | undefined;
 
   /** @param limits the timeouts and the connection limit */
@@ -97,6 +108,12 @@ export class ConnectionTracker {
     return entry;
   }
 
+  /** Resolves when no connection is open. */
+  whenEmpty(): Promise<void> {
+    if (this.#entries.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#emptyWaiters.push(resolve));
+  }
+
   /** Close every connection with no request in flight (at shutdown). */
   closeIdle(): void {
     for (const entry of [...this.#entries]) if (entry.idle) entry.close();
@@ -117,7 +134,10 @@ export class ConnectionTracker {
   /** @internal */
   forget(entry: Entry): void {
     this.#entries.delete(entry);
-    if (this.#entries.size === 0) this.#stop();
+    if (this.#entries.size === 0) {
+      this.#stop();
+      for (const resolve of this.#emptyWaiters.splice(0)) resolve();
+    }
   }
 
   #stop(): void {
@@ -282,6 +302,38 @@ export function redirectResponse(location: string): Response {
       connection: "close",
     },
   });
+}
+
+/**
+ * The whole answer (status line, headers, body) to a plain-HTTP request
+ * head sent to an HTTPS port: `308` to the same target on `https://`, `400`
+ * for a head that is not HTTP/1.x. For servers that read the bytes
+ * themselves (Deno).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { plainHttpAnswer } from "./connections.ts";
+ * const answer = plainHttpAnswer("GET /a HTTP/1.1\r\nHost: localhost:80\r\n\r\n", 8443, "127.0.0.1");
+ * assert.match(answer, /^HTTP\/1\.1 308 .*\r\nlocation: https:\/\/localhost:8443\/a\r\n/s);
+ * ```
+ */
+export function plainHttpAnswer(head: string, httpsPort: number, fallbackHost: string): string {
+  const lines = head.split("\r\n");
+  const request = /^[A-Z]+ (\S+) HTTP\/1\.[01]$/.exec(lines[0]);
+  if (!request) {
+    const body = "Bad Request\n";
+    return `HTTP/1.1 400 Bad Request\r\ncontent-type: text/plain;charset=UTF-8\r\n` +
+      `content-length: ${body.length}\r\nconnection: close\r\n\r\n${body}`;
+  }
+  const host = lines.slice(1).map((l) => /^host:[ \t]*(.*?)[ \t]*$/i.exec(l)?.[1]).find((h) =>
+    h !== undefined
+  );
+  const location = httpsLocation(host, request[1], httpsPort, fallbackHost);
+  const body = new TextEncoder().encode(`This server speaks HTTPS: ${location}\n`);
+  return `HTTP/1.1 308 Permanent Redirect\r\nlocation: ${location}\r\n` +
+    `content-type: text/plain;charset=UTF-8\r\ncontent-length: ${body.length}\r\n` +
+    `connection: close\r\n\r\nThis server speaks HTTPS: ${location}\n`;
 }
 
 /** How {@linkcode listenAll} opens one listener. */

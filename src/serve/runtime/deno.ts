@@ -2,7 +2,7 @@
  * The {@linkcode Runtime} for Deno. Deno is reached through `globalThis.Deno`
  * typed by the small local {@linkcode DenoLike} interface, so this file also
  * compiles with `tsc` for npm (where no Deno types exist). Serving is in
- * `deno_server.ts` (Deno's HTTP server behind tlsmith's own accept loop).
+ * `deno_server.ts` (Deno's HTTP server behind tlsmith's own listeners).
  *
  * @module
  */
@@ -220,17 +220,8 @@ async function promptSecret(prompt: string): Promise<string | null> {
   }
 }
 
-/**
- * Serve with Deno's own HTTP server behind tlsmith's accept loop
- * (`deno_server.ts`); with client certificates, which `Deno.listenTls` cannot
- * ask for, with Node's TLS server through Deno's Node compatibility
- * (`node_server.ts`, slower).
- */
+/** Serve with Deno's own HTTP server behind tlsmith's listeners and `node:tls` (`deno_server.ts`). */
 async function serve(handler: Handler, options: RuntimeServeOptions): Promise<ServerHandle> {
-  if (options.clientAuth) {
-    const { serveNode } = await import("./node_server.ts");
-    return await serveNode(handler, options);
-  }
   const { serveDeno } = await import("./deno_server.ts");
   return await serveDeno(handler, options);
 }

@@ -1,41 +1,37 @@
 /**
- * The HTTPS server of the Deno runtime. `Deno.serve` accepts connections in
- * Rust and offers no handshake, header or idle timeout, no connection limit,
- * no certificate reload, and ends the process when it runs out of file
- * descriptors. So tlsmith accepts TLS connections itself
- * (`Deno.listenTls`, with the deadlines and limits of `connections.ts`,
- * backing off when out of descriptors) and hands each one to Deno's own
- * HTTP server:
- *
- * - an HTTP/2 connection (ALPN `h2`) is served in place by Deno's
- *   per-connection HTTP server (`serveHttpOnConnection`, the one Deno's
- *   `node:http` uses), as fast as `Deno.serve`;
- * - an HTTP/1.1 connection is relayed to an internal `Deno.serve` on a
- *   loopback port, because Deno 2 closes a WebSocket upgraded on a
- *   per-connection server at once; the relay costs throughput but keeps
- *   `Deno.upgradeWebSocket` working. Requests from anything but the relay
- *   get `403`.
- *
- * When Deno lacks `serveHttpOnConnection`, every connection is relayed.
- * Client certificates need Node's TLS server (see `deno.ts`). A new
- * certificate is installed by listening again on the same port with it.
+ * The HTTPS server of the Deno runtime. `Deno.serve` and `Deno.listenTls`
+ * cannot close a connection whose TLS handshake has not finished (`close()`
+ * leaves the socket open: a client that sends nothing holds a file
+ * descriptor for ever), and `Deno.serve` ends the process when it runs out
+ * of descriptors. So tlsmith accepts plain TCP connections itself
+ * (`Deno.listen`, backing off when out of descriptors), enforces the
+ * deadlines and `maxConnections` (`connections.ts`), reads the first bytes
+ * (TLS, or plain HTTP that gets a `308` to `https://`), does TLS with
+ * `node:tls` (Deno's Rust TLS through its Node compatibility) and relays the
+ * decrypted bytes to an internal `Deno.serve` on a loopback port, so HTTP/2,
+ * HTTP/1.1, streaming and `Deno.upgradeWebSocket` behave as with
+ * `Deno.serve`. Requests that do not come through the relay get `403`.
+ * Client certificates are checked by `node:tls`; `setCertificate` swaps
+ * the secure context for new connections.
  *
  * @module
  */
 
+import * as tls from "node:tls";
+import { Duplex } from "node:stream";
 import { TlsmithError } from "../../errors.ts";
 import { errorReporter, HEAD_COUNT_LIMIT, keyMismatchError } from "./common.ts";
 import {
   ConnectionTracker,
   headersTooLarge,
-  httpsLocation,
   listenAll,
-  redirectResponse,
+  plainHttpAnswer,
   requestHeadSize,
-  type TrackedConnection,
+  type ServedConnection,
   urlHost,
 } from "./connections.ts";
 import type {
+  ClientAuth,
   Handler,
   RuntimeServeOptions,
   ServeHandlerInfo,
@@ -59,23 +55,10 @@ interface Conn {
   setNoDelay?(noDelay?: boolean): void;
 }
 
-interface TlsConn extends Conn {
-  handshake(): Promise<{ alpnProtocol: string | null }>;
-}
-
-interface Listener<C> {
-  readonly addr: NetAddr;
-  accept(): Promise<C>;
-  close(): void;
-}
-
 interface DenoInfo {
   remoteAddr: NetAddr;
   completed?: Promise<void>;
 }
-
-type DenoHandler = (request: Request, info: DenoInfo) => Response | Promise<Response>;
-type OnError = (error: unknown) => Response | Promise<Response>;
 
 interface HttpServer {
   readonly addr: NetAddr;
@@ -83,88 +66,50 @@ interface HttpServer {
   shutdown(): Promise<void>;
 }
 
-type ServeOnConnection = (
-  conn: Conn,
-  signal: AbortSignal | undefined,
-  handler: DenoHandler,
-  onError: OnError,
-  onListen: () => void,
-) => HttpServer;
+interface Listener {
+  readonly addr: NetAddr;
+  accept(): Promise<Conn>;
+  close(): void;
+}
 
 interface DenoNet {
-  listenTls(options: {
-    hostname: string;
-    port: number;
-    cert: string;
-    key: string;
-    alpnProtocols: string[];
-  }): Listener<TlsConn>;
-  listen(options: { hostname: string; port: number }): Listener<Conn>;
+  listen(options: { hostname: string; port: number }): Listener;
   connect(options: { hostname: string; port: number }): Promise<Conn>;
   serve(options: {
     hostname: string;
     port: number;
     signal?: AbortSignal;
     onListen: () => void;
-    onError: OnError;
-    handler: DenoHandler;
+    onError: (error: unknown) => Response | Promise<Response>;
+    handler: (request: Request, info: DenoInfo) => Response | Promise<Response>;
   }): HttpServer;
-  internal?: symbol;
 }
 
 function deno(): DenoNet {
   return (globalThis as unknown as { Deno: DenoNet }).Deno;
 }
 
-/** Deno's per-connection HTTP server, when this Deno has it. */
-function serveOnConnection(): ServeOnConnection | undefined {
-  const D = deno();
-  const internal = D.internal === undefined
-    ? undefined
-    : (D as unknown as Record<symbol, Record<string, unknown>>)[D.internal];
-  const fn = internal?.serveHttpOnConnection;
-  return typeof fn === "function" ? fn as ServeOnConnection : undefined;
-}
-
 function errorName(err: unknown): string | undefined {
   return (err as { name?: string } | null)?.name;
 }
 
-function listenError(err: unknown, hostname: string, port: number): TlsmithError {
-  if (err instanceof TlsmithError) return err;
-  const name = errorName(err);
-  const message = (err as Error)?.message ?? String(err);
-  const where = `${urlHost(hostname)}:${port}`;
-  if (name === "AddrInUse") {
-    return new TlsmithError(
+function secureContext(pem: TlsPem, clientAuth: ClientAuth | undefined): tls.SecureContext {
+  try {
+    return tls.createSecureContext({
+      cert: pem.cert,
+      key: pem.key,
+      ...(clientAuth ? { ca: clientAuth.ca } : {}),
+    });
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    if (/mismatch|does not match/i.test(message)) throw keyMismatchError(message, err);
+    throw new TlsmithError(
       "SERVE_FAILED",
-      `cannot listen on ${where}: the port is in use; stop the other server or pick another port (0 picks a free one).`,
+      `the TLS library rejected the certificate or key: ${message}. Check that both are PEM and the key is not encrypted.`,
       { cause: err },
     );
   }
-  if (name === "AddrNotAvailable" || /lookup|resolve|not available/i.test(message)) {
-    return new TlsmithError(
-      "SERVE_FAILED",
-      `cannot listen on ${where}: ${message} (use 127.0.0.1, ::1, localhost or 0.0.0.0).`,
-      { cause: err },
-    );
-  }
-  if (name === "PermissionDenied" || name === "NotCapable") {
-    return new TlsmithError(
-      "SERVE_FAILED",
-      `cannot listen on ${where}: ${message} (ports below 1024 need privileges; Deno needs --allow-net).`,
-      { cause: err },
-    );
-  }
-  if (/mismatch|does not match/i.test(message)) return keyMismatchError(message, err);
-  return new TlsmithError(
-    "SERVE_FAILED",
-    `cannot serve on ${where}: ${message}. Check the certificate and key (PEM, key not encrypted).`,
-    { cause: err },
-  );
 }
-
-const ALPN = ["h2", "http/1.1"];
 
 /**
  * The answer to a HEAD request: the handler's status and headers with a
@@ -203,14 +148,6 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-function closeQuietly(conn: { close(): void }): void {
-  try {
-    conn.close();
-  } catch {
-    // already closed
-  }
-}
-
 /**
  * Abort a per-connection server. Deno's abort listener throws `BadResource`
  * (an uncaught error that would end the process) when the connection ended
@@ -232,34 +169,85 @@ function abortServer(controller: AbortController): void {
   }
 }
 
-/** Copy `from` into `to` until the end; then half-close `to`. */
-async function pump(from: Conn, to: Conn): Promise<void> {
-  const buffer = new Uint8Array(64 * 1024);
-  try {
-    for (;;) {
-      const n = await from.read(buffer);
-      if (n === null) break;
-      let offset = 0;
-      while (offset < n) offset += await to.write(buffer.subarray(offset, n));
-    }
-  } catch {
-    // either side went away
-  }
-  try {
-    await to.closeWrite();
-  } catch {
-    // already closed
-  }
+/** Write all of `bytes` to `conn`. */
+async function writeAll(conn: Conn, bytes: Uint8Array): Promise<void> {
+  let offset = 0;
+  while (offset < bytes.length) offset += await conn.write(bytes.subarray(offset));
 }
 
-/** One accepted TLS connection. */
-interface Connection {
-  tracked: TrackedConnection;
-  remoteAddr: NetAddr;
-  /** Close it now. */
-  close(): void;
-  /** Ask it to finish (graceful), if it can. */
-  drain?(): void;
+/**
+ * A Node stream over a Deno connection, starting with `first` (bytes
+ * already read), for `node:tls` to run TLS on.
+ */
+function connStream(conn: Conn, first: Uint8Array): Duplex {
+  let pending: Uint8Array | null = first;
+  return new Duplex({
+    read() {
+      if (pending) {
+        this.push(pending);
+        pending = null;
+        return;
+      }
+      const buffer = new Uint8Array(64 * 1024);
+      conn.read(buffer).then(
+        (n) => this.push(n === null ? null : buffer.subarray(0, n)),
+        (err) => this.destroy(err),
+      );
+    },
+    write(chunk: Uint8Array, _encoding, callback) {
+      writeAll(conn, chunk).then(() => callback(), callback);
+    },
+    final(callback) {
+      conn.closeWrite().then(() => callback(), () => callback());
+    },
+    destroy(err, callback) {
+      try {
+        conn.close();
+      } catch {
+        // already closed
+      }
+      callback(err);
+    },
+  });
+}
+
+/**
+ * Relay a TLS socket's decrypted bytes to `upstream` and back, with
+ * backpressure both ways; resolves when both directions are done.
+ */
+function relay(socket: tls.TLSSocket, upstream: Conn): Promise<void> {
+  const down = new Promise<void>((resolve) => {
+    socket.on("data", (chunk: Uint8Array) => {
+      socket.pause();
+      writeAll(upstream, chunk).then(() => socket.resume(), () => socket.destroy());
+    });
+    const end = () => {
+      upstream.closeWrite().catch(() => {});
+      resolve();
+    };
+    socket.once("end", end);
+    socket.once("close", end);
+  });
+  const up = (async () => {
+    const buffer = new Uint8Array(64 * 1024);
+    try {
+      for (;;) {
+        const n = await upstream.read(buffer);
+        if (n === null) break;
+        if (!socket.write(buffer.slice(0, n))) {
+          await new Promise<void>((resolve) => {
+            socket.once("drain", resolve);
+            socket.once("close", resolve);
+          });
+        }
+        if (socket.destroyed) break;
+      }
+    } catch {
+      // either side went away
+    }
+    socket.end();
+  })();
+  return Promise.all([down, up]).then(() => {});
 }
 
 /**
@@ -267,14 +255,14 @@ interface Connection {
  * descriptors (or any other accept failure) waits, doubling up to a second,
  * and tries again: the connections wait in the kernel's queue meanwhile.
  */
-async function acceptLoop<C>(
-  listener: Listener<C>,
+async function acceptLoop(
+  listener: Listener,
   isClosed: () => boolean,
-  onConnection: (conn: C) => void,
+  onConnection: (conn: Conn) => void,
 ): Promise<void> {
   let delay = 0;
   for (;;) {
-    let conn: C;
+    let conn: Conn;
     try {
       conn = await listener.accept();
     } catch (err) {
@@ -291,10 +279,37 @@ async function acceptLoop<C>(
   }
 }
 
+function listenError(err: unknown, hostname: string, port: number): TlsmithError {
+  if (err instanceof TlsmithError) return err;
+  const name = errorName(err);
+  const message = (err as Error)?.message ?? String(err);
+  const where = `${urlHost(hostname)}:${port}`;
+  const hint = name === "AddrInUse"
+    ? "the port is in use; stop the other server or pick another port (0 picks a free one)"
+    : name === "PermissionDenied" || name === "NotCapable"
+    ? "ports below 1024 need privileges; Deno needs --allow-net"
+    : name === "AddrNotAvailable" || /lookup|resolve|not available/i.test(message)
+    ? "this machine has no such address; use 127.0.0.1, ::1, localhost or 0.0.0.0"
+    : "check the hostname and port";
+  return new TlsmithError("SERVE_FAILED", `cannot listen on ${where}: ${message} (${hint}).`, {
+    cause: err,
+  });
+}
+
+const HEAD_END = new TextEncoder().encode("\r\n\r\n");
+
+function indexOfHeadEnd(bytes: Uint8Array): number {
+  outer: for (let i = 0; i + HEAD_END.length <= bytes.length; i++) {
+    for (let j = 0; j < HEAD_END.length; j++) if (bytes[i + j] !== HEAD_END[j]) continue outer;
+    return i;
+  }
+  return -1;
+}
+
 /**
  * Serve HTTPS on Deno with a fetch-style handler: HTTP/2 and HTTP/1.1 by
- * ALPN, with the timeouts and limits of `options.limits` and certificate
- * replacement (see the module documentation).
+ * ALPN, with the timeouts and limits of `options.limits`, client
+ * certificates and certificate replacement (see the module documentation).
  *
  * @example
  * ```ts ignore
@@ -312,20 +327,18 @@ export async function serveDeno(
   options: RuntimeServeOptions,
 ): Promise<ServerHandle> {
   const D = deno();
-  const { limits } = options;
+  const { limits, clientAuth } = options;
   const report = errorReporter(options.onError);
-  const perConnection = serveOnConnection();
   const tracker = new ConnectionTracker(limits);
-  const connections = new Set<Connection>();
-  const relayed = new Map<number, Connection>();
-  let tls: TlsPem = { cert: options.cert, key: options.key };
-  let shuttingDown = false;
+  const relayed = new Map<number, ServedConnection>();
+  let context = secureContext(options, clientAuth);
+  let closing = false;
   let inFlight = 0;
   let idleWaiter: (() => void) | null = null;
   let mainPort = options.port;
   let fallbackHost = "localhost";
 
-  const onError: OnError = (error) => {
+  const onError = (error: unknown): Response => {
     report(error);
     return new Response("Internal Server Error", {
       status: 500,
@@ -333,11 +346,11 @@ export async function serveDeno(
     });
   };
 
-  /** Every request of every connection passes here. */
+  /** Every request passes here, with the connection it came on. */
   const respond = async (
     request: Request,
     completed: Promise<void> | undefined,
-    connection: Connection,
+    connection: ServedConnection,
   ): Promise<Response> => {
     inFlight++;
     connection.tracked.requestStarted();
@@ -355,6 +368,7 @@ export async function serveDeno(
         return headersTooLarge(limits.maxHeaderSize);
       }
       const info: ServeHandlerInfo = { remoteAddr: connection.remoteAddr };
+      if (connection.peerCertificate) info.peerCertificate = connection.peerCertificate;
       let response = await handler(request, info);
       if (response instanceof Response) {
         if (response.status === 101) connection.tracked.detach();
@@ -366,18 +380,19 @@ export async function serveDeno(
     }
   };
 
-  // --- The relay for HTTP/1.1: an internal plain-HTTP Deno.serve on a loopback port.
-  let relayServer: Promise<HttpServer> | undefined;
-  let relayController: AbortController | undefined;
-  const relay = (): Promise<HttpServer> => {
-    if (relayServer) return relayServer;
-    relayController = new AbortController();
+  // --- The HTTP server: an internal plain-HTTP Deno.serve on a loopback port.
+  let httpServer: Promise<HttpServer> | undefined;
+  let httpController: AbortController | undefined;
+  const internalServer = (): Promise<HttpServer> => {
+    if (httpServer) return httpServer;
+    const controller = new AbortController();
+    httpController = controller;
     const started = new Promise<HttpServer>((resolve, reject) => {
       try {
         const server = D.serve({
           hostname: "127.0.0.1",
           port: 0,
-          signal: relayController!.signal,
+          signal: controller.signal,
           onListen: () => {},
           onError,
           handler: (request, info) => {
@@ -395,10 +410,10 @@ export async function serveDeno(
             return respond(request, info.completed, connection);
           },
         });
-        // Out of file descriptors, Deno.serve's accept loop ends (and would end the process):
-        // start a new relay for the next connections.
+        // Out of file descriptors, Deno.serve's accept loop ends (and would end the process if
+        // nobody caught it): the next connection starts a new one.
         server.finished.catch(() => {
-          if (relayServer === started) relayServer = undefined;
+          if (httpServer === started) httpServer = undefined;
         });
         resolve(server);
       } catch (err) {
@@ -406,233 +421,200 @@ export async function serveDeno(
       }
     });
     started.catch(() => {
-      if (relayServer === started) relayServer = undefined;
+      if (httpServer === started) httpServer = undefined;
     });
-    relayServer = started;
+    httpServer = started;
     return started;
   };
+  await internalServer();
 
-  const serveRelayed = async (conn: TlsConn, connection: Connection) => {
-    let upstream: Conn;
-    try {
-      const server = await relay();
-      upstream = await D.connect({ hostname: "127.0.0.1", port: server.addr.port });
-    } catch {
-      connection.close();
-      return;
-    }
-    const port = upstream.localAddr.port;
-    relayed.set(port, connection);
-    try {
-      upstream.setNoDelay?.(true);
-    } catch {
-      // not a TCP connection
-    }
-    connection.close = () => {
-      closeQuietly(conn);
-      closeQuietly(upstream);
-    };
-    await Promise.all([pump(conn, upstream), pump(upstream, conn)]);
-    relayed.delete(port);
-    connection.close();
-  };
-
-  const serveInPlace = (conn: TlsConn, connection: Connection, serve: ServeOnConnection) => {
-    const controller = new AbortController();
-    let finished = false;
-    let server: HttpServer;
-    try {
-      server = serve(
-        conn,
-        controller.signal,
-        (request, info) => respond(request, info.completed, connection),
-        onError,
-        () => {},
-      );
-    } catch {
-      connection.close();
-      return;
-    }
-    // Aborting after the server has finished throws inside Deno: only abort while it runs.
-    connection.close = () => {
-      if (!finished) {
-        finished = true;
-        abortServer(controller);
+  const serveTls = (
+    conn: Conn,
+    first: Uint8Array,
+    connection: ServedConnection,
+    onClosed: () => void,
+  ) => {
+    const stream = connStream(conn, first);
+    stream.once("close", onClosed);
+    const socket = new tls.TLSSocket(stream as unknown as import("node:net").Socket, {
+      isServer: true,
+      secureContext: context,
+      ALPNProtocols: ["h2", "http/1.1"],
+      requestCert: clientAuth !== undefined,
+      rejectUnauthorized: clientAuth?.mode === "required",
+    });
+    socket.on("error", () => stream.destroy());
+    socket.once("close", () => stream.destroy());
+    socket.once("secure", async () => {
+      if (clientAuth) {
+        const cert = socket.getPeerCertificate(false) as { raw?: Uint8Array } | null;
+        const der = cert?.raw;
+        if (der && der.length > 0) {
+          if (!socket.authorized) {
+            // "optional": a client may come without a certificate, not with one we cannot verify.
+            socket.destroy();
+            return;
+          }
+          connection.peerCertificate = new Uint8Array(der);
+        } else if (clientAuth.mode === "required") {
+          socket.destroy();
+          return;
+        }
       }
-    };
-    connection.drain = () => {
-      if (!finished) {
-        server.shutdown().catch(() => {}).finally(() => (finished = true));
+      connection.tracked.handshakeDone();
+      let upstream: Conn;
+      try {
+        const server = await internalServer();
+        upstream = await D.connect({ hostname: "127.0.0.1", port: server.addr.port });
+      } catch {
+        socket.destroy();
+        return;
       }
-    };
-    server.finished.catch(() => {}).finally(() => {
-      finished = true;
-      connections.delete(connection);
-      connection.tracked.remove();
+      const port = upstream.localAddr.port;
+      relayed.set(port, connection);
+      try {
+        upstream.setNoDelay?.(true);
+      } catch {
+        // not TCP
+      }
+      stream.once("close", () => {
+        try {
+          upstream.close();
+        } catch {
+          // already closed
+        }
+      });
+      await relay(socket, upstream);
+      relayed.delete(port);
+      socket.destroy();
     });
   };
 
-  const onConnection = (conn: TlsConn) => {
-    const tracked = shuttingDown ? null : tracker.add(() => connection.close());
-    if (!tracked) {
-      closeQuietly(conn);
-      return;
+  /** Answer a plain-HTTP request (on the HTTPS port or `httpPort`) with a redirect. */
+  const servePlain = async (conn: Conn, first: Uint8Array) => {
+    let head = first;
+    const buffer = new Uint8Array(4096);
+    while (indexOfHeadEnd(head) < 0 && head.length <= limits.maxHeaderSize) {
+      const n = await conn.read(buffer);
+      if (n === null) return;
+      const more = new Uint8Array(head.length + n);
+      more.set(head);
+      more.set(buffer.subarray(0, n), head.length);
+      head = more;
     }
-    const connection: Connection = {
-      tracked,
-      remoteAddr: { hostname: conn.remoteAddr.hostname, port: conn.remoteAddr.port },
-      close: () => closeQuietly(conn),
-    };
-    connections.add(connection);
-    const forget = () => {
-      connections.delete(connection);
-      tracked.remove();
-    };
-    conn.handshake().then(
-      ({ alpnProtocol }) => {
-        tracked.handshakeDone();
-        if (alpnProtocol === "h2" && perConnection) {
-          serveInPlace(conn, connection, perConnection);
-        } else {
-          serveRelayed(conn, connection).finally(forget);
-        }
-      },
-      () => {
-        closeQuietly(conn);
-        forget();
-      },
-    );
+    const end = indexOfHeadEnd(head);
+    const answer = end < 0
+      ? "HTTP/1.1 431 Request Header Fields Too Large\r\nconnection: close\r\ncontent-length: 0\r\n\r\n"
+      : plainHttpAnswer(
+        new TextDecoder("latin1").decode(head.subarray(0, end)),
+        mainPort,
+        fallbackHost,
+      );
+    await writeAll(conn, new TextEncoder().encode(answer));
   };
 
-  // --- Listening.
+  const onConnection = (conn: Conn, plainOnly: boolean) => {
+    const close = () => {
+      try {
+        conn.close();
+      } catch {
+        // already closed
+      }
+    };
+    const tracked = closing ? null : tracker.add(close);
+    if (!tracked) {
+      close();
+      return;
+    }
+    try {
+      conn.setNoDelay?.(true);
+    } catch {
+      // not TCP
+    }
+    const connection: ServedConnection = {
+      tracked,
+      remoteAddr: { hostname: conn.remoteAddr.hostname, port: conn.remoteAddr.port },
+    };
+    const done = () => {
+      close();
+      tracked.remove();
+    };
+    (async () => {
+      const buffer = new Uint8Array(16 * 1024);
+      const n = await conn.read(buffer);
+      if (n === null) return done();
+      const first = buffer.slice(0, n);
+      if (!plainOnly && first[0] === 0x16) {
+        serveTls(conn, first, connection, () => tracked.remove()); // a TLS handshake record
+        return;
+      }
+      await servePlain(conn, first);
+      done();
+    })().catch(done);
+  };
+
+  // --- Listening: the HTTPS port on every host, then the plain-HTTP redirect port.
   interface Bound {
-    host: string;
-    listener: Listener<TlsConn>;
+    listener: Listener;
     closed: boolean;
   }
   const bound: Bound[] = [];
-  const startAccepting = (b: Bound) => {
-    acceptLoop(b.listener, () => b.closed || shuttingDown, onConnection).catch(report);
+  const open = (host: string, port: number, plainOnly: boolean) => {
+    const listener = D.listen({ hostname: host, port });
+    const entry: Bound = { listener, closed: false };
+    bound.push(entry);
+    acceptLoop(listener, () => entry.closed || closing, (conn) => onConnection(conn, plainOnly))
+      .catch(report);
+    return Promise.resolve({ listener: entry, port: listener.addr.port });
   };
-  const listenTls = (host: string, port: number, pem: TlsPem) =>
-    D.listenTls({ hostname: host, port, cert: pem.cert, key: pem.key, alpnProtocols: ALPN });
-
-  const unavailable = (err: unknown) => {
-    const message = (err as Error)?.message ?? "";
-    return errorName(err) === "AddrNotAvailable" || /address family|not available/i.test(message);
+  const closeBound = (entry: Bound) => {
+    entry.closed = true;
+    try {
+      entry.listener.close();
+    } catch {
+      // already closed
+    }
   };
-  let opened: { host: string; listener: Listener<TlsConn>; port: number }[];
+  const unavailable = (err: unknown) =>
+    errorName(err) === "AddrNotAvailable" ||
+    /address family|not available/i.test((err as Error)?.message ?? "");
+  const inUse = (err: unknown) => errorName(err) === "AddrInUse";
+  let main: { host: string; listener: Bound; port: number }[];
   try {
-    opened = await listenAll(options.hostnames, options.port, options.optionalHosts ?? [], {
-      listen: (host, port) => {
-        const listener = listenTls(host, port, tls);
-        return Promise.resolve({ listener, port: listener.addr.port });
-      },
-      close: (listener) => closeQuietly(listener),
+    main = await listenAll(options.hostnames, options.port, options.optionalHosts ?? [], {
+      listen: (host, port) => open(host, port, false),
+      close: closeBound,
       unavailable,
-      inUse: (err) => errorName(err) === "AddrInUse",
+      inUse,
     });
   } catch (err) {
+    if (httpController) abortServer(httpController);
     throw listenError(err, options.hostnames[0] ?? "", options.port);
   }
-  for (const o of opened) {
-    const b = { host: o.host, listener: o.listener, closed: false };
-    bound.push(b);
-    startAccepting(b);
-  }
-  const addrs: ServerAddr[] = opened.map((o) => ({
-    hostname: o.listener.addr.hostname,
-    port: o.listener.addr.port,
-  }));
-  const addr = addrs[0];
-  mainPort = addr.port;
-  fallbackHost = addr.hostname === "0.0.0.0" || addr.hostname === "::"
-    ? "localhost"
-    : addr.hostname;
-
-  // --- Plain HTTP redirect listeners (httpPort): the same deadlines, one request each.
-  const plainListeners: { listener: Listener<Conn>; closed: boolean }[] = [];
+  const addrOf = (b: Bound): ServerAddr => ({
+    hostname: b.listener.addr.hostname,
+    port: b.listener.addr.port,
+  });
+  const addrs = main.map((m) => addrOf(m.listener));
+  let httpAddrs: ServerAddr[] = [];
   if (options.httpPort !== undefined) {
-    const redirect = (request: Request): Response => {
-      const url = request.url;
-      const slash = url.indexOf("/", url.indexOf("//") + 2);
-      const target = slash < 0 ? "/" : url.slice(slash);
-      return redirectResponse(
-        httpsLocation(request.headers.get("host"), target, mainPort, fallbackHost),
-      );
-    };
-    const servePlain = (conn: Conn) => {
-      const tracked = shuttingDown ? null : tracker.add(() => connection.close());
-      if (!tracked) {
-        closeQuietly(conn);
-        return;
-      }
-      let done = false;
-      const controller = new AbortController();
-      const connection: Connection = {
-        tracked,
-        remoteAddr: conn.remoteAddr,
-        // Aborting after the server has finished throws inside Deno: only abort while it runs.
-        close: () => {
-          if (!done) {
-            done = true;
-            abortServer(controller);
-          }
-        },
-      };
-      connections.add(connection);
-      const server = perConnection!(conn, controller.signal, redirect, onError, () => {});
-      server.finished.catch(() => {}).finally(() => {
-        done = true;
-        connections.delete(connection);
-        tracked.remove();
-      });
-    };
     try {
-      const plain = await listenAll(bound.map((b) => b.host), options.httpPort, [], {
-        listen: (host, port) => {
-          if (!perConnection) {
-            // No per-connection server in this Deno: a plain Deno.serve (without deadlines).
-            const server = D.serve({
-              hostname: host,
-              port,
-              onListen: () => {},
-              onError,
-              handler: redirect,
-            });
-            const listener: Listener<Conn> = {
-              addr: server.addr,
-              accept: () => new Promise<Conn>(() => {}),
-              close: () => void server.shutdown().catch(() => {}),
-            };
-            return Promise.resolve({ listener, port: server.addr.port });
-          }
-          const listener = D.listen({ hostname: host, port });
-          return Promise.resolve({ listener, port: listener.addr.port });
-        },
-        close: (listener) => closeQuietly(listener),
+      const plain = await listenAll(main.map((m) => m.host), options.httpPort, [], {
+        listen: (host, port) => open(host, port, true),
+        close: closeBound,
         unavailable,
-        inUse: (err) => errorName(err) === "AddrInUse",
+        inUse,
       });
-      for (const p of plain) {
-        const entry = { listener: p.listener, closed: false };
-        plainListeners.push(entry);
-        if (perConnection) {
-          acceptLoop(p.listener, () => entry.closed || shuttingDown, servePlain).catch(report);
-        }
-      }
+      httpAddrs = plain.map((p) => addrOf(p.listener));
     } catch (err) {
-      for (const b of bound) {
-        b.closed = true;
-        closeQuietly(b.listener);
-      }
-      throw listenError(err, bound[0].host, options.httpPort);
+      for (const b of bound) closeBound(b);
+      if (httpController) abortServer(httpController);
+      throw listenError(err, main[0].host, options.httpPort);
     }
   }
-  const httpAddrs: ServerAddr[] = plainListeners.map((p) => ({
-    hostname: p.listener.addr.hostname,
-    port: p.listener.addr.port,
-  }));
+  mainPort = addrs[0].port;
+  const firstHost = addrs[0].hostname;
+  fallbackHost = firstHost === "0.0.0.0" || firstHost === "::" ? "localhost" : firstHost;
 
   // --- Shutdown.
   let resolveFinished!: () => void;
@@ -640,29 +622,21 @@ export async function serveDeno(
   let shutdownPromise: Promise<void> | null = null;
   const shutdown = (): Promise<void> => {
     if (shutdownPromise) return shutdownPromise;
-    shuttingDown = true;
+    closing = true;
     shutdownPromise = (async () => {
-      for (const b of bound) {
-        b.closed = true;
-        closeQuietly(b.listener);
-      }
-      for (const p of plainListeners) {
-        p.closed = true;
-        closeQuietly(p.listener);
-      }
-      const relayStopped = relayServer
-        ? relayServer.then((s) => s.shutdown()).catch(() => {})
+      for (const b of bound) closeBound(b);
+      // Deno's server ends idle keep-alive connections and HTTP/2 sessions, lets requests finish.
+      const stopped = httpServer
+        ? httpServer.then((s) => s.shutdown()).catch(() => {})
         : Promise.resolve();
-      for (const connection of connections) connection.drain?.();
       tracker.closeIdle();
       if (inFlight > 0) await new Promise<void>((resolve) => (idleWaiter = resolve));
-      // Everything answered: a moment for the closing connections to flush, then cut the rest.
-      await Promise.race([relayStopped, sleep(500)]);
-      await sleep(connections.size > 0 ? 100 : 0);
+      // Everything answered: the relays flush and end as Deno's server closes its side; cut what
+      // is left after a moment (clients that ignore the close).
+      await Promise.race([Promise.all([stopped, tracker.whenEmpty()]), sleep(500)]);
       tracker.closeAll();
-      for (const connection of connections) connection.close();
-      if (relayController) abortServer(relayController);
-      await relayStopped;
+      if (httpController) abortServer(httpController);
+      await stopped;
       resolveFinished();
     })();
     return shutdownPromise;
@@ -672,43 +646,22 @@ export async function serveDeno(
     else options.signal.addEventListener("abort", () => shutdown(), { once: true });
   }
 
-  const setCertificate = async (next: TlsPem): Promise<void> => {
-    // Check the new pair on a throw-away listener first, so a bad one changes nothing.
-    try {
-      closeQuietly(listenTls("127.0.0.1", 0, next));
-    } catch (err) {
-      throw listenError(err, "127.0.0.1", 0);
-    }
-    tls = next;
-    for (const [i, b] of bound.entries()) {
-      if (shuttingDown) return;
-      b.closed = true;
-      closeQuietly(b.listener);
-      let listener: Listener<TlsConn> | undefined;
-      let lastError: unknown;
-      for (let attempt = 0; attempt < 20 && !listener; attempt++) {
-        try {
-          listener = listenTls(b.host, addrs[i].port, tls);
-        } catch (err) {
-          lastError = err;
-          await sleep(50);
-        }
-      }
-      if (!listener) throw listenError(lastError, b.host, addrs[i].port);
-      const next: Bound = { host: b.host, listener, closed: false };
-      bound[i] = next;
-      startAccepting(next);
-    }
-  };
-
+  const addr = addrs[0];
   const handle: ServerHandle = {
     addr,
     addrs,
     httpAddrs,
-    redirectsPlainHttp: false,
+    redirectsPlainHttp: true,
     finished,
     shutdown,
-    setCertificate,
+    setCertificate(next: TlsPem): Promise<void> {
+      try {
+        context = secureContext(next, clientAuth);
+        return Promise.resolve();
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    },
   };
   try {
     options.onListen?.(addr);
