@@ -30,7 +30,7 @@ import type {
   TlsPem,
 } from "./runtime/types.ts";
 import { certificateMatchesKey } from "../x509/match.ts";
-import { hostMatches } from "../x509/verify.ts";
+import { hostMatches, verifyChain } from "../x509/verify.ts";
 
 export type { Handler, ServeHandlerInfo, ServerAddr } from "./runtime/types.ts";
 
@@ -682,9 +682,19 @@ export async function serve(handler: Handler, options: ServeOptions): Promise<Se
     cert: current.cert,
     key: current.key,
     limits,
-    clientAuth: clientCa === undefined
-      ? undefined
-      : { ca: clientCa, mode: options.requestClientCert ?? "required" },
+    clientAuth: clientCa === undefined ? undefined : {
+      ca: clientCa,
+      mode: options.requestClientCert ?? "required",
+      verify: async (leaf, chain) =>
+        (await verifyChain({
+          leaf,
+          chain,
+          trusted: clientCa,
+          purpose: "client",
+          strict: false,
+          sources: { leaf: "the client certificate", trusted: "clientCa" },
+        })).ok,
+    },
     httpPort,
     signal: options.signal,
     onListen: options.onListen,

@@ -169,6 +169,24 @@ function abortServer(controller: AbortController): void {
   }
 }
 
+interface PeerCertificate {
+  raw?: Uint8Array;
+  issuerCertificate?: PeerCertificate;
+}
+
+/** The client's certificate and the intermediates it sent (DER), leaf first; empty when none. */
+function peerChain(socket: tls.TLSSocket): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let cert = socket.getPeerCertificate(true) as PeerCertificate | null;
+  while (cert?.raw && cert.raw.length > 0 && out.length < 10) {
+    const der = new Uint8Array(cert.raw);
+    if (out.some((d) => d.length === der.length && d.every((b, i) => b === der[i]))) break;
+    out.push(der);
+    cert = cert.issuerCertificate ?? null;
+  }
+  return out;
+}
+
 /** Write all of `bytes` to `conn`. */
 async function writeAll(conn: Conn, bytes: Uint8Array): Promise<void> {
   let offset = 0;
@@ -447,15 +465,20 @@ export async function serveDeno(
     socket.once("close", () => stream.destroy());
     socket.once("secure", async () => {
       if (clientAuth) {
-        const cert = socket.getPeerCertificate(false) as { raw?: Uint8Array } | null;
-        const der = cert?.raw;
-        if (der && der.length > 0) {
-          if (!socket.authorized) {
-            // "optional": a client may come without a certificate, not with one we cannot verify.
+        // Deno's node:tls asks for a client certificate but does not verify it: tlsmith does.
+        const peer = peerChain(socket);
+        if (peer.length > 0) {
+          let verified = false;
+          try {
+            verified = await clientAuth.verify(peer[0], peer.slice(1));
+          } catch {
+            verified = false;
+          }
+          if (!verified || socket.destroyed) {
             socket.destroy();
             return;
           }
-          connection.peerCertificate = new Uint8Array(der);
+          connection.peerCertificate = peer[0];
         } else if (clientAuth.mode === "required") {
           socket.destroy();
           return;

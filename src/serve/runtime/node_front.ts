@@ -125,7 +125,15 @@ export async function openFronts(
       res.end(`This server speaks HTTPS: ${location}\n`);
     },
   );
-  redirects.on("clientError", (_err: Error, socket: net.Socket) => socket.destroy());
+  redirects.on("clientError", (err: Error, socket: net.Socket) => {
+    if (socket.writable && (err as { code?: string }).code === "HPE_HEADER_OVERFLOW") {
+      socket.end(
+        "HTTP/1.1 431 Request Header Fields Too Large\r\nconnection: close\r\ncontent-length: 0\r\n\r\n",
+      );
+    } else {
+      socket.destroy();
+    }
+  });
 
   const accept = (socket: net.Socket, plainOnly: boolean) => {
     socket.on("error", () => socket.destroy());

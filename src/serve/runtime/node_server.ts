@@ -148,7 +148,18 @@ export async function serveNode(
   // the client's business; they must not reach the handler's error reporter or crash the process.
   server.on("tlsClientError", () => {});
   server.on("sessionError", () => {});
-  server.on("clientError", (_err: Error, socket: net.Socket) => socket.destroy());
+  // A malformed HTTP/1.1 request: 431 for headers above maxHeaderSize, else 400, as Node does.
+  server.on("clientError", (err: Error, socket: net.Socket) => {
+    const code = (err as { code?: string }).code;
+    if (socket.writable && !(socket as { _httpMessage?: unknown })._httpMessage) {
+      socket.end(
+        code === "HPE_HEADER_OVERFLOW"
+          ? "HTTP/1.1 431 Request Header Fields Too Large\r\nconnection: close\r\ncontent-length: 0\r\n\r\n"
+          : "HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n",
+      );
+    }
+    socket.destroySoon?.();
+  });
   server.on("error", (err: unknown) => report(err));
 
   server.on("request", (req: NodeRequest, res: NodeResponse) => {

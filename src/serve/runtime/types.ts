@@ -79,6 +79,12 @@ export interface ClientAuth {
   ca: string;
   /** `"required"`: a client without a certificate is refused; `"optional"`: it is let in without one. */
   mode: "required" | "optional";
+  /**
+   * Verify a client certificate (DER) and the intermediates it sent against
+   * `ca`, for TLS libraries that do not (Deno's `node:tls` only asks for a
+   * certificate); false refuses the connection.
+   */
+  verify: (leaf: Uint8Array, chain: Uint8Array[]) => Promise<boolean>;
 }
 
 /** Options of {@linkcode Runtime.serve}. */
