@@ -161,6 +161,15 @@ export async function serveNode(
     socket.destroySoon?.();
   });
   server.on("error", (err: unknown) => report(err));
+  // A connection taken over by an 'upgrade' listener (WebSocket) leaves HTTP: no more deadlines.
+  let upgradeHooked = false;
+  server.on("newListener", (event: string | symbol) => {
+    if (event !== "upgrade" || upgradeHooked) return;
+    upgradeHooked = true;
+    server.prependListener("upgrade", (req: NodeRequest) => {
+      bySocket.get(req.socket)?.tracked.detach();
+    });
+  });
 
   server.on("request", (req: NodeRequest, res: NodeResponse) => {
     inFlight++;
