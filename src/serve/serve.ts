@@ -14,7 +14,7 @@
 import { adhocCert, DEFAULT_ADHOC_HOSTS } from "../ca/adhoc.ts";
 import type { CertificateAuthority } from "../ca/authority.ts";
 import { caStore, createStoredCa, loadStoredCa, readStoredCa } from "../ca/store.ts";
-import { type CertificateDescription, describeCertificate, fingerprint } from "../x509/describe.ts";
+import { type CertificateDescription, describeCertificate } from "../x509/describe.ts";
 import { TlsmithError } from "../errors.ts";
 import { isEncryptedPrivateKey, toPkcs8Pem } from "../keys/formats.ts";
 import { decodePem } from "../pem.ts";
@@ -296,7 +296,13 @@ async function material(
   keyName: string,
   passphrase: string | PassphraseCallback | undefined,
 ): Promise<Material> {
-  const leaf = checkCertPem(cert, certName);
+  let info: CertificateDescription;
+  try {
+    info = await describeCertificate(cert);
+  } catch (err) {
+    if (!(err instanceof TlsmithError)) throw err;
+    throw new TlsmithError(err.code, `${certName}: ${err.message}`, { cause: err });
+  }
   if (isEncryptedPrivateKey(key)) {
     if (passphrase === undefined) checkKeyPem(key, keyName); // PASSPHRASE_REQUIRED
     key = await withPassphrase(
@@ -315,17 +321,10 @@ async function material(
   if (matches === false) {
     throw new TlsmithError(
       "KEY_MISMATCH",
-      `${keyName} is not the private key of ${certName}: their public keys differ. Pass the key that was generated with this certificate.`,
+      `${keyName} is not the private key of the certificate in ${certName}: their public keys differ. Pass the key that was generated with this certificate.`,
     );
   }
-  let notAfter: Date;
-  try {
-    notAfter = (await describeCertificate(leaf)).notAfter;
-  } catch (err) {
-    if (!(err instanceof TlsmithError)) throw err;
-    throw new TlsmithError(err.code, `${certName}: ${err.message}`, { cause: err });
-  }
-  return { cert, key, fingerprint: await fingerprint(leaf), notAfter };
+  return { cert, key, fingerprint: info.fingerprints.sha256, notAfter: info.notAfter };
 }
 
 /** Where the certificate comes from, resolved: the first material, and how to get a newer one. */
@@ -387,11 +386,10 @@ async function resolveSource(
     const { ca, certFile, created } = await openLocalCa(runtime, passphrase);
     const issue = async (): Promise<Material> => {
       const leaf = await ca.issue(names, { days: LOCAL_DAYS });
-      const der = checkCertPem(leaf.cert, "the local certificate");
       return {
         cert: leaf.chain,
         key: leaf.key,
-        fingerprint: await fingerprint(der),
+        fingerprint: (await describeCertificate(leaf.cert)).fingerprints.sha256,
         notAfter: leaf.notAfter,
       };
     };
