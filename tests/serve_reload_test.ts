@@ -10,6 +10,9 @@ import * as tls from "node:tls";
 import { join } from "node:path";
 import { copyFile, readFile, rename } from "node:fs/promises";
 import { type ReloadEvent, serve } from "../src/serve/serve.ts";
+import process from "node:process";
+import { caStore, createStoredCa } from "../src/ca/store.ts";
+import { getRuntime } from "../src/serve/runtime/mod.ts";
 import { openssl, opensslCert, run, startServe, tempDir } from "./helpers.ts";
 
 let dir: { path: string; cleanup: () => Promise<void> };
@@ -171,6 +174,41 @@ describe("serve() certificate reload", () => {
       assert.equal(await servedSubject(port), "subject=CN = third");
     } finally {
       await server.shutdown();
+    }
+  });
+
+  it('cert: "local" is renewed when a third of its life is left (a CA that expires tomorrow)', async () => {
+    // Leaves never outlive their CA: with a CA valid one day, the 7-day leaf is cut to a day and
+    // is due for renewal at once, at every check.
+    const saved = process.env.TLSMITH_CA_DIR;
+    process.env.TLSMITH_CA_DIR = f("short-ca");
+    const runtime = await getRuntime();
+    await createStoredCa(runtime, caStore(runtime), { days: 1 });
+    const events: ReloadEvent[] = [];
+    const server = await serve(() => new Response("ok\n"), {
+      cert: "local",
+      port: 0,
+      reloadInterval: 150,
+      onReload: (event) => events.push(event),
+    });
+    try {
+      const first = server.fingerprint;
+      const renewed = await until(
+        "a renewal",
+        () => events.find((e) => e.ok && e.fingerprint !== first),
+      );
+      assert.ok(renewed.ok && renewed.notAfter.getTime() - Date.now() < 86_400_000 + 60_000);
+      const served = await run("sh", [
+        "-c",
+        `openssl s_client -connect 127.0.0.1:${server.addr.port} -servername localhost </dev/null 2>/dev/null | openssl x509 -noout -fingerprint -sha256`,
+      ], { timeoutMs: 20_000 });
+      const now = served.stdout.trim().split("=")[1];
+      assert.notEqual(now, first, "new connections get a renewed certificate");
+      assert.ok(events.some((e) => e.ok && e.fingerprint === now), `${now} was announced`);
+    } finally {
+      await server.shutdown();
+      if (saved === undefined) delete process.env.TLSMITH_CA_DIR;
+      else process.env.TLSMITH_CA_DIR = saved;
     }
   });
 
