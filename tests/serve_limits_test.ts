@@ -9,27 +9,19 @@ import assert from "node:assert/strict";
 import * as net from "node:net";
 import * as tls from "node:tls";
 import { join } from "node:path";
-import { writeFile } from "node:fs/promises";
-import { serve, type ServeOptions, type Server } from "../src/serve/serve.ts";
+import type { ServeOptions, Server } from "../src/serve/serve.ts";
 import type { Handler } from "../src/serve/runtime/types.ts";
 import { spawn } from "node:child_process";
-import { cliCommand, curl, isDeno, suiteTempDir } from "./helpers.ts";
+import { cliCommand, curl, isDeno, suiteTempDir, withServe } from "./helpers.ts";
 
 const dir = suiteTempDir();
 
-async function withServer(
+function withServer(
   options: Partial<ServeOptions>,
   fn: (server: Server, caFile: string) => Promise<void>,
   handler: Handler = () => new Response("ok\n"),
 ): Promise<void> {
-  const server = await serve(handler, { cert: "adhoc", port: 0, ...options });
-  try {
-    const caFile = join(dir.path, `limits-${server.addr.port}.pem`);
-    await writeFile(caFile, server.certificate);
-    await fn(server, caFile);
-  } finally {
-    await server.shutdown();
-  }
+  return withServe(dir.path, handler, options, fn);
 }
 
 /** A socket and when it was closed by the other side (ms after it was opened), or null. */

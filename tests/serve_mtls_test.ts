@@ -10,7 +10,15 @@ import { join } from "node:path";
 import { readFile, writeFile } from "node:fs/promises";
 import { serve, type ServeOptions, type Server } from "../src/serve/serve.ts";
 import type { Handler } from "../src/serve/runtime/types.ts";
-import { curl, openssl, opensslCert, rejectsWith, startServe, tempDir } from "./helpers.ts";
+import {
+  curl,
+  openssl,
+  opensslCert,
+  rejectsWith,
+  startServe,
+  tempDir,
+  withServe,
+} from "./helpers.ts";
 
 let dir: { path: string; cleanup: () => Promise<void> };
 const f = (name: string) => join(dir.path, name);
@@ -100,18 +108,11 @@ const whoami: Handler = (_request, info) => {
   );
 };
 
-async function withMtls(
+function withMtls(
   options: Partial<ServeOptions>,
   fn: (server: Server, serverCa: string) => Promise<void>,
 ): Promise<void> {
-  const server = await serve(whoami, { cert: "adhoc", port: 0, ...options });
-  try {
-    const serverCa = f(`server-${server.addr.port}.pem`);
-    await writeFile(serverCa, server.certificate);
-    await fn(server, serverCa);
-  } finally {
-    await server.shutdown();
-  }
+  return withServe(dir.path, whoami, options, fn);
 }
 
 function asClient(name: string): string[] {

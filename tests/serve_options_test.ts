@@ -9,12 +9,20 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import process from "node:process";
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { serve, type ServeOptions, type Server } from "../src/serve/serve.ts";
 import { serveUrls } from "../src/cli/commands/serve.ts";
 import { describeCertificate } from "../src/x509/describe.ts";
 import { getRuntime } from "../src/serve/runtime/mod.ts";
-import { curl, openssl, opensslCert, rejectsWith, startServe, tempDir } from "./helpers.ts";
+import {
+  curl,
+  openssl,
+  opensslCert,
+  rejectsWith,
+  startServe,
+  tempDir,
+  withServe,
+} from "./helpers.ts";
 
 let dir: { path: string; cleanup: () => Promise<void> };
 const f = (name: string) => join(dir.path, name);
@@ -45,18 +53,11 @@ after(async () => {
 
 const hello = () => new Response("hello\n");
 
-async function withServer(
+function withServer(
   options: Partial<ServeOptions>,
   fn: (server: Server, ca: string) => Promise<void>,
 ): Promise<void> {
-  const server = await serve(hello, { cert: "adhoc", port: 0, ...options });
-  try {
-    const ca = f(`ca-${server.addr.port}.pem`);
-    await writeFile(ca, server.certificate);
-    await fn(server, ca);
-  } finally {
-    await server.shutdown();
-  }
+  return withServe(dir.path, hello, options, fn);
 }
 
 describe("serve() listening", () => {
