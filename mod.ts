@@ -167,6 +167,9 @@ export {
 export {
   type CertSource,
   type Handler,
+  type PassphraseCallback,
+  type PassphraseRequest,
+  type ReloadEvent,
   serve,
   type ServeHandlerInfo,
   type ServeOptions,

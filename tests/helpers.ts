@@ -10,6 +10,8 @@ import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TlsmithError, type TlsmithErrorCode } from "../src/errors.ts";
+import type { Handler } from "../src/serve/runtime/types.ts";
+import { serve, type ServeOptions, type Server } from "../src/serve/serve.ts";
 
 // ---------------------------------------------------------------------------
 // Runtime and small text helpers.
@@ -541,4 +543,24 @@ export function chromiumDumpDom(url: string, options: ChromiumOptions): Promise<
     "--dump-dom",
     url,
   ], { env: { HOME: options.home }, timeoutMs: options.timeoutMs ?? 60_000 });
+}
+
+/**
+ * Run `fn` with a serve() on a free loopback port (adhoc certificate unless `options` says
+ * otherwise) and the PEM file of its certificate, written into `dir`; always shuts it down.
+ */
+export async function withServe(
+  dir: string,
+  handler: Handler,
+  options: Partial<ServeOptions>,
+  fn: (server: Server, caFile: string) => Promise<void>,
+): Promise<void> {
+  const server = await serve(handler, { cert: "adhoc", port: 0, ...options });
+  try {
+    const caFile = join(dir, `server-${server.addr.port}.pem`);
+    await writeFile(caFile, server.certificate);
+    await fn(server, caFile);
+  } finally {
+    await server.shutdown();
+  }
 }
