@@ -19,6 +19,7 @@ import {
   SecretLine,
   writeFileAtomic,
 } from "./common.ts";
+import { upstreamUpgradeDeno } from "./upgrade_deno.ts";
 import type {
   DirEntry,
   FileInfo,
@@ -488,5 +489,9 @@ export function createDenoRuntime(): Runtime {
     exit: (code) => D.exit(code),
 
     serve,
+
+    // node:http (see upstream.ts) is loaded on first use only.
+    upstreamFetch: async (request) => (await import("./upstream.ts")).upstreamFetch(request),
+    upstreamUpgrade: upstreamUpgradeDeno,
   };
 }

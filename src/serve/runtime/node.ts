@@ -21,6 +21,8 @@ import {
   writeFileAtomic,
 } from "./common.ts";
 import { serveNode } from "./node_bridge.ts";
+import { upstreamFetch } from "./upstream.ts";
+import { upstreamUpgradeNode } from "./upgrade_node.ts";
 import type {
   DirEntry,
   FileInfo,
@@ -273,5 +275,8 @@ export function createNodeRuntime(): Runtime {
 
     serve: (handler: Handler, options: RuntimeServeOptions): Promise<ServerHandle> =>
       serveNode(handler, options),
+
+    upstreamFetch,
+    upstreamUpgrade: upstreamUpgradeNode,
   };
 }

@@ -14,6 +14,7 @@ import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
 import { TlsmithError } from "../../errors.ts";
 import { errorReporter, HEAD_COUNT_LIMIT, keyMismatchError } from "./common.ts";
+import { handleUpgrades } from "./upgrade_node.ts";
 import type {
   Handler,
   RuntimeServeOptions,
@@ -481,6 +482,12 @@ export function serveNode(handler: Handler, options: RuntimeServeOptions): Promi
     respond(handler, request, info, req, res, report);
   };
   server.on("request", onRequest);
+  // HTTP/1.1 upgrade requests (WebSocket) reach the handler too; see upgrade_node.ts.
+  handleUpgrades(server, {
+    handler,
+    report,
+    toRequest: (req) => toFetchRequest(req, fallbackAuthority, () => new AbortController().signal),
+  });
 
   let resolveFinished!: () => void;
   const finished = new Promise<void>((resolve) => (resolveFinished = resolve));
