@@ -426,8 +426,20 @@ export function startServe(
   urlPattern: RegExp,
   env: Record<string, string> = {},
 ): Promise<ServedCli> {
+  return startCli(["serve", ...args], urlPattern, env);
+}
+
+/**
+ * Like {@linkcode startServe} for any long-running tlsmith command line (`["proxy", "5173"]`):
+ * waits for `urlPattern` and "Press Ctrl-C to stop." on standard output.
+ */
+export function startCli(
+  argv: string[],
+  urlPattern: RegExp,
+  env: Record<string, string> = {},
+): Promise<ServedCli> {
   const { cmd, args: pre } = cliCommand();
-  const child = spawn(cmd, [...pre, "serve", ...args], {
+  const child = spawn(cmd, [...pre, ...argv], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, ...env },
   });
@@ -456,7 +468,9 @@ export function startServe(
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       signal("SIGKILL");
-      reject(new Error(`serve did not print its URL in time.\nstdout:\n${out}\nstderr:\n${err}`));
+      reject(
+        new Error(`${argv[0]} did not print its URL in time.\nstdout:\n${out}\nstderr:\n${err}`),
+      );
     }, 60_000);
     const check = () => {
       const m = urlPattern.exec(out);
@@ -472,7 +486,7 @@ export function startServe(
     child.stderr!.on("data", (d: string) => (err += d));
     child.on("exit", (code) => {
       clearTimeout(timer);
-      reject(new Error(`serve exited early (${code}).\nstdout:\n${out}\nstderr:\n${err}`));
+      reject(new Error(`${argv[0]} exited early (${code}).\nstdout:\n${out}\nstderr:\n${err}`));
     });
   });
 }
@@ -515,4 +529,28 @@ export function chromiumDumpDom(url: string, options: ChromiumOptions): Promise<
     "--dump-dom",
     url,
   ], { env: { HOME: options.home }, timeoutMs: options.timeoutMs ?? 60_000 });
+}
+
+/**
+ * The directory of a development package (a devDependency such as `vite`, `ws` or
+ * `playwright-core`): `node_modules/NAME` of the repository, else
+ * `$TLSMITH_DEV_NODE_MODULES/NAME` (a private install). Fails naming the install command.
+ */
+export async function devPackage(name: string): Promise<string> {
+  const places = [new URL(`node_modules/${name}/`, await repoRoot()).pathname];
+  const extra = process.env.TLSMITH_DEV_NODE_MODULES;
+  if (extra) places.push(join(extra, name));
+  for (const place of places) {
+    try {
+      await stat(join(place, "package.json"));
+      return place;
+    } catch {
+      // not installed here
+    }
+  }
+  throw new Error(
+    `the devDependency ${name} is not installed (looked in ${
+      places.join(", ")
+    }); run "npm install".`,
+  );
 }

@@ -24,3 +24,4 @@ export {
   type ServerAddr,
 } from "./serve.ts";
 export { proxy, type ProxyOptions } from "./proxy.ts";
+export type { TlsmithError, TlsmithErrorCode } from "../errors.ts";

@@ -86,8 +86,12 @@ export function proxyTarget(target: string | number | URL): URL {
   else if (typeof target === "string") text = target.trim();
   else if (target instanceof URL) text = target.href;
   else throw badTarget(target, "not a port or URL");
-  if (/^\d+$/.test(text)) text = `http://localhost:${text}`;
-  else if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) text = `http://${text}`;
+  if (/^\d+$/.test(text)) {
+    if (Number(text) < 1 || Number(text) > 65535) {
+      throw badTarget(target, "the port must be 1–65535");
+    }
+    text = `http://localhost:${text}`;
+  } else if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(text)) text = `http://${text}`;
   if (!URL.canParse(text)) throw badTarget(target, "not a port or URL");
   const url = new URL(text);
   if (url.protocol === "https:") {

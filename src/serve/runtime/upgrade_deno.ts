@@ -131,9 +131,12 @@ export async function upstreamUpgradeDeno(
     .split(",").map((p) => p.trim()).filter((p) => p !== "");
   const server = await openUpstream(upstream, protocols);
   let accepted: { socket: WebSocket; response: Response };
+  const D = (globalThis as unknown as { Deno: DenoUpgrade }).Deno;
   try {
-    const D = (globalThis as unknown as { Deno: DenoUpgrade }).Deno;
-    accepted = D.upgradeWebSocket(request, server.protocol ? { protocol: server.protocol } : {});
+    accepted = D.upgradeWebSocket(request);
+    // Set here rather than with { protocol }: Deno checks that option against the offer split
+    // at ", " only, and refuses an offer written "chat,json" (as the ws package sends it).
+    if (server.protocol) accepted.response.headers.set("sec-websocket-protocol", server.protocol);
   } catch (err) {
     server.close();
     if (err instanceof TypeError) return null; // not a WebSocket handshake Deno accepts
