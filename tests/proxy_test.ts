@@ -359,7 +359,10 @@ describe("proxy() passes WebSockets", { timeout: 240_000 }, () => {
   });
 
   const upstreams: [string, () => Promise<{ cmd: string; args: string[] }>][] = [
-    ["Node (ws)", async () => ({ cmd: "node", args: [join(fixtures, "ws_echo_node.mjs"), wsDir] })],
+    [
+      "Node (ws)",
+      () => Promise.resolve({ cmd: "node", args: [join(fixtures, "ws_echo_node.mjs"), wsDir] }),
+    ],
     ["Deno (Deno.upgradeWebSocket)", async () => ({
       cmd: await denoBinary(),
       args: ["run", "-A", join(fixtures, "ws_echo_deno.mjs")],
