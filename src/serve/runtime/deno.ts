@@ -493,5 +493,8 @@ export function createDenoRuntime(): Runtime {
     // node:http (see upstream.ts) is loaded on first use only.
     upstreamFetch: async (request) => (await import("./upstream.ts")).upstreamFetch(request),
     upstreamUpgrade: upstreamUpgradeDeno,
+    // node:child_process (see spawn.ts) is loaded on first use only.
+    spawnChild: async (command, args, options) =>
+      (await import("./spawn.ts")).spawnChild(command, args, options),
   };
 }

@@ -278,5 +278,8 @@ export function createNodeRuntime(): Runtime {
 
     upstreamFetch,
     upstreamUpgrade: upstreamUpgradeNode,
+    // node:child_process (see spawn.ts) is loaded on first use only.
+    spawnChild: async (command, args, options) =>
+      (await import("./spawn.ts")).spawnChild(command, args, options),
   };
 }

@@ -176,6 +176,35 @@ export interface Runtime {
    * cannot be reached is an `UPSTREAM_UNREACHABLE` error.
    */
   upstreamUpgrade(request: Request, upstream: UpstreamRequest): Promise<UpgradeResult | null>;
+  /**
+   * Start a long-running child process (a dev server) in a process group of
+   * its own, no standard input, its output handed to the callbacks as it
+   * comes. A command that cannot be started makes `exited` reject with
+   * `FILE_NOT_FOUND` (no such command) or `FILE_ERROR`.
+   */
+  spawnChild(command: string, args: string[], options?: SpawnChildOptions): Promise<ChildHandle>;
+}
+
+/** Options of {@linkcode Runtime.spawnChild}. */
+export interface SpawnChildOptions {
+  /** Environment variables added to (or replacing those of) this process's environment. */
+  env?: Record<string, string>;
+  /** Working directory (default: this process's). */
+  cwd?: string;
+  /** Called with each chunk of the child's standard output. */
+  onStdout?: (chunk: Uint8Array) => void;
+  /** Called with each chunk of the child's standard error. */
+  onStderr?: (chunk: Uint8Array) => void;
+}
+
+/** A child process started by {@linkcode Runtime.spawnChild}. */
+export interface ChildHandle {
+  /** Its process id. */
+  readonly pid: number;
+  /** Resolves when it has exited: the exit code, or the signal that ended it. */
+  readonly exited: Promise<{ code: number | null; signal: string | null }>;
+  /** Send a signal to it and every process it started (its process group). */
+  kill(signal: "SIGTERM" | "SIGINT" | "SIGKILL"): void;
 }
 
 /** The outcome of {@linkcode Runtime.upstreamUpgrade}. */
