@@ -254,10 +254,12 @@ export async function loadServingTls(ctx: CliContext, plan: ServingPlan): Promis
 export function logRequests(ctx: CliContext, handler: Handler, quiet: boolean): Handler {
   if (quiet) return handler;
   return async (request, info) => {
+    // Read before the handler runs: on Deno a request upgraded to a WebSocket (and its info) is
+    // closed after.
+    const line = `${info.remoteAddr.hostname} ${request.method} ${new URL(request.url).pathname}`;
     const response = await handler(request, info);
-    const path = new URL(request.url).pathname;
     const time = new Date().toTimeString().slice(0, 8);
-    ctx.print(`${time} ${info.remoteAddr.hostname} ${request.method} ${path} ${response.status}`);
+    ctx.print(`${time} ${line} ${response.status}`);
     return response;
   };
 }
