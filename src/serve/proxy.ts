@@ -178,8 +178,16 @@ function rewriteLocation(location: string, target: URL, origin: string): string 
   return `${origin}${url.pathname}${url.search}${url.hash}`;
 }
 
-/** The upstream's response made fit for the client: hop-by-hop headers out, redirects to the origin. */
-function clientResponse(response: Response, target: URL, origin: string): Response {
+/** Bodies of at most this many bytes (by Content-Length) are read whole before answering. */
+const SMALL_BODY = 64 * 1024;
+
+/**
+ * The upstream's response made fit for the client: hop-by-hop headers out,
+ * redirects to the origin. A small body of known length is read whole first,
+ * so it leaves in one write: Deno holds a streamed body with a Content-Length
+ * back ~40 ms per response on a keep-alive connection.
+ */
+async function clientResponse(response: Response, target: URL, origin: string): Promise<Response> {
   const headers = response.headers;
   const listed = connectionListed(headers);
   for (const name of [...headers.keys()]) {
@@ -190,7 +198,23 @@ function clientResponse(response: Response, target: URL, origin: string): Respon
     const rewritten = rewriteLocation(location, target, origin);
     if (rewritten !== location) headers.set("location", rewritten);
   }
-  return response;
+  const length = Number(headers.get("content-length") ?? NaN);
+  if (response.body === null || !(length <= SMALL_BODY)) return response;
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await response.arrayBuffer());
+  } catch (err) {
+    throw new TlsmithError(
+      "UPSTREAM_UNREACHABLE",
+      `${target.origin} broke off its answer: ${(err as Error)?.message ?? err}. Check its log.`,
+      { cause: err },
+    );
+  }
+  return new Response(bytes as Uint8Array<ArrayBuffer>, {
+    status: response.status,
+    statusText: response.statusText,
+    headers,
+  });
 }
 
 function escapeHtml(text: string): string {
@@ -288,9 +312,9 @@ export function proxy(target: string | number | URL, options: ProxyOptions = {})
       if (request.headers.has("upgrade")) {
         const upgraded = await runtime.upstreamUpgrade(request, { ...upstream, body: null });
         if (upgraded?.switched) return upgraded.response;
-        if (upgraded) return clientResponse(upgraded.response, base, origin);
+        if (upgraded) return await clientResponse(upgraded.response, base, origin);
       }
-      return clientResponse(await runtime.upstreamFetch(upstream), base, origin);
+      return await clientResponse(await runtime.upstreamFetch(upstream), base, origin);
     } catch (err) {
       if (!isTlsmithError(err, "UPSTREAM_UNREACHABLE")) throw err;
       request.body?.cancel().catch(() => {});
