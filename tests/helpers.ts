@@ -6,7 +6,7 @@
 import { after, before } from "node:test";
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TlsmithError, type TlsmithErrorCode } from "../src/errors.ts";
@@ -553,4 +553,31 @@ export async function devPackage(name: string): Promise<string> {
       places.join(", ")
     }); run "npm install".`,
   );
+}
+
+/**
+ * Make `home` a HOME whose NSS database (`.pki/nssdb`, where Chromium looks) is new and, when
+ * `caFile` is given, trusts that CA for TLS servers (`certutil -A -t C,,`). Returns `home`.
+ */
+export async function nssHome(home: string, caFile?: string): Promise<string> {
+  const db = join(home, ".pki", "nssdb");
+  await mkdir(db, { recursive: true });
+  const env = { HOME: home };
+  const init = await run("certutil", ["-N", "--empty-password", "-d", `sql:${db}`], { env });
+  assert.equal(init.code, 0, init.stderr);
+  if (caFile !== undefined) {
+    const add = await run("certutil", [
+      "-A",
+      "-n",
+      "tlsmith",
+      "-t",
+      "C,,",
+      "-i",
+      caFile,
+      "-d",
+      `sql:${db}`,
+    ], { env });
+    assert.equal(add.code, 0, add.stderr);
+  }
+  return home;
 }

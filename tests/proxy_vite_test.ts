@@ -17,6 +17,7 @@ import {
   devPackage,
   have,
   isDeno,
+  nssHome,
   run,
   type ServedCli,
   startCli,
@@ -147,26 +148,8 @@ if (heavyRun) {
       );
 
       // A home whose NSS database trusts the local CA, as `tlsmith trust` would make it.
-      const home = join(tmp.path, "home");
-      const db = join(home, ".pki", "nssdb");
-      await mkdir(db, { recursive: true });
+      const home = await nssHome(join(tmp.path, "home"), join(caDir, "ca.pem"));
       const env = { HOME: home };
-      assert.equal(
-        (await run("certutil", ["-N", "--empty-password", "-d", `sql:${db}`], { env })).code,
-        0,
-      );
-      const add = await run("certutil", [
-        "-A",
-        "-n",
-        "tlsmith",
-        "-t",
-        "C,,",
-        "-i",
-        join(caDir, "ca.pem"),
-        "-d",
-        `sql:${db}`,
-      ], { env });
-      assert.equal(add.code, 0, add.stderr);
 
       const url = `https://localhost:${proxied.port}/`;
       const r = await run("node", [

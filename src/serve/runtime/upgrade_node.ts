@@ -15,6 +15,8 @@ import { STATUS_CODES } from "node:http";
 import type { IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
 import { type UpgradeOutcome, upstreamUpgradeRequest } from "./upstream.ts";
+import { drained } from "./node_streams.ts";
+import { handlerResponse } from "./common.ts";
 import type { Handler, ServeHandlerInfo, UpgradeResult, UpstreamRequest } from "./types.ts";
 
 /** An upgrade request between the `upgrade` event and the handler's answer. */
@@ -95,20 +97,7 @@ async function upgrade(
   };
   let response: Response;
   try {
-    response = await options.handler(request, info);
-    if (!(response instanceof Response)) {
-      throw new TypeError(
-        `the handler returned ${
-          response === null ? "null" : typeof response
-        } instead of a Response; return a Response (e.g. new Response("ok")).`,
-      );
-    }
-  } catch (err) {
-    options.report(err);
-    response = new Response("Internal Server Error", {
-      status: 500,
-      headers: { "content-type": "text/plain;charset=UTF-8" },
-    });
+    response = await handlerResponse(options.handler, request, info, options.report);
   } finally {
     pending.delete(request);
   }
@@ -185,22 +174,6 @@ function join(
   };
   client.once("close", closeBoth(client, upstream));
   upstream.once("close", closeBoth(upstream, client));
-}
-
-/** Resolves once `socket` can take more (true) or closed (false). */
-function drained(socket: Socket): Promise<boolean> {
-  return new Promise((resolve) => {
-    const onDrain = () => {
-      socket.off("close", onClose);
-      resolve(true);
-    };
-    const onClose = () => {
-      socket.off("drain", onDrain);
-      resolve(false);
-    };
-    socket.once("drain", onDrain);
-    socket.once("close", onClose);
-  });
 }
 
 /** Headers that describe the connection or its framing, which the raw writer sets itself. */

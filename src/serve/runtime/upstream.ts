@@ -11,6 +11,7 @@ import * as http from "node:http";
 import type { Socket } from "node:net";
 import { TlsmithError } from "../../errors.ts";
 import type { UpstreamRequest } from "./types.ts";
+import { drained, readableBody } from "./node_streams.ts";
 
 /** Response bodies are buffered up to this many bytes before the upstream socket is paused. */
 const BODY_HIGH_WATER = 64 * 1024;
@@ -94,22 +95,6 @@ function requestOptions(
   };
 }
 
-/** Resolves true on 'drain', false when the request closes first. */
-function drained(req: http.ClientRequest): Promise<boolean> {
-  return new Promise((resolve) => {
-    const onDrain = () => {
-      req.off("close", onClose);
-      resolve(true);
-    };
-    const onClose = () => {
-      req.off("drain", onDrain);
-      resolve(false);
-    };
-    req.once("drain", onDrain);
-    req.once("close", onClose);
-  });
-}
-
 /** Stream `body` into `req` with backpressure, then end it; a failing body destroys the request. */
 async function sendBody(body: ReadableStream<Uint8Array>, req: http.ClientRequest): Promise<void> {
   const reader = body.getReader();
@@ -135,35 +120,11 @@ async function sendBody(body: ReadableStream<Uint8Array>, req: http.ClientReques
  * Events) stops too.
  */
 function responseBody(res: http.IncomingMessage): ReadableStream<Uint8Array> {
-  let done = false;
-  return new ReadableStream<Uint8Array>({
-    start(controller) {
-      res.on("data", (chunk: Uint8Array) => {
-        if (done) return;
-        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-        if ((controller.desiredSize ?? 1) <= 0) res.pause();
-      });
-      res.on("end", () => {
-        if (done) return;
-        done = true;
-        controller.close();
-      });
-      const broke = () => {
-        if (done) return;
-        done = true;
-        controller.error(new Error("the upstream server closed the connection mid-body"));
-      };
-      res.on("error", broke);
-      res.on("close", broke);
-    },
-    pull() {
-      res.resume();
-    },
-    cancel() {
-      done = true;
-      res.destroy();
-    },
-  }, { highWaterMark: BODY_HIGH_WATER, size: (chunk) => chunk.byteLength });
+  return readableBody(res, {
+    highWaterMark: BODY_HIGH_WATER,
+    closedEarly: "the upstream server closed the connection mid-body",
+    cancel: () => res.destroy(),
+  });
 }
 
 /** Statuses whose responses never have a body. */
