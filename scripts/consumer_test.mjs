@@ -9,7 +9,8 @@
  *   (b) a CommonJS script `require("tlsmith")` (require(esm), Node >= 20.19);
  *   (c) `npx tlsmith serve --cert=adhoc --port 0 --save-cert FILE` answers `curl --cacert FILE`;
  *   (d) `tsc --noEmit` of a strict TypeScript consumer under moduleResolution nodenext and bundler;
- *   (e) Bun runs the same ESM and CommonJS scripts (skipped, with the reason, when Bun cannot run);
+ *   (e) Bun runs the same ESM and CommonJS scripts, and proxy() passes WebSockets between Bun's
+ *       own client and server (skipped, with the reason, when Bun cannot run);
  *   (f) a browser bundle of "tlsmith" (esbuild, platform browser) holds no runtime or CLI code, runs
  *       the certificate, CSR, key and verification functions in headless Chromium, and OpenSSL
  *       accepts what it made.
@@ -291,6 +292,49 @@ function cpuHasAvx2() {
   }
 }
 
+/**
+ * Bun: `proxy()` from the package's `./serve` entry in front of a Bun.serve WebSocket echo
+ * server; Bun's own WebSocket client sends 1,000 messages (one of 1 MB) through it and closes
+ * with 4001. Prints one JSON line.
+ */
+const BUN_PROXY_APP = `import { proxy, serve } from "tlsmith/serve";
+const upstream = Bun.serve({
+  hostname: "127.0.0.1",
+  port: 0,
+  fetch(req, server) {
+    if (server.upgrade(req, { headers: { "sec-websocket-protocol": "chat" } })) return;
+    return new Response("plain " + req.headers.get("x-forwarded-proto"));
+  },
+  websocket: { maxPayloadLength: 64 << 20, message(ws, m) { ws.send(m); } },
+});
+const front = await serve(proxy(upstream.port), { cert: "adhoc", port: 0 });
+const url = "localhost:" + front.addr.port + "/";
+const plain = await (await fetch("https://" + url, { tls: { ca: front.certificate } })).text();
+const ws = new WebSocket("wss://" + url, { protocols: ["chat"], tls: { ca: front.certificate } });
+ws.binaryType = "arraybuffer";
+await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject; });
+const big = new Uint8Array(1 << 20).map((_, i) => i & 255);
+let n = 0;
+let ok = 0;
+const done = new Promise((resolve) => {
+  ws.onmessage = (e) => {
+    const i = n++;
+    const same = i === 500
+      ? new Uint8Array(e.data).every((b, j) => b === big[j]) && e.data.byteLength === big.length
+      : e.data === "m" + i;
+    if (same) ok++;
+    if (n === 1000) resolve();
+  };
+});
+for (let i = 0; i < 1000; i++) ws.send(i === 500 ? big : "m" + i);
+await done;
+const closed = new Promise((resolve) => (ws.onclose = (e) => resolve(e.code)));
+ws.close(4001, "bye");
+console.log(JSON.stringify({ plain, protocol: ws.protocol, ok, close: await closed }));
+await front.shutdown();
+upstream.stop(true);
+`;
+
 /** A bun binary: $TLSMITH_BUN, else the npm package @oven/bun-<os>-<arch> cached in .tmp/. */
 async function findBun() {
   if (process.env.TLSMITH_BUN) return { bin: process.env.TLSMITH_BUN };
@@ -571,6 +615,21 @@ async function main() {
           throw new Error(`unexpected output: ${r.stdout}${r.stderr}`);
         }
       });
+      await part(
+        `(e) Bun ${bunVersion}: proxy() in front of Bun.serve, 1,000 WebSocket messages`,
+        async () => {
+          if (!bunVersion) return { skip: `Bun cannot run here: ${bun.why}` };
+          await writeFile(join(app, "proxy_ws.mjs"), BUN_PROXY_APP);
+          const r = check(
+            await run(bun.bin, ["proxy_ws.mjs"], { cwd: app, timeoutMs: 60_000 }),
+            "bun proxy_ws.mjs",
+          );
+          if (!r.stdout.includes('"ok":1000') || !r.stdout.includes('"close":4001')) {
+            throw new Error(`unexpected output: ${r.stdout}${r.stderr}`);
+          }
+          return { note: r.stdout.trim().split("\n").at(-1) };
+        },
+      );
       await part(
         `(e) Bun ${bunVersion}: the tlsmith CLI serves, curl --cacert, SIGINT stops`,
         async () => {

@@ -67,6 +67,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => import("./commands/serve.ts"),
   },
   {
+    name: "proxy",
+    summary: "HTTPS in front of a dev server on this machine (WebSockets, hot reload)",
+    load: () => import("./commands/proxy.ts"),
+  },
+  {
     name: "key",
     summary: "Generate, encrypt, decrypt and convert private keys",
     load: () => import("./commands/key.ts"),

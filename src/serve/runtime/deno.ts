@@ -16,6 +16,7 @@ import {
   SecretLine,
   writeFileAtomic,
 } from "./common.ts";
+import { upstreamUpgradeDeno } from "./upgrade_deno.ts";
 import type {
   DirEntry,
   FileInfo,
@@ -383,5 +384,11 @@ export function createDenoRuntime(): Runtime {
         return undefined;
       }
     },
+    // node:http (see upstream.ts) is loaded on first use only.
+    upstreamFetch: async (request) => (await import("./upstream.ts")).upstreamFetch(request),
+    upstreamUpgrade: upstreamUpgradeDeno,
+    // node:child_process (see spawn.ts) is loaded on first use only.
+    spawnChild: async (command, args, options) =>
+      (await import("./spawn.ts")).spawnChild(command, args, options),
   };
 }

@@ -21,6 +21,8 @@ import {
   writeFileAtomic,
 } from "./common.ts";
 import { serveNode } from "./node_server.ts";
+import { upstreamFetch } from "./upstream.ts";
+import { upstreamUpgradeNode } from "./upgrade_node.ts";
 import type {
   DirEntry,
   FileInfo,
@@ -298,5 +300,10 @@ export function createNodeRuntime(): Runtime {
         return undefined;
       }
     },
+    upstreamFetch,
+    upstreamUpgrade: upstreamUpgradeNode,
+    // node:child_process (see spawn.ts) is loaded on first use only.
+    spawnChild: async (command, args, options) =>
+      (await import("./spawn.ts")).spawnChild(command, args, options),
   };
 }

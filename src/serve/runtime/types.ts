@@ -243,6 +243,77 @@ export interface Runtime {
   networkAddresses(): NetworkAddress[];
   /** This machine's host name, or undefined when unknown. */
   hostName(): string | undefined;
+  /**
+   * Send a request to an upstream HTTP/1.1 server as a reverse proxy does:
+   * the header lines exactly as given (`Host` included, nothing added but the
+   * framing), the body streamed up with backpressure, over pooled keep-alive
+   * connections. Resolves with the upstream's answer as it is: redirects not
+   * followed, the body not decoded (a gzip body stays gzip) and streamed with
+   * backpressure. A connection that cannot be made or breaks before the answer
+   * is an `UPSTREAM_UNREACHABLE` error.
+   */
+  upstreamFetch(request: UpstreamRequest): Promise<Response>;
+  /**
+   * Hand an HTTP upgrade request (WebSocket) that this runtime's `serve()`
+   * received over to an upstream server, in both directions until either
+   * side closes. Resolves with the response for the handler to return, as
+   * is: the switch (`switched: true`) or the upstream's own answer when it
+   * refuses; or null when this request cannot be upgraded here (not an
+   * upgrade request, or not one this runtime can hand over). An upstream that
+   * cannot be reached is an `UPSTREAM_UNREACHABLE` error.
+   */
+  upstreamUpgrade(request: Request, upstream: UpstreamRequest): Promise<UpgradeResult | null>;
+  /**
+   * Start a long-running child process (a dev server) in a process group of
+   * its own, no standard input, its output handed to the callbacks as it
+   * comes. A command that cannot be started makes `exited` reject with
+   * `FILE_NOT_FOUND` (no such command) or `FILE_ERROR`.
+   */
+  spawnChild(command: string, args: string[], options?: SpawnChildOptions): Promise<ChildHandle>;
+}
+
+/** Options of {@linkcode Runtime.spawnChild}. */
+export interface SpawnChildOptions {
+  /** Environment variables added to (or replacing those of) this process's environment. */
+  env?: Record<string, string>;
+  /** Working directory (default: this process's). */
+  cwd?: string;
+  /** Called with each chunk of the child's standard output. */
+  onStdout?: (chunk: Uint8Array) => void;
+  /** Called with each chunk of the child's standard error. */
+  onStderr?: (chunk: Uint8Array) => void;
+}
+
+/** A child process started by {@linkcode Runtime.spawnChild}. */
+export interface ChildHandle {
+  /** Its process id. */
+  readonly pid: number;
+  /** Resolves when it has exited: the exit code, or the signal that ended it. */
+  readonly exited: Promise<{ code: number | null; signal: string | null }>;
+  /** Send a signal to it and every process it started (its process group). */
+  kill(signal: "SIGTERM" | "SIGINT" | "SIGKILL"): void;
+}
+
+/** The outcome of {@linkcode Runtime.upstreamUpgrade}. */
+export interface UpgradeResult {
+  /** True when the upstream switched protocols; `response` must then be returned unchanged. */
+  switched: boolean;
+  /** What the handler returns: the switch, or the upstream's answer when it refused. */
+  response: Response;
+}
+
+/** A request for {@linkcode Runtime.upstreamFetch} and {@linkcode Runtime.upstreamUpgrade}. */
+export interface UpstreamRequest {
+  /** The absolute `http:` URL to ask (its path and query are the request target). */
+  url: string;
+  /** The method, e.g. `GET`. */
+  method: string;
+  /** Header lines in order, repeated names allowed; sent as given (hop-by-hop headers already removed). */
+  headers: [string, string][];
+  /** The body to stream up, or null for none. */
+  body: ReadableStream<Uint8Array> | null;
+  /** Aborting it abandons the request and the response body. */
+  signal?: AbortSignal;
 }
 
 /** One address of a network interface. */
