@@ -31,7 +31,10 @@ export type TlsmithErrorCode =
   | "FILE_EXISTS"
   | "FILE_NOT_FOUND"
   | "FILE_ERROR"
-  | "SERVE_FAILED";
+  | "SERVE_FAILED"
+  | "COMMAND_FAILED"
+  | "CA_UNCONSTRAINED"
+  | "TRUST_INCOMPLETE";
 
 /**
  * An error with a stable machine-readable `code` and a human message.

@@ -1,0 +1,67 @@
+/**
+ * `tlsmith run -- CMD ARGS…`: run a command with the environment of `tlsmith env` set.
+ *
+ * @module
+ */
+
+import { envChanges, trustEnv } from "../../trust/mod.ts";
+import { type CliContext, parseCommandArgs, usageError } from "../args.ts";
+
+/** Help of `tlsmith run`. */
+export const help = `Usage: tlsmith run [--dir DIR] [--] CMD [ARGS...]
+
+Run CMD with the environment that makes Node, Deno, Bun and Python trust the
+local CA (NODE_EXTRA_CA_CERTS, DENO_CERT, SSL_CERT_FILE, REQUESTS_CA_BUNDLE;
+see \`tlsmith env --help\`). CMD shares this terminal; tlsmith exits with its
+exit code.
+
+Options (before CMD):
+  --dir DIR   The CA directory (default $TLSMITH_CA_DIR or the user data directory)
+
+Examples:
+  tlsmith run -- node client.js
+  tlsmith run -- deno run -A client.ts
+  tlsmith run -- python3 -c "import requests; print(requests.get('https://localhost:8443/').text)"`;
+
+/**
+ * Split `tlsmith run` arguments into run's own options and the command: the command starts
+ * after `--`, or at the first argument that is not an option or an option's value.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { splitCommand } from "./run.ts";
+ * assert.deepEqual(splitCommand(["--dir", "/ca", "node", "--version"]), { own: ["--dir", "/ca"], command: ["node", "--version"] });
+ * assert.deepEqual(splitCommand(["--", "ls", "-l"]), { own: [], command: ["ls", "-l"] });
+ * ```
+ */
+export function splitCommand(argv: string[]): { own: string[]; command: string[] } {
+  const takesValue = new Set(["--dir"]);
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "--") return { own: argv.slice(0, i), command: argv.slice(i + 1) };
+    if (!arg.startsWith("-")) return { own: argv.slice(0, i), command: argv.slice(i) };
+    if (takesValue.has(arg)) i++;
+  }
+  return { own: argv, command: [] };
+}
+
+/**
+ * Run `tlsmith run`.
+ *
+ * @example
+ * ```ts ignore
+ * const code = await run(ctx, ["--", "node", "client.js"]);
+ * ```
+ */
+export async function run(ctx: CliContext, argv: string[]): Promise<number> {
+  const { own, command } = splitCommand(argv);
+  const { values } = parseCommandArgs(own, { dir: { type: "string" } });
+  if (command.length === 0) {
+    throw usageError("missing the command to run, e.g. `tlsmith run -- node client.js`");
+  }
+  const env = await trustEnv({ runtime: ctx.runtime, dir: values.dir });
+  for (const note of env.notes) ctx.printError(`tlsmith run: ${note}`);
+  const [cmd, ...args] = command;
+  return await ctx.runtime.exec(cmd, args, { env: envChanges(env) });
+}
