@@ -34,7 +34,8 @@ export type TlsmithErrorCode =
   | "SERVE_FAILED"
   | "COMMAND_FAILED"
   | "CA_UNCONSTRAINED"
-  | "TRUST_INCOMPLETE";
+  | "TRUST_INCOMPLETE"
+  | "CA_UNTRUSTED";
 
 /**
  * An error with a stable machine-readable `code` and a human message.

@@ -21,6 +21,7 @@ import { getRuntime } from "../serve/runtime/mod.ts";
 import type { Runtime } from "../serve/runtime/types.ts";
 import { caStore, readStoredCa } from "../ca/store.ts";
 import { holdsCa, readTrustCa, type TrustCa } from "./ca.ts";
+import { readRecord } from "./record.ts";
 import { systemBundle } from "./system_linux.ts";
 import { pathJoin } from "./util.ts";
 
@@ -38,8 +39,12 @@ export interface TrustEnvVar {
 export interface TrustEnv {
   /** The CA certificate file. */
   caFile: string;
+  /** True when `tlsmith untrust` removed the CA: nothing is set, and what tlsmith set is unset. */
+  untrusted?: boolean;
   /** The variables to set, in order. */
   vars: TrustEnvVar[];
+  /** Variables to unset (they point at files tlsmith wrote for an untrusted CA). */
+  unset?: string[];
   /** Variables left unset or kept, and why. */
   notes: string[];
 }
@@ -122,6 +127,19 @@ export async function trustEnv(options: TrustEnvOptions = {}): Promise<TrustEnv>
   const ca = await readTrustCa(runtime, store.certFile);
   const vars: TrustEnvVar[] = [];
   const notes: string[] = [];
+  if ((await readRecord(runtime, store.dir)).untrusted.includes(ca.sha256)) {
+    // Set by an earlier `tlsmith env`: a value that is a file in the CA directory.
+    const inDir = (value: string) => value.startsWith(pathJoin(runtime.platform(), store.dir, ""));
+    return {
+      caFile: ca.file,
+      untrusted: true,
+      vars,
+      unset: TRUST_ENV_VARS.map((v) => v.name).filter((n) => inDir(runtime.env(n) ?? "")),
+      notes: [
+        `The local CA ${ca.file} was removed with \`tlsmith untrust\`, so nothing is set; \`tlsmith trust\` trusts it again.`,
+      ],
+    };
+  }
   const system = await systemBundle(runtime);
   for (const spec of TRUST_ENV_VARS) {
     const current = runtime.env(spec.name);
@@ -177,6 +195,15 @@ export type EnvShell = "sh" | "fish" | "powershell";
  */
 export function formatEnv(env: TrustEnv, shell: EnvShell): string {
   const lines: string[] = env.notes.map((n) => `# ${n}`);
+  for (const name of env.unset ?? []) {
+    lines.push(
+      shell === "fish"
+        ? `set -e ${name}`
+        : shell === "powershell"
+        ? `Remove-Item Env:${name} -ErrorAction SilentlyContinue`
+        : `unset ${name}`,
+    );
+  }
   for (const v of env.vars) {
     const line = shell === "fish"
       ? `set -gx ${v.name} '${v.value.replaceAll("\\", "\\\\").replaceAll("'", "\\'")}'`

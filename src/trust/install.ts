@@ -64,7 +64,7 @@ export interface TrustReport {
   outcomes: StoreOutcome[];
   /** Things to know: expiry, entries holding our CA among others, a damaged record, … */
   warnings: string[];
-  /** For `uninstallTrust`: stores that still trust the CA afterwards. */
+  /** For `uninstallTrust`: stores that still (or may still: they failed or need root) trust the CA. */
   stillTrusted: TrustStoreInfo[];
   /** True when every store ended as asked (nothing needs root, failed or is unavailable). */
   complete: boolean;
@@ -160,10 +160,12 @@ export async function installTrust(options: TrustOptions = {}): Promise<TrustRep
   for (const store of await discoverStores(runtime, options.kinds)) {
     outcomes.push(await installInto(store, ca, warnings));
   }
-  if (outcomes.some((o) => o.action === "added")) {
+  const wasUntrusted = record.untrusted.includes(ca.sha256);
+  if (outcomes.some((o) => o.action === "added") || wasUntrusted) {
     const changes = recordAdded(record.changes, ca.sha256, outcomes, options.now);
+    const untrusted = record.untrusted.filter((u) => u !== ca.sha256);
     try {
-      await writeRecord(runtime, record.file, changes);
+      await writeRecord(runtime, record.file, { changes, untrusted });
     } catch (err) {
       warnings.push(`could not record the changes in ${record.file}: ${failure(err)}`);
     }
@@ -234,13 +236,11 @@ export async function uninstallTrust(options: TrustOptions = {}): Promise<TrustR
   const outcomes: StoreOutcome[] = [];
   for (const store of stores) outcomes.push(await removeFrom(store, ca, warnings));
 
-  const stillTrusted: TrustStoreInfo[] = [];
-  for (const store of stores) {
-    const scan = await store.scan(ca).catch(() => null);
-    if (scan?.state === "ok" && scan.entries.length + scan.untrusted.length > 0) {
-      stillTrusted.push(storeInfo(store));
-    }
-  }
+  // Each store's removal checked its own result (the store scanned again, the bundle read); a
+  // store that needs root or failed may still hold the CA.
+  const stillTrusted: TrustStoreInfo[] = outcomes
+    .filter((o) => o.action === "needs-root" || o.action === "failed")
+    .map((o) => o.store);
   for (const name of ["NODE_EXTRA_CA_CERTS", "DENO_CERT", "SSL_CERT_FILE", "REQUESTS_CA_BUNDLE"]) {
     const file = runtime.env(name);
     if (!file) continue;
@@ -257,9 +257,13 @@ export async function uninstallTrust(options: TrustOptions = {}): Promise<TrustR
     ),
   );
   const kept = record.changes.filter((c) => !(c.ca === ca.sha256 && undone.has(c.store)));
-  if (kept.length !== record.changes.length) {
+  // A partial untrust (--only) leaves `tlsmith env` working.
+  const untrusted = record.untrusted.includes(ca.sha256) || options.kinds
+    ? record.untrusted
+    : [...record.untrusted, ca.sha256];
+  if (kept.length !== record.changes.length || untrusted !== record.untrusted) {
     try {
-      await writeRecord(runtime, record.file, kept);
+      await writeRecord(runtime, record.file, { changes: kept, untrusted });
     } catch (err) {
       warnings.push(`could not update ${record.file}: ${failure(err)}`);
     }

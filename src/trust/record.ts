@@ -38,6 +38,11 @@ export interface TrustRecord {
   version: 1;
   /** Changes, oldest first. */
   changes: TrustRecordEntry[];
+  /**
+   * SHA-256 (hex) of CAs that `tlsmith untrust` removed: `tlsmith env` and `tlsmith run` no
+   * longer make anything trust them, until `tlsmith trust` trusts them again.
+   */
+  untrusted?: string[];
 }
 
 function validEntry(e: unknown): e is TrustRecordEntry {
@@ -56,19 +61,23 @@ function validEntry(e: unknown): e is TrustRecordEntry {
  * ```ts
  * import assert from "node:assert/strict";
  * import { parseRecord } from "./record.ts";
- * assert.equal(parseRecord("{").changes, null);
- * assert.deepEqual(parseRecord('{"version":1,"changes":[]}').changes, []);
+ * assert.equal(parseRecord("{"), null);
+ * assert.deepEqual(parseRecord('{"version":1,"changes":[]}'), { changes: [], untrusted: [] });
  * ```
  */
-export function parseRecord(text: string): { changes: TrustRecordEntry[] | null } {
+export function parseRecord(
+  text: string,
+): { changes: TrustRecordEntry[]; untrusted: string[] } | null {
   try {
     const data = JSON.parse(text) as Partial<TrustRecord>;
     if (data?.version !== 1 || !Array.isArray(data.changes) || !data.changes.every(validEntry)) {
-      return { changes: null };
+      return null;
     }
-    return { changes: data.changes };
+    const untrusted = data.untrusted ?? [];
+    if (!Array.isArray(untrusted) || !untrusted.every((u) => typeof u === "string")) return null;
+    return { changes: data.changes, untrusted };
   } catch {
-    return { changes: null };
+    return null;
   }
 }
 
@@ -78,6 +87,8 @@ export interface LoadedRecord {
   file: string;
   /** The changes it lists. */
   changes: TrustRecordEntry[];
+  /** CAs untrusted since (SHA-256 hex). */
+  untrusted: string[];
   /** A problem reading it, for a warning (the record is then treated as empty). */
   problem?: string;
 }
@@ -97,16 +108,22 @@ export async function readRecord(runtime: Runtime, dir: string): Promise<LoadedR
   try {
     text = await runtime.readTextFile(file);
   } catch (err) {
-    if (isTlsmithError(err, "FILE_NOT_FOUND")) return { file, changes: [] };
-    return { file, changes: [], problem: isTlsmithError(err) ? err.message : String(err) };
+    if (isTlsmithError(err, "FILE_NOT_FOUND")) return { file, changes: [], untrusted: [] };
+    return {
+      file,
+      changes: [],
+      untrusted: [],
+      problem: isTlsmithError(err) ? err.message : String(err),
+    };
   }
-  const { changes } = parseRecord(text);
-  if (changes) return { file, changes };
+  const parsed = parseRecord(text);
+  if (parsed) return { file, ...parsed };
   const kept = `${file}.damaged`;
   await runtime.writeFile(kept, text, { overwrite: true, mode: 0o644 }).catch(() => {});
   return {
     file,
     changes: [],
+    untrusted: [],
     problem:
       `${file} is damaged and was ignored (kept as ${kept}); stores are still searched for the CA.`,
   };
@@ -152,15 +169,19 @@ export function recordAdded(
  *
  * @example
  * ```ts ignore
- * await writeRecord(runtime, record.file, changes);
+ * await writeRecord(runtime, record.file, { changes, untrusted: [] });
  * ```
  */
 export async function writeRecord(
   runtime: Runtime,
   file: string,
-  changes: readonly TrustRecordEntry[],
+  content: { changes: readonly TrustRecordEntry[]; untrusted: readonly string[] },
 ): Promise<void> {
-  const record: TrustRecord = { version: 1, changes: [...changes] };
+  const record: TrustRecord = {
+    version: 1,
+    changes: [...content.changes],
+    untrusted: [...content.untrusted],
+  };
   await runtime.writeFile(file, JSON.stringify(record, null, 2) + "\n", {
     overwrite: true,
     mode: 0o644,

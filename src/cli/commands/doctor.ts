@@ -99,7 +99,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
     passphraseFile: values["passphrase-file"],
   });
   const fixEnv = await trustEnv({ runtime: ctx.runtime, dir: values.dir })
-    .then(envChanges)
+    .then((env) => (env.untrusted ? undefined : envChanges(env)))
     .catch(() => undefined);
   const report = await checkTrust({
     runtime: ctx.runtime,

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { TlsmithError } from "../../errors.ts";
 import { envChanges, trustEnv } from "../../trust/mod.ts";
 import { type CliContext, parseCommandArgs, usageError } from "../args.ts";
 
@@ -61,6 +62,16 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
     throw usageError("missing the command to run, e.g. `tlsmith run -- node client.js`");
   }
   const env = await trustEnv({ runtime: ctx.runtime, dir: values.dir });
+  if (env.untrusted) {
+    throw new TlsmithError(
+      "CA_UNTRUSTED",
+      `the local CA ${env.caFile} was removed with \`tlsmith untrust\`, so \`tlsmith run\` does not make ${
+        command[0]
+      } trust it. Run \`tlsmith trust${
+        values.dir === undefined ? "" : " --dir …"
+      }\` to trust it again.`,
+    );
+  }
   for (const note of env.notes) ctx.printError(`tlsmith run: ${note}`);
   const [cmd, ...args] = command;
   return await ctx.runtime.exec(cmd, args, { env: envChanges(env) });
