@@ -27,25 +27,15 @@ import {
 } from "node:fs/promises";
 import { createHash } from "node:crypto";
 import { dirname, join } from "node:path";
-import { have, isDeno, repoRoot, run, type RunResult, tempDir } from "./helpers.ts";
+import { CA_ENV_VARS, have, isDeno, repoRoot, run, type RunResult, tempDir } from "./helpers.ts";
 import { CertificateAuthority } from "../src/ca/authority.ts";
 import { serve, type Server } from "../src/serve/serve.ts";
 import { mapLimit } from "../src/trust/util.ts";
+import { headlessChromiumArgs } from "../src/trust/doctor.ts";
 
 const SYSTEM_ANCHORS = "/usr/local/share/ca-certificates";
 const SYSTEM_CERTS = "/etc/ssl/certs";
 const BUNDLE = "/etc/ssl/certs/ca-certificates.crt";
-/** Variables of the test machine that point clients at a CA bundle: removed for every client. */
-const TRUST_VARS = [
-  "SSL_CERT_FILE",
-  "SSL_CERT_DIR",
-  "CURL_CA_BUNDLE",
-  "NODE_EXTRA_CA_CERTS",
-  "REQUESTS_CA_BUNDLE",
-  "DENO_CERT",
-  "DENO_TLS_CA_STORE",
-  "NODE_USE_SYSTEM_CA",
-];
 
 function sha256(data: Uint8Array | string): string {
   return createHash("sha256").update(data).digest("hex");
@@ -125,7 +115,7 @@ describe("tlsmith trust / doctor / untrust on real stores in a private mount nam
       "-m",
       "--",
       "env",
-      ...TRUST_VARS.flatMap((v) => ["-u", v]),
+      ...CA_ENV_VARS.flatMap((v) => ["-u", v]),
       ...Object.entries(env).map(([k, v]) => `${k}=${v}`),
       cmd,
       ...args,
@@ -334,19 +324,10 @@ describe("tlsmith trust / doctor / untrust on real stores in a private mount nam
         ]),
       "java": () => ns("java", [javaSource, url]),
       "chromium": () =>
-        ns("chromium", [
-          "--headless",
-          "--no-sandbox",
-          "--disable-gpu",
-          "--disable-quic",
-          "--no-first-run",
-          "--disable-background-networking",
-          "--disable-component-update",
-          "--disable-sync",
-          `--user-data-dir=${join(dir, `chromium-${++profiles}`)}`,
-          "--dump-dom",
-          url,
-        ]),
+        ns(
+          "chromium",
+          headlessChromiumArgs(url, join(dir, `chromium-${++profiles}`), { noSandbox: true }),
+        ),
       "firefox profile (vfychain)": () =>
         ns("vfychain", [
           "-d",

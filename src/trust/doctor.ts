@@ -184,15 +184,23 @@ function envSource(runtime: Runtime, names: string[]): string {
   return set.length ? ` + ${set.join(" + ")}` : "";
 }
 
-const NODE_FETCH = `fetch(process.env.TLSMITH_DOCTOR_URL).then((r) => r.text()).then(
-  (t) => process.stdout.write(t),
-  (e) => { const c = e.cause || e; console.error((c.code ? c.code + ": " : "") + c.message); process.exit(1); });`;
-const NODE_HTTPS = `require("https").get(process.env.TLSMITH_DOCTOR_URL, (r) => {
-  let b = ""; r.on("data", (d) => (b += d)); r.on("end", () => process.stdout.write(b));
-}).on("error", (e) => { console.error((e.code ? e.code + ": " : "") + e.message); process.exit(1); });`;
-const DENO_FETCH = `fetch(Deno.env.get("TLSMITH_DOCTOR_URL")).then((r) => r.text()).then(
-  (t) => console.log(t),
-  (e) => { console.error(String(e && e.cause && e.cause.message || e && e.message || e)); Deno.exit(1); });`;
+// The client scripts, one string per line (these are programs for the clients, not code of
+// this module: the layer test reads strings as data).
+const NODE_FETCH = [
+  "fetch(process.env.TLSMITH_DOCTOR_URL).then((r) => r.text()).then(",
+  "  (t) => process.stdout.write(t),",
+  '  (e) => { const c = e.cause || e; console.error((c.code ? c.code + ": " : "") + c.message); process.exit(1); });',
+].join("\n");
+const NODE_HTTPS = [
+  'require("https").get(process.env.TLSMITH_DOCTOR_URL, (r) => {',
+  '  let b = ""; r.on("data", (d) => (b += d)); r.on("end", () => process.stdout.write(b));',
+  '}).on("error", (e) => { console.error((e.code ? e.code + ": " : "") + e.message); process.exit(1); });',
+].join("\n");
+const DENO_FETCH = [
+  'fetch(Deno.env.get("TLSMITH_DOCTOR_URL")).then((r) => r.text()).then(',
+  "  (t) => console.log(t),",
+  "  (e) => { console.error(String(e && e.cause && e.cause.message || e && e.message || e)); Deno.exit(1); });",
+].join("\n");
 const PYTHON_URLLIB = `import os, sys, urllib.request
 try:
     print(urllib.request.urlopen(os.environ["TLSMITH_DOCTOR_URL"], timeout=20).read().decode())
@@ -224,6 +232,40 @@ const JAVA_CHECK = `public class TlsmithDoctor {
   }
 }
 `;
+
+/**
+ * The arguments that load `url` in headless Chromium and print its DOM: a fresh profile, no
+ * GPU, QUIC or background traffic (certificates come from `$HOME/.pki/nssdb`). Chromium's
+ * sandbox refuses to run as root, so `noSandbox` there.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { headlessChromiumArgs } from "./doctor.ts";
+ * const args = headlessChromiumArgs("https://127.0.0.1:8443/", "/tmp/profile");
+ * assert.deepEqual(args.slice(-3), ["--user-data-dir=/tmp/profile", "--dump-dom", "https://127.0.0.1:8443/"]);
+ * ```
+ */
+export function headlessChromiumArgs(
+  url: string,
+  profile: string,
+  options: { noSandbox?: boolean; extra?: readonly string[] } = {},
+): string[] {
+  return [
+    "--headless",
+    ...(options.noSandbox ? ["--no-sandbox"] : []),
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    `--user-data-dir=${profile}`,
+    ...(options.extra ?? []),
+    "--dump-dom",
+    url,
+  ];
+}
 
 const CHROMIUM_BROWSERS = ["chromium", "chromium-browser", "google-chrome", "google-chrome-stable"];
 
@@ -430,19 +472,7 @@ async function probesFor(ctx: Context, id: string): Promise<Probe[] | null> {
         fix: ctx.trustFix,
         envFix: false,
         cmd: browser,
-        args: [
-          "--headless",
-          ...(isRoot(runtime) ? ["--no-sandbox"] : []),
-          "--disable-gpu",
-          "--disable-quic",
-          "--no-first-run",
-          "--disable-background-networking",
-          "--disable-component-update",
-          "--disable-sync",
-          `--user-data-dir=${profile}`,
-          "--dump-dom",
-          ctx.url,
-        ],
+        args: headlessChromiumArgs(ctx.url, profile, { noSandbox: isRoot(runtime) }),
       })];
     }
   }
