@@ -66,8 +66,6 @@ export interface CheckTrustOptions {
   dirArgument?: string;
   /** Time limit per client in milliseconds (default 45 000). */
   timeoutMs?: number;
-  /** The runtime (default: the one tlsmith runs on). */
-  runtime?: Runtime;
   /** The current time, for expiry warnings. */
   now?: Date;
 }
@@ -494,7 +492,21 @@ async function probesFor(ctx: Context, id: string): Promise<Probe[] | null> {
  * ```
  */
 export async function checkTrust(options: CheckTrustOptions): Promise<TrustCheck> {
-  const runtime = options.runtime ?? await getRuntime();
+  return await checkTrustOn(await getRuntime(), options);
+}
+
+/**
+ * {@linkcode checkTrust} on a given runtime (the CLI passes its own).
+ *
+ * @example
+ * ```ts ignore
+ * await checkTrustOn(runtime, {});
+ * ```
+ */
+export async function checkTrustOn(
+  runtime: Runtime,
+  options: CheckTrustOptions,
+): Promise<TrustCheck> {
   const ca = await trustCaFromPem(options.ca.certPem, options.caFile ?? "ca.pem");
   const leaf = await options.ca.issue(["localhost", "127.0.0.1", "::1"], { days: 1 });
   const token = `tlsmith-doctor-${encodeHex(crypto.getRandomValues(new Uint8Array(8)))}`;

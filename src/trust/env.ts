@@ -53,8 +53,6 @@ export interface TrustEnv {
 export interface TrustEnvOptions {
   /** The CA directory (default `$TLSMITH_CA_DIR` or the user data directory). */
   dir?: string;
-  /** The runtime (default: the one tlsmith runs on). */
-  runtime?: Runtime;
 }
 
 interface VarSpec {
@@ -114,7 +112,21 @@ async function combined(
  * ```
  */
 export async function trustEnv(options: TrustEnvOptions = {}): Promise<TrustEnv> {
-  const runtime = options.runtime ?? await getRuntime();
+  return await trustEnvOn(await getRuntime(), options);
+}
+
+/**
+ * {@linkcode trustEnv} on a given runtime (the CLI passes its own).
+ *
+ * @example
+ * ```ts ignore
+ * await trustEnvOn(runtime, {});
+ * ```
+ */
+export async function trustEnvOn(
+  runtime: Runtime,
+  options: TrustEnvOptions,
+): Promise<TrustEnv> {
   const store = caStore(runtime, options.dir);
   if (!(await readStoredCa(runtime, store))) {
     throw new TlsmithError(

@@ -46,8 +46,6 @@ export interface TrustOptions {
   force?: boolean;
   /** Only these kinds of store (default: all). */
   kinds?: readonly TrustStoreKind[];
-  /** The runtime (default: the one tlsmith runs on). */
-  runtime?: Runtime;
   /** Certificate files in use, checked for expiry along with the CA. */
   leaves?: readonly string[];
   /** The current time, for expiry warnings. */
@@ -150,7 +148,21 @@ function failure(err: unknown): string {
  * ```
  */
 export async function installTrust(options: TrustOptions = {}): Promise<TrustReport> {
-  const runtime = options.runtime ?? await getRuntime();
+  return await installTrustOn(await getRuntime(), options);
+}
+
+/**
+ * {@linkcode installTrust} on a given runtime (the CLI passes its own).
+ *
+ * @example
+ * ```ts ignore
+ * await installTrustOn(runtime, {});
+ * ```
+ */
+export async function installTrustOn(
+  runtime: Runtime,
+  options: TrustOptions,
+): Promise<TrustReport> {
   const { ca, created, dir } = await loadCa(runtime, options.dir, true);
   assertConstrained(ca, options.force);
   const warnings = await expiryWarnings(runtime, ca, options.leaves ?? [], options.now);
@@ -211,7 +223,21 @@ async function installInto(store: TrustStore, ca: TrustCa, warnings: string[]) {
  * ```
  */
 export async function uninstallTrust(options: TrustOptions = {}): Promise<TrustReport> {
-  const runtime = options.runtime ?? await getRuntime();
+  return await uninstallTrustOn(await getRuntime(), options);
+}
+
+/**
+ * {@linkcode uninstallTrust} on a given runtime (the CLI passes its own).
+ *
+ * @example
+ * ```ts ignore
+ * await uninstallTrustOn(runtime, {});
+ * ```
+ */
+export async function uninstallTrustOn(
+  runtime: Runtime,
+  options: TrustOptions,
+): Promise<TrustReport> {
   const { ca, dir } = await loadCa(runtime, options.dir, false);
   const warnings: string[] = [];
   const record = await readRecord(runtime, dir);
@@ -310,8 +336,6 @@ export interface TrustStoreStatus extends TrustStoreInfo {
 export interface TrustStoresOptions {
   /** The CA directory (default `$TLSMITH_CA_DIR` or the user data directory). */
   dir?: string;
-  /** The runtime (default: the one tlsmith runs on). */
-  runtime?: Runtime;
 }
 
 /**
@@ -327,7 +351,21 @@ export interface TrustStoresOptions {
  * ```
  */
 export async function trustStores(options: TrustStoresOptions = {}): Promise<TrustStoreStatus[]> {
-  const runtime = options.runtime ?? await getRuntime();
+  return await trustStoresOn(await getRuntime(), options);
+}
+
+/**
+ * {@linkcode trustStores} on a given runtime (the CLI passes its own).
+ *
+ * @example
+ * ```ts ignore
+ * await trustStoresOn(runtime, {});
+ * ```
+ */
+export async function trustStoresOn(
+  runtime: Runtime,
+  options: TrustStoresOptions,
+): Promise<TrustStoreStatus[]> {
   let ca: TrustCa | null = null;
   const files = await readStoredCa(runtime, caStore(runtime, options.dir)).catch(() => null);
   if (files) ca = await readTrustCa(runtime, caStore(runtime, options.dir).certFile);

@@ -4,13 +4,9 @@
  * @module
  */
 
-import {
-  checkTrust,
-  type ClientCheck,
-  DOCTOR_CLIENTS,
-  envChanges,
-  trustEnv,
-} from "../../trust/mod.ts";
+import { checkTrustOn } from "../../trust/doctor.ts";
+import { trustEnvOn } from "../../trust/env.ts";
+import { type ClientCheck, DOCTOR_CLIENTS, envChanges } from "../../trust/mod.ts";
 import { type CliContext, parseCommandArgs, usageError } from "../args.ts";
 import { loadStoredCa } from "../local_ca.ts";
 import { dirArgument, incomplete, leavesInUse } from "../trust_output.ts";
@@ -98,11 +94,10 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
     dir: values.dir,
     passphraseFile: values["passphrase-file"],
   });
-  const fixEnv = await trustEnv({ runtime: ctx.runtime, dir: values.dir })
+  const fixEnv = await trustEnvOn(ctx.runtime, { dir: values.dir })
     .then((env) => (env.untrusted ? undefined : envChanges(env)))
     .catch(() => undefined);
-  const report = await checkTrust({
-    runtime: ctx.runtime,
+  const report = await checkTrustOn(ctx.runtime, {
     ca,
     caFile: store.certFile,
     fixEnv,

@@ -4,7 +4,8 @@
  * @module
  */
 
-import { type EnvShell, formatEnv, trustEnv } from "../../trust/mod.ts";
+import { trustEnvOn } from "../../trust/env.ts";
+import { type EnvShell, formatEnv } from "../../trust/mod.ts";
 import { type CliContext, parseCommandArgs, usageError } from "../args.ts";
 
 /** Help of `tlsmith env`. */
@@ -52,7 +53,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
   if (shell !== "sh" && shell !== "fish" && shell !== "powershell") {
     throw usageError(`--shell takes sh, fish or powershell, not "${shell}"`);
   }
-  const env = await trustEnv({ runtime: ctx.runtime, dir: values.dir });
+  const env = await trustEnvOn(ctx.runtime, { dir: values.dir });
   if (values.json) ctx.print(JSON.stringify(env, null, 2));
   else ctx.runtime.print(formatEnv(env, shell as EnvShell));
   return 0;

@@ -4,8 +4,9 @@
  * @module
  */
 
+import { trustEnvOn } from "../../trust/env.ts";
 import { TlsmithError } from "../../errors.ts";
-import { envChanges, trustEnv } from "../../trust/mod.ts";
+import { envChanges } from "../../trust/mod.ts";
 import { type CliContext, parseCommandArgs, usageError } from "../args.ts";
 
 /** Help of `tlsmith run`. */
@@ -61,7 +62,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
   if (command.length === 0) {
     throw usageError("missing the command to run, e.g. `tlsmith run -- node client.js`");
   }
-  const env = await trustEnv({ runtime: ctx.runtime, dir: values.dir });
+  const env = await trustEnvOn(ctx.runtime, { dir: values.dir });
   if (env.untrusted) {
     throw new TlsmithError(
       "CA_UNTRUSTED",

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { installTrust } from "../../trust/mod.ts";
+import { installTrustOn } from "../../trust/install.ts";
 import { type CliContext, parseCommandArgs } from "../args.ts";
 import {
   dirArgument,
@@ -70,8 +70,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
     json: { type: "boolean" },
   });
   const kinds = parseKinds(values.only);
-  const report = await installTrust({
-    runtime: ctx.runtime,
+  const report = await installTrustOn(ctx.runtime, {
     dir: values.dir,
     force: values.force,
     kinds,

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { uninstallTrust } from "../../trust/mod.ts";
+import { uninstallTrustOn } from "../../trust/install.ts";
 import { type CliContext, parseCommandArgs } from "../args.ts";
 import { dirArgument, incomplete, parseKinds, printTrustReport } from "../trust_output.ts";
 
@@ -43,8 +43,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
     only: { type: "string", multiple: true },
     json: { type: "boolean" },
   });
-  const report = await uninstallTrust({
-    runtime: ctx.runtime,
+  const report = await uninstallTrustOn(ctx.runtime, {
     dir: values.dir,
     kinds: parseKinds(values.only),
   });
