@@ -8,7 +8,7 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { readFile, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { CA_ENV_VARS, cliCommand, run, suiteTempDir } from "./helpers.ts";
 import { getRuntime } from "../src/serve/runtime/mod.ts";
@@ -23,11 +23,13 @@ const UNSET = Object.fromEntries([...CA_ENV_VARS, "TLSMITH_CA_DIR"].map((n) => [
 async function tlsmith(
   args: string[],
   env: Record<string, string> = {},
+  cwd?: string,
 ): Promise<RunCommandResult> {
   const { cmd, args: pre } = cliCommand();
   return await (await getRuntime()).run(cmd, [...pre, ...args], {
     env: { ...UNSET, ...env },
     timeoutMs: 120_000,
+    cwd,
   });
 }
 
@@ -173,6 +175,27 @@ describe("tlsmith env, run and doctor with a temporary CA", { timeout: 240_000 }
     const table = await tlsmith(["doctor", "--dir", dir, "--client", "node"]);
     assert.match(table.stdout, /^client +trusts +why$/m);
     assert.match(table.stdout, /^node fetch +NO +refused the certificate/m);
+  });
+
+  it("doctor warns about certificates in use that expire within 30 days: --cert and those of the current directory", async () => {
+    const ca = await CertificateAuthority.load({
+      cert: await readFile(join(dir, "ca.pem"), "utf8"),
+      key: await readFile(join(dir, "ca-key.pem"), "utf8"),
+    });
+    const work = join(tmp.path, "work");
+    await mkdir(work);
+    await writeFile(join(work, "app.test.pem"), (await ca.issue(["app.test"], { days: 10 })).chain);
+    await writeFile(join(work, "fresh.pem"), (await ca.issue(["fresh.test"], { days: 200 })).chain);
+    const elsewhere = join(tmp.path, "given.pem");
+    await writeFile(elsewhere, (await ca.issue(["given.test"], { days: 3 })).cert);
+    const r = await tlsmith(
+      ["doctor", "--dir", dir, "--client", "openssl", "--cert", elsewhere],
+      {},
+      work,
+    );
+    assert.match(r.stderr, /warning: .*app\.test\.pem \(DNS:app\.test\) expires in 10 days/);
+    assert.match(r.stderr, /warning: .*given\.pem \(DNS:given\.test\) expires in 3 days/);
+    assert.doesNotMatch(r.stderr, /fresh/);
   });
 
   it("after untrust (the record says so), env unsets what it set and run refuses", async () => {
