@@ -8,7 +8,7 @@
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, realpath, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { CA_ENV_VARS, cliCommand, run, suiteTempDir } from "./helpers.ts";
 import { getRuntime } from "../src/serve/runtime/mod.ts";
@@ -90,6 +90,11 @@ describe("tlsmith env, run and doctor with a temporary CA", { timeout: 240_000 }
     const before = (await stat(bundle)).mtimeMs;
     assert.equal((await tlsmith(["env", "--dir", dir])).code, 0);
     assert.equal((await stat(bundle)).mtimeMs, before);
+    // A relative --dir gives absolute paths (the shell may be elsewhere when they are used).
+    const relative = JSON.parse(
+      (await tlsmith(["env", "--dir", "ca", "--json"], {}, tmp.path)).stdout,
+    );
+    assert.equal(relative.vars[0].value, join(await realpath(tmp.path), "ca", "ca.pem"));
     const json = JSON.parse((await tlsmith(["env", "--dir", dir, "--json"])).stdout);
     assert.deepEqual(json.vars.map((v: { name: string }) => v.name), [
       "NODE_EXTRA_CA_CERTS",

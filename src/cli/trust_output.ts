@@ -8,8 +8,7 @@
 import { TlsmithError } from "../errors.ts";
 import type { StoreAction, StoreOutcome, TrustReport, TrustStoreKind } from "../trust/mod.ts";
 import { issuedIn } from "../trust/expiry.ts";
-import { readTrustCa } from "../trust/ca.ts";
-import { caStore } from "../ca/store.ts";
+import { absoluteCaStore, readTrustCa } from "../trust/ca.ts";
 import { shellWord } from "../trust/util.ts";
 import type { CliContext } from "./args.ts";
 import { usageError } from "./args.ts";
@@ -107,7 +106,7 @@ export async function leavesInUse(
   files: readonly string[],
 ): Promise<string[]> {
   const { runtime } = ctx;
-  const store = caStore(runtime, dir);
+  const store = await absoluteCaStore(runtime, dir);
   if (!(await runtime.stat(store.certFile))) return [...files];
   try {
     const ca = await readTrustCa(runtime, store.certFile);

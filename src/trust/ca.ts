@@ -12,6 +12,7 @@ import { encodeHex, equalBytes } from "../_internal/bytes.ts";
 import { describeCertificate, parseCertificate } from "../x509/describe.ts";
 import { describeNameConstraints, readNameConstraints } from "../x509/name_constraints.ts";
 import type { Runtime } from "../serve/runtime/types.ts";
+import { type CaStore, caStore } from "../ca/store.ts";
 
 /** Warn this many days before a certificate expires. */
 export const EXPIRY_WARNING_DAYS = 30;
@@ -177,4 +178,20 @@ export function expiryWarning(what: string, notAfter: Date, now = new Date()): s
   if (left > EXPIRY_WARNING_DAYS * DAY_MS) return null;
   const days = Math.ceil(left / DAY_MS);
   return `${what} expires in ${days} day${days === 1 ? "" : "s"} (${date}).`;
+}
+
+/**
+ * The CA store of `dir` with absolute paths once the directory exists (a relative `--dir` would
+ * otherwise end up in store entries, commands and environment variables that are used from
+ * other directories).
+ *
+ * @example
+ * ```ts ignore
+ * const store = await absoluteCaStore(runtime, "./ca"); // { dir: "/home/a/project/ca", … }
+ * ```
+ */
+export async function absoluteCaStore(runtime: Runtime, dir?: string): Promise<CaStore> {
+  const store = caStore(runtime, dir);
+  const real = await runtime.realPath(store.dir).catch(() => null);
+  return real ? caStore(runtime, real) : store;
 }

@@ -19,8 +19,8 @@
 import { TlsmithError } from "../errors.ts";
 import { getRuntime } from "../serve/runtime/mod.ts";
 import type { Runtime } from "../serve/runtime/types.ts";
-import { caStore, readStoredCa } from "../ca/store.ts";
-import { holdsCa, readTrustCa, type TrustCa } from "./ca.ts";
+import { readStoredCa } from "../ca/store.ts";
+import { absoluteCaStore, holdsCa, readTrustCa, type TrustCa } from "./ca.ts";
 import { readRecord } from "./record.ts";
 import { systemBundle } from "./system_linux.ts";
 import { pathJoin } from "./util.ts";
@@ -127,7 +127,7 @@ export async function trustEnvOn(
   runtime: Runtime,
   options: TrustEnvOptions,
 ): Promise<TrustEnv> {
-  const store = caStore(runtime, options.dir);
+  const store = await absoluteCaStore(runtime, options.dir);
   if (!(await readStoredCa(runtime, store))) {
     throw new TlsmithError(
       "CA_NOT_FOUND",

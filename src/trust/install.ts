@@ -8,8 +8,8 @@
 import { TlsmithError } from "../errors.ts";
 import { getRuntime } from "../serve/runtime/mod.ts";
 import type { Runtime } from "../serve/runtime/types.ts";
-import { caStore, createStoredCa, readStoredCa } from "../ca/store.ts";
-import { holdsCa, readTrustCa, type TrustCa } from "./ca.ts";
+import { createStoredCa, readStoredCa } from "../ca/store.ts";
+import { absoluteCaStore, holdsCa, readTrustCa, type TrustCa } from "./ca.ts";
 import { expiryWarnings } from "./expiry.ts";
 import { discoverStores, storeFromRecord } from "./discover.ts";
 import { readRecord, recordAdded, writeRecord } from "./record.ts";
@@ -105,7 +105,7 @@ async function loadCa(
   dir: string | undefined,
   create: boolean,
 ): Promise<{ ca: TrustCa; created: boolean; dir: string }> {
-  const store = caStore(runtime, dir);
+  let store = await absoluteCaStore(runtime, dir);
   const files = await readStoredCa(runtime, store);
   let created = false;
   if (!files) {
@@ -117,6 +117,7 @@ async function loadCa(
     }
     await createStoredCa(runtime, store, {});
     created = true;
+    store = await absoluteCaStore(runtime, store.dir);
   }
   return { ca: await readTrustCa(runtime, store.certFile), created, dir: store.dir };
 }
@@ -367,8 +368,9 @@ export async function trustStoresOn(
   options: TrustStoresOptions,
 ): Promise<TrustStoreStatus[]> {
   let ca: TrustCa | null = null;
-  const files = await readStoredCa(runtime, caStore(runtime, options.dir)).catch(() => null);
-  if (files) ca = await readTrustCa(runtime, caStore(runtime, options.dir).certFile);
+  const store = await absoluteCaStore(runtime, options.dir);
+  const files = await readStoredCa(runtime, store).catch(() => null);
+  if (files) ca = await readTrustCa(runtime, store.certFile);
   const out: TrustStoreStatus[] = [];
   for (const store of await discoverStores(runtime)) {
     if (!ca) {

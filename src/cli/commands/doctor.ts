@@ -9,6 +9,7 @@ import { trustEnvOn } from "../../trust/env.ts";
 import { type ClientCheck, DOCTOR_CLIENTS, envChanges } from "../../trust/mod.ts";
 import { type CliContext, parseCommandArgs, usageError } from "../args.ts";
 import { loadStoredCa } from "../local_ca.ts";
+import { absoluteCaStore } from "../../trust/ca.ts";
 import { dirArgument, incomplete, leavesInUse } from "../trust_output.ts";
 
 /** Help of `tlsmith doctor`. */
@@ -90,7 +91,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
       throw usageError(`--client takes one of ${DOCTOR_CLIENTS.join(", ")}, not "${c}"`);
     }
   }
-  const { ca, store } = await loadStoredCa(ctx, {
+  const { ca } = await loadStoredCa(ctx, {
     dir: values.dir,
     passphraseFile: values["passphrase-file"],
   });
@@ -99,7 +100,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
     .catch(() => undefined);
   const report = await checkTrustOn(ctx.runtime, {
     ca,
-    caFile: store.certFile,
+    caFile: (await absoluteCaStore(ctx.runtime, values.dir)).certFile,
     fixEnv,
     clients: values.client,
     leaves: await leavesInUse(ctx, values.dir, values.cert ?? []),
