@@ -35,7 +35,11 @@ export type TlsmithErrorCode =
   | "LIMIT_EXCEEDED"
   | "UPSTREAM_UNREACHABLE"
   | "APP_LOAD_FAILED"
-  | "DEV_SERVER_FAILED";
+  | "DEV_SERVER_FAILED"
+  | "COMMAND_FAILED"
+  | "CA_UNCONSTRAINED"
+  | "TRUST_INCOMPLETE"
+  | "CA_UNTRUSTED";
 
 /**
  * An error with a stable machine-readable `code` and a human message.

@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { TlsmithError, type TlsmithErrorCode } from "../src/errors.ts";
 import type { Handler } from "../src/serve/runtime/types.ts";
 import { serve, type ServeOptions, type Server } from "../src/serve/serve.ts";
+import { headlessChromiumArgs } from "../src/trust/doctor.ts";
 
 // ---------------------------------------------------------------------------
 // Runtime and small text helpers.
@@ -543,20 +544,11 @@ export interface ChromiumOptions {
  * run: the DOM on stdout, the log (e.g. certificate errors) on stderr.
  */
 export function chromiumDumpDom(url: string, options: ChromiumOptions): Promise<RunResult> {
-  return run(options.chromium ?? "chromium", [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    `--user-data-dir=${options.profile}`,
-    ...(options.extra ?? []),
-    "--dump-dom",
-    url,
-  ], { env: { HOME: options.home }, timeoutMs: options.timeoutMs ?? 60_000 });
+  return run(
+    options.chromium ?? "chromium",
+    headlessChromiumArgs(url, options.profile, { noSandbox: true, extra: options.extra }),
+    { env: { HOME: options.home }, timeoutMs: options.timeoutMs ?? 60_000 },
+  );
 }
 
 /**
@@ -629,3 +621,18 @@ export async function nssHome(home: string, caFile?: string): Promise<string> {
   }
   return home;
 }
+
+/**
+ * Environment variables that point clients at CA files (set on some machines, e.g. CI images
+ * with a proxy CA): tests of trust remove them so the results do not depend on the machine.
+ */
+export const CA_ENV_VARS: readonly string[] = [
+  "SSL_CERT_FILE",
+  "SSL_CERT_DIR",
+  "CURL_CA_BUNDLE",
+  "NODE_EXTRA_CA_CERTS",
+  "REQUESTS_CA_BUNDLE",
+  "DENO_CERT",
+  "DENO_TLS_CA_STORE",
+  "NODE_USE_SYSTEM_CA",
+];

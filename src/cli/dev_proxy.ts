@@ -9,6 +9,7 @@
  * @module
  */
 
+import { envChanges, trustEnvOn } from "../trust/env.ts";
 import { isTlsmithError, TlsmithError } from "../errors.ts";
 import { proxy, proxyTarget } from "../serve/proxy.ts";
 import type { Handler } from "../serve/runtime/types.ts";
@@ -67,8 +68,9 @@ export const devProxyHelp: string = `Usage: tlsmith run --proxy [options] -- CMD
 
 Start the dev server CMD, find the port it listens on (the first
 http://host:PORT it prints, or --upstream), wait until it answers, and serve
-it over HTTPS (see tlsmith proxy). CMD gets NODE_EXTRA_CA_CERTS and DENO_CERT
-set to the local CA, so its own requests to https://localhost trust it. When
+it over HTTPS (see tlsmith proxy). CMD gets the environment of \`tlsmith env\`
+(NODE_EXTRA_CA_CERTS, DENO_CERT, …), so its own requests to https://localhost
+trust the local CA. When
 CMD exits the proxy stops with its exit code; Ctrl-C stops both.
 
 Options (after --proxy, before --):
@@ -130,21 +132,19 @@ export function detectUpstream(output: string): URL | null {
 }
 
 /**
- * The environment for the dev server: its own outgoing HTTPS requests trust
- * the local CA (`caFile`) on Node, Bun and Deno. Nothing without a CA file
- * (an adhoc certificate is not known before the proxy starts).
- *
- * @example
- * ```ts
- * import { devProxyEnv } from "./dev_proxy.ts";
- * console.log(devProxyEnv("/ca/ca.pem").NODE_EXTRA_CA_CERTS); // /ca/ca.pem
- * ```
- *
- * @param caFile the local CA's certificate file, if any
+ * The environment for the dev server: its own outgoing HTTPS requests trust the local CA on
+ * Node, Bun, Deno and Python (the variables of `tlsmith env`). Nothing without a local CA (an
+ * adhoc certificate is not known before the proxy starts), nor for a CA `tlsmith untrust`
+ * removed.
  */
-export function devProxyEnv(caFile: string | undefined): Record<string, string> {
+async function devServerEnv(
+  ctx: CliContext,
+  caFile: string | undefined,
+): Promise<Record<string, string>> {
   if (caFile === undefined) return {};
-  return { NODE_EXTRA_CA_CERTS: caFile, DENO_CERT: caFile };
+  const env = await trustEnvOn(ctx.runtime, {});
+  for (const note of env.notes) ctx.printError(`tlsmith run: ${note}`);
+  return env.untrusted ? {} : envChanges(env);
 }
 
 function devServerError(message: string, cause?: unknown): TlsmithError {
@@ -214,7 +214,7 @@ export async function runDevProxy(
     };
   };
   const child = await runtime.spawnChild(command[0], command.slice(1), {
-    env: devProxyEnv(material.localCaFile),
+    env: await devServerEnv(ctx, material.localCaFile),
     onStdout: watch((text) => runtime.print(text)),
     onStderr: watch((text) => runtime.printError(text)),
   });

@@ -116,6 +116,31 @@ export const COMMANDS: readonly CommandEntry[] = [
     summary: "Print SHA-256 fingerprints of certificates and keys",
     load: () => import("./commands/fingerprint.ts"),
   },
+  {
+    name: "trust",
+    summary: "Install the local CA into the system, browser (NSS) and Java trust stores",
+    load: () => import("./commands/trust.ts"),
+  },
+  {
+    name: "untrust",
+    summary: "Remove the local CA from every trust store it is in",
+    load: () => import("./commands/untrust.ts"),
+  },
+  {
+    name: "doctor",
+    summary: "Ask every client on this machine whether it trusts the local CA",
+    load: () => import("./commands/doctor.ts"),
+  },
+  {
+    name: "env",
+    summary: "Print the environment that makes Node, Deno, Bun and Python trust the CA",
+    load: () => import("./commands/env.ts"),
+  },
+  {
+    name: "run",
+    summary: "Run a command with that environment set",
+    load: () => import("./commands/run.ts"),
+  },
 ];
 
 /** The top-level help text. */

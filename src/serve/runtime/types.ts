@@ -172,6 +172,39 @@ export interface WriteFileOptions {
   overwrite?: boolean;
 }
 
+/** Options of {@linkcode Runtime.run}. */
+export interface RunCommandOptions {
+  /**
+   * Environment changes: each name is set to its value, or removed when the value is
+   * `undefined`; everything else is inherited from this process.
+   */
+  env?: Record<string, string | undefined>;
+  /** Text or bytes written to the command's standard input, which is then closed. */
+  input?: string | Uint8Array;
+  /** Working directory (default: this process's). */
+  cwd?: string;
+  /** Kill the command (SIGKILL) after this many milliseconds (default 60 000). */
+  timeoutMs?: number;
+}
+
+/** What {@linkcode Runtime.run} reports. */
+export interface RunCommandResult {
+  /** The exit code, or null when the command was killed by a signal (or the time limit). */
+  code: number | null;
+  /** Standard output as UTF-8 (at most 16 MiB; the rest is dropped). */
+  stdout: string;
+  /** Standard error as UTF-8 (at most 16 MiB; the rest is dropped). */
+  stderr: string;
+  /** True when the time limit killed it. */
+  timedOut: boolean;
+}
+
+/** Options of {@linkcode Runtime.exec}. */
+export interface ExecCommandOptions {
+  /** Environment changes, as in {@linkcode RunCommandOptions.env}. */
+  env?: Record<string, string | undefined>;
+}
+
 /** Everything runtime-specific tlsmith needs. */
 export interface Runtime {
   /** `"deno"`, `"node"` or `"bun"` (Bun runs the Node implementation). */
@@ -270,6 +303,25 @@ export interface Runtime {
    * `FILE_NOT_FOUND` (no such command) or `FILE_ERROR`.
    */
   spawnChild(command: string, args: string[], options?: SpawnChildOptions): Promise<ChildHandle>;
+  /**
+   * Run a command to completion and collect its output; a non-zero exit is a result, not an
+   * error. A command that cannot be started (not found, not executable) is `COMMAND_FAILED`.
+   */
+  run(cmd: string, args: readonly string[], options?: RunCommandOptions): Promise<RunCommandResult>;
+  /**
+   * Run a command attached to this process's standard input, output and error and resolve to
+   * its exit code (128 + the signal number when a signal ended it). SIGINT and SIGTERM reach
+   * the command, not this process, while it runs. Not startable: `COMMAND_FAILED`.
+   */
+  exec(cmd: string, args: readonly string[], options?: ExecCommandOptions): Promise<number>;
+  /** The full path of an executable named `cmd` on PATH, or null (`PATHEXT` on Windows). */
+  which(cmd: string): Promise<string | null>;
+  /** The user id (0 is root), or null where there is none (Windows). */
+  userId(): number | null;
+  /** Remove a file, or a directory and its contents with `recursive`; a missing path is fine. */
+  remove(path: string, options?: { recursive?: boolean }): Promise<void>;
+  /** Create a new private (0700) temporary directory whose name starts with `prefix`. */
+  makeTempDir(prefix: string): Promise<string>;
 }
 
 /** Options of {@linkcode Runtime.spawnChild}. */
