@@ -69,6 +69,17 @@ export interface ServeOptions {
    * Without it, errors are printed to standard error.
    */
   onError?: (error: unknown) => void;
+  /**
+   * Mutual TLS: require a client certificate issued by this CA (or one of these CAs), PEM. The
+   * handler reads the client's certificate from `info.clientCertificate`. On Deno this serves
+   * through Deno's `node:http2` (`Deno.serve` cannot ask for client certificates).
+   */
+  clientCa?: string | readonly string[];
+  /**
+   * Serve a deliberately weak certificate (RSA-1024, SHA-1), which OpenSSL refuses to load by
+   * default: for test fixtures only (`tlsmith/testing`). Node only.
+   */
+  weakCertificate?: boolean;
 }
 
 /**
@@ -265,6 +276,17 @@ export async function serve(handler: Handler, options: ServeOptions): Promise<Se
       'serve(): the cert option is missing; use cert: "adhoc" for a certificate made on the spot, or { certFile, keyFile }.',
     );
   }
+  const clientCa = options.clientCa === undefined
+    ? []
+    : typeof options.clientCa === "string"
+    ? [options.clientCa]
+    : Array.isArray(options.clientCa)
+    ? [...options.clientCa]
+    : null;
+  if (clientCa === null || clientCa.some((pem) => typeof pem !== "string")) {
+    throw badOption("serve(): clientCa must be a CA certificate in PEM, or a list of them.");
+  }
+  for (const [i, pem] of clientCa.entries()) checkCertPem(pem, `clientCa[${i}]`);
   const bindHost = hostname.replace(/^\[(.*)\]$/, "$1");
   const tls = await resolveCert(options.cert, bindHost, options.passphrase);
   const runtime = await getRuntime();
@@ -276,6 +298,8 @@ export async function serve(handler: Handler, options: ServeOptions): Promise<Se
     signal: options.signal,
     onListen: options.onListen,
     onError: options.onError,
+    ...(clientCa.length ? { clientCa } : {}),
+    ...(options.weakCertificate === true ? { weakCertificate: true } : {}),
   });
   const loopback = bindHost === "127.0.0.1" || bindHost === "::1";
   const urlHost = WILDCARD_HOSTS.has(bindHost) || (loopback && options.cert === "adhoc")

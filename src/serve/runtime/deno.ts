@@ -21,12 +21,14 @@ import {
 } from "./common.ts";
 import type {
   DirEntry,
+  FetchFunction,
   FileInfo,
   Handler,
   Runtime,
   RuntimeServeOptions,
   ServerAddr,
   ServerHandle,
+  TlsClientOptions,
 } from "./types.ts";
 
 interface DenoFileInfo {
@@ -103,6 +105,11 @@ interface DenoLike {
   removeSignalListener(signal: string, handler: () => void): void;
   exit(code: number): never;
   serve(options: DenoServeOptions): DenoHttpServer;
+  createHttpClient(options: { caCerts: string[]; cert?: string; key?: string }): {
+    close(): void;
+  };
+  makeTempDir(options: { prefix: string }): Promise<string>;
+  removeSync(path: string, options?: { recursive?: boolean }): void;
 }
 
 function deno(): DenoLike {
@@ -316,6 +323,18 @@ async function headResponse(response: Response): Promise<Response> {
 }
 
 function serve(handler: Handler, options: RuntimeServeOptions): Promise<ServerHandle> {
+  if (options.weakCertificate) {
+    return Promise.reject(
+      new TlsmithError(
+        "SERVE_FAILED",
+        "Deno cannot serve a weak certificate (its TLS library refuses RSA keys under 2048 bits): serve this fixture from Node, or with `openssl s_server -cipher DEFAULT@SECLEVEL=0`.",
+      ),
+    );
+  }
+  if (options.clientCa?.length) {
+    // Deno.serve cannot ask for a client certificate; Deno's node:http2 server can.
+    return import("./node_bridge.ts").then((m) => m.serveNode(handler, options));
+  }
   const report = errorReporter(options.onError);
   let server: DenoHttpServer;
   try {
@@ -356,6 +375,32 @@ function serve(handler: Handler, options: RuntimeServeOptions): Promise<ServerHa
     report(err);
   }
   return Promise.resolve(handle);
+}
+
+/**
+ * A `fetch` through `Deno.createHttpClient({ caCerts, cert, key })`. One client per request,
+ * closed as soon as the response (or the failure) is there, so no client outlives a test
+ * (Deno's test sanitizer reports open clients); the response body keeps streaming.
+ */
+function tlsFetch(tls: TlsClientOptions): FetchFunction {
+  const settings = {
+    caCerts: [...tls.ca],
+    ...(tls.cert !== undefined ? { cert: tls.cert } : {}),
+    ...(tls.key !== undefined ? { key: tls.key } : {}),
+  };
+  return async (input: RequestInfo | URL, init?: RequestInit) => {
+    let client: { close(): void };
+    try {
+      client = deno().createHttpClient(settings);
+    } catch (err) {
+      throw new TypeError("fetch failed", { cause: err });
+    }
+    try {
+      return await fetch(input, { ...init, client } as RequestInit);
+    } finally {
+      client.close();
+    }
+  };
 }
 
 /**
@@ -488,5 +533,27 @@ export function createDenoRuntime(): Runtime {
     exit: (code) => D.exit(code),
 
     serve,
+
+    tlsFetch,
+    async makeTempDir(prefix) {
+      try {
+        return await D.makeTempDir({ prefix });
+      } catch (err) {
+        throw fileError(err, "the temporary directory", "create a directory in it");
+      }
+    },
+    removeTreeSync(path) {
+      try {
+        D.removeSync(path, { recursive: true });
+      } catch (err) {
+        if (errorName(err) === "NotFound") return;
+        throw fileError(err, path, "remove it");
+      }
+    },
+    onExit(fn) {
+      const listener = () => fn();
+      globalThis.addEventListener("unload", listener);
+      return () => globalThis.removeEventListener("unload", listener);
+    },
   };
 }

@@ -7,8 +7,9 @@
  */
 
 import * as fs from "node:fs/promises";
-import { constants as fsConstants } from "node:fs";
+import { constants as fsConstants, rmSync } from "node:fs";
 import * as os from "node:os";
+import { join } from "node:path";
 import process from "node:process";
 import type { ReadStream } from "node:tty";
 import type { TlsmithError } from "../../errors.ts";
@@ -21,13 +22,16 @@ import {
   writeFileAtomic,
 } from "./common.ts";
 import { serveNode } from "./node_bridge.ts";
+import { nodeTlsFetch } from "./node_fetch.ts";
 import type {
   DirEntry,
+  FetchFunction,
   FileInfo,
   Handler,
   Runtime,
   RuntimeServeOptions,
   ServerHandle,
+  TlsClientOptions,
 } from "./types.ts";
 
 function errorCode(err: unknown): string | undefined {
@@ -162,6 +166,17 @@ function promptSecret(prompt: string): Promise<string | null> {
   });
 }
 
+/** Bun's `fetch` takes TLS settings per request (`tls: { ca, cert, key }`). */
+function bunTlsFetch(tls: TlsClientOptions): FetchFunction {
+  const settings = {
+    ca: [...tls.ca],
+    ...(tls.cert !== undefined ? { cert: tls.cert } : {}),
+    ...(tls.key !== undefined ? { key: tls.key } : {}),
+  };
+  return (input: RequestInfo | URL, init?: RequestInit) =>
+    fetch(input, { ...init, tls: settings } as RequestInit);
+}
+
 /**
  * Create the Node (or Bun) runtime.
  *
@@ -273,5 +288,27 @@ export function createNodeRuntime(): Runtime {
 
     serve: (handler: Handler, options: RuntimeServeOptions): Promise<ServerHandle> =>
       serveNode(handler, options),
+
+    tlsFetch: (tls) => isBun ? bunTlsFetch(tls) : nodeTlsFetch(tls),
+    async makeTempDir(prefix) {
+      const base = os.tmpdir();
+      try {
+        return await fs.mkdtemp(join(base, prefix));
+      } catch (err) {
+        throw fileError(err, base, "create a temporary directory in it");
+      }
+    },
+    removeTreeSync(path) {
+      try {
+        rmSync(path, { recursive: true, force: true });
+      } catch (err) {
+        throw fileError(err, path, "remove it");
+      }
+    },
+    onExit(fn) {
+      const listener = () => fn();
+      process.on("exit", listener);
+      return () => void process.off("exit", listener);
+    },
   };
 }

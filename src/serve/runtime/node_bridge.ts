@@ -2,8 +2,9 @@
  * The bridge between Node's HTTP servers and fetch-style handlers: an
  * `node:http2` secure server that also speaks HTTP/1.1 (ALPN), whose
  * requests become WHATWG `Request`s and whose handler `Response`s are written
- * back with streaming and backpressure in both directions. Node (and Bun)
- * only; Deno serves with `Deno.serve` (see `deno.ts`).
+ * back with streaming and backpressure in both directions. Node and Bun; Deno
+ * serves with `Deno.serve` (see `deno.ts`) and uses this bridge only for mutual
+ * TLS, which `Deno.serve` cannot ask for.
  *
  * @module
  */
@@ -13,6 +14,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { TLSSocket } from "node:tls";
 import { TlsmithError } from "../../errors.ts";
+import { encodePem } from "../../pem.ts";
 import { errorReporter, HEAD_COUNT_LIMIT, keyMismatchError } from "./common.ts";
 import type {
   Handler,
@@ -369,6 +371,18 @@ function listenError(err: unknown, hostname: string, port: number): TlsmithError
   );
 }
 
+/** The client certificate of a mutual-TLS connection, in PEM (undefined when none is known). */
+function peerCertificatePem(socket: Socket): string | undefined {
+  const tls = socket as Partial<TLSSocket>;
+  if (typeof tls.getPeerCertificate !== "function") return undefined;
+  try {
+    const raw = tls.getPeerCertificate().raw;
+    return raw?.length ? encodePem("CERTIFICATE", new Uint8Array(raw)) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Serve HTTPS on Node (or Bun) with a fetch-style handler: an HTTP/2 secure
  * server with HTTP/1.1 fallback chosen by ALPN. Errors thrown by the handler
@@ -392,6 +406,11 @@ export function serveNode(handler: Handler, options: RuntimeServeOptions): Promi
       cert: options.cert,
       key: options.key,
       allowHTTP1: true,
+      ...(options.clientCa?.length
+        ? { ca: [...options.clientCa], requestCert: true, rejectUnauthorized: true }
+        : {}),
+      // A test fixture's RSA-1024 key or SHA-1 signature: OpenSSL's level 1 refuses to load it.
+      ...(options.weakCertificate ? { ciphers: "DEFAULT@SECLEVEL=0" } : {}),
     });
   } catch (err) {
     return Promise.reject(tlsError(err));
@@ -478,6 +497,7 @@ export function serveNode(handler: Handler, options: RuntimeServeOptions): Promi
     const info: ServeHandlerInfo = {
       remoteAddr: { hostname: socket.remoteAddress ?? "", port: socket.remotePort ?? 0 },
     };
+    if (options.clientCa?.length) info.clientCertificate = peerCertificatePem(socket);
     respond(handler, request, info, req, res, report);
   };
   server.on("request", onRequest);
