@@ -115,23 +115,12 @@ export interface SignCsrOptions {
   now?: Date;
 }
 
-/** Options of {@linkcode CertificateAuthority.createIntermediate}. */
-export interface CreateIntermediateOptions {
-  /** Key type: `ec-p256` (default), `ec-p384`, `rsa-3072` or `rsa-4096`. */
-  keyType?: KeyType;
-  /** The CN (default `tlsmith intermediate CA <date> <random>`). */
-  commonName?: string;
-  /** Validity in days (default 3650; never past the issuing CA's own expiry). */
-  days?: number;
-  /** basicConstraints pathLen of the intermediate (default 0); below the issuing CA's own. */
-  pathLength?: number;
-  /** Write name constraints (default true: the default set plus `permit`). */
-  nameConstraints?: boolean;
-  /** Extra domains, IP addresses or CIDR ranges to permit beyond the defaults. */
-  permit?: readonly string[];
-  /** Start of validity (default now minus 5 minutes). */
-  now?: Date;
-}
+/**
+ * Options of {@linkcode CertificateAuthority.createIntermediate}: those of a root but the
+ * owner (an intermediate keeps its issuer's). Its validity never reaches past the issuing CA's
+ * expiry, and its pathLength must be below the issuing CA's.
+ */
+export type CreateIntermediateOptions = Omit<CreateAuthorityOptions, "owner">;
 
 /** A certificate issued by the CA. */
 export interface IssuedCertificate {
