@@ -172,8 +172,6 @@ export interface TestCA extends AsyncDisposable, Disposable {
   readonly chain: string;
   /** The root of this CA's family: what clients trust (itself for a root). */
   readonly root: TestCA;
-  /** The underlying {@linkcode CertificateAuthority}, for everything else it can do. */
-  readonly authority: CertificateAuthority;
   /** A temporary file holding `cert`. */
   certFile(): Promise<string>;
   /** A temporary file holding `key`, mode 0600. */
@@ -365,8 +363,8 @@ class CA implements TestCA {
   readonly cert: string;
   readonly key: string;
   readonly chain: string;
-  readonly root: TestCA;
-  readonly authority: CertificateAuthority;
+  readonly root: CA;
+  readonly #authority: CertificateAuthority;
   readonly fetch: FetchFunction;
   readonly #pathLength: number;
   readonly #files: TempFiles;
@@ -380,7 +378,7 @@ class CA implements TestCA {
     pathLength: number,
     parent: CA | null,
   ) {
-    this.authority = authority;
+    this.#authority = authority;
     this.cert = authority.certPem;
     this.key = key;
     this.chain = authority.certPem + authority.issuersPem;
@@ -416,7 +414,7 @@ class CA implements TestCA {
     const now = Date.now();
     let names: SubjectAltName[];
     try {
-      names = this.authority.checkHosts(fixture === "wrongHost" ? ["wrong-host.invalid"] : hosts);
+      names = this.#authority.checkHosts(fixture === "wrongHost" ? ["wrong-host.invalid"] : hosts);
     } catch (err) {
       throw testingNameError(err);
     }
@@ -424,12 +422,12 @@ class CA implements TestCA {
     switch (fixture) {
       case null:
       case "wrongHost": {
-        const issued = await this.authority.issue(names, { ...common, client: options.client });
+        const issued = await this.#authority.issue(names, { ...common, client: options.client });
         return this.#leaf({ ...issued, names }, fixture);
       }
       case "expired": {
         const start = now - 2 * DAY;
-        const issued = await this.authority.issue(names, {
+        const issued = await this.#authority.issue(names, {
           ...common,
           days: 1,
           now: new Date(start),
@@ -438,11 +436,11 @@ class CA implements TestCA {
       }
       case "notYetValid": {
         const start = now + 2 * DAY;
-        const issued = await this.authority.issue(names, { ...common, now: new Date(start) });
+        const issued = await this.#authority.issue(names, { ...common, now: new Date(start) });
         return this.#leaf({ ...issued, names }, fixture);
       }
       case "wrongPurpose": {
-        const issued = await this.authority.issue(names, {
+        const issued = await this.#authority.issue(names, {
           ...common,
           client: true,
           serverAuth: false,
@@ -462,7 +460,7 @@ class CA implements TestCA {
         return this.#leaf({ ...issued, names }, fixture, "");
       }
       case "weak": {
-        const weak = await weakCertificate(this.authority, names, validity(now, options.days));
+        const weak = await weakCertificate(this.#authority, names, validity(now, options.days));
         return this.#leaf({ ...weak, names }, fixture);
       }
       case "nameConstraintViolation":
@@ -483,11 +481,11 @@ class CA implements TestCA {
     }
     const caKeys = await generateKeyPair("ec-p256");
     const notAfter = new Date(
-      Math.min(validity.notAfter.getTime(), this.authority.notAfter.getTime()),
+      Math.min(validity.notAfter.getTime(), this.#authority.notAfter.getTime()),
     );
     const { pem: intermediate } = await createCertificate({
       publicKey: caKeys.publicKey,
-      issuer: { certificate: this.cert, privateKey: this.authority.privateKey },
+      issuer: { certificate: this.cert, privateKey: this.#authority.privateKey },
       subject: {
         organization: "tlsmith test CA",
         commonName: "nameConstraintViolation intermediate (permits nc-violation.invalid only)",
@@ -533,11 +531,11 @@ class CA implements TestCA {
     }
     let names: SubjectAltName[];
     try {
-      names = this.authority.checkHosts([identity]);
+      names = this.#authority.checkHosts([identity]);
     } catch (err) {
       throw testingNameError(err);
     }
-    const issued = await this.authority.issue(names, {
+    const issued = await this.#authority.issue(names, {
       days: options.days,
       keyType: options.keyType,
       client: true,
@@ -552,10 +550,10 @@ class CA implements TestCA {
         "ca.child(): this CA is the last level allowed (a test CA family has at most four intermediates).",
       );
     }
-    const authority = await this.authority.createIntermediate({
+    const authority = await this.#authority.createIntermediate({
       keyType: options.keyType,
       nameConstraints: options.nameConstraints ??
-        (options.permit?.length ? true : this.authority.nameConstraints !== null),
+        (options.permit?.length ? true : this.#authority.nameConstraints !== null),
       permit: options.permit,
       pathLength: this.#pathLength - 1,
       commonName: "tlsmith intermediate test CA",
@@ -569,7 +567,7 @@ class CA implements TestCA {
         ca: [this.root.cert],
         ...(options.client ? { cert: options.client.chain, key: options.client.key } : {}),
       },
-      `the test CA "${this.root.authority.subject}"`,
+      `the test CA "${this.root.#authority.subject}"`,
     );
   }
 

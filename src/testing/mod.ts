@@ -45,4 +45,5 @@ export {
 } from "./ca.ts";
 export type { FetchFunction } from "./fetch.ts";
 export { type TestServer, testServer, type TestServerOptions } from "./server.ts";
-export type { Handler, ServeHandlerInfo } from "../serve/serve.ts";
+export type { Handler, ServeHandlerInfo, ServerAddr } from "../serve/serve.ts";
+export type { KeyType } from "../keys/keys.ts";
