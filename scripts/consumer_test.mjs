@@ -21,16 +21,16 @@
  * directory is removed.
  */
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
+import { findBun } from "./bun.mjs";
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const NPM_DIR = resolve(ROOT, process.env.TLSMITH_NPM_DIR || "npm");
-const CACHE = join(ROOT, ".tmp", "toolchains");
 
 /** Processes started and not yet finished, so a failure can stop them (by PID). */
 const live = new Set();
@@ -226,52 +226,6 @@ new TlsmithError("NOT_A_CODE", "x");
 `;
 
 // ---------------------------------------------------------------------------------------------
-
-function cpuHasAvx2() {
-  try {
-    return /\bavx2\b/.test(readFileSync("/proc/cpuinfo", "utf8"));
-  } catch {
-    return true;
-  }
-}
-
-/** A bun binary: $TLSMITH_BUN, else the npm package @oven/bun-<os>-<arch> cached in .tmp/. */
-async function findBun() {
-  if (process.env.TLSMITH_BUN) return { bin: process.env.TLSMITH_BUN };
-  const os = process.platform === "win32" ? "windows" : process.platform;
-  const arch = process.arch === "x64" ? "x64" : process.arch === "arm64" ? "aarch64" : null;
-  if (!arch) return { why: `no Bun npm build for ${process.platform}/${process.arch}` };
-  const baseline = arch === "x64" && process.platform === "linux" && !cpuHasAvx2();
-  const name = `@oven/bun-${os}-${arch}${baseline ? "-baseline" : ""}`;
-  const prefix = join(CACHE, "bun");
-  const bin = join(
-    prefix,
-    "node_modules",
-    ...name.split("/"),
-    "bin",
-    os === "windows" ? "bun.exe" : "bun",
-  );
-  if (!existsSync(bin)) {
-    await mkdir(prefix, { recursive: true });
-    // The platform package holds the binary itself: no install script has to run.
-    const r = await run("npm", [
-      "install",
-      "--prefix",
-      prefix,
-      "--no-save",
-      "--no-package-lock",
-      "--no-audit",
-      "--no-fund",
-      "--loglevel=error",
-      `${name}@^1`,
-    ], { timeoutMs: 300_000 });
-    if (r.code !== 0) {
-      return { why: `npm install ${name} failed: ${(r.stderr || r.stdout).trim()}` };
-    }
-    if (!existsSync(bin)) return { why: `${name} installed but has no ${bin}` };
-  }
-  return { bin };
-}
 
 async function main() {
   const started = Date.now();
@@ -483,7 +437,7 @@ async function main() {
     if (process.env.TLSMITH_SKIP_BUN === "1") {
       await part("(e) Bun", () => ({ skip: "TLSMITH_SKIP_BUN=1" }));
     } else {
-      const bun = await findBun();
+      const bun = findBun();
       let bunVersion = "";
       if (bun.bin) {
         const r = await run(bun.bin, ["--version"], { timeoutMs: 30_000 });

@@ -26,6 +26,11 @@ import { TempFiles } from "./files.ts";
 import { weakCertificate } from "./weak.ts";
 
 const DAY = 86_400_000;
+/**
+ * Test CAs are valid from a week ago, so that the `expired` fixture (valid for a day, two days
+ * ago) lies inside its CA's validity and is refused for its own expiry alone.
+ */
+const BACKDATE_DAYS = 7;
 
 /** The failure fixtures of {@linkcode TestCA.issue}, one option each. */
 export const FIXTURES = [
@@ -488,7 +493,7 @@ class CA implements TestCA {
       issuer: { certificate: this.cert, privateKey: this.#authority.privateKey },
       subject: {
         organization: "tlsmith test CA",
-        commonName: "nameConstraintViolation intermediate (permits nc-violation.invalid only)",
+        commonName: "nameConstraintViolation fixture intermediate",
       },
       isCa: true,
       pathLength: 0,
@@ -551,6 +556,7 @@ class CA implements TestCA {
       );
     }
     const authority = await this.#authority.createIntermediate({
+      now: new Date(Date.now() - BACKDATE_DAYS * DAY),
       keyType: options.keyType,
       nameConstraints: options.nameConstraints ??
         (options.permit?.length ? true : this.#authority.nameConstraints !== null),
@@ -629,6 +635,7 @@ export async function testCA(options: TestCAOptions = {}): Promise<TestCA> {
   }
   const pathLength = 4;
   const authority = await CertificateAuthority.create({
+    now: new Date(Date.now() - BACKDATE_DAYS * DAY),
     keyType: options.keyType,
     nameConstraints: options.nameConstraints ?? (options.permit?.length ? true : false),
     permit: options.permit,
