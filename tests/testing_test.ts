@@ -14,7 +14,6 @@ import { join } from "node:path";
 import { type Fixture, FIXTURES, type TestCA, testCA, testServer } from "../src/testing/mod.ts";
 import {
   fileMode,
-  have,
   isDeno,
   openssl,
   rejectsWith,
@@ -326,34 +325,64 @@ describe("failure fixtures judged by openssl verify", () => {
   });
 });
 
-/** The refusal each runtime's client gives (the message or code in `FETCH_FAILED`'s text). */
-const RUNTIME_REFUSALS: Record<string, Record<Exclude<Fixture, "weak">, RegExp>> = {
+type Judge = "node" | "deno" | "bun" | "curl" | "openssl";
+
+/**
+ * What each client says about each fixture (the README's table): Node's `https` error code
+ * (`err.cause.code` of its `fetch`), Deno's `fetch` message, Bun's `fetch` error code, curl's
+ * exit 60 message, `openssl s_client` (at Debian's security level 2) verify error.
+ * "accepted": the client does not refuse it.
+ */
+const JUDGES: Record<Judge, Record<Fixture, RegExp | "accepted">> = {
   node: {
     expired: /CERT_HAS_EXPIRED/,
     notYetValid: /CERT_NOT_YET_VALID/,
     wrongHost: /ERR_TLS_CERT_ALTNAME_INVALID/,
     selfSigned: /DEPTH_ZERO_SELF_SIGNED_CERT/,
     untrusted: /UNABLE_TO_VERIFY_LEAF_SIGNATURE/,
+    weak: /CA signature digest algorithm too weak/,
     nameConstraintViolation: /permitted subtree violation/,
     wrongPurpose: /INVALID_PURPOSE/,
   },
   deno: {
     expired: /invalid peer certificate: certificate expired/,
     notYetValid: /invalid peer certificate: certificate not valid yet/,
-    wrongHost: /invalid peer certificate: certificate not valid for name "127\.0\.0\.1"/,
+    wrongHost: /invalid peer certificate: certificate not valid for name/,
     selfSigned: /invalid peer certificate: UnknownIssuer/,
     untrusted: /invalid peer certificate: UnknownIssuer/,
+    weak: /invalid peer certificate: UnsupportedSignatureAlgorithm/,
     nameConstraintViolation: /invalid peer certificate: .*NameConstraintViolation/,
-    wrongPurpose: /invalid peer certificate: .*extended key usage/,
+    wrongPurpose: /invalid peer certificate: .*does not allow extended key usage for server/,
   },
   bun: {
     expired: /CERT_HAS_EXPIRED/,
     notYetValid: /CERT_NOT_YET_VALID/,
     wrongHost: /ERR_TLS_CERT_ALTNAME_INVALID/,
-    selfSigned: /UNABLE_TO_VERIFY_LEAF_SIGNATURE|DEPTH_ZERO_SELF_SIGNED_CERT/,
+    selfSigned: /UNABLE_TO_VERIFY_LEAF_SIGNATURE/,
     untrusted: /UNABLE_TO_VERIFY_LEAF_SIGNATURE/,
+    weak: "accepted",
     nameConstraintViolation: /PERMITTED_VIOLATION/,
     wrongPurpose: /INVALID_PURPOSE/,
+  },
+  curl: {
+    expired: /exit 60 .*certificate has expired/,
+    notYetValid: /exit 60 .*certificate is not yet valid/,
+    wrongHost: /exit 60 .*no alternative certificate subject name matches/,
+    selfSigned: /exit 60 .*self-signed certificate/,
+    untrusted: /exit 60 .*unable to get local issuer certificate/,
+    weak: /exit 60 .*EE certificate key too weak/,
+    nameConstraintViolation: /exit 60 .*permitted subtree violation/,
+    wrongPurpose: /exit 60 .*unsuitable certificate purpose/,
+  },
+  openssl: {
+    expired: /num=10:certificate has expired/,
+    notYetValid: /num=9:certificate is not yet valid/,
+    wrongHost: /num=64:IP address mismatch/,
+    selfSigned: /num=18:self-signed certificate/,
+    untrusted: /num=20:unable to get local issuer certificate/,
+    weak: /num=66:EE certificate key too weak/,
+    nameConstraintViolation: /num=47:permitted subtree violation/,
+    wrongPurpose: /num=26:unsuitable certificate purpose/,
   },
 };
 
@@ -464,10 +493,10 @@ describe(`testServer() and ca.fetch on ${runtimeName}`, () => {
   });
 
   it("every fixture is refused with FETCH_FAILED and the runtime's own reason", async () => {
-    const refusals = RUNTIME_REFUSALS[runtimeName];
+    const refusals = JUDGES[runtimeName as Judge];
     for (const fixture of FIXTURES) {
       if (fixture === "weak" && runtimeName !== "node") {
-        // Deno and Bun cannot load a 1024-bit RSA key to serve it (judged below with Node).
+        // Deno and Bun cannot load a 1024-bit RSA key (openssl s_server serves it below).
         await rejectsWith(
           testServer(() => new Response(), { ca, cert: await ca.issue({ weak: true }) }),
           "SERVE_FAILED",
@@ -478,8 +507,9 @@ describe(`testServer() and ca.fetch on ${runtimeName}`, () => {
       const server = await testServer(() => new Response("must not be seen"), { ca, cert });
       try {
         const err = await rejectsWith(ca.fetch(server.url), "FETCH_FAILED", server.url);
-        if (fixture === "weak") assert.match(err.message, /digest algorithm too weak/);
-        else assert.match(err.message, refusals[fixture], `${fixture}: ${err.message}`);
+        const expected = refusals[fixture];
+        assert.ok(expected !== "accepted");
+        assert.match(err.message, expected, `${fixture}: ${err.message}`);
         assert.match(err.message, /refusal your test expects/);
         assert.ok(err.cause !== undefined);
       } finally {
@@ -488,3 +518,249 @@ describe(`testServer() and ca.fetch on ${runtimeName}`, () => {
     }
   });
 });
+
+/** One client's answer for one target: accepted (HTTP status) or refused (what it said). */
+interface ClientResult {
+  ok: boolean;
+  status?: number;
+  code?: string;
+  error?: string;
+}
+
+/** Start `openssl s_server -www` on a free loopback port; resolves with its port and process. */
+function opensslServer(
+  args: string[],
+): Promise<{ port: number; child: ChildProcess }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("openssl", ["s_server", "-accept", "127.0.0.1:0", "-www", ...args], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let out = "";
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`openssl s_server did not start: ${out}`));
+    }, 10_000);
+    const onData = (d: Uint8Array) => {
+      out += new TextDecoder().decode(d);
+      const m = /ACCEPT 127\.0\.0\.1:(\d+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ port: Number(m[1]), child });
+      }
+    };
+    child.stdout!.on("data", onData);
+    child.stderr!.on("data", onData);
+    child.on("error", (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+  });
+}
+
+function parseClientOutput(r: RunResult, who: string): Record<string, ClientResult> {
+  const line = r.stdout.trim().split("\n").pop() ?? "";
+  try {
+    return JSON.parse(line).results;
+  } catch {
+    throw new Error(`${who} printed no results (exit ${r.code}): ${r.stdout}${r.stderr}`);
+  }
+}
+
+if (isDeno) {
+  describe(
+    "every fixture is refused by Node, Deno, Bun, curl and openssl s_client (once per run)",
+    {
+      timeout: 300_000,
+    },
+    () => {
+      const dir = suiteTempDir();
+      let ca: TestCA;
+      const servers: { close(): Promise<void> }[] = [];
+      const targets: { name: string; url: string }[] = [];
+      let rootFile = "";
+
+      before(async () => {
+        ca = await testCA();
+        rootFile = await ca.certFile();
+        const good = await testServer(() => new Response("good"), { ca });
+        servers.push(good);
+        targets.push({ name: "good", url: good.url });
+        for (const fixture of FIXTURES) {
+          const cert = await ca.issue("localhost", "127.0.0.1", { [fixture]: true });
+          if (fixture === "weak") {
+            // Deno cannot load a 1024-bit RSA key: OpenSSL serves it, at security level 0.
+            const { port, child } = await opensslServer([
+              "-cert",
+              await cert.certFile(),
+              "-key",
+              await cert.keyFile(),
+              "-cipher",
+              "DEFAULT@SECLEVEL=0",
+            ]);
+            servers.push({
+              close: () =>
+                new Promise<void>((resolve) => {
+                  child.once("close", () => resolve());
+                  child.kill("SIGTERM");
+                }),
+            });
+            targets.push({ name: fixture, url: `https://127.0.0.1:${port}/` });
+          } else {
+            const server = await testServer(() => new Response("must not be seen"), { ca, cert });
+            servers.push(server);
+            targets.push({ name: fixture, url: server.url });
+          }
+        }
+      });
+      after(async () => {
+        for (const server of servers) await server.close();
+        ca[Symbol.dispose]();
+      });
+
+      async function runtimeClient(
+        cmd: string,
+        args: string[],
+        env?: Record<string, string>,
+        only = targets,
+      ) {
+        const root = await repoRoot();
+        const job = await writeFiles(dir.path, {
+          [`job-${Math.random().toString(36).slice(2)}.json`]: JSON.stringify({
+            ca: env ? null : ca.cert,
+            targets: only,
+          }),
+        });
+        const script = new URL("tests/fixtures/tls_client.mjs", root).pathname;
+        const r = await run(cmd, [...args, script, Object.values(job)[0]], {
+          timeoutMs: 120_000,
+          env,
+        });
+        return parseClientOutput(r, `${cmd} ${args.join(" ")}`);
+      }
+
+      async function curlClient(): Promise<Record<string, ClientResult>> {
+        const out: Record<string, ClientResult> = {};
+        for (const { name, url } of targets) {
+          const r = await run("curl", [
+            "-sS",
+            "--max-time",
+            "10",
+            "--cacert",
+            rootFile,
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            url,
+          ]);
+          out[name] = r.code === 0
+            ? { ok: true, status: Number(r.stdout) }
+            : { ok: false, code: `exit ${r.code}`, error: r.stderr.trim() };
+        }
+        return out;
+      }
+
+      async function sClient(): Promise<Record<string, ClientResult>> {
+        const out: Record<string, ClientResult> = {};
+        for (const { name, url } of targets) {
+          const port = new URL(url).port;
+          const r = await run("openssl", [
+            "s_client",
+            "-connect",
+            `127.0.0.1:${port}`,
+            "-CAfile",
+            rootFile,
+            "-verify_ip",
+            "127.0.0.1",
+            "-verify_return_error",
+            "-brief",
+          ], { input: "", timeoutMs: 15_000 });
+          const said = (r.stdout + r.stderr).split("\n").filter((l) =>
+            /verify|error|Verification/i.test(l)
+          ).join(" | ");
+          out[name] = r.code === 0 && /Verification: OK/.test(r.stdout + r.stderr)
+            ? { ok: true }
+            : { ok: false, code: `exit ${r.code}`, error: said };
+        }
+        return out;
+      }
+
+      async function bunBinary(): Promise<string> {
+        const script = new URL("scripts/bun.mjs", await repoRoot()).pathname;
+        const found = JSON.parse((await run("node", [script], { timeoutMs: 300_000 })).stdout);
+        assert.ok(found.bin, `Bun is needed to judge Bun's client: ${found.why}`);
+        return found.bin;
+      }
+
+      const denoBin = () =>
+        (globalThis as unknown as { Deno: { execPath(): string } }).Deno.execPath();
+
+      it("each client accepts the good certificate and refuses every fixture, for its reason", async () => {
+        const matrix: Record<Judge, Record<string, ClientResult>> = {
+          node: await runtimeClient("node", []),
+          deno: await runtimeClient(denoBin(), ["run", "-A"]),
+          bun: await runtimeClient(await bunBinary(), []),
+          curl: await curlClient(),
+          openssl: await sClient(),
+        };
+        const problems: string[] = [];
+        for (const judge of Object.keys(JUDGES) as Judge[]) {
+          const good = matrix[judge].good;
+          if (!good?.ok) {
+            problems.push(`${judge} refused the good certificate: ${JSON.stringify(good)}`);
+          }
+          for (const fixture of FIXTURES) {
+            const got = matrix[judge][fixture];
+            const expected = JUDGES[judge][fixture];
+            const said = `${got?.code ?? ""} ${got?.error ?? ""}`.replace(/\s+/g, " ");
+            if (expected === "accepted") {
+              if (!got?.ok) {
+                problems.push(`${judge} ${fixture}: documented as accepted, got ${said}`);
+              }
+            } else if (got?.ok || !expected.test(said)) {
+              problems.push(
+                `${judge} ${fixture}: expected ${expected}, got ${JSON.stringify(got)}`,
+              );
+            }
+          }
+        }
+        assert.deepEqual(problems, [], problems.join("\n"));
+      });
+
+      it("ca.env(): child processes trust the CA through the environment alone", async () => {
+        const env = await ca.env();
+        const good = targets[0];
+        assert.equal(good.name, "good");
+        const judges: [string, string[]][] = [
+          ["node", []],
+          [denoBin(), ["run", "-A"]],
+          [await bunBinary(), []],
+        ];
+        for (const [cmd, args] of judges) {
+          const trusted = await runtimeClient(cmd, args, env, [good]);
+          assert.deepEqual(trusted.good, { ok: true, status: 200 }, `${cmd} with ca.env()`);
+        }
+        const untrusted = await runtimeClient("node", [], { NODE_EXTRA_CA_CERTS: "" }, [good]);
+        assert.equal(untrusted.good.ok, false, "without the environment Node refuses");
+        const curl = await run("curl", ["-sS", "--max-time", "10", good.url], { env });
+        assert.equal(curl.code, 0, `curl with CURL_CA_BUNDLE: ${curl.stderr}`);
+        assert.equal(curl.stdout, "good");
+        const sclient = await run("openssl", [
+          "s_client",
+          "-connect",
+          `127.0.0.1:${new URL(good.url).port}`,
+          "-verify_return_error",
+          "-brief",
+        ], { input: "", env, timeoutMs: 15_000 });
+        assert.match(sclient.stdout + sclient.stderr, /Verification: OK/, "openssl, SSL_CERT_FILE");
+        const python = await run("python3", [
+          "-c",
+          `import urllib.request; print(urllib.request.urlopen(${
+            JSON.stringify(good.url)
+          }).read().decode())`,
+        ], { env });
+        assert.equal(python.stdout.trim(), "good", `python3 with SSL_CERT_FILE: ${python.stderr}`);
+      });
+    },
+  );
+}

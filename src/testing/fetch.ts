@@ -46,7 +46,8 @@ export function failureDetail(err: unknown): string {
   return parts.join(": ") || "unknown error";
 }
 
-const TLS_WORDS = /certificate|cert_|tls|ssl|handshake|peer|issuer|self.signed|verify|altname/i;
+const TLS_WORDS =
+  /certificate|cert_|tls|ssl|handshake|peer|issuer|self.signed|verify|altname|signature|subtree|purpose|expired/i;
 
 function requestUrl(input: RequestInfo | URL): string {
   try {
