@@ -9,7 +9,9 @@
  *   (b) a CommonJS script `require("tlsmith")` (require(esm), Node >= 20.19);
  *   (c) `npx tlsmith serve --cert=adhoc --port 0 --save-cert FILE` answers `curl --cacert FILE`;
  *   (d) `tsc --noEmit` of a strict TypeScript consumer under moduleResolution nodenext and bundler;
- *   (e) Bun runs the same ESM and CommonJS scripts (skipped, with the reason, when Bun cannot run).
+ *   (e) Bun runs the same ESM and CommonJS scripts (skipped, with the reason, when Bun cannot run);
+ *   (f) the tlsmith/testing examples (examples/testing/) run as a user runs them: `node --test`
+ *       under every Node, Vitest (the repository's devDependency), and `bun test`.
  *
  * Usage: node scripts/consumer_test.mjs
  * Env:   TLSMITH_CONSUMER_NODES  extra Node binaries (":"-separated) that also run (a) and (b)
@@ -17,12 +19,13 @@
  *        TLSMITH_SKIP_BUN=1      skip (e)
  *        TLSMITH_KEEP_TMP=1      keep the temporary project for debugging
  *        TLSMITH_NPM_DIR         the built package (default npm/)
+ *        TLSMITH_VITEST_DIR      the vitest package to use (default node_modules/vitest)
  * Exits non-zero when any part fails. Every process it starts is stopped by PID; the temporary
  * directory is removed.
  */
 import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -31,6 +34,7 @@ import { findBun } from "./bun.mjs";
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const NPM_DIR = resolve(ROOT, process.env.TLSMITH_NPM_DIR || "npm");
+const EXAMPLES = join(ROOT, "examples", "testing");
 
 /** Processes started and not yet finished, so a failure can stop them (by PID). */
 const live = new Set();
@@ -434,6 +438,54 @@ async function main() {
       );
     });
 
+    for (const file of ["node_test.mjs", "vitest.test.ts", "bun.test.ts"]) {
+      await copyFile(join(EXAMPLES, file), join(app, file));
+    }
+    for (const node of nodes) {
+      const v = (await run(node, ["--version"])).stdout.trim();
+      await part(`(f) examples/testing/node_test.mjs: node --test, Node ${v}`, async () => {
+        const r = check(
+          await run(node, ["--test", "--test-reporter=tap", "node_test.mjs"], {
+            cwd: app,
+            timeoutMs: 120_000,
+          }),
+          "node --test node_test.mjs",
+        );
+        const passed = Number(/^# pass (\d+)$/m.exec(r.stdout)?.[1] ?? 0);
+        if (passed === 0 || !/^# fail 0$/m.test(r.stdout)) {
+          throw new Error(`unexpected output: ${r.stdout}${r.stderr}`);
+        }
+        return { note: `${passed} tests passed` };
+      });
+    }
+    await part("(f) examples/testing/vitest.test.ts: vitest run", async () => {
+      const vitest = resolve(
+        ROOT,
+        process.env.TLSMITH_VITEST_DIR || join("node_modules", "vitest"),
+      );
+      if (!existsSync(join(vitest, "vitest.mjs"))) {
+        throw new Error(
+          `${vitest} is missing: vitest is a devDependency of this repository; run npm install.`,
+        );
+      }
+      if (!existsSync(join(app, "node_modules", "vitest"))) {
+        await symlink(vitest, join(app, "node_modules", "vitest"), "dir");
+      }
+      const r = check(
+        await run(process.execPath, [join(vitest, "vitest.mjs"), "run", "vitest.test.ts"], {
+          cwd: app,
+          env: { NO_COLOR: "1", CI: "true" },
+          timeoutMs: 180_000,
+        }),
+        "vitest run vitest.test.ts",
+      );
+      const passed = /Tests\s+(\d+) passed/.exec(r.stdout);
+      if (!passed || /failed/.test(r.stdout)) {
+        throw new Error(`unexpected output: ${r.stdout}${r.stderr}`);
+      }
+      return { note: `${passed[1]} tests passed` };
+    });
+
     if (process.env.TLSMITH_SKIP_BUN === "1") {
       await part("(e) Bun", () => ({ skip: "TLSMITH_SKIP_BUN=1" }));
     } else {
@@ -476,6 +528,17 @@ async function main() {
           return await cliServe(app, tmp, "bun", bun.bin);
         },
       );
+      await part(`(f) Bun ${bunVersion}: examples/testing/bun.test.ts: bun test`, async () => {
+        if (!bunVersion) return { skip: `Bun cannot run here: ${bun.why}` };
+        const r = check(
+          await run(bun.bin, ["test", "./bun.test.ts"], { cwd: app, timeoutMs: 120_000 }),
+          "bun test ./bun.test.ts",
+        );
+        const out = r.stdout + r.stderr;
+        const passed = /^\s*(\d+) pass$/m.exec(out);
+        if (!passed || !/^\s*0 fail$/m.test(out)) throw new Error(`unexpected output: ${out}`);
+        return { note: `${passed[1]} tests passed` };
+      });
     }
   } finally {
     for (const child of live) child.kill("SIGKILL");

@@ -9,7 +9,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFile, stat } from "node:fs/promises";
+import { mkdir, readFile, stat, symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { type Fixture, FIXTURES, type TestCA, testCA, testServer } from "../src/testing/mod.ts";
 import {
@@ -763,4 +763,77 @@ if (isDeno) {
       });
     },
   );
+}
+
+/** Module specifiers reachable from `entry` through static imports only (`deno info --json`). */
+async function staticGraph(entry: string): Promise<Set<string>> {
+  const deno = (globalThis as unknown as { Deno: { execPath(): string } }).Deno.execPath();
+  const root = await repoRoot();
+  const r = await run(deno, ["info", "--json", new URL(entry, root).pathname], {
+    timeoutMs: 60_000,
+  });
+  assert.equal(r.code, 0, r.stderr);
+  const info = JSON.parse(r.stdout) as {
+    roots: string[];
+    modules: {
+      specifier: string;
+      dependencies?: { code?: { specifier: string }; isDynamic?: boolean }[];
+    }[];
+  };
+  const bySpecifier = new Map(info.modules.map((m) => [m.specifier, m]));
+  const seen = new Set<string>();
+  const queue = [...info.roots];
+  while (queue.length) {
+    const specifier = queue.pop()!;
+    if (seen.has(specifier)) continue;
+    seen.add(specifier);
+    for (const dep of bySpecifier.get(specifier)?.dependencies ?? []) {
+      if (!dep.isDynamic && dep.code) queue.push(dep.code.specifier);
+    }
+  }
+  return seen;
+}
+
+if (isDeno) {
+  describe("the Deno example and what tlsmith/testing loads (Deno, once per run)", () => {
+    const dir = suiteTempDir();
+
+    it("examples/testing/deno_test.ts passes under deno test, in a project of its own", async () => {
+      const root = await repoRoot();
+      const project = join(dir.path, "project");
+      await mkdir(project);
+      await writeFiles(project, {
+        "deno.json": JSON.stringify({
+          imports: {
+            "jsr:@tlsmith/tlsmith/testing": new URL("src/testing/mod.ts", root).href,
+          },
+          nodeModulesDir: "manual",
+        }),
+        "deno_test.ts": await readFile(new URL("examples/testing/deno_test.ts", root), "utf8"),
+      });
+      await symlink(new URL("node_modules", root).pathname, join(project, "node_modules"));
+      const deno = (globalThis as unknown as { Deno: { execPath(): string } }).Deno.execPath();
+      const r = await run(deno, ["test", "-A", "deno_test.ts"], {
+        cwd: project,
+        env: { NO_COLOR: "1" },
+        timeoutMs: 120_000,
+      });
+      assert.equal(r.code, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /ok \| 3 passed \| 0 failed/);
+    });
+
+    it("tlsmith and tlsmith/serve load nothing of it; it loads no node: module up front", async () => {
+      for (const entry of ["mod.ts", "src/serve/mod.ts"]) {
+        const graph = [...await staticGraph(entry)];
+        assert.deepEqual(graph.filter((s) => s.includes("/src/testing/")), [], entry);
+      }
+      const testing = [...await staticGraph("src/testing/mod.ts")];
+      assert.ok(testing.some((s) => s.endsWith("/src/testing/ca.ts")));
+      assert.deepEqual(
+        testing.filter((s) => s.startsWith("node:") || s.includes("/src/serve/runtime/node")),
+        [],
+        "the runtime adapters are loaded on demand, for the runtime in use",
+      );
+    });
+  });
 }
