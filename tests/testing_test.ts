@@ -180,6 +180,21 @@ describe("testCA(): certificates judged by OpenSSL", () => {
     await assert.rejects(stat(folder), { code: "ENOENT" });
   });
 
+  it("files left behind are removed when the process exits", async () => {
+    const entry = new URL(`../src/testing/mod.${isDeno ? "ts" : "js"}`, import.meta.url).href;
+    const code = `const { testCA } = await import(${JSON.stringify(entry)});
+      const ca = await testCA();
+      console.log(await (await ca.issue()).keyFile());`;
+    const g = globalThis as { Deno?: { execPath(): string } };
+    const r = g.Deno
+      ? await run(g.Deno.execPath(), ["eval", code])
+      : await run(process.execPath, ["--input-type=module", "-e", code]);
+    assert.equal(r.code, 0, r.stderr);
+    const keyFile = r.stdout.trim();
+    assert.match(keyFile, /tlsmith-testing-.*-key\.pem$/);
+    await assert.rejects(stat(join(keyFile, "..")), { code: "ENOENT" });
+  });
+
   it("refuses bad input with TlsmithErrors that say what to do", async () => {
     await rejectsWith(
       ca.issue("localhost", { expired: true, weak: true }),
