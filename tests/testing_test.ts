@@ -12,6 +12,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdir, readFile, stat, symlink } from "node:fs/promises";
 import { join } from "node:path";
 import { type Fixture, FIXTURES, type TestCA, testCA, testServer } from "../src/testing/mod.ts";
+import { serve } from "../src/serve/serve.ts";
 import {
   fileMode,
   isDeno,
@@ -447,6 +448,22 @@ describe(`testServer() and ca.fetch on ${runtimeName}`, () => {
     } finally {
       await server.close();
     }
+  });
+
+  it("serve({ clientCa }) checks its CA certificates before listening", async () => {
+    const handler = () => new Response();
+    await rejectsWith(
+      serve(handler, { cert: "adhoc", port: 0, clientCa: 42 as unknown as string }),
+      "BAD_OPTION",
+      "clientCa must be a CA certificate in PEM",
+    );
+    await rejectsWith(serve(handler, { cert: "adhoc", port: 0, clientCa: ["nope"] }), "BAD_PEM");
+    const key = await ca.issue("localhost");
+    await rejectsWith(
+      serve(handler, { cert: "adhoc", port: 0, clientCa: key.key }),
+      "BAD_CERTIFICATE",
+      "clientCa[0]",
+    );
   });
 
   it("fetch: redirects, compressed bodies, headers and abort behave as fetch does", async () => {
