@@ -32,7 +32,20 @@ const DAY = 86_400_000;
  */
 const BACKDATE_DAYS = 7;
 
-/** The failure fixtures of {@linkcode TestCA.issue}, one option each. */
+/**
+ * The failure fixtures of {@linkcode TestCA.issue}, one option each: for table-driven tests.
+ *
+ * @example Every fixture, refused by `ca.fetch`
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { FIXTURES, testCA } from "./ca.ts";
+ * await using ca = await testCA();
+ * for (const fixture of FIXTURES) {
+ *   const cert = await ca.issue("localhost", { [fixture]: true });
+ *   assert.equal(cert.fixture, fixture);
+ * }
+ * ```
+ */
 export const FIXTURES = [
   "expired",
   "notYetValid",
@@ -141,7 +154,19 @@ export interface ClientOptions {
   client?: TestCert;
 }
 
-/** A certificate from a test CA, with its key; files are made on demand. */
+/**
+ * A certificate from a test CA, with its key; files are made on demand.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { testCA } from "./ca.ts";
+ * await using ca = await testCA();
+ * await using leaf = await ca.issue("app.test");
+ * assert.deepEqual(leaf.names, ["DNS:app.test"]);
+ * assert.ok((await leaf.keyFile()).endsWith("-key.pem")); // mode 0600, removed on dispose
+ * ```
+ */
 export interface TestCert extends AsyncDisposable, Disposable {
   /** The certificate, PEM. */
   readonly cert: string;
@@ -167,7 +192,20 @@ export interface TestCert extends AsyncDisposable, Disposable {
   serverOptions(): ServerOptions;
 }
 
-/** An in-memory test certificate authority; see {@linkcode testCA}. */
+/**
+ * An in-memory test certificate authority; see {@linkcode testCA}.
+ *
+ * @example An intermediate, and what clients trust
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { testCA } from "./ca.ts";
+ * await using root = await testCA();
+ * const intermediate = await root.child();
+ * const leaf = await intermediate.issue("localhost");
+ * assert.equal(leaf.chain, leaf.cert + intermediate.cert); // what the server sends
+ * assert.deepEqual(intermediate.trustOptions().ca, [root.cert]); // what the client trusts
+ * ```
+ */
 export interface TestCA extends AsyncDisposable, Disposable {
   /** This CA's certificate, PEM. */
   readonly cert: string;

@@ -66,7 +66,7 @@ function signalOf(input: RequestInfo | URL, init?: RequestInit): AbortSignal | u
  * client; failures become `FETCH_FAILED` errors that say why (see the module doc).
  * `trustedName` names the trusted CA in messages.
  *
- * @example
+ * @example Not run: it needs a server that presents a certificate from `caPem`
  * ```ts ignore
  * import { trustingFetch } from "./fetch.ts";
  * const fetchTrusting = trustingFetch({ ca: [caPem] }, "my test CA");

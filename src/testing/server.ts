@@ -29,7 +29,18 @@ export interface TestServerOptions {
   onError?: (error: unknown) => void;
 }
 
-/** A running test server. Stop it with `close()`, or let `await using` do it. */
+/**
+ * A running test server. Stop it with `close()`, or let `await using` do it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { testServer } from "./server.ts";
+ * const server = await testServer(() => new Response("ok"));
+ * assert.match(server.url, /^https:\/\/127\.0\.0\.1:\d+\/$/);
+ * await server.close();
+ * ```
+ */
 export interface TestServer extends AsyncDisposable, Disposable {
   /** Its base URL, e.g. `https://127.0.0.1:41234/`. */
   readonly url: string;

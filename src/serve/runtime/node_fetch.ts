@@ -146,7 +146,7 @@ function toResponse(
 /**
  * A `fetch` over `node:https` that trusts `tls.ca` (only those CAs) and presents `tls.cert`.
  *
- * @example
+ * @example Not run: it needs Node and a server that presents a certificate from `caPem`
  * ```ts ignore
  * import { nodeTlsFetch } from "./node_fetch.ts";
  * const fetchTrusting = nodeTlsFetch({ ca: [caPem] });
