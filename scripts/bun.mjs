@@ -54,7 +54,9 @@ export function findBun() {
       `${name}@^1`,
     ], { encoding: "utf8", timeout: 300_000 });
     if (r.status !== 0) {
-      return { why: `npm install ${name} failed: ${(r.stderr || r.stdout || String(r.error)).trim()}` };
+      return {
+        why: `npm install ${name} failed: ${(r.stderr || r.stdout || String(r.error)).trim()}`,
+      };
     }
     if (!existsSync(bin)) return { why: `${name} installed but has no ${bin}` };
   }
