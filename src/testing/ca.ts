@@ -639,7 +639,7 @@ class CA implements TestCA {
 }
 
 /**
- * Create an in-memory test CA: a P-256 root made in about a millisecond, allowing four levels
+ * Create an in-memory test CA: a P-256 root (the fastest key type to make), allowing four levels
  * of intermediates. Nothing is trusted
  * globally: clients trust it through `ca.fetch`, `ca.trustOptions()` or `ca.env()`.
  * Temporary files (from `certFile()` and friends) are removed by `await using` / dispose,
