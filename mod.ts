@@ -124,6 +124,7 @@ export {
   CA_KEY_TYPES,
   CertificateAuthority,
   type CreateAuthorityOptions,
+  type CreateIntermediateOptions,
   DEFAULT_LEAF_DAYS,
   type IssuedCertificate,
   type IssuedCertificateWithKey,

@@ -13,7 +13,9 @@
  *       own client and server (skipped, with the reason, when Bun cannot run);
  *   (f) a browser bundle of "tlsmith" (esbuild, platform browser) holds no runtime or CLI code, runs
  *       the certificate, CSR, key and verification functions in headless Chromium, and OpenSSL
- *       accepts what it made.
+ *       accepts what it made;
+ *   (g) the tlsmith/testing examples (examples/testing/) run as a user runs them: `node --test`
+ *       under every Node, Vitest (the repository's devDependency), and `bun test`.
  *
  * Usage: node scripts/consumer_test.mjs
  * Env:   TLSMITH_CONSUMER_NODES  extra Node binaries (":"-separated) that also run (a) and (b)
@@ -22,20 +24,22 @@
  *        TLSMITH_SKIP_BROWSER=1  skip (f)
  *        TLSMITH_KEEP_TMP=1      keep the temporary project for debugging
  *        TLSMITH_NPM_DIR         the built package (default npm/)
+ *        TLSMITH_VITEST_DIR      the vitest package to use (default node_modules/vitest)
  * Exits non-zero when any part fails. Every process it starts is stopped by PID; the temporary
  * directory is removed.
  */
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
+import { findBun } from "./bun.mjs";
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const NPM_DIR = resolve(ROOT, process.env.TLSMITH_NPM_DIR || "npm");
-const CACHE = join(ROOT, ".tmp", "toolchains");
+const EXAMPLES = join(ROOT, "examples", "testing");
 
 /** Processes started and not yet finished, so a failure can stop them (by PID). */
 const live = new Set();
@@ -284,14 +288,6 @@ new TlsmithError("NOT_A_CODE", "x");
 
 // ---------------------------------------------------------------------------------------------
 
-function cpuHasAvx2() {
-  try {
-    return /\bavx2\b/.test(readFileSync("/proc/cpuinfo", "utf8"));
-  } catch {
-    return true;
-  }
-}
-
 /**
  * Bun: `proxy()` from the package's `./serve` entry in front of a Bun.serve WebSocket echo
  * server; Bun's own WebSocket client sends 1,000 messages (one of 1 MB) through it and closes
@@ -334,44 +330,6 @@ console.log(JSON.stringify({ plain, protocol: ws.protocol, ok, close: await clos
 await front.shutdown();
 upstream.stop(true);
 `;
-
-/** A bun binary: $TLSMITH_BUN, else the npm package @oven/bun-<os>-<arch> cached in .tmp/. */
-async function findBun() {
-  if (process.env.TLSMITH_BUN) return { bin: process.env.TLSMITH_BUN };
-  const os = process.platform === "win32" ? "windows" : process.platform;
-  const arch = process.arch === "x64" ? "x64" : process.arch === "arm64" ? "aarch64" : null;
-  if (!arch) return { why: `no Bun npm build for ${process.platform}/${process.arch}` };
-  const baseline = arch === "x64" && process.platform === "linux" && !cpuHasAvx2();
-  const name = `@oven/bun-${os}-${arch}${baseline ? "-baseline" : ""}`;
-  const prefix = join(CACHE, "bun");
-  const bin = join(
-    prefix,
-    "node_modules",
-    ...name.split("/"),
-    "bin",
-    os === "windows" ? "bun.exe" : "bun",
-  );
-  if (!existsSync(bin)) {
-    await mkdir(prefix, { recursive: true });
-    // The platform package holds the binary itself: no install script has to run.
-    const r = await run("npm", [
-      "install",
-      "--prefix",
-      prefix,
-      "--no-save",
-      "--no-package-lock",
-      "--no-audit",
-      "--no-fund",
-      "--loglevel=error",
-      `${name}@^1`,
-    ], { timeoutMs: 300_000 });
-    if (r.code !== 0) {
-      return { why: `npm install ${name} failed: ${(r.stderr || r.stdout).trim()}` };
-    }
-    if (!existsSync(bin)) return { why: `${name} installed but has no ${bin}` };
-  }
-  return { bin };
-}
 
 async function main() {
   const started = Date.now();
@@ -580,10 +538,58 @@ async function main() {
       );
     });
 
+    for (const file of ["node_test.mjs", "vitest.test.ts", "bun.test.ts"]) {
+      await copyFile(join(EXAMPLES, file), join(app, file));
+    }
+    for (const node of nodes) {
+      const v = (await run(node, ["--version"])).stdout.trim();
+      await part(`(g) examples/testing/node_test.mjs: node --test, Node ${v}`, async () => {
+        const r = check(
+          await run(node, ["--test", "--test-reporter=tap", "node_test.mjs"], {
+            cwd: app,
+            timeoutMs: 120_000,
+          }),
+          "node --test node_test.mjs",
+        );
+        const passed = Number(/^# pass (\d+)$/m.exec(r.stdout)?.[1] ?? 0);
+        if (passed === 0 || !/^# fail 0$/m.test(r.stdout)) {
+          throw new Error(`unexpected output: ${r.stdout}${r.stderr}`);
+        }
+        return { note: `${passed} tests passed` };
+      });
+    }
+    await part("(g) examples/testing/vitest.test.ts: vitest run", async () => {
+      const vitest = resolve(
+        ROOT,
+        process.env.TLSMITH_VITEST_DIR || join("node_modules", "vitest"),
+      );
+      if (!existsSync(join(vitest, "vitest.mjs"))) {
+        throw new Error(
+          `${vitest} is missing: vitest is a devDependency of this repository; run npm install.`,
+        );
+      }
+      if (!existsSync(join(app, "node_modules", "vitest"))) {
+        await symlink(vitest, join(app, "node_modules", "vitest"), "dir");
+      }
+      const r = check(
+        await run(process.execPath, [join(vitest, "vitest.mjs"), "run", "vitest.test.ts"], {
+          cwd: app,
+          env: { NO_COLOR: "1", CI: "true" },
+          timeoutMs: 180_000,
+        }),
+        "vitest run vitest.test.ts",
+      );
+      const passed = /Tests\s+(\d+) passed/.exec(r.stdout);
+      if (!passed || /failed/.test(r.stdout)) {
+        throw new Error(`unexpected output: ${r.stdout}${r.stderr}`);
+      }
+      return { note: `${passed[1]} tests passed` };
+    });
+
     if (process.env.TLSMITH_SKIP_BUN === "1") {
       await part("(e) Bun", () => ({ skip: "TLSMITH_SKIP_BUN=1" }));
     } else {
-      const bun = await findBun();
+      const bun = findBun();
       let bunVersion = "";
       if (bun.bin) {
         const r = await run(bun.bin, ["--version"], { timeoutMs: 30_000 });
@@ -637,6 +643,17 @@ async function main() {
           return await cliServe(app, tmp, "bun", bun.bin);
         },
       );
+      await part(`(g) Bun ${bunVersion}: examples/testing/bun.test.ts: bun test`, async () => {
+        if (!bunVersion) return { skip: `Bun cannot run here: ${bun.why}` };
+        const r = check(
+          await run(bun.bin, ["test", "./bun.test.ts"], { cwd: app, timeoutMs: 120_000 }),
+          "bun test ./bun.test.ts",
+        );
+        const out = r.stdout + r.stderr;
+        const passed = /^\s*(\d+) pass$/m.exec(out);
+        if (!passed || !/^\s*0 fail$/m.test(out)) throw new Error(`unexpected output: ${out}`);
+        return { note: `${passed[1]} tests passed` };
+      });
     }
 
     if (process.env.TLSMITH_SKIP_BROWSER === "1") {

@@ -39,7 +39,8 @@ export type TlsmithErrorCode =
   | "COMMAND_FAILED"
   | "CA_UNCONSTRAINED"
   | "TRUST_INCOMPLETE"
-  | "CA_UNTRUSTED";
+  | "CA_UNTRUSTED"
+  | "FETCH_FAILED";
 
 /**
  * An error with a stable machine-readable `code` and a human message.

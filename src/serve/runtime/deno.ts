@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { TlsmithError } from "../../errors.ts";
+import { TlsmithError } from "../../errors.ts";
 import {
   type AtomicWriteFs,
   fileError as commonFileError,
@@ -28,6 +28,7 @@ import {
 import type {
   DirEntry,
   ExecCommandOptions,
+  FetchFunction,
   FileInfo,
   Handler,
   NetworkAddress,
@@ -36,6 +37,7 @@ import type {
   Runtime,
   RuntimeServeOptions,
   ServerHandle,
+  TlsClientOptions,
 } from "./types.ts";
 
 interface DenoFileInfo {
@@ -234,6 +236,12 @@ async function promptSecret(prompt: string): Promise<string | null> {
 
 /** Serve with Deno's own HTTP server behind tlsmith's listeners and `node:tls` (`deno_server.ts`). */
 async function serve(handler: Handler, options: RuntimeServeOptions): Promise<ServerHandle> {
+  if (options.weakCertificate) {
+    throw new TlsmithError(
+      "SERVE_FAILED",
+      "Deno cannot serve a weak certificate (its TLS library refuses RSA keys under 2048 bits): serve this fixture from Node, or with `openssl s_server -cipher DEFAULT@SECLEVEL=0`.",
+    );
+  }
   const { serveDeno } = await import("./deno_server.ts");
   return await serveDeno(handler, options);
 }
@@ -262,9 +270,60 @@ interface DenoProcessLike {
   stat(path: string): Promise<DenoFileInfo>;
   remove(path: string, options?: { recursive?: boolean }): Promise<void>;
   makeTempDir(options?: { prefix?: string }): Promise<string>;
+  removeSync(path: string, options?: { recursive?: boolean }): void;
+  createHttpClient(options: { caCerts: string[]; cert?: string; key?: string }): {
+    close(): void;
+  };
   uid(): number | null;
   addSignalListener(signal: string, handler: () => void): void;
   removeSignalListener(signal: string, handler: () => void): void;
+}
+
+/**
+ * A `fetch` through `Deno.createHttpClient({ caCerts, cert, key })`. One client per request,
+ * closed as soon as the response (or the failure) is there, so no client outlives a test
+ * (Deno's test sanitizer reports open clients); the response body keeps streaming.
+ */
+function tlsFetch(tls: TlsClientOptions): FetchFunction {
+  const settings = {
+    caCerts: [...tls.ca],
+    ...(tls.cert !== undefined ? { cert: tls.cert } : {}),
+    ...(tls.key !== undefined ? { key: tls.key } : {}),
+  };
+  return async (input: RequestInfo | URL, init?: RequestInit) => {
+    let client: { close(): void };
+    try {
+      client = denoProcess().createHttpClient(settings);
+    } catch (err) {
+      throw new TypeError("fetch failed", { cause: err });
+    }
+    try {
+      return await fetch(input, { ...init, client } as RequestInit);
+    } finally {
+      client.close();
+    }
+  };
+}
+
+/** `Runtime.removeTreeSync` on Deno: a missing path is no error. */
+function removeTreeSync(path: string): void {
+  try {
+    denoProcess().removeSync(path, { recursive: true });
+  } catch (err) {
+    if ((err as { name?: string } | null)?.name === "NotFound") return;
+    throw new TlsmithError(
+      "FILE_ERROR",
+      `cannot remove ${path}: ${err instanceof Error ? err.message : err}.`,
+      { cause: err },
+    );
+  }
+}
+
+/** `Runtime.onExit` on Deno: the `unload` event. */
+function onExit(fn: () => void): () => void {
+  const listener = () => fn();
+  globalThis.addEventListener("unload", listener);
+  return () => globalThis.removeEventListener("unload", listener);
 }
 
 function denoProcess(): DenoProcessLike {
@@ -630,5 +689,8 @@ export function createDenoRuntime(): Runtime {
     userId: denoUserId,
     remove: removeDenoPath,
     makeTempDir: makeDenoTempDir,
+    tlsFetch,
+    removeTreeSync,
+    onExit,
   };
 }

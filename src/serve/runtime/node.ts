@@ -7,7 +7,7 @@
  */
 
 import * as fs from "node:fs/promises";
-import { constants as fsConstants } from "node:fs";
+import { constants as fsConstants, rmSync } from "node:fs";
 import { spawn } from "node:child_process";
 import { join as joinNodePath } from "node:path";
 import * as os from "node:os";
@@ -23,6 +23,7 @@ import {
   writeFileAtomic,
 } from "./common.ts";
 import { serveNode } from "./node_server.ts";
+import { nodeTlsFetch } from "./node_fetch.ts";
 import { upstreamFetch } from "./upstream.ts";
 import { upstreamUpgradeNode } from "./upgrade_node.ts";
 import {
@@ -36,6 +37,7 @@ import {
 import type {
   DirEntry,
   ExecCommandOptions,
+  FetchFunction,
   FileInfo,
   Handler,
   NetworkAddress,
@@ -44,6 +46,7 @@ import type {
   Runtime,
   RuntimeServeOptions,
   ServerHandle,
+  TlsClientOptions,
 } from "./types.ts";
 
 function errorCode(err: unknown): string | undefined {
@@ -297,6 +300,33 @@ async function removeNodePath(path: string, options?: { recursive?: boolean }): 
   }
 }
 
+/** Bun's `fetch` takes TLS settings per request (`tls: { ca, cert, key }`). */
+function bunTlsFetch(tls: TlsClientOptions): FetchFunction {
+  const settings = {
+    ca: [...tls.ca],
+    ...(tls.cert !== undefined ? { cert: tls.cert } : {}),
+    ...(tls.key !== undefined ? { key: tls.key } : {}),
+  };
+  return (input: RequestInfo | URL, init?: RequestInit) =>
+    fetch(input, { ...init, tls: settings } as RequestInit);
+}
+
+/** `Runtime.removeTreeSync` on Node: a missing path is no error. */
+function removeTreeSync(path: string): void {
+  try {
+    rmSync(path, { recursive: true, force: true });
+  } catch (err) {
+    throw fileError(err, path, "remove it");
+  }
+}
+
+/** `Runtime.onExit` on Node: the process's `exit` event. */
+function onExit(fn: () => void): () => void {
+  const listener = () => fn();
+  process.on("exit", listener);
+  return () => void process.off("exit", listener);
+}
+
 /** `Runtime.makeTempDir` on Node. */
 async function makeNodeTempDir(prefix: string): Promise<string> {
   const base = joinNodePath(os.tmpdir(), prefix);
@@ -453,5 +483,8 @@ export function createNodeRuntime(): Runtime {
     userId: () => typeof process.getuid === "function" ? process.getuid() : null,
     remove: removeNodePath,
     makeTempDir: makeNodeTempDir,
+    tlsFetch: (tls) => isBun ? bunTlsFetch(tls) : nodeTlsFetch(tls),
+    removeTreeSync,
+    onExit,
   };
 }

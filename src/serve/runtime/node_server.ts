@@ -88,6 +88,8 @@ export async function serveNode(
       requestCert: clientAuth !== undefined,
       rejectUnauthorized: clientAuth?.mode === "required",
       settings: { maxHeaderListSize: limits.maxHeaderSize },
+      // A test fixture's RSA-1024 key or SHA-1 signature: OpenSSL's level 1 refuses to load it.
+      ...(options.weakCertificate ? { ciphers: "DEFAULT@SECLEVEL=0" } : {}),
     });
   } catch (err) {
     throw tlsError(err);

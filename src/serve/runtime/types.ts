@@ -114,6 +114,12 @@ export interface RuntimeServeOptions extends TlsPem {
   onListen?: (addr: ServerAddr) => void;
   /** Called when the handler throws; the client then gets a 500. */
   onError?: (error: unknown) => void;
+  /**
+   * Load a certificate that OpenSSL's default security level refuses (an RSA-1024 key, a SHA-1
+   * signature): for test fixtures that prove clients refuse it. Node only; Deno and Bun
+   * cannot serve such a key at all.
+   */
+  weakCertificate?: boolean;
 }
 
 /** A running server. */
@@ -322,6 +328,29 @@ export interface Runtime {
   remove(path: string, options?: { recursive?: boolean }): Promise<void>;
   /** Create a new private (0700) temporary directory whose name starts with `prefix`. */
   makeTempDir(prefix: string): Promise<string>;
+  /**
+   * A `fetch` whose TLS trusts `options.ca` and presents `options.cert` when asked, without
+   * touching any global setting (Deno: `Deno.createHttpClient`, Bun: `fetch`'s `tls` option,
+   * Node: `node:https`). Failures reject as `fetch` does (a `TypeError` whose `cause` says why).
+   */
+  tlsFetch(options: TlsClientOptions): FetchFunction;
+  /** Remove a file or a directory tree, synchronously; a missing path is no error. */
+  removeTreeSync(path: string): void;
+  /** Call `fn` (synchronously) when the process exits; returns a function that cancels it. */
+  onExit(fn: () => void): () => void;
+}
+
+/** A function with the signature of the global `fetch`. */
+export type FetchFunction = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
+
+/** TLS settings of a client: whom to trust, and optionally who to be. */
+export interface TlsClientOptions {
+  /** CA certificates (PEM) to trust. */
+  ca: readonly string[];
+  /** A client certificate (chain, PEM) to present when the server asks for one. */
+  cert?: string;
+  /** The unencrypted private key (PEM) of `cert`. */
+  key?: string;
 }
 
 /** Options of {@linkcode Runtime.spawnChild}. */
