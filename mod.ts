@@ -100,7 +100,7 @@ export {
   type Pkcs12Contents,
 } from "./src/keys/pkcs12.ts";
 
-// Certificate authority (src/x509/csr.ts, src/x509/name_constraints.ts, src/ca/authority.ts, src/x509/verify.ts)
+// Certificate authority (src/x509/csr.ts, src/x509/name_constraints.ts, src/ca/constraints.ts, src/ca/authority.ts, src/x509/verify.ts)
 export {
   CA_KEY_TYPES,
   CertificateAuthority,
@@ -126,17 +126,19 @@ export {
   assertNamesPermitted,
   buildNameConstraints,
   type BuildNameConstraintsOptions,
-  type ConstrainedName,
   DEFAULT_PERMITTED_NAMES,
   describeNameConstraints,
+  parsePermitEntry,
+} from "./src/ca/constraints.ts";
+export {
+  type ConstrainedName,
   isNamePermitted,
   type NameConstraintSet,
   type NameSubtree,
-  parsePermitEntry,
 } from "./src/x509/name_constraints.ts";
+export { hostMatches } from "./src/x509/match.ts";
 export {
   type CertificateInput,
-  hostMatches,
   type PathCertificate,
   verifyChain,
   type VerifyChainOptions,

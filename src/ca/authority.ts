@@ -21,9 +21,8 @@ import {
   type KeyType,
   keyTypeOf,
 } from "../keys/keys.ts";
+import { assertNamesPermitted, buildNameConstraints } from "./constraints.ts";
 import {
-  assertNamesPermitted,
-  buildNameConstraints,
   type NameConstraintSet,
   nameConstraintsExtension,
   readNameConstraints,

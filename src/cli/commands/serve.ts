@@ -19,7 +19,7 @@ import {
 } from "../args.ts";
 import { serveDir } from "../../serve/static.ts";
 import { localServingCert } from "../local_ca.ts";
-import { certificateMatchesKey } from "../../x509/match.ts";
+import { certificateMatchesKey, hostMatches } from "../../x509/match.ts";
 
 /** Help text of `tlsmith serve`. */
 export const help: string = `Usage: tlsmith serve [options] [DIR]
@@ -90,25 +90,6 @@ export function serveUrls(host: string, port: number): string[] {
     return [`https://localhost:${port}/`, `https://127.0.0.1:${port}/`];
   }
   return [`https://${urlHost(h)}:${port}/`];
-}
-
-/** A minimal check that `host` is covered by the DNS names or IP addresses of a certificate. */
-function certificateNames(
-  host: string,
-  dnsNames: readonly string[],
-  ipAddresses: readonly string[],
-): boolean {
-  const h = host.replace(/^\[|\]$/g, "").toLowerCase();
-  if (ipAddresses.some((ip) => ip.toLowerCase() === h)) return true;
-  return dnsNames.some((name) => {
-    const n = name.toLowerCase();
-    if (n === h) return true;
-    if (n.startsWith("*.")) {
-      const rest = h.slice(h.indexOf(".") + 1);
-      return h.indexOf(".") > 0 && rest === n.slice(2);
-    }
-    return false;
-  });
 }
 
 /**
@@ -385,7 +366,7 @@ async function printBanner(
     if (!ANY_HOSTS.has(o.host)) {
       for (const url of urls) {
         const name = new URL(url).hostname;
-        if (!certificateNames(name, info.dnsNames, info.ipAddresses)) {
+        if (!hostMatches(o.certPem, name)) {
           ctx.printError(
             `warning: the certificate does not name ${name}; clients will reject ${url}`,
           );
