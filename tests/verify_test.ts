@@ -675,7 +675,7 @@ describe("verifyChain agrees with openssl verify", { timeout: 120_000 }, () => {
 });
 
 describe("verifyChain on hostile chains", () => {
-  it("gives up after a bounded number of signature checks among look-alike issuers", async () => {
+  it("never chains through self-signed look-alikes that are not trusted", async () => {
     // Twelve self-signed certificates with one key and one name: each is a valid issuer of
     // every other, so trying every ordering would mean billions of signature checks.
     const keyPair = await generateKeyPair();
@@ -701,5 +701,64 @@ describe("verifyChain on hostile chains", () => {
     const result = await verifyChain({ leaf: leaf.pem, chain: lookAlikes, trusted: other.pem });
     assert.equal(result.ok, false);
     assert.equal(!result.ok && result.code, "NO_ISSUER");
+  });
+});
+
+describe("verifyChain's search is bounded", () => {
+  it("stops at the step budget among cross-signed look-alikes (SEARCH_LIMIT)", async () => {
+    // 32 CA certificates "A" issued by "B" and 32 "B" issued by "A" (keys a and b): every A fits
+    // under every B and back, so the search would try 32 × 32 paths.
+    const a = await generateKeyPair();
+    const b = await generateKeyPair();
+    const base = async (name: string, keyPair: typeof a) =>
+      (await createCertificate({ keyPair, subject: { commonName: name }, isCa: true })).pem;
+    const aCa = await base("A", a);
+    const bCa = await base("B", b);
+    const chain: string[] = [];
+    for (let i = 0; i < 32; i++) {
+      for (const [pair, issuer, key] of [[a, bCa, b], [b, aCa, a]] as const) {
+        const { pem } = await createCertificate({
+          publicKey: pair.publicKey,
+          subject: { commonName: pair === a ? "A" : "B" },
+          issuer: { certificate: issuer, privateKey: key.privateKey },
+          isCa: true,
+        });
+        chain.push(pem);
+      }
+    }
+    const leaf = await createCertificate({
+      publicKey: (await generateKeyPair()).publicKey,
+      issuer: { certificate: aCa, privateKey: a.privateKey },
+      hosts: ["localhost"],
+    });
+    const other = await createCertificate({
+      keyPair: await generateKeyPair(),
+      subject: { commonName: "the trusted CA" },
+      isCa: true,
+    });
+    const result = await verifyChain({ leaf: leaf.pem, chain, trusted: other.pem });
+    assert.equal(!result.ok && result.code, "SEARCH_LIMIT");
+    assert.match(!result.ok ? result.reason : "", /1000 candidate issuers/);
+    // The same verdict whatever the order.
+    const reversed = await verifyChain({
+      leaf: leaf.pem,
+      chain: chain.reverse(),
+      trusted: other.pem,
+    });
+    assert.deepEqual(reversed, result);
+  });
+
+  it("refuses more than 2000 certificates in one input before reading them", async () => {
+    const { pem } = await createCertificate({
+      keyPair: await generateKeyPair(),
+      subject: { commonName: "one" },
+      isCa: true,
+    });
+    await assert.rejects(
+      verifyChain({ leaf: pem, trusted: pem.repeat(2001), sources: { trusted: "bundle.pem" } }),
+      (err: unknown) =>
+        err instanceof TlsmithError && err.code === "BAD_CERTIFICATE" &&
+        /bundle\.pem: .*more than 2000 certificates/.test(err.message),
+    );
   });
 });

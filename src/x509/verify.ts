@@ -8,8 +8,8 @@
  * that depends only on the certificates (never on the order they were given in), and every check
  * runs per path: the first path that passes is the answer, otherwise the failure of the path that
  * got furthest. The search is bounded ({@linkcode VERIFY_LIMITS}): path length, signature checks
- * (each pair checked once) and search steps; issuers are found through an index by subject, so
- * the time grows linearly with the size of the bundles.
+ * (each certificate is checked once per issuer key) and search steps; issuers are found through
+ * an index by subject, so the time grows linearly with the size of the bundles.
  *
  * @module
  */
@@ -114,7 +114,7 @@ export type VerifyChainResult =
 export const VERIFY_LIMITS = Object.freeze({
   /** Longest path, in certificates: the leaf, up to 8 intermediate CAs, the trust anchor. */
   maxPathCertificates: 10,
-  /** Most signature checks in one verification (each certificate/issuer pair is checked once). */
+  /** Most signature checks in one verification (each certificate once per issuer key). */
   maxSignatureChecks: 100,
   /** Most issuer candidates tried in one verification (over all paths). */
   maxSearchSteps: 1000,
@@ -646,7 +646,8 @@ async function findPath(
   bySubject: ReadonlyMap<string, readonly Node[]>,
   ctx: PathContext,
 ): Promise<Node[] | Failure> {
-  const signatures = new Map<Node, Map<Node, SignatureStatus>>();
+  // A signature depends on the certificate and the issuer's key only: one check per pair.
+  const signatures = new Map<Node, Map<string, SignatureStatus>>();
   let signatureChecks = 0;
   let steps = 0;
   const state: { best: Ranked | null; stopped: Failure | null } = { best: null, stopped: null };
@@ -670,7 +671,8 @@ async function findPath(
   const signature = async (child: Node, parent: Node): Promise<SignatureStatus | null> => {
     let byParent = signatures.get(child);
     if (!byParent) signatures.set(child, byParent = new Map());
-    const known = byParent.get(parent);
+    const key = encodeHex(parent.cert.publicKey.der);
+    const known = byParent.get(key);
     if (known) return known;
     if (signatureChecks >= VERIFY_LIMITS.maxSignatureChecks) {
       limitReached(`${VERIFY_LIMITS.maxSignatureChecks} signature checks`);
@@ -678,7 +680,7 @@ async function findPath(
     }
     signatureChecks++;
     const status = await checkSignature(child.cert, parent.cert);
-    byParent.set(parent, status);
+    byParent.set(key, status);
     return status;
   };
   const validAt = (n: Node) =>
