@@ -924,10 +924,13 @@ export interface ParsedCertificate {
  * DER bytes, or a list). Throws `BAD_PEM` / `BAD_CERTIFICATE` naming `source`.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { adhocCert } from "../ca/adhoc.ts";
  * import { parseCertificates } from "./verify.ts";
- * const certs = parseCertificates(await Deno.readTextFile("chain.pem"), "chain.pem");
- * console.log(certs.length);
+ * const { cert } = await adhocCert();
+ * const certs = parseCertificates(cert + cert, "chain.pem");
+ * assert.equal(certs.length, 2);
  * ```
  */
 export function parseCertificates(input: CertificateInput, source?: string): ParsedCertificate[] {
@@ -983,10 +986,11 @@ function attrValue(v: unknown): string {
  * certificate order.
  *
  * @example
- * ```ts ignore
- * import { formatName, parseCertificates } from "./verify.ts";
- * const [{ certificate }] = parseCertificates(pem);
- * console.log(formatName(certificate.subject));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { buildName } from "./certificate.ts";
+ * import { formatName } from "./verify.ts";
+ * assert.equal(formatName(buildName({ commonName: "a", organization: "b" })), "O=b, CN=a");
  * ```
  */
 export function formatName(name: pkijs.RelativeDistinguishedNames): string {

@@ -65,11 +65,19 @@ function ecdsaDerToRaw(sig: Uint8Array, size: number): Uint8Array | null {
  * unknown OIDs).
  *
  * @example
- * ```ts ignore
- * import { parseCertificates, verifySignature } from "./verify.ts";
- * const [leaf, ca] = parseCertificates(chainPem);
- * const ok = await verifySignature(ca.certificate.subjectPublicKeyInfo, leaf.certificate.signatureAlgorithm,
- *   leaf.certificate.tbsView, leaf.certificate.signatureValue.valueBlock.valueHexView);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CertificateAuthority } from "../ca/authority.ts";
+ * import { parseCertificates } from "./verify.ts";
+ * import { verifySignature } from "./verify_signature.ts";
+ * const ca = await CertificateAuthority.create();
+ * const [leaf, root] = parseCertificates((await ca.issue(["localhost"])).chain)
+ *   .map((c) => c.certificate);
+ * const signed = new Uint8Array(leaf.tbsView);
+ * const signature = leaf.signatureValue.valueBlock.valueHexView;
+ * const spki = root.subjectPublicKeyInfo;
+ * assert.equal(await verifySignature(spki, leaf.signatureAlgorithm, signed, signature), true);
+ * assert.equal(await verifySignature(leaf.subjectPublicKeyInfo, leaf.signatureAlgorithm, signed, signature), false);
  * ```
  */
 export async function verifySignature(
