@@ -152,6 +152,7 @@ const CERTS: Record<string, CertSpec> = {
   rExclEmptyDns: caOf("root2", undefined, nc([], [["dns", ""]])),
   rPermEmptyEmail: caOf("root2", undefined, nc([["email", ""]])),
   rExclEmptyEmail: caOf("root2", undefined, nc([], [["email", ""]])),
+  rExclEmptyUri: caOf("root2", undefined, nc([], [["uri", ""]])),
   rDirName: caOf("root2", undefined, nc([["dn", nameDer([["2.5.4.10", "Acme"]])]])),
   interPermDns: caOf("inter", "root", nc([["dns", "example.com"]])),
   // CA problems.
@@ -240,6 +241,7 @@ const UNDER: [string, string, string[]][] = [
   ["emptyExclDns", "rExclEmptyDns", [san(["dns", "a.test"])]],
   ["emptyPermEmail", "rPermEmptyEmail", [san(["dns", "a.test"], ["email", "a@b.test"])]],
   ["emptyExclEmail", "rExclEmptyEmail", [san(["dns", "a.test"], ["email", "a@b.test"])]],
+  ["emptyExclUri", "rExclEmptyUri", [san(["dns", "a.test"], ["uri", "https://a.test/"])]],
   ["dirNameIn", "rDirName", [san(["dns", "a.test"])]],
   ["interNcOk", "interPermDns", [san(["dns", "www.example.com"])]],
   ["interNcOut", "interPermDns", [san(["dns", "example.net"])]],
@@ -466,6 +468,7 @@ const CASES: Record<string, Case> = {
   emptyExclDns: C("emptyExclDns", "rExclEmptyDns", "NAME_CONSTRAINTS"),
   emptyPermEmail: C("emptyPermEmail", "rPermEmptyEmail", "NAME_CONSTRAINTS"),
   emptyExclEmail: C("emptyExclEmail", "rExclEmptyEmail", "NAME_CONSTRAINTS"),
+  emptyExclUri: C("emptyExclUri", "rExclEmptyUri", "NAME_CONSTRAINTS"),
   dirName: C("dirNameIn", "rDirName", "UNSUPPORTED"),
   interNcOk: C("interNcOk", "root", "ok", { chain: ["interPermDns"] }),
   interNcOut: C("interNcOut", "root", "NAME_CONSTRAINTS", { chain: ["interPermDns"] }),
@@ -606,6 +609,12 @@ const DIFFERENCES: Record<string, { openssl: boolean; go: boolean; why: string }
     go: false,
     why:
       "an empty excluded constraint excludes everything (as Go); OpenSSL reads an empty e-mail constraint as 'nothing'",
+  },
+  emptyExclUri: {
+    openssl: true,
+    go: false,
+    why:
+      "an empty excluded constraint excludes everything (as Go); OpenSSL reads an empty URI constraint as 'nothing'",
   },
   dirName: {
     openssl: true,

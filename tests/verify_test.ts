@@ -11,9 +11,11 @@ import { parseCertificates, verifyChain } from "../src/x509/verify.ts";
 import { hostMatches } from "../src/x509/match.ts";
 import { TlsmithError } from "../src/errors.ts";
 import { decodePem, encodePem } from "../src/pem.ts";
-import { decodeHex, encodeHex } from "../src/_internal/bytes.ts";
+import { decodeHex, encodeHex, equalBytes } from "../src/_internal/bytes.ts";
 import { createCertificate } from "../src/x509/certificate.ts";
 import { generateKeyPair } from "../src/keys/keys.ts";
+import { CertificateAuthority } from "../src/ca/authority.ts";
+import { mutants, pemMutants } from "./mutate.ts";
 import * as asn1js from "npm:asn1js@^4.0.0";
 
 const CONFIG = `
@@ -760,5 +762,34 @@ describe("verifyChain's search is bounded", () => {
         err instanceof TlsmithError && err.code === "BAD_CERTIFICATE" &&
         /bundle\.pem: .*more than 2000 certificates/.test(err.message),
     );
+  });
+});
+
+describe("verifyChain on damaged certificates", () => {
+  it("answers every mutant with a verdict or a TlsmithError, and never accepts a damaged leaf", async () => {
+    const ca = await CertificateAuthority.create({ permit: ["10.0.0.0/8"] });
+    const { chain, cert } = await ca.issue(["app.test", "10.1.2.3", "me@app.test"]);
+    const leafDer = decodePem(cert)[0].der;
+    const rootDer = decodePem(ca.certPem)[0].der;
+    const outcome = async (options: Parameters<typeof verifyChain>[0], how: string) => {
+      try {
+        return await verifyChain(options);
+      } catch (err) {
+        assert.ok(err instanceof TlsmithError, `${how}: ${(err as Error)?.stack ?? err}`);
+        return { ok: false as const, code: err.code };
+      }
+    };
+    assert.equal((await verifyChain({ leaf: chain, trusted: ca.certPem })).ok, true);
+    for (const m of mutants(leafDer, 808, 300)) {
+      if (equalBytes(m.bytes, leafDer)) continue;
+      const r = await outcome({ leaf: m.bytes, trusted: ca.certPem, host: "app.test" }, m.how);
+      assert.equal(r.ok, false, `a damaged leaf was accepted (${m.how})`);
+    }
+    for (const m of mutants(rootDer, 909, 150)) {
+      await outcome({ leaf: cert, trusted: m.bytes, host: "app.test" }, m.how);
+    }
+    for (const m of pemMutants(chain, 1010, 100)) {
+      await outcome({ leaf: m.text, trusted: ca.certPem }, m.how);
+    }
   });
 });
