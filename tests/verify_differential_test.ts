@@ -512,6 +512,8 @@ const CASES: Record<string, Case> = {
   sha1Root: C("underSha1Root", "rootSha1", "ok"),
   selfSignedTrusted: C("selfSigned", "selfSigned", "ok", { host: "self.test" }),
   selfSignedUntrusted: C("selfSigned", "root", "NO_ISSUER"),
+  caAsServer: C("root", "root", "KEY_USAGE"),
+  caAsAnything: C("root", "root", "ok", { purpose: "any" }),
 };
 
 /** Where tlsmith is stricter than a judge, and why. Each entry names the judges' verdicts. */
@@ -638,6 +640,12 @@ const DIFFERENCES: Record<string, { openssl: boolean; go: boolean; why: string }
     go: false,
     why:
       "SHA-1 signatures are refused (as Go does); openssl verify accepts them at its default security level",
+  },
+  caAsServer: {
+    openssl: false,
+    go: true,
+    why:
+      "a CA certificate (keyUsage keyCertSign, cRLSign) is no TLS server certificate (as OpenSSL); Go ignores keyUsage",
   },
   noKeyUsage: {
     openssl: false,
