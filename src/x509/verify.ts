@@ -484,20 +484,26 @@ function checkLeafPurpose(path: readonly Node[], purpose: PathContext["purpose"]
   return null;
 }
 
+/** A name that cannot be judged: under any constraint, or under constraints of `only` its type. */
+interface Unjudgeable {
+  what: string;
+  only?: ConstrainedName["type"];
+}
+
 /** The names of `node` that the constraints of a CA above it judge. */
-function namesUnderConstraints(node: Node, depth: number): (ConstrainedName | string)[] {
+function namesUnderConstraints(node: Node, depth: number): (ConstrainedName | Unjudgeable)[] {
   const c = node.cert;
-  const names: (ConstrainedName | string)[] = constrainedSans(c);
+  const names: (ConstrainedName | Unjudgeable)[] = constrainedSans(c);
   for (const n of c.subjectAltNames) {
     if (n.type === "otherName" && n.oid === OID.smtpUTF8Mailbox) {
-      names.push("an SmtpUTF8Mailbox subjectAltName (tlsmith does not evaluate those)");
+      names.push({ what: "an SmtpUTF8Mailbox subjectAltName", only: "email" });
     }
   }
   for (const rdn of c.subject.rdns) {
     for (const a of rdn) {
       if (a.oid !== OID.emailAddress) continue;
       if (a.tag !== TAG.IA5_STRING || a.value === undefined) {
-        names.push("a subject emailAddress that is not an IA5String");
+        names.push({ what: "a subject emailAddress that is not an IA5String" });
       } else names.push({ type: "email", value: a.value });
     }
   }
@@ -508,7 +514,7 @@ function namesUnderConstraints(node: Node, depth: number): (ConstrainedName | st
         if (a.oid !== OID.commonName) continue;
         const cn = a.value?.replace(/\0+$/, "");
         if (cn === undefined) continue;
-        if (cn.includes("\0")) names.push("a subject CN with a NUL character");
+        if (cn.includes("\0")) names.push({ what: "a subject CN with a NUL character" });
         const dns = cnAsDnsName(cn);
         if (dns) names.push({ type: "dns", value: dns });
       }
@@ -546,17 +552,15 @@ function judgeNames(
 ): Failure | null {
   const types = new Set([...set.permitted, ...set.excluded].map((s) => s.type));
   for (const name of namesUnderConstraints(path[i], i)) {
-    if (typeof name === "string") {
-      if (!name.includes("SmtpUTF8Mailbox") || types.has("email")) {
-        return fail(
-          "NAME_CONSTRAINTS",
-          `${label(path[i], i)} has ${name}, which the name constraints of "${
-            path[j].cert.subject.text
-          }" cannot be checked against.`,
-          i,
-        );
-      }
-      continue;
+    if ("what" in name) {
+      if (name.only && !types.has(name.only)) continue;
+      return fail(
+        "NAME_CONSTRAINTS",
+        `${label(path[i], i)} has ${name.what}, which the name constraints of "${
+          path[j].cert.subject.text
+        }" cannot be checked against.`,
+        i,
+      );
     }
     const verdict = checkName(name, set);
     if (verdict.ok) continue;
