@@ -31,13 +31,9 @@ export {
 export { certificateMatchesKey } from "./src/x509/match.ts";
 export {
   derivePublicKey,
-  exportPrivateKeyPem,
   exportPublicKeyPem,
   exportSpki,
   generateKeyPair,
-  type ImportKeyOptions,
-  importPkcs8,
-  importPrivateKeyPem,
   KEY_TYPES,
   type KeyPair,
   type KeyType,
@@ -59,11 +55,26 @@ export {
   createCertificate,
   type CreateCertificateOptions,
   type CreatedCertificate,
+  type ExtensionInput,
   OID,
-  type PkijsCertificate,
-  type PkijsExtension,
   randomSerialNumber,
 } from "./src/x509/certificate.ts";
+export type {
+  AlgorithmIdentifier,
+  AuthorityKeyIdentifier,
+  BasicConstraints,
+  Certificate,
+  Extension,
+  Fingerprints,
+  GeneralName,
+  GeneralNameType,
+  GeneralSubtree,
+  Name,
+  NameAttribute,
+  NameConstraints,
+  PublicKeyInfo,
+  Rdn,
+} from "./src/x509/model.ts";
 export {
   adhocCert,
   type AdhocCertificate,
@@ -76,18 +87,26 @@ export {
   fingerprint,
 } from "./src/x509/describe.ts";
 
-// Keys at rest (src/keys/encrypt.ts, src/keys/formats.ts, src/pkcs12.ts)
+// Keys at rest (src/keys/formats.ts: the one reader and writer; the rest are deprecated names)
+export { DEFAULT_ITERATIONS } from "./src/keys/encrypt.ts";
+export { KEY_LIMITS, type KeyLimits } from "./src/keys/limits.ts";
 export {
   decryptPrivateKey,
   type DecryptPrivateKeyOptions,
-  DEFAULT_ITERATIONS,
   encryptPrivateKey,
   type EncryptPrivateKeyOptions,
-  type Passphrase,
-  type PrivateKeyInput,
-} from "./src/keys/encrypt.ts";
-export {
+  exportPrivateKey,
+  type ExportPrivateKeyOptions,
+  exportPrivateKeyPem,
+  type ImportKeyOptions,
+  importPkcs8,
+  importPrivateKey,
+  type ImportPrivateKeyOptions,
+  importPrivateKeyPem,
   isEncryptedPrivateKey,
+  type Passphrase,
+  type PrivateKeyData,
+  type PrivateKeyInput,
   readPrivateKey,
   type ReadPrivateKeyOptions,
   toPkcs8Pem,
@@ -150,6 +169,9 @@ export {
 export {
   type CertSource,
   type Handler,
+  type PassphraseCallback,
+  type PassphraseRequest,
+  type ReloadEvent,
   serve,
   type ServeHandlerInfo,
   type ServeOptions,

@@ -31,7 +31,8 @@ export type TlsmithErrorCode =
   | "FILE_EXISTS"
   | "FILE_NOT_FOUND"
   | "FILE_ERROR"
-  | "SERVE_FAILED";
+  | "SERVE_FAILED"
+  | "LIMIT_EXCEEDED";
 
 /**
  * An error with a stable machine-readable `code` and a human message.

@@ -5,7 +5,7 @@ import { openssl, opensslEcKey, rejectsWith, tempDir, writeFiles } from "./helpe
 import { CertificateAuthority, DEFAULT_LEAF_DAYS } from "../src/ca/authority.ts";
 import { createCertificate } from "../src/x509/certificate.ts";
 import { createCsr } from "../src/x509/csr.ts";
-import { encryptPrivateKey } from "../src/keys/encrypt.ts";
+import { encryptPrivateKey } from "../src/keys/formats.ts";
 import { TlsmithError } from "../src/errors.ts";
 import { generateKeyPair } from "../src/keys/keys.ts";
 import { verifyChain } from "../src/x509/verify.ts";

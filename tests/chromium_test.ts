@@ -12,7 +12,8 @@ import { join } from "node:path";
 import { chromiumDumpDom, have, run, tempDir, writeFiles } from "./helpers.ts";
 import { CertificateAuthority } from "../src/ca/authority.ts";
 import { createCertificate } from "../src/x509/certificate.ts";
-import { exportPrivateKeyPem, generateKeyPair } from "../src/keys/keys.ts";
+import { generateKeyPair } from "../src/keys/keys.ts";
+import { exportPrivateKeyPem } from "../src/keys/formats.ts";
 import { serve, type Server } from "../src/serve/serve.ts";
 
 const PAGE = "hello from the tlsmith local CA";

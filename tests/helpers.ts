@@ -10,6 +10,8 @@ import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TlsmithError, type TlsmithErrorCode } from "../src/errors.ts";
+import type { Handler } from "../src/serve/runtime/types.ts";
+import { serve, type ServeOptions, type Server } from "../src/serve/serve.ts";
 
 // ---------------------------------------------------------------------------
 // Runtime and small text helpers.
@@ -265,6 +267,32 @@ export async function opensslCert(options: OpensslCertOptions): Promise<void> {
   ]);
 }
 
+/**
+ * `openssl pkcs12 -export -in CERT -inkey KEY … -passout pass:PASS -out OUT` (a .p12 made by
+ * OpenSSL); `extra` adds options such as `-legacy`, `-macalg sha512` or `-iter 100`.
+ */
+export async function opensslPkcs12(
+  cert: string,
+  key: string,
+  out: string,
+  passphrase: string,
+  extra: string[] = [],
+): Promise<void> {
+  await openssl([
+    "pkcs12",
+    "-export",
+    "-in",
+    cert,
+    "-inkey",
+    key,
+    ...extra,
+    "-passout",
+    `pass:${passphrase}`,
+    "-out",
+    out,
+  ]);
+}
+
 /** A fresh temporary directory and a function that removes it. */
 export async function tempDir(): Promise<{ path: string; cleanup: () => Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), "tlsmith-test-"));
@@ -515,4 +543,24 @@ export function chromiumDumpDom(url: string, options: ChromiumOptions): Promise<
     "--dump-dom",
     url,
   ], { env: { HOME: options.home }, timeoutMs: options.timeoutMs ?? 60_000 });
+}
+
+/**
+ * Run `fn` with a serve() on a free loopback port (adhoc certificate unless `options` says
+ * otherwise) and the PEM file of its certificate, written into `dir`; always shuts it down.
+ */
+export async function withServe(
+  dir: string,
+  handler: Handler,
+  options: Partial<ServeOptions>,
+  fn: (server: Server, caFile: string) => Promise<void>,
+): Promise<void> {
+  const server = await serve(handler, { cert: "adhoc", port: 0, ...options });
+  try {
+    const caFile = join(dir, `server-${server.addr.port}.pem`);
+    await writeFile(caFile, server.certificate);
+    await fn(server, caFile);
+  } finally {
+    await server.shutdown();
+  }
 }

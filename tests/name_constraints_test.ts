@@ -9,13 +9,13 @@ import {
   checkName,
   type ConstrainedName,
   constraintSetOf,
-  isDnsName,
   type NameConstraintSet,
   type NameSubtree,
   nameSyntaxProblem,
   uriHost,
 } from "../src/x509/name_constraints.ts";
 import { matchesHost } from "../src/x509/match.ts";
+import { isDnsName } from "../src/x509/names.ts";
 import { parsePermitEntry } from "../src/ca/constraints.ts";
 
 const permit = (...subtrees: NameSubtree[]): NameConstraintSet => ({

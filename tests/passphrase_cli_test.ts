@@ -10,7 +10,7 @@ import {
   readPassphrase,
   withPassphrase,
 } from "../src/cli/passphrase.ts";
-import { encryptPrivateKey } from "../src/keys/encrypt.ts";
+import { encryptPrivateKey } from "../src/keys/formats.ts";
 import { generateKeyPair } from "../src/keys/keys.ts";
 import { serve } from "../src/serve/serve.ts";
 import { adhocCert } from "../src/ca/adhoc.ts";
@@ -44,6 +44,9 @@ function fakeRuntime(opts: {
   const answers = [...(opts.answers ?? [])];
   const rt = {
     env: (name: string) => opts.env?.[name],
+    unsetEnv: (name: string) => {
+      if (opts.env) delete opts.env[name];
+    },
     readTextFile: (path: string) => {
       const text = opts.files?.[path];
       if (text === undefined) {
@@ -82,6 +85,20 @@ describe("obtainPassphrase", () => {
     assert.equal(await obtainPassphrase(g.rt, { purpose: "to test" }), "typed");
     assert.deepEqual(g.prompts, [PROMPT]);
     assert.equal(PROMPT, "Enter PEM pass phrase:");
+  });
+
+  it("takes TLSMITH_PASSPHRASE out of the environment once read, and keeps it for the run", async () => {
+    const env: Record<string, string> = { TLSMITH_PASSPHRASE: "from env", OTHER: "kept" };
+    const f = fakeRuntime({ env });
+    assert.equal(await obtainPassphrase(f.rt, { purpose: "to decrypt a.pem" }), "from env");
+    assert.deepEqual(env, { OTHER: "kept" }); // children no longer inherit it
+    // A second pass phrase in the same run (a .p12 and its key) still gets it.
+    assert.equal(await obtainPassphrase(f.rt, { purpose: "to open b.p12" }), "from env");
+    // Another run (runtime) does not.
+    await rejectsWith(
+      obtainPassphrase(fakeRuntime({}).rt, { purpose: "x" }),
+      "PASSPHRASE_REQUIRED",
+    );
   });
 
   it("without a terminal: PASSPHRASE_REQUIRED naming the three ways", async () => {
@@ -161,7 +178,7 @@ describe("loadServingKey and RSA-PSS keys", () => {
       await rejectsWith(
         loadServingKey(f.rt, await readFile(path, "utf8"), "pss.pem"),
         "UNSUPPORTED_KEY_TYPE",
-        /^pss\.pem: .*RSA-PSS.*cannot serve/,
+        /^pss\.pem: .*RSA-PSS.*TLS servers.*cannot load/,
       );
     });
   });

@@ -329,6 +329,10 @@ Object.assign(CERTS, {
   underPl0: leafOf("interUnderPl0", "subjectAltName = DNS:good.test"),
   underNoSki: { ...leafOf("rootNoSki", "subjectAltName = DNS:good.test"), akiOf: "root2" },
   interCross: { ...caOf("inter", "root2"), subject: "/CN=inter" },
+  // Two copies of one root whose names differ only in case and spacing.
+  rootCaseA: { ...caOf("root2", undefined), subject: "/CN=Case Root" },
+  rootCaseB: { ...caOf("root2", undefined), subject: "/CN=case  root" },
+  underCaseB: leafOf("rootCaseB", "subjectAltName = DNS:good.test"),
   underSha1Root: leafOf("rootSha1", "subjectAltName = DNS:good.test"),
 });
 
@@ -494,6 +498,7 @@ const CASES: Record<string, Case> = {
   }),
   noSki: C("underNoSki", "rootNoSki", "STRICT"),
   trustedInter: C("viaInter", "inter", "ok", { host: "good.test" }),
+  issuerNameCase: C("underCaseB", "rootCaseA", "NO_ISSUER"),
   crossSigned: C("viaInter", "root2", "ok", { chain: ["inter", "interCross"], permute: true }),
   expiredTrustedInter: C("viaInter", ["interOld", "root"], "ok", {
     chain: ["inter"],
@@ -640,6 +645,12 @@ const DIFFERENCES: Record<string, { openssl: boolean; go: boolean; why: string }
     go: false,
     why:
       "SHA-1 signatures are refused (as Go does); openssl verify accepts them at its default security level",
+  },
+  issuerNameCase: {
+    openssl: true,
+    go: false,
+    why:
+      "an issuer name must equal the issuer's subject byte for byte (as Go); OpenSSL compares them ignoring case and spacing",
   },
   caAsServer: {
     openssl: false,

@@ -6,21 +6,13 @@
  * @module
  */
 
-import * as asn1js from "npm:asn1js@^4.0.0";
-import * as pkijs from "npm:pkijs@^4.0.0";
-import { encodeHex, toArrayBuffer } from "../_internal/bytes.ts";
-import { createCertificate } from "../x509/certificate.ts";
+import { encodeHex } from "../_internal/bytes.ts";
+import { CURVES, OID } from "../_internal/oids.ts";
+import { createCertificate, type ExtensionInput } from "../x509/certificate.ts";
 import { parseCsr } from "../x509/csr.ts";
 import { TlsmithError } from "../errors.ts";
-import { readPrivateKey } from "../keys/formats.ts";
-import type { Passphrase } from "../keys/encrypt.ts";
-import {
-  exportPrivateKeyPem,
-  generateKeyPair,
-  type KeyPair,
-  type KeyType,
-  keyTypeOf,
-} from "../keys/keys.ts";
+import { exportPrivateKey, importPrivateKey, type Passphrase } from "../keys/formats.ts";
+import { generateKeyPair, type KeyPair, type KeyType, keyTypeOf } from "../keys/keys.ts";
 import { assertNamesPermitted, buildNameConstraints } from "./constraints.ts";
 import {
   type NameConstraintSet,
@@ -33,8 +25,10 @@ import {
   parseSubjectAltName,
   type SubjectAltName,
 } from "../x509/names.ts";
+import { formatGeneralName } from "../x509/general_name.ts";
+import { type Certificate, type GeneralName, readCertificates } from "../x509/model.ts";
+import { publicKeyInfoFromDer } from "../x509/public_key.ts";
 import { encodePem } from "../pem.ts";
-import { formatName, parseCertificates } from "../x509/verify.ts";
 import { certificateMatchesKey } from "../x509/match.ts";
 
 /** Key types a CA may use. */
@@ -148,58 +142,40 @@ function validDays(days: number | undefined, fallback: number, max: number, what
   return d;
 }
 
-function isCa(cert: pkijs.Certificate): boolean {
-  const ext = cert.extensions?.find((e) => e.extnID === "2.5.29.19");
-  if (!ext) return false;
-  const seq = asn1js.fromBER(ext.extnValue.valueBlock.valueHexView).result as asn1js.Sequence;
-  const first = seq?.valueBlock?.value?.[0];
-  return first instanceof asn1js.Boolean && first.getValue() === true;
+function subjectAttribute(cert: Certificate, oid: string): string | undefined {
+  return cert.subject.rdns.flat().find((a) => a.oid === oid)?.value;
 }
 
-function subjectAttribute(cert: pkijs.Certificate, oid: string): string | undefined {
-  const tv = cert.subject.typesAndValues.find((t) => t.type === oid);
-  const v = (tv?.value as { valueBlock?: { value?: unknown } } | undefined)?.valueBlock?.value;
-  return typeof v === "string" ? v : undefined;
-}
-
-async function importPublicKey(spki: pkijs.PublicKeyInfo, source: string): Promise<CryptoKey> {
-  const der = toArrayBuffer(new Uint8Array(spki.toSchema().toBER(false)));
-  const oid = spki.algorithm.algorithmId;
+/** The WebCrypto key of a CSR's SubjectPublicKeyInfo (EC P-256/P-384, RSA, Ed25519). */
+async function importPublicKey(spkiDer: Uint8Array, source: string): Promise<CryptoKey> {
+  const spki = publicKeyInfoFromDer(spkiDer, "CSR's public key");
   let alg: AlgorithmIdentifier | RsaHashedImportParams | EcKeyImportParams;
-  if (oid === "1.2.840.10045.2.1") {
-    const curve = (spki.algorithm.algorithmParams as asn1js.ObjectIdentifier)?.valueBlock
-      ?.toString();
-    const named = curve === "1.2.840.10045.3.1.7"
-      ? "P-256"
-      : curve === "1.3.132.0.34"
-      ? "P-384"
-      : null;
-    if (!named) {
+  const curve = Object.values(CURVES).find((c) => c.name === spki.curve);
+  if (spki.kind === "ec") {
+    if (curve?.name !== "P-256" && curve?.name !== "P-384") {
       throw new TlsmithError(
         "UNSUPPORTED_KEY_TYPE",
-        `${source}: the CSR's EC key is on curve ${curve}; use P-256 or P-384.`,
+        `${source}: the CSR's EC key is on curve ${spki.curve}; use P-256 or P-384.`,
       );
     }
-    alg = { name: "ECDSA", namedCurve: named };
-  } else if (oid === "1.2.840.113549.1.1.1") {
+    alg = { name: "ECDSA", namedCurve: curve.name };
+  } else if (spki.kind === "rsa") {
     alg = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" };
-  } else if (oid === "1.3.101.112") {
+  } else if (spki.kind === "ed25519") {
     alg = { name: "Ed25519" };
   } else {
     throw new TlsmithError(
       "UNSUPPORTED_KEY_TYPE",
-      `${source}: the CSR's key (algorithm ${oid}) is not supported; use ECDSA P-256/P-384, RSA or Ed25519.`,
+      `${source}: the CSR's key (${spki.keyType}) is not supported; use ECDSA P-256/P-384, RSA or Ed25519.`,
     );
   }
   try {
-    return await crypto.subtle.importKey("spki", der, alg, true, ["verify"]);
+    return await crypto.subtle.importKey("spki", new Uint8Array(spki.der), alg, true, ["verify"]);
   } catch (err) {
     throw new TlsmithError(
       "BAD_CSR",
       `${source}: the CSR's public key cannot be imported (${(err as Error).message}).`,
-      {
-        cause: err,
-      },
+      { cause: err },
     );
   }
 }
@@ -208,10 +184,24 @@ async function importPublicKey(spki: pkijs.PublicKeyInfo, source: string): Promi
  * The subjectAltNames a CSR asks for, checked and normalized as user input is
  * (lower case, no trailing dot, wildcards only over two labels or more, never
  * an IP address as a DNS name); `BAD_NAME` for any other name, `BAD_CSR` for
- * an iPAddress that is neither 4 nor 16 bytes.
+ * a name that is not well formed for its type (never repaired) or of a type the
+ * CA does not certify (otherName, directoryName, …).
  */
-function requestedNames(names: readonly SubjectAltName[], source: string): string[] {
+function requestedNames(names: readonly GeneralName[], source: string): string[] {
   return names.map((n) => {
+    // Case and a trailing dot are normalized below as for user input; anything that would be
+    // repaired silently (white space trimmed, non-ASCII bytes turned into an IDN) is refused.
+    if (
+      (n.type === "dns" || n.type === "email" || n.type === "uri") &&
+      (!/^[\x20-\x7e]*$/.test(n.value) || n.value.trim() !== n.value)
+    ) {
+      throw new TlsmithError(
+        "BAD_CSR",
+        `${source}: the CSR asks for the malformed name ${
+          formatGeneralName(n)
+        }. Re-create the CSR with valid names, or name the hosts with --host.`,
+      );
+    }
     switch (n.type) {
       case "dns":
         return `DNS:${n.value}`;
@@ -227,6 +217,13 @@ function requestedNames(names: readonly SubjectAltName[], source: string): strin
           );
         }
         return `IP:${formatIpAddress(n.bytes)}`;
+      default:
+        throw new TlsmithError(
+          "BAD_CSR",
+          `${source}: the CSR asks for ${
+            formatGeneralName(n)
+          }; tlsmith certifies DNS names, IP addresses, e-mail addresses and URIs only. Name the hosts with --host, or re-create the CSR.`,
+        );
     }
   });
 }
@@ -240,12 +237,12 @@ function requestedNames(names: readonly SubjectAltName[], source: string): strin
  * import { CertificateAuthority } from "./authority.ts";
  * const ca = await CertificateAuthority.create({ owner: "alice@laptop" });
  * const { cert, key, chain } = await ca.issue(["localhost", "127.0.0.1", "::1"]);
- * console.log(ca.subject); // O=tlsmith development CA, OU=alice@laptop, CN=tlsmith development CA …
+ * console.log(ca.subject); // CN=tlsmith development CA …, OU=alice@laptop, O=tlsmith development CA
  * console.log(cert.length > 0, key.includes("PRIVATE KEY"), chain.includes(ca.certPem)); // true true true
  * ```
  */
 export class CertificateAuthority {
-  readonly #certificate: pkijs.Certificate;
+  readonly #certificate: Certificate;
   /** The CA certificate in PEM (what users trust). */
   readonly certPem: string;
   /** The CA's private key. */
@@ -255,7 +252,7 @@ export class CertificateAuthority {
   /** The CA's name constraints, or null when it has none. */
   readonly nameConstraints: NameConstraintSet | null;
 
-  private constructor(certificate: pkijs.Certificate, certPem: string, privateKey: CryptoKey) {
+  private constructor(certificate: Certificate, certPem: string, privateKey: CryptoKey) {
     this.#certificate = certificate;
     this.certPem = certPem;
     this.privateKey = privateKey;
@@ -263,14 +260,19 @@ export class CertificateAuthority {
     this.nameConstraints = readNameConstraints(certificate);
   }
 
-  /** The CA's subject in one-line form. */
+  /** The CA's subject in the one RFC 4514 form (`CN=…, OU=…, O=…`). */
   get subject(): string {
-    return formatName(this.#certificate.subject);
+    return this.#certificate.subject.text;
   }
 
   /** When the CA certificate expires. */
   get notAfter(): Date {
-    return this.#certificate.notAfter.value;
+    return this.#certificate.notAfter;
+  }
+
+  /** The CA certificate, read into the certificate model. */
+  get certificate(): Certificate {
+    return this.#certificate;
   }
 
   /**
@@ -304,7 +306,7 @@ export class CertificateAuthority {
     if (!Number.isInteger(pathLength) || pathLength < 0 || pathLength > 8) {
       throw new TlsmithError("BAD_OPTION", `pathLength must be 0 to 8, got ${options.pathLength}.`);
     }
-    const extensions: pkijs.Extension[] = [];
+    const extensions: ExtensionInput[] = [];
     if (options.nameConstraints !== false) {
       extensions.push(nameConstraintsExtension(buildNameConstraints({ permit: options.permit })));
     } else if (options.permit?.length) {
@@ -350,30 +352,27 @@ export class CertificateAuthority {
   static async load(options: LoadAuthorityOptions): Promise<CertificateAuthority> {
     const certSource = options.certSource ?? "CA certificate";
     const keySource = options.keySource ?? "CA key";
-    const [{ certificate, der }] = parseCertificates(options.cert, certSource);
-    if (!isCa(certificate)) {
+    const [certificate] = readCertificates(options.cert, certSource);
+    if (certificate.basicConstraints?.ca !== true) {
       throw new TlsmithError(
         "BAD_CERTIFICATE",
-        `${certSource}: "${
-          formatName(certificate.subject)
-        }" is not a CA certificate (basicConstraints CA:TRUE is missing), so it cannot issue certificates. Pass the CA's certificate, or create a CA with \`tlsmith ca init\`.`,
+        `${certSource}: "${certificate.subject.text}" is not a CA certificate (basicConstraints CA:TRUE is missing), so it cannot issue certificates. Pass the CA's certificate, or create a CA with \`tlsmith ca init\`.`,
       );
     }
     const now = options.now ?? new Date();
-    if (now.getTime() > certificate.notAfter.value.getTime()) {
+    if (now.getTime() > certificate.notAfter.getTime()) {
       throw new TlsmithError(
         "CA_EXPIRED",
-        `${certSource}: the CA expired on ${certificate.notAfter.value.toISOString()}. Create a new one with \`tlsmith ca init --force\` and trust it again.`,
+        `${certSource}: the CA expired on ${certificate.notAfter.toISOString()}. Create a new one with \`tlsmith ca init --force\` and trust it again.`,
       );
     }
-    if (now.getTime() < certificate.notBefore.value.getTime()) {
+    if (now.getTime() < certificate.notBefore.getTime()) {
       throw new TlsmithError(
         "BAD_CERTIFICATE",
-        `${certSource}: the CA is not valid before ${certificate.notBefore.value.toISOString()}. Check the system clock.`,
+        `${certSource}: the CA is not valid before ${certificate.notBefore.toISOString()}. Check the system clock.`,
       );
     }
-    readNameConstraints(certificate, certSource);
-    const pair = await readPrivateKey(options.key, {
+    const pair = await importPrivateKey(options.key, {
       passphrase: options.passphrase,
       source: keySource,
     });
@@ -383,7 +382,11 @@ export class CertificateAuthority {
         `${keySource} does not belong to ${certSource}: the public keys differ. Pass the key that was created with this CA.`,
       );
     }
-    return new CertificateAuthority(certificate, encodePem("CERTIFICATE", der), pair.privateKey);
+    return new CertificateAuthority(
+      certificate,
+      encodePem("CERTIFICATE", certificate.der),
+      pair.privateKey,
+    );
   }
 
   /**
@@ -397,7 +400,7 @@ export class CertificateAuthority {
    * ```
    */
   keyPem(): Promise<string> {
-    return exportPrivateKeyPem(this.privateKey);
+    return exportPrivateKey(this.privateKey);
   }
 
   /**
@@ -429,7 +432,7 @@ export class CertificateAuthority {
   #leafWindow(days: number | undefined, now: Date | undefined) {
     const d = validDays(days, DEFAULT_LEAF_DAYS, MAX_LEAF_DAYS, "the certificate validity");
     const start = now ?? new Date();
-    const caEnd = this.#certificate.notAfter.value.getTime();
+    const caEnd = this.#certificate.notAfter.getTime();
     if (start.getTime() >= caEnd) {
       throw new TlsmithError(
         "CA_EXPIRED",
@@ -448,7 +451,7 @@ export class CertificateAuthority {
     options: { days?: number; client?: boolean; now?: Date },
   ): Promise<IssuedCertificate> {
     const { notBefore, notAfter } = this.#leafWindow(options.days, options.now);
-    const owner = subjectAttribute(this.#certificate, "2.5.4.11");
+    const owner = subjectAttribute(this.#certificate, OID.organizationalUnitName);
     const firstDns = names.find((n) => n.type === "dns" && n.value.length <= 64);
     const { pem } = await createCertificate({
       publicKey,
@@ -488,7 +491,7 @@ export class CertificateAuthority {
     validDays(options.days, DEFAULT_LEAF_DAYS, MAX_LEAF_DAYS, "the certificate validity");
     const keyPair = await generateKeyPair(options.keyType ?? "ec-p256");
     const issued = await this.#sign(names, keyPair.publicKey, options);
-    return { ...issued, key: await exportPrivateKeyPem(keyPair.privateKey), keyPair };
+    return { ...issued, key: await exportPrivateKey(keyPair.privateKey), keyPair };
   }
 
   /**
@@ -515,6 +518,12 @@ export class CertificateAuthority {
   ): Promise<IssuedCertificate> {
     const source = options.source ?? "CSR";
     const info = await parseCsr(csr, { source });
+    if (info.signatureRefused) {
+      throw new TlsmithError(
+        "UNSUPPORTED_ALGORITHM",
+        `${source}: the CSR is signed with ${info.signatureAlgorithm}, an algorithm tlsmith refuses (${info.signatureRefused}). The CSR is not damaged: create it again with a current algorithm (\`openssl req -new -sha256\`, or \`tlsmith csr\`).`,
+      );
+    }
     if (!info.signatureValid) {
       throw new TlsmithError(
         "CSR_SIGNATURE_INVALID",
@@ -544,10 +553,7 @@ export class CertificateAuthority {
       names = this.checkHosts([cnName]);
     }
     validDays(options.days, DEFAULT_LEAF_DAYS, MAX_LEAF_DAYS, "the certificate validity");
-    const publicKey = await importPublicKey(
-      pkijs.PublicKeyInfo.fromBER(toArrayBuffer(info.publicKeyInfo)),
-      source,
-    );
+    const publicKey = await importPublicKey(info.publicKeyInfo, source);
     return await this.#sign(names, publicKey, options);
   }
 }

@@ -13,16 +13,15 @@
  */
 
 import { TlsmithError } from "../errors.ts";
+import { cidrText } from "../x509/general_name.ts";
 import {
-  cidrText,
   type ConstrainedName,
-  isDnsName,
   isNamePermitted,
   type NameConstraintSet,
   type NameSubtree,
   uriHost,
 } from "../x509/name_constraints.ts";
-import { formatIpAddress, parseIpAddress } from "../x509/names.ts";
+import { formatIpAddress, isDnsName, parseIpAddress } from "../x509/names.ts";
 
 /** The names and ranges a new tlsmith CA permits unless told otherwise. */
 export const DEFAULT_PERMITTED_NAMES: readonly string[] = Object.freeze([

@@ -13,10 +13,7 @@
 
 import { TlsmithError } from "../errors.ts";
 import type { Runtime } from "../serve/runtime/types.ts";
-import { isEncryptedPrivateKey, toPkcs8Pem } from "../keys/formats.ts";
-import { decodeOnePem } from "../pem.ts";
-import { readPkcs8 } from "../_internal/asn1.ts";
-import { OID } from "../_internal/oids.ts";
+import { exportPrivateKey, importPrivateKey, isEncryptedPrivateKey } from "../keys/formats.ts";
 
 /** The environment variable the CLI reads a pass phrase from. */
 export const PASSPHRASE_ENV = "TLSMITH_PASSPHRASE";
@@ -50,6 +47,22 @@ export interface ObtainedPassphrase {
   source: PassphraseSource;
 }
 
+/** Pass phrases taken out of the environment, per runtime (one CLI run may need it twice). */
+const fromEnv = new WeakMap<Runtime, string>();
+
+/**
+ * `TLSMITH_PASSPHRASE`, removed from the process environment once read so that no child process
+ * (a proxied server, a browser) inherits it; later reads in the same run get the value kept.
+ */
+function passphraseFromEnv(runtime: Runtime): string | undefined {
+  const value = runtime.env(PASSPHRASE_ENV);
+  if (value !== undefined) {
+    runtime.unsetEnv(PASSPHRASE_ENV);
+    if (value !== "") fromEnv.set(runtime, value);
+  }
+  return fromEnv.get(runtime);
+}
+
 function howToProvide(): string {
   return `type it at the prompt (on a terminal), or use --passphrase-file FILE or the ` +
     `${PASSPHRASE_ENV} environment variable`;
@@ -80,8 +93,8 @@ export async function readPassphrase(
     }
     return { passphrase: first, source: "file" };
   }
-  const env = runtime.env(PASSPHRASE_ENV);
-  if (env !== undefined && env !== "") return { passphrase: env, source: "env" };
+  const env = passphraseFromEnv(runtime);
+  if (env !== undefined) return { passphrase: env, source: "env" };
   if (!runtime.stdinIsTerminal()) {
     throw new TlsmithError(
       "PASSPHRASE_REQUIRED",
@@ -145,7 +158,7 @@ export async function obtainPassphrase(
  * @example
  * ```ts ignore
  * const pair = await withPassphrase(runtime, { purpose: "to decrypt key.pem" }, (p) =>
- *   readPrivateKey(pem, { passphrase: p, source: "key.pem" }));
+ *   importPrivateKey(pem, { passphrase: p, source: "key.pem" }));
  * ```
  */
 export async function withPassphrase<T>(
@@ -193,7 +206,9 @@ export async function loadServingKey(
   keyFile: string,
   options: LoadServingKeyOptions = {},
 ): Promise<string> {
-  const pem = isEncryptedPrivateKey(keyPem)
+  const toPkcs8 = async (passphrase?: string) =>
+    await exportPrivateKey(await importPrivateKey(keyPem, { passphrase, source: keyFile }));
+  return isEncryptedPrivateKey(keyPem)
     ? await withPassphrase(
       runtime,
       {
@@ -201,17 +216,7 @@ export async function loadServingKey(
         purpose: `to decrypt ${keyFile}`,
         tries: options.tries,
       },
-      (passphrase) => toPkcs8Pem(keyPem, { passphrase, source: keyFile }),
+      toPkcs8,
     )
-    : await toPkcs8Pem(keyPem, { source: keyFile });
-  if (readPkcs8(decodeOnePem(pem, "PRIVATE KEY").der)?.algorithm === OID.rsassaPss) {
-    throw new TlsmithError(
-      "UNSUPPORTED_KEY_TYPE",
-      `${keyFile}: this RSA key is restricted to RSA-PSS (id-RSASSA-PSS, from ` +
-        `\`openssl genpkey -algorithm RSA-PSS\`). tlsmith can sign with it but cannot serve ` +
-        `TLS with it: Deno's TLS (rustls) does not load such keys. Serve with an EC or plain RSA ` +
-        `key instead, e.g. \`tlsmith key generate --type ec --out key.pem\`.`,
-    );
-  }
-  return pem;
+    : await toPkcs8();
 }

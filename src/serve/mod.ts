@@ -15,6 +15,9 @@
 export {
   type CertSource,
   type Handler,
+  type PassphraseCallback,
+  type PassphraseRequest,
+  type ReloadEvent,
   serve,
   type ServeHandlerInfo,
   type ServeOptions,

@@ -26,12 +26,11 @@
  * @module
  */
 
-import * as asn1js from "npm:asn1js@^4.0.0";
-import * as pkijs from "npm:pkijs@^4.0.0";
-import { OID } from "../_internal/oids.ts";
-import { sourcePrefix, TlsmithError } from "../errors.ts";
-import { formatIpAddress, parseIpAddress } from "./names.ts";
-import { type ChainGeneralSubtree, readNameConstraintsValue } from "./chain_certificate.ts";
+import { TlsmithError } from "../errors.ts";
+import { makeExtension, nameConstraintsCodec } from "./extensions.ts";
+import { cidrText, prefixLength } from "./general_name.ts";
+import type { Certificate, Extension, GeneralName, GeneralSubtree } from "./model.ts";
+import { isDnsName, type Mailbox, mailboxParts, parseIpAddress, uriParts } from "./names.ts";
 
 /** One subtree of a name constraints extension. */
 export interface NameSubtree {
@@ -66,109 +65,6 @@ export interface ConstrainedName {
 // ---------------------------------------------------------------------------
 // Name syntax
 
-const LABEL = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/i;
-
-/**
- * True when `name` is a DNS name in preferred name syntax: dot-separated labels of letters, digits,
- * `-` and `_` (not at either end of a label), 1–63 characters each, 253 in all; no empty label, so
- * no leading or trailing dot and no white space. With `wildcard`, a leading `*.` label is allowed.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { isDnsName } from "./name_constraints.ts";
- * assert.equal(isDnsName("www.Example.com"), true);
- * assert.equal(isDnsName(" evil.com"), false);
- * assert.equal(isDnsName("evil.com."), false);
- * assert.equal(isDnsName("*.example.com", { wildcard: true }), true);
- * assert.equal(isDnsName("*.example.com"), false);
- * ```
- */
-export function isDnsName(name: string, options: { wildcard?: boolean } = {}): boolean {
-  let rest = name;
-  if (options.wildcard && rest.startsWith("*.")) rest = rest.slice(2);
-  if (rest.length === 0 || rest.length > 253) return false;
-  return rest.split(".").every((l) => LABEL.test(l));
-}
-
-const ATEXT = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+$/;
-
-/** An RFC 5321 mailbox split in its parts; `null` when it is not one. */
-interface Mailbox {
-  /** The local part as written (with quotes, if quoted). */
-  local: string;
-  /** The local part as meant (quotes and escapes removed). */
-  localMeaning: string;
-  /** The host. */
-  host: string;
-}
-
-function parseMailbox(text: string): Mailbox | null {
-  const at = text.lastIndexOf("@");
-  if (at <= 0) return null;
-  const local = text.slice(0, at);
-  const host = text.slice(at + 1);
-  if (!isDnsName(host) || local.length > 64) return null;
-  if (local.startsWith('"')) {
-    // Quoted-string: printable ASCII, with \ escaping any printable character.
-    if (local.length < 2 || !local.endsWith('"')) return null;
-    let meaning = "";
-    const inner = local.slice(1, -1);
-    for (let i = 0; i < inner.length; i++) {
-      const c = inner.charCodeAt(i);
-      if (c === 0x5c) {
-        const next = inner.charCodeAt(++i);
-        if (!(next >= 0x20 && next <= 0x7e)) return null;
-        meaning += inner[i];
-      } else if (c >= 0x20 && c <= 0x7e && c !== 0x22) {
-        meaning += inner[i];
-      } else return null;
-    }
-    return { local, localMeaning: meaning, host };
-  }
-  if (!local.split(".").every((atom) => ATEXT.test(atom))) return null;
-  return { local, localMeaning: local, host };
-}
-
-/** The parts of a URI that name constraints read; `null` when it is not an absolute URI. */
-interface UriParts {
-  /** The host (`null` when the URI has no authority or an empty host). */
-  host: string | null;
-  /** What the host is. */
-  hostKind: "dns" | "ip" | "none";
-}
-
-// RFC 3986: scheme ":" then characters of the URI alphabet (no space, quotes, <>\^`{|}).
-const URI = /^([A-Za-z][A-Za-z0-9+.-]*):([A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]*)$/;
-
-function parseUri(uri: string): UriParts | null {
-  const m = URI.exec(uri);
-  if (!m) return null;
-  const rest = m[2];
-  if (!rest.startsWith("//")) return { host: null, hostKind: "none" };
-  const authority = /^\/\/([^/?#]*)/.exec(rest)![1];
-  const hostPort = authority.slice(authority.lastIndexOf("@") + 1);
-  let host: string;
-  let port: string;
-  if (hostPort.startsWith("[")) {
-    const close = hostPort.indexOf("]");
-    if (close < 0) return null;
-    host = hostPort.slice(1, close);
-    port = hostPort.slice(close + 1);
-    const ip = parseIpAddress(host);
-    if (!ip || ip.length !== 16) return null;
-    if (port !== "" && !/^:[0-9]*$/.test(port)) return null;
-    return { host, hostKind: "ip" };
-  }
-  const colon = hostPort.indexOf(":");
-  host = colon < 0 ? hostPort : hostPort.slice(0, colon);
-  port = colon < 0 ? "" : hostPort.slice(colon);
-  if (port !== "" && !/^:[0-9]*$/.test(port)) return null;
-  if (host === "") return { host: null, hostKind: "none" };
-  if (/^[0-9.]+$/.test(host)) return parseIpAddress(host) ? { host, hostKind: "ip" } : null;
-  return isDnsName(host) ? { host, hostKind: "dns" } : null;
-}
-
 /**
  * The host of a URI (without brackets for IPv6), or null when it has none or is not a well-formed
  * absolute URI.
@@ -184,7 +80,7 @@ function parseUri(uri: string): UriParts | null {
  * ```
  */
 export function uriHost(uri: string): string | null {
-  return parseUri(uri)?.host ?? null;
+  return uriParts(uri)?.host ?? null;
 }
 
 /**
@@ -209,9 +105,9 @@ export function nameSyntaxProblem(name: ConstrainedName): string | null {
         ? null
         : "is not a DNS name (letters, digits, hyphens and dots, no white space or empty label)";
     case "email":
-      return parseMailbox(name.value) ? null : "is not a mailbox (local-part@host.name, RFC 5321)";
+      return mailboxParts(name.value) ? null : "is not a mailbox (local-part@host.name, RFC 5321)";
     case "uri":
-      return parseUri(name.value) ? null : "is not an absolute URI with a valid host (RFC 3986)";
+      return uriParts(name.value) ? null : "is not an absolute URI with a valid host (RFC 3986)";
     case "ip": {
       const bytes = name.bytes ?? parseIpAddress(name.value);
       return bytes && (bytes.length === 4 || bytes.length === 16)
@@ -244,7 +140,7 @@ function subtreeProblem(s: NameSubtree): string | null {
     case "email": {
       if (s.value === "") return null;
       if (s.value.includes("@")) {
-        return parseMailbox(s.value)
+        return mailboxParts(s.value)
           ? null
           : `the e-mail constraint ${JSON.stringify(s.value)} is not a mailbox`;
       }
@@ -297,7 +193,7 @@ function dnsMatches(name: string, c: string, mode: Mode): boolean {
 
 function emailMatches(name: Mailbox, c: string, mode: Mode): boolean {
   if (c.includes("@")) {
-    const box = parseMailbox(c)!;
+    const box = mailboxParts(c)!;
     if (lower(box.host) !== lower(name.host)) return false;
     return mode === "permitted"
       ? name.local === box.local
@@ -322,12 +218,12 @@ function matches(name: ConstrainedName, s: NameSubtree, mode: Mode): boolean {
     case "dns":
       return dnsMatches(name.value, s.value, mode);
     case "email":
-      return emailMatches(parseMailbox(name.value)!, s.value, mode);
+      return emailMatches(mailboxParts(name.value)!, s.value, mode);
     case "uri": {
       // RFC 5280: a URI constraint names a host exactly, or with a leading dot its subdomains.
       // A URI without a DNS host cannot be shown to be inside (nor outside) any subtree.
-      const uri = parseUri(name.value)!;
-      if (uri.hostKind !== "dns") return mode === "excluded";
+      const uri = uriParts(name.value)!;
+      if (uri.kind !== "dns") return mode === "excluded";
       const host = lower(uri.host!);
       const c = lower(s.value);
       return c.startsWith(".") ? host.endsWith(c) : host === c;
@@ -393,53 +289,17 @@ export function isNamePermitted(name: ConstrainedName, set: NameConstraintSet): 
 // ---------------------------------------------------------------------------
 // Reading and writing the extension
 
-function prefixLength(mask: Uint8Array): number | null {
-  let n = 0;
-  let ended = false;
-  for (const b of mask) {
-    for (let bit = 7; bit >= 0; bit--) {
-      if (b & (1 << bit)) {
-        if (ended) return null;
-        n++;
-      } else ended = true;
-    }
-  }
-  return n;
-}
-
-/**
- * An address and mask as text: `10.0.0.0/8` for a contiguous mask, `address/mask` otherwise.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { cidrText } from "./name_constraints.ts";
- * assert.equal(cidrText(new Uint8Array([10, 0, 0, 0]), new Uint8Array([255, 0, 0, 0])), "10.0.0.0/8");
- * ```
- */
-export function cidrText(address: Uint8Array, mask: Uint8Array): string {
-  const len = prefixLength(mask);
-  return len === null
-    ? `${formatIpAddress(address)}/${formatIpAddress(mask)}`
-    : `${formatIpAddress(address)}/${len}`;
-}
-
-function toGeneralName(s: NameSubtree): pkijs.GeneralName {
+function toGeneralName(s: NameSubtree): GeneralName {
   switch (s.type) {
     case "dns":
-      return new pkijs.GeneralName({ type: 2, value: s.value });
     case "email":
-      return new pkijs.GeneralName({ type: 1, value: s.value });
     case "uri":
-      return new pkijs.GeneralName({ type: 6, value: s.value });
+      return { type: s.type, value: s.value };
     case "ip": {
       const bytes = new Uint8Array(s.address!.length * 2);
       bytes.set(s.address!, 0);
       bytes.set(s.mask!, s.address!.length);
-      return new pkijs.GeneralName({
-        type: 7,
-        value: new asn1js.OctetString({ valueHex: bytes }),
-      });
+      return { type: "ip", value: s.value, bytes };
     }
     default:
       throw new TlsmithError(
@@ -450,34 +310,29 @@ function toGeneralName(s: NameSubtree): pkijs.GeneralName {
 }
 
 /**
- * The critical `nameConstraints` extension (OID 2.5.29.30) for a set, ready
- * for `createCertificate({ extensions })`.
+ * The critical `nameConstraints` extension (OID 2.5.29.30) for a set, written by the one
+ * nameConstraints codec, ready for `createCertificate({ extensions })`.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { nameConstraintsExtension } from "./name_constraints.ts";
  * const ext = nameConstraintsExtension({ permitted: [{ type: "dns", value: "test" }], excluded: [] });
- * assert.equal(ext.extnID, "2.5.29.30");
+ * assert.equal(ext.oid, "2.5.29.30");
  * assert.equal(ext.critical, true);
  * ```
  */
-export function nameConstraintsExtension(set: NameConstraintSet): pkijs.Extension {
+export function nameConstraintsExtension(set: NameConstraintSet): Extension {
   const subtrees = (list: NameSubtree[]) =>
-    list.map((s) => new pkijs.GeneralSubtree({ base: toGeneralName(s) }));
-  const nc = new pkijs.NameConstraints({
-    ...(set.permitted.length ? { permittedSubtrees: subtrees(set.permitted) } : {}),
-    ...(set.excluded.length ? { excludedSubtrees: subtrees(set.excluded) } : {}),
-  });
-  return new pkijs.Extension({
-    extnID: OID.nameConstraints,
-    critical: true,
-    extnValue: nc.toSchema().toBER(false),
-    parsedValue: nc,
-  });
+    list.map((s) => ({ base: toGeneralName(s), minimum: 0 }));
+  return makeExtension(
+    nameConstraintsCodec,
+    { permitted: subtrees(set.permitted), excluded: subtrees(set.excluded) },
+    true,
+  );
 }
 
-function subtreeOf(g: ChainGeneralSubtree): NameSubtree {
+function subtreeOf(g: GeneralSubtree): NameSubtree {
   const base = g.base;
   switch (base.type) {
     case "dns":
@@ -519,11 +374,11 @@ function subtreeOf(g: ChainGeneralSubtree): NameSubtree {
  * ```
  */
 export function constraintSetOf(nc: {
-  readonly permitted: readonly ChainGeneralSubtree[];
-  readonly excluded: readonly ChainGeneralSubtree[];
+  readonly permitted: readonly GeneralSubtree[];
+  readonly excluded: readonly GeneralSubtree[];
 }): { set: NameConstraintSet; problem: string | null } {
   let problem: string | null = null;
-  const convert = (list: readonly ChainGeneralSubtree[]) =>
+  const convert = (list: readonly GeneralSubtree[]) =>
     list.map((g) => {
       const s = subtreeOf(g);
       if (!problem && (g.minimum !== 0 || g.maximum !== undefined)) {
@@ -537,35 +392,20 @@ export function constraintSetOf(nc: {
 }
 
 /**
- * The name constraints of a parsed certificate, or null when it has none.
- * A malformed extension is a `BAD_CERTIFICATE` error (naming `source`).
+ * The name constraints of a certificate (from the model, where the one codec decoded them), or
+ * null when it has none.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { CertificateAuthority } from "../ca/authority.ts";
+ * import { toCertificate } from "./model.ts";
  * import { readNameConstraints } from "./name_constraints.ts";
- * import { parseCertificates } from "./verify.ts";
- * const ca = await CertificateAuthority.create();
- * const [{ certificate: cert }] = parseCertificates(ca.certPem);
- * assert.ok(readNameConstraints(cert)?.permitted.some((s) => s.value === "localhost"));
+ * const ca = await CertificateAuthority.create({ permit: ["corp.test"] });
+ * const set = readNameConstraints(toCertificate(ca.certPem));
+ * assert.ok(set?.permitted.some((s) => s.value === "corp.test"));
  * ```
  */
-export function readNameConstraints(
-  cert: pkijs.Certificate,
-  source?: string,
-): NameConstraintSet | null {
-  const ext = cert.extensions?.find((e) => e.extnID === OID.nameConstraints);
-  if (!ext) return null;
-  try {
-    return constraintSetOf(readNameConstraintsValue(ext.extnValue.valueBlock.valueHexView)).set;
-  } catch (err) {
-    throw new TlsmithError(
-      "BAD_CERTIFICATE",
-      `${
-        sourcePrefix(source)
-      }the certificate's nameConstraints extension is malformed, so the names it allows are unknown. Use another CA certificate.`,
-      { cause: err },
-    );
-  }
+export function readNameConstraints(cert: Certificate): NameConstraintSet | null {
+  return cert.nameConstraints ? constraintSetOf(cert.nameConstraints).set : null;
 }

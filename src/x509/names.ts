@@ -1,15 +1,24 @@
 /**
- * Host names, IP addresses, e-mail addresses and URIs as certificate subject
- * alternative names (RFC 5280 §4.2.1.6): parse user input into typed SANs
- * (IDN to A-labels, IPs as 4/16 bytes, never an IP as a DNS name), turn them
- * into pkijs `GeneralName`s and back, and print them as OpenSSL does.
+ * THE name-syntax module of tlsmith, used both when issuing and when verifying: host names, IP
+ * addresses, e-mail addresses and URIs as certificate subject alternative names (RFC 5280
+ * §4.2.1.6).
+ *
+ * - Issuing: {@linkcode parseSubjectAltName} turns user input into typed SANs (IDN to A-labels,
+ *   IPs as 4/16 bytes, never an IP as a DNS name). User input is trimmed and normalized.
+ * - Verifying: the predicates {@linkcode isDnsName}, {@linkcode isRfc822Name},
+ *   {@linkcode isUri}, {@linkcode isWellFormedName} say whether a name read from a certificate is
+ *   well formed for its type, exactly as written: they never trim, lower-case or repair, so
+ *   `" evil.test"` or `"evil.test "` is simply not a dNSName.
+ *
+ * A dNSName is LDH labels (letters, digits, hyphens; underscores tolerated, as in `_acme`) of
+ * 1–63 characters that neither start nor end with a hyphen, at most 253 characters, no empty
+ * label and no trailing dot, with an optional leading `*.` where wildcards are allowed.
  *
  * @module
  */
 
-import * as asn1js from "npm:asn1js@^4.0.0";
-import * as pkijs from "npm:pkijs@^4.0.0";
 import { TlsmithError } from "../errors.ts";
+import type { GeneralName } from "./model.ts";
 
 /** The kinds of subject alternative name tlsmith writes. */
 export type SubjectAltNameType = "dns" | "ip" | "email" | "uri";
@@ -100,8 +109,8 @@ function parseIPv6(text: string): Uint8Array | null {
 }
 
 /**
- * Parse an IPv4 or IPv6 address in text form (brackets allowed around IPv6).
- * Returns the 4 or 16 bytes, or null when `text` is not an IP address.
+ * Parse an IPv4 or IPv6 address in text form (brackets allowed around IPv6), exactly as
+ * written (no white space). Returns the 4 or 16 bytes, or null when `text` is not an IP address.
  *
  * @example
  * ```ts
@@ -112,7 +121,7 @@ function parseIPv6(text: string): Uint8Array | null {
  * ```
  */
 export function parseIpAddress(text: string): Uint8Array | null {
-  let s = text.trim();
+  let s = text;
   if (s.startsWith("[") && s.endsWith("]")) s = s.slice(1, -1);
   const v4 = parseIPv4(s);
   if (v4) return v4;
@@ -161,7 +170,7 @@ export function formatIpAddress(bytes: Uint8Array): string {
   return `${hex(words.slice(0, bestStart))}::${hex(words.slice(bestStart + bestLen))}`;
 }
 
-const LABEL_RE = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/;
+const LDH_LABEL = /^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$/;
 
 /** Normalize and check a DNS name (no wildcard); returns the A-label form. */
 function normalizeDnsName(input: string, name: string, what = "host name"): string {
@@ -199,7 +208,7 @@ function normalizeDnsName(input: string, name: string, what = "host name"): stri
         `"*" is only allowed as the whole leftmost label of a wildcard, as in *.example.test`,
       );
     }
-    if (!LABEL_RE.test(label)) {
+    if (!LDH_LABEL.test(label)) {
       throw badName(
         input,
         `the label "${label}" may only contain letters, digits and hyphens, and must not start or end with a hyphen`,
@@ -413,59 +422,219 @@ export function formatSubjectAltName(san: SubjectAltName): string {
 }
 
 /**
- * The pkijs `GeneralName` of a subject alternative name (dNSName,
- * iPAddress, rfc822Name or uniformResourceIdentifier).
+ * True when `value` is a well-formed dNSName exactly as written (see the module documentation);
+ * with `wildcard`, a leading `*.` label is allowed too. Never trims.
  *
  * @example
  * ```ts
- * import { generalNameOf, parseSubjectAltName } from "./names.ts";
- * const gn = generalNameOf(parseSubjectAltName("127.0.0.1"));
- * console.log(gn.type); // 7
+ * import assert from "node:assert/strict";
+ * import { isDnsName } from "./names.ts";
+ * assert.equal(isDnsName("www.Example.test"), true);
+ * assert.equal(isDnsName(" evil.test"), false);
+ * assert.equal(isDnsName("evil.test."), false);
+ * assert.equal(isDnsName("*.example.test"), false);
+ * assert.equal(isDnsName("*.example.test", { wildcard: true }), true);
  * ```
  */
-export function generalNameOf(san: SubjectAltName): pkijs.GeneralName {
-  switch (san.type) {
-    case "dns":
-      return new pkijs.GeneralName({ type: 2, value: san.value });
-    case "email":
-      return new pkijs.GeneralName({ type: 1, value: san.value });
-    case "uri":
-      return new pkijs.GeneralName({ type: 6, value: san.value });
-    case "ip": {
-      const bytes = san.bytes ?? parseIp(san.value, san.value).bytes!;
-      return new pkijs.GeneralName({
-        type: 7,
-        value: new asn1js.OctetString({ valueHex: bytes.slice() }),
-      });
-    }
+export function isDnsName(value: string, options: { wildcard?: boolean } = {}): boolean {
+  if (typeof value !== "string") return false;
+  const name = options.wildcard && value.startsWith("*.") ? value.slice(2) : value;
+  if (name.length === 0 || name.length > 253) return false;
+  return name.split(".").every((label) => LDH_LABEL.test(label));
+}
+
+/** An RFC 5321 mailbox split in its parts (see {@linkcode mailboxParts}). */
+export interface Mailbox {
+  /** The local part as written (with its quotes, if quoted). */
+  readonly local: string;
+  /** The local part as meant (quotes and backslash escapes removed). */
+  readonly localMeaning: string;
+  /** The domain. */
+  readonly host: string;
+}
+
+const ATEXT = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+$/;
+
+/**
+ * The parts of an rfc822Name that is an RFC 5321 mailbox: a local part of at most 64 characters,
+ * a dot-string of atoms (`first.last+tag`) or a quoted string of printable ASCII (`"a b"`, `\`
+ * escapes), `@`, and an {@linkcode isDnsName} domain; `null` otherwise. Never trims.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mailboxParts } from "./names.ts";
+ * assert.deepEqual(mailboxParts('"foo"@Example.test'), {
+ *   local: '"foo"',
+ *   localMeaning: "foo",
+ *   host: "Example.test",
+ * });
+ * assert.equal(mailboxParts("this @ is invalid"), null);
+ * ```
+ */
+export function mailboxParts(value: string): Mailbox | null {
+  if (typeof value !== "string") return null;
+  const at = value.lastIndexOf("@");
+  if (at <= 0) return null;
+  const local = value.slice(0, at);
+  const host = value.slice(at + 1);
+  if (!isDnsName(host) || local.length > 64) return null;
+  if (!local.startsWith('"')) {
+    return local.split(".").every((atom) => ATEXT.test(atom))
+      ? { local, localMeaning: local, host }
+      : null;
   }
-  throw new TlsmithError("BAD_NAME", `unknown subject alternative name type ${san?.type}.`);
+  if (local.length < 2 || !local.endsWith('"')) return null;
+  let meaning = "";
+  const inner = local.slice(1, -1);
+  for (let i = 0; i < inner.length; i++) {
+    const c = inner.charCodeAt(i);
+    if (c === 0x5c) {
+      const next = inner.charCodeAt(++i);
+      if (!(next >= 0x20 && next <= 0x7e)) return null;
+      meaning += inner[i];
+    } else if (c >= 0x20 && c <= 0x7e && c !== 0x22) {
+      meaning += inner[i];
+    } else return null;
+  }
+  return { local, localMeaning: meaning, host };
 }
 
 /**
- * The {@linkcode SubjectAltName} of a pkijs `GeneralName`, or `null` for kinds
- * tlsmith does not write (directoryName, otherName, registeredID, …).
+ * True when `value` is a well-formed rfc822Name: an RFC 5321 mailbox ({@linkcode mailboxParts}).
+ * Never trims.
  *
  * @example
  * ```ts
- * import { generalNameOf, parseSubjectAltName, subjectAltNameOf } from "./names.ts";
- * console.log(subjectAltNameOf(generalNameOf(parseSubjectAltName("::1")))?.value); // ::1
+ * import assert from "node:assert/strict";
+ * import { isRfc822Name } from "./names.ts";
+ * assert.equal(isRfc822Name("Foo.Bar@example.test"), true);
+ * assert.equal(isRfc822Name("this @ is invalid"), false);
  * ```
  */
-export function subjectAltNameOf(name: pkijs.GeneralName): SubjectAltName | null {
-  switch (name.type) {
-    case 1:
-      return { type: "email", value: String(name.value) };
-    case 2:
-      return { type: "dns", value: String(name.value) };
-    case 6:
-      return { type: "uri", value: String(name.value) };
-    case 7: {
-      const v = name.value as asn1js.OctetString;
-      const bytes = new Uint8Array(v.valueBlock.valueHexView);
-      return { type: "ip", value: formatIpAddress(bytes), bytes };
-    }
-    default:
-      return null;
+export function isRfc822Name(value: string): boolean {
+  return mailboxParts(value) !== null;
+}
+
+/** The host of a URI, as {@linkcode uriParts} reads it. */
+export interface UriHost {
+  /** The host, without brackets for IPv6 (`null` without an authority or with an empty host). */
+  readonly host: string | null;
+  /** What the host is. */
+  readonly kind: "dns" | "ip" | "none";
+}
+
+// RFC 3986: a scheme, ":", then only characters of the URI alphabet.
+const URI = /^[A-Za-z][A-Za-z0-9+.-]*:([A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]*)$/;
+
+/**
+ * The host of an absolute URI (RFC 3986: a scheme, `:`, only URI characters, every `%` followed by
+ * two hex digits), read the way Go reads it (after any `userinfo@`, before any `:port`), or `null`
+ * when the URI is malformed or its host is neither a DNS name ({@linkcode isDnsName}), an IPv4
+ * address nor a bracketed IPv6 address. Never trims.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { uriParts } from "./names.ts";
+ * assert.deepEqual(uriParts("https://user@Example.test:8443/x"), { host: "Example.test", kind: "dns" });
+ * assert.deepEqual(uriParts("urn:uuid:1234"), { host: null, kind: "none" });
+ * assert.equal(uriParts("https://a..b/"), null);
+ * ```
+ */
+export function uriParts(value: string): UriHost | null {
+  if (typeof value !== "string") return null;
+  const m = URI.exec(value);
+  if (!m || /%(?![0-9A-Fa-f]{2})/.test(value)) return null;
+  const rest = m[1];
+  if (!rest.startsWith("//")) return { host: null, kind: "none" };
+  const authority = /^\/\/([^/?#]*)/.exec(rest)![1];
+  const hostPort = authority.slice(authority.lastIndexOf("@") + 1);
+  const bracketed = hostPort.startsWith("[");
+  const end = bracketed ? hostPort.indexOf("]") + 1 : hostPort.indexOf(":");
+  if (bracketed && end === 0) return null;
+  const host = end <= 0 ? hostPort : hostPort.slice(0, end);
+  const port = end <= 0 ? "" : hostPort.slice(end);
+  if (port !== "" && !/^:[0-9]*$/.test(port)) return null;
+  if (bracketed) {
+    const inner = host.slice(1, -1);
+    return parseIpAddress(inner)?.length === 16 && !/\s/.test(inner)
+      ? { host: inner, kind: "ip" }
+      : null;
   }
+  if (host === "") return { host: null, kind: "none" };
+  if (/^[0-9.]+$/.test(host)) return parseIpAddress(host) ? { host, kind: "ip" } : null;
+  return isDnsName(host) ? { host, kind: "dns" } : null;
+}
+
+/**
+ * True when `value` is a well-formed absolute URI whose host, if it has one, is well formed
+ * ({@linkcode uriParts}). Never trims.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isUri } from "./names.ts";
+ * assert.equal(isUri("https://x.test/a?b#c"), true);
+ * assert.equal(isUri("https://x.test/a b"), false);
+ * assert.equal(isUri("https://exa mple.test/"), false);
+ * assert.equal(isUri("/relative"), false);
+ * ```
+ */
+export function isUri(value: string): boolean {
+  return uriParts(value) !== null;
+}
+
+/**
+ * True when a GeneralName read from a certificate is a well-formed name of its type: a dNSName
+ * by {@linkcode isDnsName} (a leading `*.` allowed), an rfc822Name by {@linkcode isRfc822Name},
+ * a URI by {@linkcode isUri}, an iPAddress of 4 or 16 bytes. Other types are not judged (true).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isWellFormedName } from "./names.ts";
+ * assert.equal(isWellFormedName({ type: "dns", value: "this is invalid" }), false);
+ * assert.equal(isWellFormedName({ type: "ip", value: "::1", bytes: new Uint8Array(16) }), true);
+ * ```
+ */
+export function isWellFormedName(name: GeneralName): boolean {
+  switch (name.type) {
+    case "dns":
+      return isDnsName(name.value, { wildcard: true });
+    case "email":
+      return isRfc822Name(name.value);
+    case "uri":
+      return isUri(name.value);
+    case "ip":
+      return name.bytes.length === 4 || name.bytes.length === 16;
+    default:
+      return true;
+  }
+}
+
+/**
+ * The model's {@linkcode GeneralName} of a subject alternative name (an `ip` gets its bytes from
+ * its text when it has none; `BAD_NAME` when that is not an IP address).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { generalNameOf } from "./names.ts";
+ * const name = generalNameOf({ type: "ip", value: "127.0.0.1" });
+ * assert.deepEqual(name.type === "ip" && [...name.bytes], [127, 0, 0, 1]);
+ * ```
+ */
+export function generalNameOf(san: SubjectAltName): GeneralName {
+  if (san?.type === "ip") {
+    const bytes = san.bytes ?? parseIp(san.value, san.value).bytes!;
+    return { type: "ip", value: formatIpAddress(bytes), bytes };
+  }
+  if (san?.type === "dns" || san?.type === "email" || san?.type === "uri") {
+    return { type: san.type, value: san.value };
+  }
+  throw new TlsmithError(
+    "BAD_NAME",
+    `unknown subject alternative name type ${(san as { type?: unknown })?.type}.`,
+  );
 }

@@ -14,21 +14,12 @@
  * @module
  */
 
-import * as asn1js from "npm:asn1js@^4.0.0";
-import * as pkijs from "npm:pkijs@^4.0.0";
-import { encodeHex, equalBytes, toArrayBuffer } from "../_internal/bytes.ts";
-import { isUniversal, parseDer, readBitString, sequence, TAG } from "../_internal/der.ts";
+import { encodeHex, equalBytes } from "../_internal/bytes.ts";
+import { parseDer, readBitString, TAG } from "../_internal/der.ts";
 import { EXTENDED_KEY_USAGES, EXTENSION_NAMES, OID } from "../_internal/oids.ts";
-import { sourcePrefix, TlsmithError } from "../errors.ts";
-import {
-  certificateDers,
-  type ChainCertificate,
-  type ChainGeneralName,
-  checkSignature,
-  readChainCertificates,
-  type SignatureStatus,
-} from "./chain_certificate.ts";
+import { TlsmithError } from "../errors.ts";
 import { matchesHost } from "./match.ts";
+import { type Certificate, type GeneralName, readCertificates } from "./model.ts";
 import {
   checkName,
   type ConstrainedName,
@@ -36,9 +27,7 @@ import {
   type NameConstraintSet,
   nameSyntaxProblem,
 } from "./name_constraints.ts";
-import { formatIpAddress } from "./names.ts";
-
-export { verifySignature } from "./verify_signature.ts";
+import { type SignatureCheck, verifySignature } from "./signature.ts";
 
 /** Certificates as PEM text (one or more blocks), DER bytes, or a list of either. */
 export type CertificateInput = string | Uint8Array | readonly (string | Uint8Array)[];
@@ -151,14 +140,13 @@ const NEVER_CRITICAL: ReadonlySet<string> = new Set([
   OID.authorityInfoAccess,
 ]);
 
-/** Netscape certificate type (OpenSSL still honours it for the TLS purposes). */
-const NETSCAPE_CERT_TYPE = "2.16.840.1.113730.1.1";
+/** Netscape certificate type bits (OpenSSL still honours the extension for the TLS purposes). */
 const NS_SSL_CLIENT = 0x80;
 const NS_SSL_SERVER = 0x40;
 
 /** One certificate in the search: the facts and where it came from. */
 interface Node {
-  readonly cert: ChainCertificate;
+  readonly cert: Certificate;
   /** In `trusted`: a trust anchor that ends the path. */
   trusted: boolean;
   /** Rank in an order that depends only on the DER (for a deterministic search). */
@@ -167,17 +155,17 @@ interface Node {
   readonly selfIssued: boolean;
 }
 
-function extensionOf(cert: ChainCertificate, oid: string) {
+function extensionOf(cert: Certificate, oid: string) {
   return cert.extensions.find((e) => e.oid === oid);
 }
 
-function hasKeyUsage(cert: ChainCertificate, usage: string): boolean {
+function hasKeyUsage(cert: Certificate, usage: string): boolean {
   return cert.keyUsage?.includes(usage) ?? false;
 }
 
 /** The Netscape certificate type bits, or null without the extension. */
-function netscapeCertType(cert: ChainCertificate): number | null {
-  const ext = extensionOf(cert, NETSCAPE_CERT_TYPE);
+function netscapeCertType(cert: Certificate): number | null {
+  const ext = extensionOf(cert, OID.netscapeCertType);
   if (!ext) return null;
   try {
     return readBitString(parseDer(ext.value, "nsCertType"), "nsCertType").bytes[0] ?? 0;
@@ -186,37 +174,13 @@ function netscapeCertType(cert: ChainCertificate): number | null {
   }
 }
 
-/** True when the key is an EC key with explicit curve parameters (RFC 5480 forbids them). */
-function hasExplicitCurve(cert: ChainCertificate): boolean {
-  try {
-    const [alg] = sequence(parseDer(cert.publicKey.der, "public key"), "public key", 2, 2);
-    const [oid, params] = sequence(alg, "public key algorithm", 1, 2);
-    return equalBytes(oid.der, OID_EC_PUBLIC_KEY_DER) && isUniversal(params, TAG.SEQUENCE);
-  } catch {
-    return false;
-  }
-}
-
-/** DER of the id-ecPublicKey OBJECT IDENTIFIER. */
-const OID_EC_PUBLIC_KEY_DER = new Uint8Array([
-  0x06,
-  0x07,
-  0x2a,
-  0x86,
-  0x48,
-  0xce,
-  0x3d,
-  0x02,
-  0x01,
-]);
-
 function label(node: Node, depth: number): string {
   return `${depth === 0 ? "the leaf" : "the CA"} certificate "${
     node.cert.subject.text || "(empty subject)"
   }"`;
 }
 
-function generalNameText(n: ChainGeneralName): string {
+function generalNameText(n: GeneralName): string {
   switch (n.type) {
     case "dns":
       return `DNS name ${JSON.stringify(n.value)}`;
@@ -232,7 +196,7 @@ function generalNameText(n: ChainGeneralName): string {
 }
 
 /** The names of the types name constraints evaluate, as {@linkcode ConstrainedName}s. */
-function constrainedSans(cert: ChainCertificate): ConstrainedName[] {
+function constrainedSans(cert: Certificate): ConstrainedName[] {
   const out: ConstrainedName[] = [];
   for (const n of cert.subjectAltNames) {
     if (n.type === "dns" || n.type === "email" || n.type === "uri") {
@@ -439,7 +403,7 @@ function checkStrict(path: readonly Node[]): Failure | null {
       ? "has no authorityKeyIdentifier with a key identifier"
       : ca && !c.subjectKeyIdentifier
       ? "has no subjectKeyIdentifier"
-      : hasExplicitCurve(c)
+      : c.publicKey.curve === "explicit"
       ? "has an EC key with explicit curve parameters instead of a named curve"
       : null;
     if (problem) {
@@ -618,7 +582,7 @@ function compareBytes(a: Uint8Array, b: Uint8Array): number {
 }
 
 /** Does `candidate` fit the authorityKeyIdentifier of the certificate it would issue? */
-function authorityKeyFits(child: ChainCertificate, candidate: ChainCertificate): boolean {
+function authorityKeyFits(child: Certificate, candidate: Certificate): boolean {
   const aki = child.authorityKeyIdentifier;
   if (!aki) return true;
   if (
@@ -634,7 +598,7 @@ function authorityKeyFits(child: ChainCertificate, candidate: ChainCertificate):
 }
 
 /** 2 when the key identifiers match, 1 when one of them is missing. */
-function keyIdScore(child: ChainCertificate, candidate: ChainCertificate): number {
+function keyIdScore(child: Certificate, candidate: Certificate): number {
   const id = child.authorityKeyIdentifier?.keyIdentifier;
   return id && candidate.subjectKeyIdentifier ? 2 : 1;
 }
@@ -651,7 +615,7 @@ async function findPath(
   ctx: PathContext,
 ): Promise<Node[] | Failure> {
   // A signature depends on the certificate and the issuer's key only: one check per pair.
-  const signatures = new Map<Node, Map<string, SignatureStatus>>();
+  const signatures = new Map<Node, Map<string, SignatureCheck>>();
   let signatureChecks = 0;
   let steps = 0;
   const state: { best: Ranked | null; stopped: Failure | null } = { best: null, stopped: null };
@@ -672,7 +636,7 @@ async function findPath(
       `no valid path found within ${what}: the chain and trusted certificates hold too many look-alike issuers (same name and key). Pass only the certificates that belong to the chain.`,
     );
   };
-  const signature = async (child: Node, parent: Node): Promise<SignatureStatus | null> => {
+  const signature = async (child: Node, parent: Node): Promise<SignatureCheck | null> => {
     let byParent = signatures.get(child);
     if (!byParent) signatures.set(child, byParent = new Map());
     const key = encodeHex(parent.cert.publicKey.der);
@@ -683,7 +647,12 @@ async function findPath(
       return null;
     }
     signatureChecks++;
-    const status = await checkSignature(child.cert, parent.cert);
+    const status = await verifySignature(
+      parent.cert.publicKey,
+      child.cert.signatureAlgorithm,
+      child.cert.tbs,
+      child.cert.signature,
+    );
     byParent.set(key, status);
     return status;
   };
@@ -858,15 +827,17 @@ export async function verifyChain(options: VerifyChainOptions): Promise<VerifyCh
     throw new TlsmithError("BAD_OPTION", "verifyChain: `host` must be a string.");
   }
   const src = options.sources ?? {};
-  const leafCerts = readChainCertificates(options.leaf, src.leaf ?? "leaf");
-  const chainCerts = options.chain === undefined
+  const leafCerts = readCertificates(options.leaf, src.leaf ?? "leaf");
+  // No intermediates: absent, or an empty list.
+  const chainCerts = options.chain === undefined ||
+      (Array.isArray(options.chain) && options.chain.length === 0)
     ? []
-    : readChainCertificates(options.chain, src.chain ?? "chain");
-  const trustedCerts = readChainCertificates(options.trusted, src.trusted ?? "trusted");
+    : readCertificates(options.chain, src.chain ?? "chain");
+  const trustedCerts = readCertificates(options.trusted, src.trusted ?? "trusted");
 
   // One node per distinct certificate; given as trusted anywhere, it is trusted.
   const nodes = new Map<string, Node>();
-  const add = (cert: ChainCertificate, trusted: boolean): Node => {
+  const add = (cert: Certificate, trusted: boolean): Node => {
     const key = encodeHex(cert.der);
     const known = nodes.get(key);
     if (known) {
@@ -910,110 +881,4 @@ export async function verifyChain(options: VerifyChainOptions): Promise<VerifyCh
       der: n.cert.der,
     })),
   };
-}
-
-// ---------------------------------------------------------------------------
-// pkijs readers other modules still use (the parsed-certificate model replaces them)
-
-/** A certificate parsed from PEM or DER, with its bytes. */
-export interface ParsedCertificate {
-  /** The parsed certificate. */
-  certificate: pkijs.Certificate;
-  /** The DER bytes. */
-  der: Uint8Array;
-}
-
-/**
- * Parse every certificate in `input` (PEM with one or more CERTIFICATE blocks,
- * DER bytes, or a list). Throws `BAD_PEM` / `BAD_CERTIFICATE` naming `source`.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { adhocCert } from "../ca/adhoc.ts";
- * import { parseCertificates } from "./verify.ts";
- * const { cert } = await adhocCert();
- * const certs = parseCertificates(cert + cert, "chain.pem");
- * assert.equal(certs.length, 2);
- * ```
- */
-export function parseCertificates(input: CertificateInput, source?: string): ParsedCertificate[] {
-  return certificateDers(input, source).map((der) => ({
-    certificate: parseCertificateDer(der, source),
-    der,
-  }));
-}
-
-function parseCertificateDer(der: Uint8Array, source?: string): pkijs.Certificate {
-  const where = sourcePrefix(source);
-  const asn = asn1js.fromBER(toArrayBuffer(der));
-  if (asn.offset === -1 || asn.offset !== der.length) {
-    throw new TlsmithError(
-      "BAD_CERTIFICATE",
-      `${where}the certificate is not valid DER (damaged or truncated). Re-export it.`,
-    );
-  }
-  try {
-    return new pkijs.Certificate({ schema: asn.result });
-  } catch (err) {
-    throw new TlsmithError(
-      "BAD_CERTIFICATE",
-      `${where}the data is not an X.509 certificate (${
-        (err as Error).message
-      }). Check that you passed the right file.`,
-      { cause: err },
-    );
-  }
-}
-
-const ATTR_NAMES: Record<string, string> = {
-  "2.5.4.3": "CN",
-  "2.5.4.6": "C",
-  "2.5.4.7": "L",
-  "2.5.4.8": "ST",
-  "2.5.4.10": "O",
-  "2.5.4.11": "OU",
-  "2.5.4.5": "serialNumber",
-  "1.2.840.113549.1.9.1": "emailAddress",
-  "0.9.2342.19200300.100.1.25": "DC",
-};
-
-function attrValue(v: unknown): string {
-  const block = (v as { valueBlock?: { value?: unknown; valueHexView?: Uint8Array } })?.valueBlock;
-  if (block && typeof block.value === "string") return block.value;
-  if (block?.valueHexView) return "#" + encodeHex(block.valueHexView);
-  return String(v);
-}
-
-/**
- * A distinguished name as OpenSSL prints it on one line (`CN=a, O=b`), in
- * certificate order.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { buildName } from "./certificate.ts";
- * import { formatName } from "./verify.ts";
- * assert.equal(formatName(buildName({ commonName: "a", organization: "b" })), "O=b, CN=a");
- * ```
- */
-export function formatName(name: pkijs.RelativeDistinguishedNames): string {
-  return name.typesAndValues
-    .map((tv) => `${ATTR_NAMES[tv.type] ?? tv.type}=${attrValue(tv.value)}`)
-    .join(", ");
-}
-
-/** Convert pkijs GeneralNames to {@linkcode ConstrainedName}s (internal, shared with csr.ts). */
-export function altNamesToList(names: readonly pkijs.GeneralName[]): ConstrainedName[] {
-  const out: ConstrainedName[] = [];
-  for (const g of names) {
-    if (g.type === 1) out.push({ type: "email", value: String(g.value) });
-    else if (g.type === 2) out.push({ type: "dns", value: String(g.value) });
-    else if (g.type === 6) out.push({ type: "uri", value: String(g.value) });
-    else if (g.type === 7) {
-      const bytes = new Uint8Array((g.value as asn1js.OctetString).valueBlock.valueHexView);
-      out.push({ type: "ip", value: formatIpAddress(bytes), bytes });
-    }
-  }
-  return out;
 }

@@ -1,20 +1,17 @@
 /**
  * The {@linkcode Runtime} for Deno. Deno is reached through `globalThis.Deno`
  * typed by the small local {@linkcode DenoLike} interface, so this file also
- * compiles with `tsc` for npm (where no Deno types exist). Serving uses
- * `Deno.serve`, which negotiates HTTP/2 or HTTP/1.1 by ALPN itself.
+ * compiles with `tsc` for npm (where no Deno types exist). Serving is in
+ * `deno_server.ts` (Deno's HTTP server behind tlsmith's own listeners).
  *
  * @module
  */
 
-import { TlsmithError } from "../../errors.ts";
+import type { TlsmithError } from "../../errors.ts";
 import {
   type AtomicWriteFs,
-  errorReporter,
   fileError as commonFileError,
   type FileErrorKind,
-  HEAD_COUNT_LIMIT,
-  keyMismatchError,
   readStream,
   SecretLine,
   writeFileAtomic,
@@ -23,9 +20,9 @@ import type {
   DirEntry,
   FileInfo,
   Handler,
+  NetworkAddress,
   Runtime,
   RuntimeServeOptions,
-  ServerAddr,
   ServerHandle,
 } from "./types.ts";
 
@@ -44,36 +41,11 @@ interface DenoFsFile {
   close(): void;
 }
 
-interface DenoNetAddr {
-  hostname: string;
-  port: number;
-}
-
-interface DenoHttpServer {
-  readonly addr: DenoNetAddr;
-  readonly finished: Promise<void>;
-  shutdown(): Promise<void>;
-}
-
-interface DenoServeOptions {
-  hostname: string;
-  port: number;
-  cert: string;
-  key: string;
-  signal?: AbortSignal;
-  onListen?: (addr: DenoNetAddr) => void;
-  onError?: (error: unknown) => Response | Promise<Response>;
-  handler: (
-    request: Request,
-    info: { remoteAddr: DenoNetAddr },
-  ) => Response | Promise<Response>;
-}
-
 /** The part of the Deno namespace this runtime uses. */
 interface DenoLike {
   args: string[];
   build: { os: string };
-  env: { get(name: string): string | undefined };
+  env: { get(name: string): string | undefined; delete(name: string): void };
   cwd(): string;
   readFile(path: string): Promise<Uint8Array>;
   readTextFile(path: string): Promise<string>;
@@ -102,7 +74,8 @@ interface DenoLike {
   addSignalListener(signal: string, handler: () => void): void;
   removeSignalListener(signal: string, handler: () => void): void;
   exit(code: number): never;
-  serve(options: DenoServeOptions): DenoHttpServer;
+  networkInterfaces(): { address: string; family: "IPv4" | "IPv6" }[];
+  hostname(): string;
 }
 
 function deno(): DenoLike {
@@ -247,115 +220,10 @@ async function promptSecret(prompt: string): Promise<string | null> {
   }
 }
 
-function serveError(err: unknown, options: RuntimeServeOptions): TlsmithError {
-  const name = errorName(err);
-  const message = (err as Error)?.message ?? String(err);
-  const host = options.hostname.includes(":") ? `[${options.hostname}]` : options.hostname;
-  if (name === "AddrInUse") {
-    return new TlsmithError(
-      "SERVE_FAILED",
-      `cannot listen on ${host}:${options.port}: the port is in use; stop the other server or pick another port (0 picks a free one).`,
-      { cause: err },
-    );
-  }
-  if (name === "AddrNotAvailable" || /lookup|resolve|not available/i.test(message)) {
-    return new TlsmithError(
-      "SERVE_FAILED",
-      `cannot listen on ${host}:${options.port}: ${message} (use 127.0.0.1, ::1, localhost or 0.0.0.0).`,
-      { cause: err },
-    );
-  }
-  if (name === "PermissionDenied" || name === "NotCapable") {
-    return new TlsmithError(
-      "SERVE_FAILED",
-      `cannot listen on ${host}:${options.port}: ${message} (ports below 1024 need privileges; Deno needs --allow-net).`,
-      { cause: err },
-    );
-  }
-  if (/mismatch|does not match/i.test(message)) {
-    return keyMismatchError(message, err);
-  }
-  return new TlsmithError(
-    "SERVE_FAILED",
-    `cannot serve on ${host}:${options.port}: ${message}. Check the certificate and key (PEM, key not encrypted).`,
-    { cause: err },
-  );
-}
-
-/**
- * The answer to a HEAD request: the handler's status and headers with a
- * correct Content-Length and no body. Deno's HTTP/2 server breaks the stream
- * (curl error 92) when a HEAD response carries a body, so the body is
- * measured here and dropped.
- */
-async function headResponse(response: Response): Promise<Response> {
-  if (response.body === null) return response;
-  const headers = new Headers(response.headers);
-  if (!headers.has("content-length")) {
-    const reader = response.body.getReader();
-    let length = 0;
-    try {
-      for (;;) {
-        const r = await reader.read();
-        if (r.done) break;
-        length += r.value.byteLength;
-        if (length > HEAD_COUNT_LIMIT) break;
-      }
-    } finally {
-      reader.cancel().catch(() => {});
-    }
-    if (length <= HEAD_COUNT_LIMIT) headers.set("content-length", String(length));
-  } else {
-    response.body.cancel().catch(() => {});
-  }
-  return new Response(null, {
-    status: response.status,
-    statusText: response.statusText,
-    headers,
-  });
-}
-
-function serve(handler: Handler, options: RuntimeServeOptions): Promise<ServerHandle> {
-  const report = errorReporter(options.onError);
-  let server: DenoHttpServer;
-  try {
-    server = deno().serve({
-      hostname: options.hostname,
-      port: options.port,
-      cert: options.cert,
-      key: options.key,
-      signal: options.signal,
-      // Always given, so Deno does not print its own "Listening on" line.
-      onListen: () => {},
-      onError: (error) => {
-        report(error);
-        return new Response("Internal Server Error", {
-          status: 500,
-          headers: { "content-type": "text/plain;charset=UTF-8" },
-        });
-      },
-      handler: (request, info) => {
-        // Deno's own info object: its remoteAddr is computed only when the handler reads it.
-        const response = handler(request, info);
-        return request.method === "HEAD" ? Promise.resolve(response).then(headResponse) : response;
-      },
-    });
-  } catch (err) {
-    return Promise.reject(serveError(err, options));
-  }
-  const addr: ServerAddr = { hostname: server.addr.hostname, port: server.addr.port };
-  let shutdownPromise: Promise<void> | null = null;
-  const handle: ServerHandle = {
-    addr,
-    finished: server.finished,
-    shutdown: () => (shutdownPromise ??= server.shutdown().then(() => server.finished)),
-  };
-  try {
-    options.onListen?.(addr);
-  } catch (err) {
-    report(err);
-  }
-  return Promise.resolve(handle);
+/** Serve with Deno's own HTTP server behind tlsmith's listeners and `node:tls` (`deno_server.ts`). */
+async function serve(handler: Handler, options: RuntimeServeOptions): Promise<ServerHandle> {
+  const { serveDeno } = await import("./deno_server.ts");
+  return await serveDeno(handler, options);
 }
 
 /**
@@ -378,6 +246,13 @@ export function createDenoRuntime(): Runtime {
         return D.env.get(name);
       } catch {
         return undefined; // no --allow-env
+      }
+    },
+    unsetEnv: (name) => {
+      try {
+        D.env.delete(name);
+      } catch {
+        // no --allow-env: nothing was read either
       }
     },
     cwd: () => D.cwd(),
@@ -488,5 +363,25 @@ export function createDenoRuntime(): Runtime {
     exit: (code) => D.exit(code),
 
     serve,
+
+    networkAddresses: () => {
+      try {
+        return D.networkInterfaces().map((a): NetworkAddress => {
+          const address = a.address.replace(/%.*$/, "");
+          const family = a.family === "IPv6" ? 6 : 4;
+          const internal = family === 4 ? address.startsWith("127.") : address === "::1";
+          return { address, family, internal };
+        });
+      } catch {
+        return []; // no --allow-sys
+      }
+    },
+    hostName: () => {
+      try {
+        return D.hostname() || undefined;
+      } catch {
+        return undefined;
+      }
+    },
   };
 }

@@ -1,7 +1,7 @@
 /**
  * The {@linkcode Runtime} for Node (and Bun, which runs the same code):
  * `node:fs/promises`, `node:os`, `node:process`, `node:tty` and an HTTP/2 +
- * HTTP/1.1 TLS server bridged to fetch-style handlers (`node_bridge.ts`).
+ * HTTP/1.1 TLS server bridged to fetch-style handlers (`node_server.ts`).
  *
  * @module
  */
@@ -20,11 +20,12 @@ import {
   SecretLine,
   writeFileAtomic,
 } from "./common.ts";
-import { serveNode } from "./node_bridge.ts";
+import { serveNode } from "./node_server.ts";
 import type {
   DirEntry,
   FileInfo,
   Handler,
+  NetworkAddress,
   Runtime,
   RuntimeServeOptions,
   ServerHandle,
@@ -178,6 +179,9 @@ export function createNodeRuntime(): Runtime {
     name: isBun ? "bun" : "node",
     args: () => process.argv.slice(2),
     env: (name) => process.env[name],
+    unsetEnv: (name) => {
+      delete process.env[name];
+    },
     cwd: () => process.cwd(),
     homeDir: () => {
       try {
@@ -273,5 +277,26 @@ export function createNodeRuntime(): Runtime {
 
     serve: (handler: Handler, options: RuntimeServeOptions): Promise<ServerHandle> =>
       serveNode(handler, options),
+
+    networkAddresses: () => {
+      try {
+        return Object.values(os.networkInterfaces()).flatMap((list) =>
+          (list ?? []).map((a): NetworkAddress => ({
+            address: a.address.replace(/%.*$/, ""),
+            family: a.family === "IPv6" || (a.family as unknown) === 6 ? 6 : 4,
+            internal: a.internal,
+          }))
+        );
+      } catch {
+        return [];
+      }
+    },
+    hostName: () => {
+      try {
+        return os.hostname() || undefined;
+      } catch {
+        return undefined;
+      }
+    },
   };
 }

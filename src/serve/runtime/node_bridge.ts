@@ -1,26 +1,17 @@
 /**
- * The bridge between Node's HTTP servers and fetch-style handlers: an
- * `node:http2` secure server that also speaks HTTP/1.1 (ALPN), whose
- * requests become WHATWG `Request`s and whose handler `Response`s are written
- * back with streaming and backpressure in both directions. Node (and Bun)
- * only; Deno serves with `Deno.serve` (see `deno.ts`).
+ * The bridge between Node's HTTP servers and fetch-style handlers: Node
+ * requests (HTTP/1.1 or HTTP/2) become WHATWG `Request`s and the handler's
+ * `Response`s are written back with streaming and backpressure in both
+ * directions. The server itself (listening, TLS, timeouts) is
+ * `node_server.ts`.
  *
  * @module
  */
 
-import * as http2 from "node:http2";
+import type * as http2 from "node:http2";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Socket } from "node:net";
-import type { TLSSocket } from "node:tls";
-import { TlsmithError } from "../../errors.ts";
-import { errorReporter, HEAD_COUNT_LIMIT, keyMismatchError } from "./common.ts";
-import type {
-  Handler,
-  RuntimeServeOptions,
-  ServeHandlerInfo,
-  ServerAddr,
-  ServerHandle,
-} from "./types.ts";
+import { HEAD_COUNT_LIMIT } from "./common.ts";
+import type { Handler, ServeHandlerInfo } from "./types.ts";
 
 /** A Node request of either protocol (HTTP/1.1 via the compat layer of the HTTP/2 server, or HTTP/2). */
 export type NodeRequest = IncomingMessage | http2.Http2ServerRequest;
@@ -340,205 +331,61 @@ export async function writeFetchResponse(
   }
 }
 
-function tlsError(err: unknown): TlsmithError {
-  const message = err instanceof Error ? err.message : String(err);
-  if (/key values mismatch/i.test(message)) {
-    return keyMismatchError(message, err);
-  }
-  return new TlsmithError(
-    "SERVE_FAILED",
-    `the TLS library rejected the certificate or key: ${message}. Check that both are PEM and the key is not encrypted.`,
-    { cause: err },
-  );
-}
-
-function listenError(err: unknown, hostname: string, port: number): TlsmithError {
-  const code = (err as { code?: string }).code;
-  const where = `${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`;
-  const hint = code === "EADDRINUSE"
-    ? "the port is in use; stop the other server or pick another port (0 picks a free one)"
-    : code === "EACCES"
-    ? "permission denied; ports below 1024 need privileges, use a port above 1024"
-    : code === "EADDRNOTAVAIL" || code === "ENOTFOUND" || code === "EAI_AGAIN"
-    ? "this machine has no such address; use 127.0.0.1, ::1, localhost or 0.0.0.0"
-    : "check the hostname and port";
-  return new TlsmithError(
-    "SERVE_FAILED",
-    `cannot listen on ${where}: ${(err as Error).message ?? err} (${hint}).`,
-    { cause: err },
-  );
-}
-
 /**
- * Serve HTTPS on Node (or Bun) with a fetch-style handler: an HTTP/2 secure
- * server with HTTP/1.1 fallback chosen by ALPN. Errors thrown by the handler
- * become a 500 response and are reported once to `onError` (or standard error).
- * `shutdown()` stops accepting, lets in-flight requests finish, closes idle
- * keep-alive connections and HTTP/2 sessions, and resolves when all is closed.
+ * Answer one Node request with a fetch-style handler: build the `Request`
+ * (a `400` when fetch cannot represent it), call the handler, write its
+ * `Response`. `request.signal` aborts when the client goes away. Errors
+ * thrown by the handler become a `500` and are reported once to `report`.
+ * The server around it (`node_server.ts`) owns connections, timeouts and
+ * shutdown.
  *
  * @example
  * ```ts ignore
- * import { serveNode } from "./node_bridge.ts";
- * const server = await serveNode(() => new Response("hi"), {
- *   hostname: "127.0.0.1", port: 0, cert: "-----BEGIN CERTIFICATE-----…", key: "-----BEGIN PRIVATE KEY-----…",
+ * import { createServer } from "node:http";
+ * import { handleNodeRequest } from "./node_bridge.ts";
+ * createServer((req, res) => {
+ *   const info = { remoteAddr: { hostname: req.socket.remoteAddress ?? "", port: req.socket.remotePort ?? 0 } };
+ *   handleNodeRequest(() => new Response("hi"), req, res, "localhost:8080", info, console.error);
  * });
- * await server.shutdown();
  * ```
  */
-export function serveNode(handler: Handler, options: RuntimeServeOptions): Promise<ServerHandle> {
-  let server: http2.Http2SecureServer;
-  try {
-    server = http2.createSecureServer({
-      cert: options.cert,
-      key: options.key,
-      allowHTTP1: true,
-    });
-  } catch (err) {
-    return Promise.reject(tlsError(err));
-  }
-
-  const report = errorReporter(options.onError);
-
-  const sockets = new Set<Socket>();
-  const tlsSockets = new Set<TLSSocket>();
-  const sessions = new Set<http2.ServerHttp2Session>();
-  const activeOnSocket = new Map<Socket, number>();
-  let inFlight = 0;
-  let shuttingDown = false;
-  let idleWaiter: (() => void) | null = null;
-  let addr: ServerAddr = { hostname: options.hostname, port: options.port };
-  let fallbackAuthority = "localhost";
-
-  server.on("connection", (socket: Socket) => {
-    // Responses are written after the handler's promise settles, so headers and body can leave
-    // in separate writes: without this, Nagle's algorithm holds the second one back.
-    socket.setNoDelay(true);
-    sockets.add(socket);
-    socket.once("close", () => sockets.delete(socket));
-    if (shuttingDown) socket.destroy();
-  });
-  server.on("secureConnection", (socket: TLSSocket) => {
-    tlsSockets.add(socket);
-    socket.once("close", () => tlsSockets.delete(socket));
-  });
-  server.on("session", (session: http2.ServerHttp2Session) => {
-    sessions.add(session);
-    session.once("close", () => sessions.delete(session));
-    if (shuttingDown) session.close();
-  });
-  // Handshake failures (a client that does not trust the certificate) and broken sessions are
-  // the client's business; they must not reach the handler's error reporter or crash the process.
-  server.on("tlsClientError", () => {});
-  server.on("sessionError", () => {});
-  server.on("clientError", (_err: Error, socket: Socket) => socket.destroy());
-
-  const onRequest = (req: NodeRequest, res: NodeResponse) => {
-    inFlight++;
-    const http1 = req.httpVersionMajor < 2;
-    const socket = req.socket as Socket;
-    if (http1) activeOnSocket.set(socket, (activeOnSocket.get(socket) ?? 0) + 1);
-    if (shuttingDown && http1) res.setHeader("connection", "close");
-    // The abort signal is made only when the handler asks for it (see toFetchRequest).
-    let controller: AbortController | undefined;
-    let wentAway = false;
-    const signal = () => {
-      if (!controller) {
-        controller = new AbortController();
-        if (wentAway) controller.abort(new Error("the client closed the connection"));
-      }
-      return controller.signal;
-    };
-    res.once("close", () => {
-      if (clientWentAway(res, http1)) {
-        wentAway = true;
-        controller?.abort(new Error("the client closed the connection"));
-      }
-      inFlight--;
-      if (http1) {
-        const left = (activeOnSocket.get(socket) ?? 1) - 1;
-        if (left > 0) activeOnSocket.set(socket, left);
-        else {
-          activeOnSocket.delete(socket);
-          if (shuttingDown) socket.end();
-        }
-      }
-      if (inFlight === 0 && idleWaiter) idleWaiter();
-    });
-    req.on("error", () => {});
-    res.on("error", () => {});
-
-    let request: Request;
-    try {
-      request = toFetchRequest(req, fallbackAuthority, signal);
-    } catch {
-      writeHead(res, 400, "", { "content-type": "text/plain;charset=UTF-8" }, http1);
-      res.end("Bad Request");
-      return;
+export function handleNodeRequest(
+  handler: Handler,
+  req: NodeRequest,
+  res: NodeResponse,
+  fallbackAuthority: string,
+  info: ServeHandlerInfo,
+  report: (error: unknown) => void,
+): void {
+  const http1 = req.httpVersionMajor < 2;
+  // The abort signal is made only when the handler asks for it (see toFetchRequest).
+  let controller: AbortController | undefined;
+  let wentAway = false;
+  const signal = () => {
+    if (!controller) {
+      controller = new AbortController();
+      if (wentAway) controller.abort(new Error("the client closed the connection"));
     }
-    const info: ServeHandlerInfo = {
-      remoteAddr: { hostname: socket.remoteAddress ?? "", port: socket.remotePort ?? 0 },
-    };
-    respond(handler, request, info, req, res, report);
+    return controller.signal;
   };
-  server.on("request", onRequest);
-
-  let resolveFinished!: () => void;
-  const finished = new Promise<void>((resolve) => (resolveFinished = resolve));
-  let shutdownPromise: Promise<void> | null = null;
-
-  const shutdown = (): Promise<void> => {
-    if (shutdownPromise) return shutdownPromise;
-    shuttingDown = true;
-    shutdownPromise = (async () => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const session of sessions) session.close();
-      for (const socket of tlsSockets) {
-        if (socket.alpnProtocol !== "h2" && !activeOnSocket.has(socket)) socket.end();
-      }
-      if (inFlight > 0) {
-        await new Promise<void>((resolve) => (idleWaiter = resolve));
-      }
-      // Everything answered: give the closing sockets a moment to flush, then cut what is left
-      // (idle keep-alive clients that ignore the close, unfinished handshakes).
-      const timer = setTimeout(() => {
-        for (const session of sessions) session.destroy();
-        for (const socket of tlsSockets) socket.destroy();
-        for (const socket of sockets) socket.destroy();
-      }, 500);
-      await closed;
-      clearTimeout(timer);
-      resolveFinished();
-    })();
-    return shutdownPromise;
-  };
-
-  return new Promise<ServerHandle>((resolve, reject) => {
-    const onListenError = (err: unknown) => {
-      reject(listenError(err, options.hostname, options.port));
-    };
-    server.once("error", onListenError);
-    server.listen(options.port, options.hostname, () => {
-      server.off("error", onListenError);
-      server.on("error", (err: unknown) => report(err));
-      const address = server.address();
-      if (address && typeof address === "object") {
-        addr = { hostname: address.address, port: address.port };
-      }
-      const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
-      fallbackAuthority = `${host}:${addr.port}`;
-      if (options.signal) {
-        if (options.signal.aborted) shutdown();
-        else options.signal.addEventListener("abort", () => shutdown(), { once: true });
-      }
-      const handle: ServerHandle = { addr, finished, shutdown };
-      try {
-        options.onListen?.(addr);
-      } catch (err) {
-        report(err);
-      }
-      resolve(handle);
-    });
+  res.once("close", () => {
+    if (clientWentAway(res, http1)) {
+      wentAway = true;
+      controller?.abort(new Error("the client closed the connection"));
+    }
   });
+  req.on("error", () => {});
+  res.on("error", () => {});
+
+  let request: Request;
+  try {
+    request = toFetchRequest(req, fallbackAuthority, signal);
+  } catch {
+    writeHead(res, 400, "", { "content-type": "text/plain;charset=UTF-8" }, http1);
+    res.end("Bad Request");
+    return;
+  }
+  respond(handler, request, info, req, res, report);
 }
 
 async function respond(

@@ -7,6 +7,8 @@
  * @module
  */
 
+import type { CertificateDescription } from "../../x509/describe.ts";
+
 /** A fetch-style request handler. */
 export type Handler = (
   request: Request,
@@ -17,6 +19,19 @@ export type Handler = (
 export interface ServeHandlerInfo {
   /** The client's address. */
   remoteAddr: { hostname: string; port: number };
+  /**
+   * With mutual TLS (`clientCa`): the client's certificate (DER), verified
+   * against the client CA. Absent when the client sent none (only possible
+   * with `requestClientCert: "optional"`). `serve()` hands handlers its
+   * description as `clientCertificate` too.
+   */
+  peerCertificate?: Uint8Array;
+  /**
+   * With mutual TLS: the client's verified certificate, described (subject,
+   * issuer, SANs, validity, SHA-256 fingerprint, …), as `serve()` hands it to
+   * handlers.
+   */
+  clientCertificate?: CertificateDescription;
 }
 
 /** The listening address of a server. */
@@ -35,12 +50,64 @@ export interface TlsPem {
   key: string;
 }
 
+/**
+ * Timeouts (milliseconds) and limits of a server, all enforced by the
+ * runtime adapters the same way on Deno and Node. A connection is closed
+ * when its TLS handshake takes longer than `handshakeTimeout` (counted from
+ * the accept, so a client that sends nothing is closed too), when no request
+ * arrives within `headersTimeout` after the handshake (a request counts once
+ * its headers are complete), or when it stays without a request in flight
+ * for `idleTimeout`. Headers above `maxHeaderSize` bytes get `431`.
+ * Connections above `maxConnections` are closed at once.
+ */
+export interface ServerLimits {
+  /** The TLS handshake, from accepting the connection (default 10 000). */
+  handshakeTimeout: number;
+  /** The first request's headers, from the end of the handshake (default 30 000). */
+  headersTimeout: number;
+  /** A keep-alive connection (or HTTP/2 session) with no request in flight (default 30 000). */
+  idleTimeout: number;
+  /** The request line (or pseudo-headers) and headers, in bytes (default 16 KiB). */
+  maxHeaderSize: number;
+  /** Open connections at once (default 1000). */
+  maxConnections: number;
+}
+
+/** Client certificate verification (mutual TLS). */
+export interface ClientAuth {
+  /** The CA certificates (PEM) that client certificates must chain to. */
+  ca: string;
+  /** `"required"`: a client without a certificate is refused; `"optional"`: it is let in without one. */
+  mode: "required" | "optional";
+  /**
+   * Verify a client certificate (DER) and the intermediates it sent against
+   * `ca`, for TLS libraries that do not (Deno's `node:tls` only asks for a
+   * certificate); false refuses the connection.
+   */
+  verify: (leaf: Uint8Array, chain: Uint8Array[]) => Promise<boolean>;
+}
+
 /** Options of {@linkcode Runtime.serve}. */
 export interface RuntimeServeOptions extends TlsPem {
-  /** Host to bind. */
-  hostname: string;
+  /**
+   * Hosts to bind, all on the same port (e.g. `["127.0.0.1", "::1"]`). With
+   * port 0 the first gets a free port and the others the same one. A host of
+   * `optionalHosts` that this machine does not have (no IPv6) is skipped.
+   */
+  hostnames: string[];
+  /** Hosts of `hostnames` that may be missing on this machine. */
+  optionalHosts?: string[];
   /** Port to bind; 0 for an ephemeral one. */
   port: number;
+  /** Timeouts and limits. */
+  limits: ServerLimits;
+  /** Verify client certificates (mutual TLS). */
+  clientAuth?: ClientAuth;
+  /**
+   * Also listen for plain HTTP on this port (on the same hosts) and redirect
+   * every request to `https://` on the main port.
+   */
+  httpPort?: number;
   /** Abort to shut the server down. */
   signal?: AbortSignal;
   /** Called once the server listens. */
@@ -51,12 +118,26 @@ export interface RuntimeServeOptions extends TlsPem {
 
 /** A running server. */
 export interface ServerHandle {
-  /** Where it listens. */
+  /** Where it listens (the first of `addrs`). */
   readonly addr: ServerAddr;
+  /** Every address it listens on (one per bound host). */
+  readonly addrs: readonly ServerAddr[];
+  /** The plain-HTTP redirect listeners (`httpPort`), if any. */
+  readonly httpAddrs: readonly ServerAddr[];
+  /**
+   * True when a plain `http://` request to the HTTPS port gets a redirect to
+   * `https://` (Node: the first byte of each connection tells TLS from HTTP).
+   */
+  readonly redirectsPlainHttp: boolean;
   /** Resolves when the server has fully stopped. */
   readonly finished: Promise<void>;
   /** Stop accepting, let in-flight requests finish, then close; resolves when stopped. */
   shutdown(): Promise<void>;
+  /**
+   * Present a new certificate and key to new connections; open connections
+   * keep theirs. Rejects (and keeps the old one) when the TLS library refuses them.
+   */
+  setCertificate(tls: TlsPem): Promise<void>;
 }
 
 /** A directory entry. */
@@ -99,6 +180,8 @@ export interface Runtime {
   args(): string[];
   /** An environment variable, or undefined. */
   env(name: string): string | undefined;
+  /** Remove an environment variable from this process (children no longer inherit it). */
+  unsetEnv(name: string): void;
   /** The current working directory. */
   cwd(): string;
   /** The user's home directory, if known. */
@@ -155,4 +238,19 @@ export interface Runtime {
 
   /** Serve HTTPS (HTTP/1.1 and HTTP/2 via ALPN) with a fetch-style handler. */
   serve(handler: Handler, options: RuntimeServeOptions): Promise<ServerHandle>;
+
+  /** This machine's network addresses (loopback ones marked `internal`); empty when unknown. */
+  networkAddresses(): NetworkAddress[];
+  /** This machine's host name, or undefined when unknown. */
+  hostName(): string | undefined;
+}
+
+/** One address of a network interface. */
+export interface NetworkAddress {
+  /** The address, e.g. `192.168.1.20` or `fe80::1` (no zone). */
+  address: string;
+  /** 4 or 6. */
+  family: 4 | 6;
+  /** True for loopback addresses. */
+  internal: boolean;
 }
