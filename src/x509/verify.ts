@@ -1,6 +1,6 @@
 /**
  * Certificate chain verification (RFC 5280 path validation, the `openssl verify -x509_strict`
- * checks, and Go's name-constraint strictness), independent of pkijs's validator.
+ * checks, and Go's name-constraint strictness), over the parsed-certificate model.
  *
  * Path building: from the leaf, every certificate whose subject is byte-for-byte the issuer
  * name, and whose subjectKeyIdentifier fits the authorityKeyIdentifier where both are present, is
