@@ -11,7 +11,7 @@ import { join } from "node:path";
 import process from "node:process";
 import { readFile } from "node:fs/promises";
 import { serve, type ServeOptions, type Server } from "../src/serve/serve.ts";
-import { serveUrls } from "../src/cli/commands/serve.ts";
+import { serveUrls } from "../src/cli/serving.ts";
 import { describeCertificate } from "../src/x509/describe.ts";
 import { getRuntime } from "../src/serve/runtime/mod.ts";
 import {

@@ -13,7 +13,11 @@ import { parseCsr } from "../x509/csr.ts";
 import { TlsmithError } from "../errors.ts";
 import { exportPrivateKey, importPrivateKey, type Passphrase } from "../keys/formats.ts";
 import { generateKeyPair, type KeyPair, type KeyType, keyTypeOf } from "../keys/keys.ts";
-import { assertNamesPermitted, buildNameConstraints } from "./constraints.ts";
+import {
+  assertNamesPermitted,
+  buildNameConstraints,
+  DEFAULT_PERMITTED_NAMES,
+} from "./constraints.ts";
 import {
   type NameConstraintSet,
   nameConstraintsExtension,
@@ -57,7 +61,9 @@ export interface CreateAuthorityOptions {
   nameConstraints?: boolean;
   /** Extra domains, IP addresses or CIDR ranges to permit beyond the defaults. */
   permit?: readonly string[];
-  /** Start of validity (default now minus 5 minutes). */
+  /** Start of validity (default 5 minutes ago). */
+  notBefore?: Date;
+  /** @deprecated Use `notBefore`; the validity then starts 5 minutes before `now`. */
   now?: Date;
 }
 
@@ -73,7 +79,9 @@ export interface LoadAuthorityOptions {
   certSource?: string;
   /** File name of the key, for messages. */
   keySource?: string;
-  /** The time to check validity at (default now). */
+  /** The time to check the CA's validity at (default now). */
+  at?: Date;
+  /** @deprecated Use `at`. */
   now?: Date;
 }
 
@@ -81,11 +89,20 @@ export interface LoadAuthorityOptions {
 export interface IssueOptions {
   /** Validity in days (default 397, at most 825; never past the CA's own expiry). */
   days?: number;
-  /** Also allow TLS client authentication (extKeyUsage clientAuth). */
+  /** Also allow TLS client authentication (extKeyUsage clientAuth), as `createCertificate` says it. */
+  clientAuth?: boolean;
+  /** @deprecated Use `clientAuth`. */
   client?: boolean;
+  /**
+   * Allow TLS server authentication (extKeyUsage serverAuth; default true). `false` with
+   * `clientAuth: true` makes a client-only certificate.
+   */
+  serverAuth?: boolean;
   /** Key type of the new leaf key (default `ec-p256`). */
   keyType?: KeyType;
-  /** Start of validity (default now minus 5 minutes). */
+  /** Start of validity (default 5 minutes ago). */
+  notBefore?: Date;
+  /** @deprecated Use `notBefore`; the validity then starts 5 minutes before `now`. */
   now?: Date;
 }
 
@@ -95,19 +112,33 @@ export interface SignCsrOptions {
   hosts?: readonly string[];
   /** Validity in days (default 397, at most 825). */
   days?: number;
-  /** Also allow TLS client authentication. */
+  /** Also allow TLS client authentication (extKeyUsage clientAuth). */
+  clientAuth?: boolean;
+  /** @deprecated Use `clientAuth`. */
   client?: boolean;
   /** File name of the CSR, for messages. */
   source?: string;
-  /** Start of validity (default now minus 5 minutes). */
+  /** Start of validity (default 5 minutes ago). */
+  notBefore?: Date;
+  /** @deprecated Use `notBefore`; the validity then starts 5 minutes before `now`. */
   now?: Date;
 }
+
+/**
+ * Options of {@linkcode CertificateAuthority.createIntermediate}: those of a root but the
+ * owner (an intermediate keeps its issuer's). Its validity never reaches past the issuing CA's
+ * expiry, and its pathLength must be below the issuing CA's.
+ */
+export type CreateIntermediateOptions = Omit<CreateAuthorityOptions, "owner">;
 
 /** A certificate issued by the CA. */
 export interface IssuedCertificate {
   /** The leaf certificate in PEM. */
   cert: string;
-  /** The leaf certificate followed by the CA certificate, in PEM (what a server sends). */
+  /**
+   * The leaf certificate followed by the CA certificate (and, for an intermediate CA, the CAs
+   * above it), in PEM (what a server sends).
+   */
   chain: string;
   /** The names in the certificate's subjectAltName. */
   names: SubjectAltName[];
@@ -228,6 +259,57 @@ function requestedNames(names: readonly GeneralName[], source: string): string[]
   });
 }
 
+/** The reference time of a new certificate: `notBefore` + 5 minutes, or (deprecated) `now`. */
+function referenceTime(options: { notBefore?: Date; now?: Date }): Date {
+  if (options.notBefore !== undefined) return new Date(options.notBefore.getTime() + 5 * 60_000);
+  return options.now ?? new Date();
+}
+
+/** The checked key type, validity, path length and name-constraint extension of a new CA. */
+function caProfile(options: CreateAuthorityOptions | CreateIntermediateOptions): {
+  keyType: KeyType;
+  days: number;
+  pathLength: number;
+  extensions: ExtensionInput[];
+} {
+  const keyType = options.keyType ?? "ec-p256";
+  if (!CA_KEY_TYPES.includes(keyType)) {
+    throw new TlsmithError(
+      "BAD_OPTION",
+      `a CA key must be one of ${CA_KEY_TYPES.join(", ")}, got ${JSON.stringify(keyType)}${
+        keyType === "ed25519" ? " (browsers do not accept Ed25519 certificates)" : ""
+      }.`,
+    );
+  }
+  const days = options.days ?? 3650;
+  if (!Number.isInteger(days) || days < 1 || days > 36500) {
+    throw new TlsmithError(
+      "BAD_OPTION",
+      `CA validity must be 1 to 36500 days, got ${options.days}.`,
+    );
+  }
+  const pathLength = options.pathLength ?? 0;
+  if (!Number.isInteger(pathLength) || pathLength < 0 || pathLength > 8) {
+    throw new TlsmithError("BAD_OPTION", `pathLength must be 0 to 8, got ${options.pathLength}.`);
+  }
+  const extensions: ExtensionInput[] = [];
+  if (options.nameConstraints !== false) {
+    extensions.push(nameConstraintsExtension(buildNameConstraints({ permit: options.permit })));
+  } else if (options.permit?.length) {
+    throw new TlsmithError(
+      "BAD_OPTION",
+      "permit has no effect without name constraints: drop --permit or --no-name-constraints.",
+    );
+  }
+  return { keyType, days, pathLength, extensions };
+}
+
+/** `<prefix> <date> <6 random hex digits>`: a CA name that differs between CAs. */
+function caCommonName(prefix: string, now: Date): string {
+  const random = encodeHex(crypto.getRandomValues(new Uint8Array(3)));
+  return `${prefix} ${now.toISOString().slice(0, 10)} ${random}`;
+}
+
 /**
  * A local certificate authority that issues leaf certificates for local and
  * private names.
@@ -242,6 +324,15 @@ function requestedNames(names: readonly GeneralName[], source: string): string[]
  * ```
  */
 export class CertificateAuthority {
+  /** Key types a CA may use: `ec-p256` (the default), `ec-p384`, `rsa-3072`, `rsa-4096`. */
+  static readonly KEY_TYPES: readonly KeyType[] = CA_KEY_TYPES;
+  /** Default leaf validity in days (397, the CA/Browser Forum's former limit). */
+  static readonly DEFAULT_LEAF_DAYS: number = DEFAULT_LEAF_DAYS;
+  /** Longest leaf validity accepted, in days (825, Apple's limit for locally trusted CAs). */
+  static readonly MAX_LEAF_DAYS: number = MAX_LEAF_DAYS;
+  /** The names a new CA is limited to unless told otherwise (its name constraints). */
+  static readonly DEFAULT_PERMITTED_NAMES: readonly string[] = DEFAULT_PERMITTED_NAMES;
+
   readonly #certificate: Certificate;
   /** The CA certificate in PEM (what users trust). */
   readonly certPem: string;
@@ -251,13 +342,29 @@ export class CertificateAuthority {
   readonly keyType: KeyType;
   /** The CA's name constraints, or null when it has none. */
   readonly nameConstraints: NameConstraintSet | null;
+  /**
+   * For an intermediate made by {@linkcode CertificateAuthority.createIntermediate}: the
+   * certificates of the CAs above it (issuer first, root last) in PEM; "" for a root.
+   */
+  readonly issuersPem: string;
 
-  private constructor(certificate: Certificate, certPem: string, privateKey: CryptoKey) {
+  private constructor(
+    certificate: Certificate,
+    certPem: string,
+    privateKey: CryptoKey,
+    issuersPem = "",
+  ) {
     this.#certificate = certificate;
     this.certPem = certPem;
     this.privateKey = privateKey;
     this.keyType = keyTypeOf(privateKey);
     this.nameConstraints = readNameConstraints(certificate);
+    this.issuersPem = issuersPem;
+  }
+
+  /** The CA certificate in PEM (what users trust): the same as `certPem`. */
+  get cert(): string {
+    return this.certPem;
   }
 
   /** The CA's subject in the one RFC 4514 form (`CN=…, OU=…, O=…`). */
@@ -286,45 +393,15 @@ export class CertificateAuthority {
    * ```
    */
   static async create(options: CreateAuthorityOptions = {}): Promise<CertificateAuthority> {
-    const keyType = options.keyType ?? "ec-p256";
-    if (!CA_KEY_TYPES.includes(keyType)) {
-      throw new TlsmithError(
-        "BAD_OPTION",
-        `a CA key must be one of ${CA_KEY_TYPES.join(", ")}, got ${JSON.stringify(keyType)}${
-          keyType === "ed25519" ? " (browsers do not accept Ed25519 certificates)" : ""
-        }.`,
-      );
-    }
-    const days = options.days ?? 3650;
-    if (!Number.isInteger(days) || days < 1 || days > 36500) {
-      throw new TlsmithError(
-        "BAD_OPTION",
-        `CA validity must be 1 to 36500 days, got ${options.days}.`,
-      );
-    }
-    const pathLength = options.pathLength ?? 0;
-    if (!Number.isInteger(pathLength) || pathLength < 0 || pathLength > 8) {
-      throw new TlsmithError("BAD_OPTION", `pathLength must be 0 to 8, got ${options.pathLength}.`);
-    }
-    const extensions: ExtensionInput[] = [];
-    if (options.nameConstraints !== false) {
-      extensions.push(nameConstraintsExtension(buildNameConstraints({ permit: options.permit })));
-    } else if (options.permit?.length) {
-      throw new TlsmithError(
-        "BAD_OPTION",
-        "permit has no effect without name constraints: drop --permit or --no-name-constraints.",
-      );
-    }
-    const now = options.now ?? new Date();
-    const stamp = now.toISOString().slice(0, 10);
-    const random = encodeHex(crypto.getRandomValues(new Uint8Array(3)));
+    const { keyType, days, pathLength, extensions } = caProfile(options);
+    const now = referenceTime(options);
     const keyPair = await generateKeyPair(keyType);
     const { certificate, pem } = await createCertificate({
       keyPair,
       subject: {
         organization: "tlsmith development CA",
         ...(options.owner ? { organizationalUnit: options.owner.slice(0, 64) } : {}),
-        commonName: options.commonName ?? `tlsmith development CA ${stamp} ${random}`,
+        commonName: options.commonName ?? caCommonName("tlsmith development CA", now),
       },
       isCa: true,
       pathLength,
@@ -359,7 +436,7 @@ export class CertificateAuthority {
         `${certSource}: "${certificate.subject.text}" is not a CA certificate (basicConstraints CA:TRUE is missing), so it cannot issue certificates. Pass the CA's certificate, or create a CA with \`tlsmith ca init\`.`,
       );
     }
-    const now = options.now ?? new Date();
+    const now = options.at ?? options.now ?? new Date();
     if (now.getTime() > certificate.notAfter.getTime()) {
       throw new TlsmithError(
         "CA_EXPIRED",
@@ -448,9 +525,16 @@ export class CertificateAuthority {
   async #sign(
     names: SubjectAltName[],
     publicKey: CryptoKey,
-    options: { days?: number; client?: boolean; now?: Date },
+    options: {
+      days?: number;
+      clientAuth?: boolean;
+      client?: boolean;
+      serverAuth?: boolean;
+      notBefore?: Date;
+      now?: Date;
+    },
   ): Promise<IssuedCertificate> {
-    const { notBefore, notAfter } = this.#leafWindow(options.days, options.now);
+    const { notBefore, notAfter } = this.#leafWindow(options.days, referenceTime(options));
     const owner = subjectAttribute(this.#certificate, OID.organizationalUnitName);
     const firstDns = names.find((n) => n.type === "dns" && n.value.length <= 64);
     const { pem } = await createCertificate({
@@ -465,9 +549,10 @@ export class CertificateAuthority {
       hosts: names,
       notBefore,
       notAfter,
-      clientAuth: options.client === true,
+      clientAuth: (options.clientAuth ?? options.client) === true,
+      serverAuth: options.serverAuth !== false,
     });
-    return { cert: pem, chain: pem + this.certPem, names, notAfter };
+    return { cert: pem, chain: pem + this.certPem + this.issuersPem, names, notAfter };
   }
 
   /**
@@ -479,7 +564,7 @@ export class CertificateAuthority {
    * ```ts
    * import { CertificateAuthority } from "./authority.ts";
    * const ca = await CertificateAuthority.create();
-   * const leaf = await ca.issue(["app.localhost", "*.app.localhost"], { days: 30, client: true });
+   * const leaf = await ca.issue(["app.localhost", "*.app.localhost"], { days: 30, clientAuth: true });
    * console.log(leaf.names.map((n) => n.value)); // [ "app.localhost", "*.app.localhost" ]
    * ```
    */
@@ -492,6 +577,66 @@ export class CertificateAuthority {
     const keyPair = await generateKeyPair(options.keyType ?? "ec-p256");
     const issued = await this.#sign(names, keyPair.publicKey, options);
     return { ...issued, key: await exportPrivateKey(keyPair.privateKey), keyPair };
+  }
+
+  /**
+   * Create an intermediate CA signed by this one, with a fresh key. Its leaves' `chain` holds
+   * the leaf, the intermediate and the CAs above it. This CA's pathLength must allow it
+   * (`BAD_OPTION` otherwise: create the root with `pathLength: 1` or more).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { CertificateAuthority } from "./authority.ts";
+   * const root = await CertificateAuthority.create({ pathLength: 1 });
+   * const intermediate = await root.createIntermediate();
+   * const { chain } = await intermediate.issue(["localhost"]);
+   * assert.equal(chain.split("BEGIN CERTIFICATE").length - 1, 3); // leaf, intermediate, root
+   * assert.equal(intermediate.issuersPem, root.certPem);
+   * ```
+   */
+  async createIntermediate(options: CreateIntermediateOptions = {}): Promise<CertificateAuthority> {
+    const { keyType, days, pathLength, extensions } = caProfile(options);
+    const limit = this.#certificate.basicConstraints?.pathLength;
+    if (limit !== undefined && pathLength >= limit) {
+      throw new TlsmithError(
+        "BAD_OPTION",
+        limit === 0
+          ? `the CA "${this.subject}" has pathLength 0: it may not sign an intermediate CA. Create it with pathLength 1 or more.`
+          : `an intermediate of the CA "${this.subject}" (pathLength ${limit}) may have a pathLength of at most ${
+            limit - 1
+          }, got ${pathLength}.`,
+      );
+    }
+    const now = referenceTime(options);
+    if (now.getTime() >= this.notAfter.getTime()) {
+      throw new TlsmithError(
+        "CA_EXPIRED",
+        `the CA expired on ${this.notAfter.toISOString()}; create a new one.`,
+      );
+    }
+    const keyPair = await generateKeyPair(keyType);
+    const owner = subjectAttribute(this.#certificate, OID.organizationalUnitName);
+    const { certificate, pem } = await createCertificate({
+      publicKey: keyPair.publicKey,
+      issuer: { certificate: this.#certificate, privateKey: this.privateKey },
+      subject: {
+        organization: "tlsmith development CA",
+        ...(owner ? { organizationalUnit: owner } : {}),
+        commonName: options.commonName ?? caCommonName("tlsmith intermediate CA", now),
+      },
+      isCa: true,
+      pathLength,
+      notBefore: new Date(now.getTime() - 5 * 60_000),
+      notAfter: new Date(Math.min(now.getTime() + days * DAY, this.notAfter.getTime())),
+      extensions,
+    });
+    return new CertificateAuthority(
+      certificate,
+      pem,
+      keyPair.privateKey,
+      this.certPem + this.issuersPem,
+    );
   }
 
   /**

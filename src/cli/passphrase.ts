@@ -5,15 +5,11 @@
  * `PASSPHRASE_REQUIRED` error that says how to provide one. Pass phrases never
  * come from argv and are never printed.
  *
- * Also {@linkcode loadServingKey}: decrypt a key for the TLS server in memory,
- * asking again on a wrong pass phrase at the terminal.
- *
  * @module
  */
 
 import { TlsmithError } from "../errors.ts";
 import type { Runtime } from "../serve/runtime/types.ts";
-import { exportPrivateKey, importPrivateKey, isEncryptedPrivateKey } from "../keys/formats.ts";
 
 /** The environment variable the CLI reads a pass phrase from. */
 export const PASSPHRASE_ENV = "TLSMITH_PASSPHRASE";
@@ -177,46 +173,4 @@ export async function withPassphrase<T>(
       runtime.printError("Wrong pass phrase, try again.\n");
     }
   }
-}
-
-/** Options of {@linkcode loadServingKey}. */
-export interface LoadServingKeyOptions {
-  /** `--passphrase-file FILE`. */
-  passphraseFile?: string;
-  /** Terminal attempts for a wrong pass phrase (default 3). */
-  tries?: number;
-}
-
-/**
- * Turn the text of a key file into the unencrypted PKCS#8 PEM a TLS server
- * takes, in memory. An encrypted key is decrypted with a pass phrase from
- * {@linkcode obtainPassphrase} (three tries at the terminal). The plain key is
- * never written to disk.
- *
- * @example
- * ```ts ignore
- * const keyPem = await loadServingKey(runtime, await runtime.readTextFile("key.pem"), "key.pem", {
- *   passphraseFile: values["passphrase-file"],
- * });
- * ```
- */
-export async function loadServingKey(
-  runtime: Runtime,
-  keyPem: string,
-  keyFile: string,
-  options: LoadServingKeyOptions = {},
-): Promise<string> {
-  const toPkcs8 = async (passphrase?: string) =>
-    await exportPrivateKey(await importPrivateKey(keyPem, { passphrase, source: keyFile }));
-  return isEncryptedPrivateKey(keyPem)
-    ? await withPassphrase(
-      runtime,
-      {
-        passphraseFile: options.passphraseFile,
-        purpose: `to decrypt ${keyFile}`,
-        tries: options.tries,
-      },
-      toPkcs8,
-    )
-    : await toPkcs8();
 }

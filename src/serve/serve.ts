@@ -142,6 +142,11 @@ export interface ServeOptions {
   onError?: (error: unknown) => void;
   /** Called when a reloaded or renewed certificate is in use, or could not be used. */
   onReload?: (event: ReloadEvent) => void;
+  /**
+   * Serve a deliberately weak certificate (RSA-1024, SHA-1), which OpenSSL refuses to load by
+   * default: for test fixtures only (`tlsmith/testing`). Node only.
+   */
+  weakCertificate?: boolean;
 }
 
 const OPTION_NAMES: readonly (keyof ServeOptions)[] = [
@@ -163,6 +168,7 @@ const OPTION_NAMES: readonly (keyof ServeOptions)[] = [
   "onListen",
   "onError",
   "onReload",
+  "weakCertificate",
 ];
 
 /**
@@ -698,6 +704,7 @@ export async function serve(handler: Handler, options: ServeOptions): Promise<Se
     signal: options.signal,
     onListen: options.onListen,
     onError: options.onError,
+    ...(options.weakCertificate === true ? { weakCertificate: true } : {}),
   });
 
   // Reloading: files that changed, a local certificate near its expiry.

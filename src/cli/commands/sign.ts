@@ -66,7 +66,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
   const signed = await ca.signCsr(csrPem, {
     hosts: values.host,
     days,
-    client: values.client,
+    clientAuth: values.client,
     source: csrFile,
   });
   if (values.out === undefined) {

@@ -10,7 +10,8 @@
 
 import type * as http2 from "node:http2";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { HEAD_COUNT_LIMIT } from "./common.ts";
+import { handlerResponse, HEAD_COUNT_LIMIT } from "./common.ts";
+import { drained, readableBody } from "./node_streams.ts";
 import type { Handler, ServeHandlerInfo } from "./types.ts";
 
 /** A Node request of either protocol (HTTP/1.1 via the compat layer of the HTTP/2 server, or HTTP/2). */
@@ -49,41 +50,12 @@ const EMPTY_BODY_METHODS = new Set(["GET", "HEAD"]);
  * ```
  */
 export function requestBodyStream(req: NodeRequest): ReadableStream<Uint8Array> {
-  let done = false;
-  return new ReadableStream<Uint8Array>({
-    start(controller) {
-      req.on("data", (chunk: Uint8Array) => {
-        if (done) return;
-        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-        if ((controller.desiredSize ?? 1) <= 0) req.pause();
-      });
-      req.on("end", () => {
-        if (done) return;
-        done = true;
-        controller.close();
-      });
-      req.on("error", (err: Error) => {
-        if (done) return;
-        done = true;
-        controller.error(err);
-      });
-      req.on("close", () => {
-        if (done) return;
-        done = true;
-        controller.error(
-          new Error("the client closed the connection before the request body ended"),
-        );
-      });
-    },
-    pull() {
-      req.resume();
-    },
-    cancel() {
-      done = true;
-      // Discard the rest of the body so the connection can be reused.
-      req.resume();
-    },
-  }, { highWaterMark: REQUEST_BODY_HIGH_WATER, size: (chunk) => chunk.byteLength });
+  return readableBody(req, {
+    highWaterMark: REQUEST_BODY_HIGH_WATER,
+    closedEarly: "the client closed the connection before the request body ended",
+    // Discard the rest of the body so the connection can be reused.
+    cancel: () => req.resume(),
+  });
 }
 
 /**
@@ -177,22 +149,6 @@ function writeHead(
   } else {
     (res as ServerResponse).writeHead(status, headers);
   }
-}
-
-/** Resolves true on 'drain', false when the response closes first. */
-function drained(res: NodeResponse): Promise<boolean> {
-  return new Promise((resolve) => {
-    const onDrain = () => {
-      res.off("close", onClose);
-      resolve(true);
-    };
-    const onClose = () => {
-      res.off("drain", onDrain);
-      resolve(false);
-    };
-    res.once("drain", onDrain);
-    res.once("close", onClose);
-  });
 }
 
 /** True when the response can no longer be written (the client went away or it was destroyed). */
@@ -396,23 +352,7 @@ async function respond(
   res: NodeResponse,
   report: (error: unknown) => void,
 ): Promise<void> {
-  let response: Response;
-  try {
-    response = await handler(request, info);
-    if (!(response instanceof Response)) {
-      throw new TypeError(
-        `the handler returned ${
-          response === null ? "null" : typeof response
-        } instead of a Response; return a Response (e.g. new Response("ok")).`,
-      );
-    }
-  } catch (err) {
-    report(err);
-    response = new Response("Internal Server Error", {
-      status: 500,
-      headers: { "content-type": "text/plain;charset=UTF-8" },
-    });
-  }
+  const response = await handlerResponse(handler, request, info, report);
   try {
     await writeFetchResponse(req, res, response);
   } catch (err) {

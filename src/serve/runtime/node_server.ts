@@ -20,9 +20,11 @@ import {
   handleNodeRequest,
   type NodeRequest,
   type NodeResponse,
+  toFetchRequest,
   writeFetchResponse,
 } from "./node_bridge.ts";
 import { addressKey, type FrontConnection, openFronts } from "./node_front.ts";
+import { handleUpgrades } from "./upgrade_node.ts";
 import type {
   ClientAuth,
   Handler,
@@ -86,6 +88,8 @@ export async function serveNode(
       requestCert: clientAuth !== undefined,
       rejectUnauthorized: clientAuth?.mode === "required",
       settings: { maxHeaderListSize: limits.maxHeaderSize },
+      // A test fixture's RSA-1024 key or SHA-1 signature: OpenSSL's level 1 refuses to load it.
+      ...(options.weakCertificate ? { ciphers: "DEFAULT@SECLEVEL=0" } : {}),
     });
   } catch (err) {
     throw tlsError(err);
@@ -204,6 +208,12 @@ export async function serveNode(
     };
     if (connection?.peerCertificate) info.peerCertificate = connection.peerCertificate;
     handleNodeRequest(handler, req, res, fallbackAuthority, info, report);
+  });
+  // HTTP/1.1 upgrade requests (WebSocket) reach the handler too; see upgrade_node.ts.
+  handleUpgrades(server, {
+    handler,
+    report,
+    toRequest: (req) => toFetchRequest(req, fallbackAuthority, () => new AbortController().signal),
   });
 
   let resolveFinished!: () => void;

@@ -114,6 +114,12 @@ export interface RuntimeServeOptions extends TlsPem {
   onListen?: (addr: ServerAddr) => void;
   /** Called when the handler throws; the client then gets a 500. */
   onError?: (error: unknown) => void;
+  /**
+   * Load a certificate that OpenSSL's default security level refuses (an RSA-1024 key, a SHA-1
+   * signature): for test fixtures that prove clients refuse it. Node only; Deno and Bun
+   * cannot serve such a key at all.
+   */
+  weakCertificate?: boolean;
 }
 
 /** A running server. */
@@ -170,6 +176,39 @@ export interface WriteFileOptions {
   mode?: number;
   /** Replace an existing file. Without it an existing file is a `FILE_EXISTS` error. */
   overwrite?: boolean;
+}
+
+/** Options of {@linkcode Runtime.run}. */
+export interface RunCommandOptions {
+  /**
+   * Environment changes: each name is set to its value, or removed when the value is
+   * `undefined`; everything else is inherited from this process.
+   */
+  env?: Record<string, string | undefined>;
+  /** Text or bytes written to the command's standard input, which is then closed. */
+  input?: string | Uint8Array;
+  /** Working directory (default: this process's). */
+  cwd?: string;
+  /** Kill the command (SIGKILL) after this many milliseconds (default 60 000). */
+  timeoutMs?: number;
+}
+
+/** What {@linkcode Runtime.run} reports. */
+export interface RunCommandResult {
+  /** The exit code, or null when the command was killed by a signal (or the time limit). */
+  code: number | null;
+  /** Standard output as UTF-8 (at most 16 MiB; the rest is dropped). */
+  stdout: string;
+  /** Standard error as UTF-8 (at most 16 MiB; the rest is dropped). */
+  stderr: string;
+  /** True when the time limit killed it. */
+  timedOut: boolean;
+}
+
+/** Options of {@linkcode Runtime.exec}. */
+export interface ExecCommandOptions {
+  /** Environment changes, as in {@linkcode RunCommandOptions.env}. */
+  env?: Record<string, string | undefined>;
 }
 
 /** Everything runtime-specific tlsmith needs. */
@@ -243,6 +282,119 @@ export interface Runtime {
   networkAddresses(): NetworkAddress[];
   /** This machine's host name, or undefined when unknown. */
   hostName(): string | undefined;
+  /**
+   * Send a request to an upstream HTTP/1.1 server as a reverse proxy does:
+   * the header lines exactly as given (`Host` included, nothing added but the
+   * framing), the body streamed up with backpressure, over pooled keep-alive
+   * connections. Resolves with the upstream's answer as it is: redirects not
+   * followed, the body not decoded (a gzip body stays gzip) and streamed with
+   * backpressure. A connection that cannot be made or breaks before the answer
+   * is an `UPSTREAM_UNREACHABLE` error.
+   */
+  upstreamFetch(request: UpstreamRequest): Promise<Response>;
+  /**
+   * Hand an HTTP upgrade request (WebSocket) that this runtime's `serve()`
+   * received over to an upstream server, in both directions until either
+   * side closes. Resolves with the response for the handler to return, as
+   * is: the switch (`switched: true`) or the upstream's own answer when it
+   * refuses; or null when this request cannot be upgraded here (not an
+   * upgrade request, or not one this runtime can hand over). An upstream that
+   * cannot be reached is an `UPSTREAM_UNREACHABLE` error.
+   */
+  upstreamUpgrade(request: Request, upstream: UpstreamRequest): Promise<UpgradeResult | null>;
+  /**
+   * Start a long-running child process (a dev server) in a process group of
+   * its own, no standard input, its output handed to the callbacks as it
+   * comes. A command that cannot be started makes `exited` reject with
+   * `FILE_NOT_FOUND` (no such command) or `FILE_ERROR`.
+   */
+  spawnChild(command: string, args: string[], options?: SpawnChildOptions): Promise<ChildHandle>;
+  /**
+   * Run a command to completion and collect its output; a non-zero exit is a result, not an
+   * error. A command that cannot be started (not found, not executable) is `COMMAND_FAILED`.
+   */
+  run(cmd: string, args: readonly string[], options?: RunCommandOptions): Promise<RunCommandResult>;
+  /**
+   * Run a command attached to this process's standard input, output and error and resolve to
+   * its exit code (128 + the signal number when a signal ended it). SIGINT and SIGTERM reach
+   * the command, not this process, while it runs. Not startable: `COMMAND_FAILED`.
+   */
+  exec(cmd: string, args: readonly string[], options?: ExecCommandOptions): Promise<number>;
+  /** The full path of an executable named `cmd` on PATH, or null (`PATHEXT` on Windows). */
+  which(cmd: string): Promise<string | null>;
+  /** The user id (0 is root), or null where there is none (Windows). */
+  userId(): number | null;
+  /** Remove a file, or a directory and its contents with `recursive`; a missing path is fine. */
+  remove(path: string, options?: { recursive?: boolean }): Promise<void>;
+  /** Create a new private (0700) temporary directory whose name starts with `prefix`. */
+  makeTempDir(prefix: string): Promise<string>;
+  /**
+   * A `fetch` whose TLS trusts `options.ca` and presents `options.cert` when asked, without
+   * touching any global setting (Deno: `Deno.createHttpClient`, Bun: `fetch`'s `tls` option,
+   * Node: `node:https`). Failures reject as `fetch` does (a `TypeError` whose `cause` says why).
+   */
+  tlsFetch(options: TlsClientOptions): FetchFunction;
+  /** Remove a file or a directory tree, synchronously; a missing path is no error. */
+  removeTreeSync(path: string): void;
+  /** Call `fn` (synchronously) when the process exits; returns a function that cancels it. */
+  onExit(fn: () => void): () => void;
+}
+
+/** A function with the signature of the global `fetch`. */
+export type FetchFunction = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
+
+/** TLS settings of a client: whom to trust, and optionally who to be. */
+export interface TlsClientOptions {
+  /** CA certificates (PEM) to trust. */
+  ca: readonly string[];
+  /** A client certificate (chain, PEM) to present when the server asks for one. */
+  cert?: string;
+  /** The unencrypted private key (PEM) of `cert`. */
+  key?: string;
+}
+
+/** Options of {@linkcode Runtime.spawnChild}. */
+export interface SpawnChildOptions {
+  /** Environment variables added to (or replacing those of) this process's environment. */
+  env?: Record<string, string>;
+  /** Working directory (default: this process's). */
+  cwd?: string;
+  /** Called with each chunk of the child's standard output. */
+  onStdout?: (chunk: Uint8Array) => void;
+  /** Called with each chunk of the child's standard error. */
+  onStderr?: (chunk: Uint8Array) => void;
+}
+
+/** A child process started by {@linkcode Runtime.spawnChild}. */
+export interface ChildHandle {
+  /** Its process id. */
+  readonly pid: number;
+  /** Resolves when it has exited: the exit code, or the signal that ended it. */
+  readonly exited: Promise<{ code: number | null; signal: string | null }>;
+  /** Send a signal to it and every process it started (its process group). */
+  kill(signal: "SIGTERM" | "SIGINT" | "SIGKILL"): void;
+}
+
+/** The outcome of {@linkcode Runtime.upstreamUpgrade}. */
+export interface UpgradeResult {
+  /** True when the upstream switched protocols; `response` must then be returned unchanged. */
+  switched: boolean;
+  /** What the handler returns: the switch, or the upstream's answer when it refused. */
+  response: Response;
+}
+
+/** A request for {@linkcode Runtime.upstreamFetch} and {@linkcode Runtime.upstreamUpgrade}. */
+export interface UpstreamRequest {
+  /** The absolute `http:` URL to ask (its path and query are the request target). */
+  url: string;
+  /** The method, e.g. `GET`. */
+  method: string;
+  /** Header lines in order, repeated names allowed; sent as given (hop-by-hop headers already removed). */
+  headers: [string, string][];
+  /** The body to stream up, or null for none. */
+  body: ReadableStream<Uint8Array> | null;
+  /** Aborting it abandons the request and the response body. */
+  signal?: AbortSignal;
 }
 
 /** One address of a network interface. */
