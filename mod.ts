@@ -68,7 +68,7 @@ export {
   describeCertificate,
   fingerprint,
 } from "./src/x509/describe.ts";
-export { certificateMatchesKey } from "./src/x509/match.ts";
+export { certificateMatchesKey, hostMatches } from "./src/x509/match.ts";
 export type {
   AlgorithmIdentifier,
   AuthorityKeyIdentifier,
@@ -114,7 +114,6 @@ export type { NameConstraintSet, NameSubtree } from "./src/x509/name_constraints
 // Verification
 export {
   type CertificateInput,
-  hostMatches,
   type PathCertificate,
   verifyChain,
   type VerifyChainOptions,

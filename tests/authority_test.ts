@@ -12,9 +12,9 @@ import { verifyChain } from "../src/x509/verify.ts";
 import {
   buildNameConstraints,
   DEFAULT_PERMITTED_NAMES,
-  isNamePermitted,
   parsePermitEntry,
-} from "../src/x509/name_constraints.ts";
+} from "../src/ca/constraints.ts";
+import { isNamePermitted } from "../src/x509/name_constraints.ts";
 
 let dir = "";
 let cleanup: () => Promise<void> = async () => {};

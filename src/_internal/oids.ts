@@ -80,6 +80,7 @@ export const OID = Object.freeze({
   authorityInfoAccess: "1.3.6.1.5.5.7.1.1",
   subjectInfoAccess: "1.3.6.1.5.5.7.1.11",
   ctPrecertificateScts: "1.3.6.1.4.1.11129.2.4.2",
+  netscapeCertType: "2.16.840.1.113730.1.1",
   // Extended key usages
   anyExtendedKeyUsage: "2.5.29.37.0",
   serverAuth: "1.3.6.1.5.5.7.3.1",
@@ -371,6 +372,7 @@ export const EXTENSION_NAMES: Readonly<Record<string, string>> = Object.freeze({
   [OID.authorityInfoAccess]: "authorityInfoAccess",
   [OID.subjectInfoAccess]: "subjectInfoAccess",
   [OID.ctPrecertificateScts]: "ct_precert_scts",
+  [OID.netscapeCertType]: "nsCertType",
 });
 
 /** Extended-key-usage OIDs → the names OpenSSL's config uses (`serverAuth`). */

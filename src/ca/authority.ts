@@ -17,6 +17,8 @@ import {
   assertNamesPermitted,
   buildNameConstraints,
   DEFAULT_PERMITTED_NAMES,
+} from "./constraints.ts";
+import {
   type NameConstraintSet,
   nameConstraintsExtension,
   readNameConstraints,

@@ -11,7 +11,7 @@
  */
 
 import { describeCertificate } from "../x509/describe.ts";
-import { hostMatches } from "../x509/verify.ts";
+import { hostMatches } from "../x509/match.ts";
 import { TlsmithError } from "../errors.ts";
 import { PASSPHRASE_ENV, readPassphrase } from "./passphrase.ts";
 import type { Handler } from "../serve/runtime/types.ts";

@@ -29,8 +29,8 @@ import type {
   ServerLimits,
   TlsPem,
 } from "./runtime/types.ts";
-import { certificateMatchesKey } from "../x509/match.ts";
-import { hostMatches, verifyChain } from "../x509/verify.ts";
+import { certificateMatchesKey, hostMatches } from "../x509/match.ts";
+import { verifyChain } from "../x509/verify.ts";
 
 export type { Handler, ServeHandlerInfo, ServerAddr } from "./runtime/types.ts";
 

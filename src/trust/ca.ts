@@ -11,7 +11,8 @@ import { decodePem, encodePem, isCertificateLabel } from "../pem.ts";
 import { encodeHex, equalBytes } from "../_internal/bytes.ts";
 import { describeCertificate } from "../x509/describe.ts";
 import { readCertificate } from "../x509/model.ts";
-import { describeNameConstraints, readNameConstraints } from "../x509/name_constraints.ts";
+import { describeNameConstraints } from "../ca/constraints.ts";
+import { readNameConstraints } from "../x509/name_constraints.ts";
 import type { Runtime } from "../serve/runtime/types.ts";
 import { type CaStore, caStore } from "../ca/store.ts";
 

@@ -56,8 +56,18 @@ function implicitOid(node: DerNode, what: string): string {
   return readOid({ ...node, cls: UNIVERSAL, tag: TAG.OID }, what);
 }
 
-/** The prefix length of a network mask, or null when its one bits are not contiguous. */
-function prefixLength(mask: Uint8Array): number | null {
+/**
+ * The prefix length of a network mask, or null when its one bits are not contiguous.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { prefixLength } from "./general_name.ts";
+ * assert.equal(prefixLength(new Uint8Array([255, 240, 0, 0])), 12);
+ * assert.equal(prefixLength(new Uint8Array([255, 0, 255, 0])), null);
+ * ```
+ */
+export function prefixLength(mask: Uint8Array): number | null {
   let ones = 0;
   while (ones < mask.length * 8 && mask[ones >> 3] & (0x80 >> (ones & 7))) ones++;
   for (let i = ones; i < mask.length * 8; i++) {

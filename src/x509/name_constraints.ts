@@ -1,48 +1,42 @@
 /**
- * Name constraints (RFC 5280 §4.2.1.10) for the local CA: the default
- * permitted set (local and reserved DNS names, loopback and private IP
- * ranges), building the critical `nameConstraints` extension, reading it back
- * from any certificate, and matching names against it the way OpenSSL,
- * GnuTLS and Chromium do.
+ * Name constraints as RFC 5280 §4.2.1.10 defines them: the extension read from a certificate and
+ * written for one, the syntax a name must have before it can be judged, and ONE matching rule for
+ * every name type. The CA's own policy (which names a new tlsmith CA permits) lives in
+ * `ca/constraints.ts`.
  *
- * The CA's constraints hold dNSName and iPAddress subtrees plus, for every
- * permitted domain `D`, rfc822Name subtrees `D` and `.D`, so e-mail SANs are
- * limited to the same domains. No URI subtrees are written (Chromium refuses
- * URI constraints it cannot evaluate); the CA checks URI hosts up-front.
+ * The rule, for dNSName, rfc822Name, URI and iPAddress alike:
+ * - a name is judged only by subtrees of its own type; it must match no excluded subtree and, when
+ *   the set has permitted subtrees of its type, at least one of them;
+ * - a name that is not well-formed for its type never matches anything, and a certificate that
+ *   holds one is refused wherever a name constraint applies ({@linkcode nameSyntaxProblem});
+ * - matching fails closed: a name matches a *permitted* subtree only when everything it may stand
+ *   for does, and an *excluded* subtree when anything it may stand for does. So an empty
+ *   constraint permits nothing and excludes everything of its type; a wildcard `*.example.com`
+ *   falls under an excluded `www.example.com`; a quoted local part (`"foo"@example.com`) falls
+ *   under an excluded mailbox it spells differently, but fits a permitted one only when written
+ *   the same way.
+ *
+ * Per type: dNSName and URI hosts compare case-insensitively by whole labels (`example.com`
+ * covers itself and its subdomains, `.example.com` only its subdomains); a URI constraint names a
+ * host exactly (or with a leading dot, its subdomains), and a URI without a DNS host cannot satisfy
+ * one; rfc822Name constraints are a mailbox (local part case-sensitive, host not), a host, or a
+ * `.domain`; iPAddress constraints are an address and a contiguous mask, IPv4 and IPv6 never mixed.
+ * directoryName and other constraint types are not evaluated: a CA that uses them is refused.
  *
  * @module
  */
 
 import { TlsmithError } from "../errors.ts";
 import { makeExtension, nameConstraintsCodec } from "./extensions.ts";
-import { cidrText } from "./general_name.ts";
-import type { Certificate, Extension, GeneralName } from "./model.ts";
-import { formatIpAddress, isDnsName, parseIpAddress } from "./names.ts";
-
-/** The names and ranges a new tlsmith CA permits unless told otherwise. */
-export const DEFAULT_PERMITTED_NAMES: readonly string[] = Object.freeze([
-  "localhost",
-  "test",
-  "example",
-  "invalid",
-  "internal",
-  "home.arpa",
-  "local",
-  "127.0.0.0/8",
-  "::1/128",
-  "10.0.0.0/8",
-  "172.16.0.0/12",
-  "192.168.0.0/16",
-  "fc00::/7",
-  "169.254.0.0/16",
-  "fe80::/10",
-]);
+import { cidrText, prefixLength } from "./general_name.ts";
+import type { Certificate, Extension, GeneralName, GeneralSubtree } from "./model.ts";
+import { isDnsName, type Mailbox, mailboxParts, parseIpAddress, uriParts } from "./names.ts";
 
 /** One subtree of a name constraints extension. */
 export interface NameSubtree {
   /** The GeneralName form: `dns`, `ip`, `email`, `uri`, `dn` (directoryName) or `other`. */
   type: "dns" | "ip" | "email" | "uri" | "dn" | "other";
-  /** Text form: a domain, a CIDR such as `10.0.0.0/8`, a mailbox/domain, or a description. */
+  /** Text form, as written: a domain, a CIDR such as `10.0.0.0/8`, a mailbox/domain, or a description. */
   value: string;
   /** For `ip`: the network address (4 or 16 bytes). */
   address?: Uint8Array;
@@ -58,7 +52,7 @@ export interface NameConstraintSet {
   excluded: NameSubtree[];
 }
 
-/** A name to check: a SAN (or a subject CN that looks like a host name). */
+/** A name to check: a SAN, a subject e-mail address, or a subject CN that looks like a host name. */
 export interface ConstrainedName {
   /** The name form. */
   type: "dns" | "ip" | "email" | "uri";
@@ -68,124 +62,232 @@ export interface ConstrainedName {
   bytes?: Uint8Array;
 }
 
+// ---------------------------------------------------------------------------
+// Name syntax
+
 /**
- * Parse one `--permit` entry: a DNS domain (covering itself and every
- * subdomain, e.g. `corp.example.net`), an IP address, or a CIDR range
- * (`10.1.0.0/16`, `fd00::/8`). Throws `BAD_NAME` with a hint otherwise.
+ * The host of a URI (without brackets for IPv6), or null when it has none or is not a well-formed
+ * absolute URI.
  *
  * @example
  * ```ts
- * import { parsePermitEntry } from "./name_constraints.ts";
- * console.log(parsePermitEntry("10.0.0.0/8").value); // 10.0.0.0/8
- * console.log(parsePermitEntry("Dev.Example.NET").value); // dev.example.net
+ * import assert from "node:assert/strict";
+ * import { uriHost } from "./name_constraints.ts";
+ * assert.equal(uriHost("https://user@Example.com:8443/x"), "Example.com");
+ * assert.equal(uriHost("spiffe://trust.test/ns/a"), "trust.test");
+ * assert.equal(uriHost("urn:uuid:1234"), null);
+ * assert.equal(uriHost("https://exa mple.com/"), null);
  * ```
  */
-export function parsePermitEntry(entry: string): NameSubtree {
-  const text = String(entry).trim();
-  const slash = text.indexOf("/");
-  const addrText = slash >= 0 ? text.slice(0, slash) : text;
-  const address = parseIpAddress(addrText);
-  if (address) {
-    const bits = address.length * 8;
-    let len = bits;
-    if (slash >= 0) {
-      const lenText = text.slice(slash + 1);
-      if (!/^[0-9]{1,3}$/.test(lenText) || Number(lenText) > bits) {
-        throw new TlsmithError(
-          "BAD_NAME",
-          `"${text}" has a bad prefix length: use 0 to ${bits}, e.g. "${formatIpAddress(address)}/${
-            address.length === 4 ? 24 : 64
-          }".`,
-        );
+export function uriHost(uri: string): string | null {
+  return uriParts(uri)?.host ?? null;
+}
+
+/**
+ * Why `name` is not a well-formed name of its type, or null when it is: a dNSName in preferred
+ * name syntax (a leading `*.` allowed), an rfc822Name that is an RFC 5321 mailbox with a DNS
+ * host, a URI that is absolute and whose host (if any) is a DNS name or an IP literal, an
+ * iPAddress of 4 or 16 bytes. Nothing is trimmed or repaired first.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { nameSyntaxProblem } from "./name_constraints.ts";
+ * assert.equal(nameSyntaxProblem({ type: "dns", value: "www.example.com" }), null);
+ * assert.match(nameSyntaxProblem({ type: "dns", value: "www.evil.com\t" })!, /DNS name/);
+ * assert.match(nameSyntaxProblem({ type: "email", value: "this @ is invalid" })!, /mailbox/);
+ * ```
+ */
+export function nameSyntaxProblem(name: ConstrainedName): string | null {
+  switch (name.type) {
+    case "dns":
+      return isDnsName(name.value, { wildcard: true })
+        ? null
+        : "is not a DNS name (letters, digits, hyphens and dots, no white space or empty label)";
+    case "email":
+      return mailboxParts(name.value) ? null : "is not a mailbox (local-part@host.name, RFC 5321)";
+    case "uri":
+      return uriParts(name.value) ? null : "is not an absolute URI with a valid host (RFC 3986)";
+    case "ip": {
+      const bytes = name.bytes ?? parseIpAddress(name.value);
+      return bytes && (bytes.length === 4 || bytes.length === 16)
+        ? null
+        : "is not an IPv4 or IPv6 address (4 or 16 bytes)";
+    }
+  }
+}
+
+/**
+ * Why a constraint subtree cannot be evaluated, or null: a directoryName or another form tlsmith
+ * does not evaluate, a base that is not a domain (with an optional leading dot), host, mailbox, or
+ * address with a contiguous mask.
+ */
+function subtreeProblem(s: NameSubtree): string | null {
+  switch (s.type) {
+    case "dns":
+    case "uri": {
+      if (s.value === "") return null;
+      const host = s.value.startsWith(".") ? s.value.slice(1) : s.value;
+      if (s.type === "uri" && parseIpAddress(host)) {
+        return `the URI constraint "${s.value}" is an IP address; URI constraints name hosts`;
       }
-      len = Number(lenText);
+      return isDnsName(host)
+        ? null
+        : `the ${s.type === "dns" ? "DNS" : "URI"} constraint ${
+          JSON.stringify(s.value)
+        } is not a domain name`;
     }
-    const mask = new Uint8Array(address.length);
-    for (let i = 0; i < len; i++) mask[i >> 3] |= 0x80 >> (i & 7);
-    const network = address.map((b, i) => b & mask[i]);
-    if (network.some((b, i) => b !== address[i])) {
-      throw new TlsmithError(
-        "BAD_NAME",
-        `"${text}" has host bits set after the /${len} prefix: did you mean "${
-          formatIpAddress(network)
-        }/${len}"?`,
-      );
+    case "email": {
+      if (s.value === "") return null;
+      if (s.value.includes("@")) {
+        return mailboxParts(s.value)
+          ? null
+          : `the e-mail constraint ${JSON.stringify(s.value)} is not a mailbox`;
+      }
+      const host = s.value.startsWith(".") ? s.value.slice(1) : s.value;
+      return isDnsName(host)
+        ? null
+        : `the e-mail constraint ${JSON.stringify(s.value)} is not a host or domain`;
     }
-    return { type: "ip", value: cidrText(network, mask), address: network, mask };
+    case "ip":
+      return s.address && s.mask && prefixLength(s.mask) !== null
+        ? null
+        : `the IP constraint ${s.value} is not an address with a contiguous mask`;
+    case "dn":
+      return "it has a directoryName constraint, which tlsmith does not evaluate (Go refuses " +
+        "such a CA too)";
+    default:
+      return `it has a ${s.value} constraint, which tlsmith does not evaluate`;
   }
-  if (slash >= 0) {
-    throw new TlsmithError(
-      "BAD_NAME",
-      `"${text}" is not a valid IP range: write it as ADDRESS/PREFIX, e.g. "10.0.0.0/8" or "fd00::/8".`,
-    );
-  }
-  const name = text.toLowerCase().replace(/\.$/, "");
-  if (name.startsWith("*.") || name.startsWith(".")) {
-    throw new TlsmithError(
-      "BAD_NAME",
-      `"${text}": write the domain without "*." or a leading dot ("${
-        name.replace(/^\*?\./, "")
-      }"); a permitted domain covers itself and all its subdomains.`,
-    );
-  }
-  if (!isDnsName(name)) {
-    throw new TlsmithError(
-      "BAD_NAME",
-      `"${text}" is neither a DNS domain, an IP address nor a CIDR range. Examples: "corp.example.net", "10.0.0.0/8".`,
-    );
-  }
-  return { type: "dns", value: name };
 }
 
-/** Options of {@linkcode buildNameConstraints}. */
-export interface BuildNameConstraintsOptions {
-  /** Extra domains, IP addresses or CIDR ranges to permit. */
-  permit?: readonly string[];
-  /** Include {@linkcode DEFAULT_PERMITTED_NAMES} (default true). */
-  defaults?: boolean;
+// ---------------------------------------------------------------------------
+// Matching
+
+function lower(s: string): string {
+  return s.replace(/[A-Z]/g, (c) => c.toLowerCase());
 }
+
+/** `name` (a DNS name) is `domain` or under it; `.domain` means under it only. */
+function underDomain(name: string, constraint: string): boolean {
+  const n = lower(name);
+  const c = lower(constraint);
+  if (c.startsWith(".")) return n.endsWith(c);
+  return n === c || n.endsWith("." + c);
+}
+
+type Mode = "permitted" | "excluded";
+
+function dnsMatches(name: string, c: string, mode: Mode): boolean {
+  if (underDomain(name, c)) return true;
+  // A wildcard stands for every name one label below its base: it falls under an excluded
+  // subtree that holds any of them.
+  if (mode === "excluded" && name.startsWith("*.") && !c.startsWith(".")) {
+    const base = lower(name.slice(2));
+    const lc = lower(c);
+    const dot = lc.indexOf(".");
+    return dot > 0 && lc.slice(dot + 1) === base;
+  }
+  return false;
+}
+
+function emailMatches(name: Mailbox, c: string, mode: Mode): boolean {
+  if (c.includes("@")) {
+    const box = mailboxParts(c)!;
+    if (lower(box.host) !== lower(name.host)) return false;
+    return mode === "permitted"
+      ? name.local === box.local
+      : name.local === box.local || name.localMeaning === box.localMeaning;
+  }
+  if (c.startsWith(".")) return lower(name.host).endsWith(lower(c));
+  return lower(name.host) === lower(c);
+}
+
+function ipMatches(bytes: Uint8Array, s: NameSubtree): boolean {
+  if (!s.address || !s.mask || s.address.length !== bytes.length) return false;
+  for (let i = 0; i < bytes.length; i++) {
+    if ((bytes[i] & s.mask[i]) !== (s.address[i] & s.mask[i])) return false;
+  }
+  return true;
+}
+
+/** Does a well-formed `name` match subtree `s` of its type, read the way `mode` needs? */
+function matches(name: ConstrainedName, s: NameSubtree, mode: Mode): boolean {
+  if (s.type !== "ip" && s.value === "") return mode === "excluded";
+  switch (name.type) {
+    case "dns":
+      return dnsMatches(name.value, s.value, mode);
+    case "email":
+      return emailMatches(mailboxParts(name.value)!, s.value, mode);
+    case "uri": {
+      // RFC 5280: a URI constraint names a host exactly, or with a leading dot its subdomains.
+      // A URI without a DNS host cannot be shown to be inside (nor outside) any subtree.
+      const uri = uriParts(name.value)!;
+      if (uri.kind !== "dns") return mode === "excluded";
+      const host = lower(uri.host!);
+      const c = lower(s.value);
+      return c.startsWith(".") ? host.endsWith(c) : host === c;
+    }
+    case "ip":
+      return ipMatches(name.bytes ?? parseIpAddress(name.value)!, s);
+  }
+}
+
+/** The verdict on one name under a constraint set. */
+export type NameVerdict =
+  | { ok: true }
+  | { ok: false; why: "malformed"; detail: string }
+  | { ok: false; why: "excluded" | "not-permitted"; subtree?: NameSubtree };
 
 /**
- * The constraint set of a new CA: the defaults plus `permit`, with rfc822Name
- * subtrees (`D` and `.D`) for every permitted domain `D`. Duplicates are
- * removed.
+ * Judge `name` under `set` by the one rule (see the module documentation).
  *
  * @example
  * ```ts
- * import { buildNameConstraints } from "./name_constraints.ts";
- * const set = buildNameConstraints({ permit: ["dev.example.net", "100.64.0.0/10"] });
- * console.log(set.permitted.filter((s) => s.type === "dns").map((s) => s.value));
+ * import assert from "node:assert/strict";
+ * import { checkName } from "./name_constraints.ts";
+ * const set = { permitted: [{ type: "dns" as const, value: "example.com" }], excluded: [] };
+ * assert.deepEqual(checkName({ type: "dns", value: "www.example.com" }, set), { ok: true });
+ * assert.equal(checkName({ type: "dns", value: "example.net" }, set).ok, false);
+ * assert.equal(checkName({ type: "dns", value: " www.example.com" }, set).ok, false);
  * ```
  */
-export function buildNameConstraints(
-  options: BuildNameConstraintsOptions = {},
-): NameConstraintSet {
-  const entries = [
-    ...(options.defaults === false ? [] : DEFAULT_PERMITTED_NAMES),
-    ...(options.permit ?? []),
-  ];
-  const seen = new Set<string>();
-  const dns: NameSubtree[] = [];
-  const ip: NameSubtree[] = [];
-  for (const e of entries) {
-    const s = parsePermitEntry(e);
-    const key = `${s.type}:${s.value}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    (s.type === "dns" ? dns : ip).push(s);
+export function checkName(name: ConstrainedName, set: NameConstraintSet): NameVerdict {
+  const problem = nameSyntaxProblem(name);
+  if (problem) return { ok: false, why: "malformed", detail: problem };
+  const same = (s: NameSubtree) => s.type === name.type;
+  const excluded = set.excluded.find((s) => same(s) && matches(name, s, "excluded"));
+  if (excluded) return { ok: false, why: "excluded", subtree: excluded };
+  const permitted = set.permitted.filter(same);
+  if (permitted.length === 0 || permitted.some((s) => matches(name, s, "permitted"))) {
+    return { ok: true };
   }
-  if (dns.length + ip.length === 0) {
-    throw new TlsmithError(
-      "BAD_OPTION",
-      "the name constraints would permit nothing: pass at least one name or range to permit, or turn name constraints off.",
-    );
-  }
-  const email: NameSubtree[] = dns.flatMap((d) => [
-    { type: "email" as const, value: d.value },
-    { type: "email" as const, value: "." + d.value },
-  ]);
-  return { permitted: [...dns, ...ip, ...email], excluded: [] };
+  return { ok: false, why: "not-permitted" };
 }
+
+/**
+ * True when `name` satisfies `set` ({@linkcode checkName} says ok).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isNamePermitted } from "./name_constraints.ts";
+ * const set = {
+ *   permitted: [{ type: "email" as const, value: "foo@example.com" }],
+ *   excluded: [{ type: "dns" as const, value: "evil.com" }],
+ * };
+ * assert.equal(isNamePermitted({ type: "email", value: "foo@EXAMPLE.com" }, set), true);
+ * assert.equal(isNamePermitted({ type: "email", value: "Foo@example.com" }, set), false);
+ * assert.equal(isNamePermitted({ type: "dns", value: "www.Evil.com" }, set), false);
+ * assert.equal(isNamePermitted({ type: "dns", value: "evil.com " }, set), false);
+ * ```
+ */
+export function isNamePermitted(name: ConstrainedName, set: NameConstraintSet): boolean {
+  return checkName(name, set).ok;
+}
+
+// ---------------------------------------------------------------------------
+// Reading and writing the extension
 
 function toGeneralName(s: NameSubtree): GeneralName {
   switch (s.type) {
@@ -214,8 +316,8 @@ function toGeneralName(s: NameSubtree): GeneralName {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { buildNameConstraints, nameConstraintsExtension } from "./name_constraints.ts";
- * const ext = nameConstraintsExtension(buildNameConstraints());
+ * import { nameConstraintsExtension } from "./name_constraints.ts";
+ * const ext = nameConstraintsExtension({ permitted: [{ type: "dns", value: "test" }], excluded: [] });
  * assert.equal(ext.oid, "2.5.29.30");
  * assert.equal(ext.critical, true);
  * ```
@@ -230,16 +332,17 @@ export function nameConstraintsExtension(set: NameConstraintSet): Extension {
   );
 }
 
-function fromGeneralName(g: GeneralName): NameSubtree {
-  switch (g.type) {
-    case "email":
+function subtreeOf(g: GeneralSubtree): NameSubtree {
+  const base = g.base;
+  switch (base.type) {
     case "dns":
+    case "email":
     case "uri":
-      return { type: g.type, value: g.value.toLowerCase() };
+      return { type: base.type, value: base.value };
     case "ip": {
-      const raw = g.bytes;
+      const raw = base.bytes;
       if (raw.length !== 8 && raw.length !== 32) {
-        return { type: "other", value: `bad iPAddress constraint (${raw.length} bytes)` };
+        return { type: "ip", value: `a ${raw.length}-byte iPAddress` };
       }
       const half = raw.length / 2;
       const address = raw.slice(0, half);
@@ -247,15 +350,50 @@ function fromGeneralName(g: GeneralName): NameSubtree {
       return { type: "ip", value: cidrText(address, mask), address, mask };
     }
     case "directoryName":
-      return { type: "dn", value: "directoryName" };
+      return { type: "dn", value: base.name.text };
     default:
-      return { type: "other", value: `GeneralName type ${g.type}` };
+      return { type: "other", value: base.type };
   }
 }
 
 /**
- * The name constraints of a certificate (from the model, where the one codec decoded them),
- * or null when it has none.
+ * The constraint set of a decoded nameConstraints extension, and why it cannot be evaluated when
+ * it cannot (a subtree with `minimum`/`maximum` other than RFC 5280's 0/absent, a form tlsmith does
+ * not evaluate, or a malformed base).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { constraintSetOf } from "./name_constraints.ts";
+ * const { set, problem } = constraintSetOf({
+ *   permitted: [{ base: { type: "dns", value: "Example.com" }, minimum: 0 }],
+ *   excluded: [],
+ * });
+ * assert.equal(set.permitted[0].value, "Example.com");
+ * assert.equal(problem, null);
+ * ```
+ */
+export function constraintSetOf(nc: {
+  readonly permitted: readonly GeneralSubtree[];
+  readonly excluded: readonly GeneralSubtree[];
+}): { set: NameConstraintSet; problem: string | null } {
+  let problem: string | null = null;
+  const convert = (list: readonly GeneralSubtree[]) =>
+    list.map((g) => {
+      const s = subtreeOf(g);
+      if (!problem && (g.minimum !== 0 || g.maximum !== undefined)) {
+        problem = "a subtree has a minimum or maximum, which RFC 5280 does not allow";
+      }
+      problem ??= subtreeProblem(s);
+      return s;
+    });
+  const set = { permitted: convert(nc.permitted), excluded: convert(nc.excluded) };
+  return { set, problem };
+}
+
+/**
+ * The name constraints of a certificate (from the model, where the one codec decoded them), or
+ * null when it has none.
  *
  * @example
  * ```ts
@@ -269,173 +407,5 @@ function fromGeneralName(g: GeneralName): NameSubtree {
  * ```
  */
 export function readNameConstraints(cert: Certificate): NameConstraintSet | null {
-  const nc = cert.nameConstraints;
-  if (!nc) return null;
-  return {
-    permitted: nc.permitted.map((s) => fromGeneralName(s.base)),
-    excluded: nc.excluded.map((s) => fromGeneralName(s.base)),
-  };
-}
-
-/** RFC 5280 DNS match: equal, or a subdomain; a leading dot (OpenSSL style) means subdomains only. */
-function dnsMatches(name: string, constraint: string): boolean {
-  const n = name.toLowerCase().replace(/\.$/, "");
-  const c = constraint.toLowerCase().replace(/\.$/, "");
-  if (c === "") return true;
-  if (c.startsWith(".")) return n.endsWith(c);
-  return n === c || n.endsWith("." + c);
-}
-
-function emailMatches(email: string, constraint: string): boolean {
-  const e = email.toLowerCase();
-  const c = constraint.toLowerCase();
-  const at = e.lastIndexOf("@");
-  if (at < 0) return false;
-  const host = e.slice(at + 1);
-  if (c.includes("@")) return e === c;
-  if (c.startsWith(".")) return host.endsWith(c);
-  return host === c;
-}
-
-/** The host of a URI, lower-cased, without brackets; null when there is none. */
-export function uriHost(uri: string): string | null {
-  const m = /^[a-z][a-z0-9+.-]*:\/\/(?:[^@/?#]*@)?(\[[^\]]*\]|[^:/?#]*)/i.exec(uri);
-  if (!m || m[1] === "") return null;
-  return m[1].replace(/^\[|\]$/g, "").toLowerCase();
-}
-
-function ipMatches(bytes: Uint8Array, s: NameSubtree): boolean {
-  if (!s.address || !s.mask || s.address.length !== bytes.length) return false;
-  for (let i = 0; i < bytes.length; i++) {
-    if ((bytes[i] & s.mask[i]) !== (s.address[i] & s.mask[i])) return false;
-  }
-  return true;
-}
-
-function matches(name: ConstrainedName, s: NameSubtree): boolean {
-  switch (name.type) {
-    case "dns":
-      return dnsMatches(name.value, s.value);
-    case "email":
-      return emailMatches(name.value, s.value);
-    case "uri": {
-      // RFC 5280: a URI constraint names a host exactly, or with a leading dot its subdomains.
-      const host = uriHost(name.value)?.replace(/\.$/, "");
-      const c = s.value.toLowerCase();
-      if (!host) return false;
-      return c.startsWith(".") ? host.endsWith(c) : host === c;
-    }
-    case "ip": {
-      const bytes = name.bytes ?? parseIpAddress(name.value);
-      return bytes !== null && ipMatches(bytes, s);
-    }
-  }
-}
-
-/**
- * True when `name` satisfies `set` (RFC 5280): it matches no excluded subtree
- * of its type, and matches a permitted subtree of its type whenever the set
- * has permitted subtrees of that type.
- *
- * @example
- * ```ts
- * import { buildNameConstraints, isNamePermitted } from "./name_constraints.ts";
- * const set = buildNameConstraints();
- * console.log(isNamePermitted({ type: "dns", value: "app.localhost" }, set)); // true
- * console.log(isNamePermitted({ type: "dns", value: "example.com" }, set)); // false
- * console.log(isNamePermitted({ type: "ip", value: "192.168.1.20" }, set)); // true
- * ```
- */
-export function isNamePermitted(name: ConstrainedName, set: NameConstraintSet): boolean {
-  const same = (s: NameSubtree) => s.type === name.type;
-  if (set.excluded.filter(same).some((s) => matches(name, s))) return false;
-  const permitted = set.permitted.filter(same);
-  return permitted.length === 0 || permitted.some((s) => matches(name, s));
-}
-
-/**
- * The names a set permits, as text for messages (`localhost, test, …, 10.0.0.0/8`).
- *
- * @example
- * ```ts
- * import { buildNameConstraints, describeNameConstraints } from "./name_constraints.ts";
- * console.log(describeNameConstraints(buildNameConstraints({ defaults: false, permit: ["lan"] }))); // lan
- * ```
- */
-export function describeNameConstraints(set: NameConstraintSet): string {
-  const shown = set.permitted.filter((s) => s.type === "dns" || s.type === "ip");
-  let text = shown.map((s) => s.value).join(", ");
-  if (set.excluded.length) {
-    text += ` (excluded: ${set.excluded.map((s) => s.value).join(", ")})`;
-  }
-  return text || "(no DNS or IP names)";
-}
-
-/** The DNS/IP subtrees of `set` beyond the defaults (what `--permit` added), as `--permit` values. */
-function extraPermits(set: NameConstraintSet): string[] {
-  const defaults = new Set(DEFAULT_PERMITTED_NAMES.map((d) => parsePermitEntry(d).value));
-  return set.permitted
-    .filter((s) => (s.type === "dns" || s.type === "ip") && !defaults.has(s.value))
-    .map((s) => s.value);
-}
-
-/**
- * Check names up-front before issuing; throws `NAME_NOT_PERMITTED` naming the
- * first name outside `set`, the permitted names, and how to widen them. URI
- * SANs are checked by their host (against the DNS or IP subtrees), because the
- * CA writes no URI constraints of its own.
- *
- * @example
- * ```ts
- * import { assertNamesPermitted, buildNameConstraints } from "./name_constraints.ts";
- * assertNamesPermitted([{ type: "dns", value: "localhost" }], buildNameConstraints());
- * try {
- *   assertNamesPermitted([{ type: "dns", value: "example.com" }], buildNameConstraints());
- * } catch (err) {
- *   console.log((err as Error).message);
- * }
- * ```
- */
-export function assertNamesPermitted(
-  names: readonly ConstrainedName[],
-  set: NameConstraintSet,
-): void {
-  for (const name of names) {
-    let ok: boolean;
-    if (name.type === "uri") {
-      const host = uriHost(name.value);
-      const ip = host === null ? null : parseIpAddress(host);
-      ok = host !== null && isNamePermitted(name, set) &&
-        (ip
-          ? isNamePermitted({ type: "ip", value: host, bytes: ip }, set)
-          : isNamePermitted({ type: "dns", value: host }, set));
-    } else {
-      ok = isNamePermitted(name, set);
-    }
-    if (!ok) {
-      const hint = name.type === "ip"
-        ? name.value.includes(":") ? `${name.value}/128` : `${name.value}/32`
-        : name.type === "email"
-        ? name.value.slice(name.value.lastIndexOf("@") + 1)
-        : name.type === "uri"
-        ? uriHost(name.value) ?? name.value
-        : name.value.replace(/^\*\./, "");
-      throw new TlsmithError(
-        "NAME_NOT_PERMITTED",
-        `${
-          name.type === "ip"
-            ? "IP address"
-            : name.type === "email"
-            ? "e-mail"
-            : name.type === "uri"
-            ? "URI"
-            : "host"
-        } "${name.value}" is outside the name constraints of this CA, so browsers, curl and OpenSSL would reject the certificate. The CA permits: ${
-          describeNameConstraints(set)
-        }. Create a CA that also permits it with \`tlsmith ca init --force${
-          [...extraPermits(set), hint].map((p) => ` --permit ${p}`).join("")
-        }\` (then trust the new ca.pem), or without constraints (\`--no-name-constraints\`).`,
-      );
-    }
-  }
+  return cert.nameConstraints ? constraintSetOf(cert.nameConstraints).set : null;
 }

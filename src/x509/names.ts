@@ -443,10 +443,66 @@ export function isDnsName(value: string, options: { wildcard?: boolean } = {}): 
   return name.split(".").every((label) => LDH_LABEL.test(label));
 }
 
+/** An RFC 5321 mailbox split in its parts (see {@linkcode mailboxParts}). */
+export interface Mailbox {
+  /** The local part as written (with its quotes, if quoted). */
+  readonly local: string;
+  /** The local part as meant (quotes and backslash escapes removed). */
+  readonly localMeaning: string;
+  /** The domain. */
+  readonly host: string;
+}
+
+const ATEXT = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+$/;
+
 /**
- * True when `value` is a well-formed rfc822Name mailbox (`local@domain`): a local part of 1–64
- * printable ASCII characters without spaces or `@`, and a {@linkcode isDnsName} domain. Never
- * trims.
+ * The parts of an rfc822Name that is an RFC 5321 mailbox: a local part of at most 64 characters,
+ * a dot-string of atoms (`first.last+tag`) or a quoted string of printable ASCII (`"a b"`, `\`
+ * escapes), `@`, and an {@linkcode isDnsName} domain; `null` otherwise. Never trims.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { mailboxParts } from "./names.ts";
+ * assert.deepEqual(mailboxParts('"foo"@Example.test'), {
+ *   local: '"foo"',
+ *   localMeaning: "foo",
+ *   host: "Example.test",
+ * });
+ * assert.equal(mailboxParts("this @ is invalid"), null);
+ * ```
+ */
+export function mailboxParts(value: string): Mailbox | null {
+  if (typeof value !== "string") return null;
+  const at = value.lastIndexOf("@");
+  if (at <= 0) return null;
+  const local = value.slice(0, at);
+  const host = value.slice(at + 1);
+  if (!isDnsName(host) || local.length > 64) return null;
+  if (!local.startsWith('"')) {
+    return local.split(".").every((atom) => ATEXT.test(atom))
+      ? { local, localMeaning: local, host }
+      : null;
+  }
+  if (local.length < 2 || !local.endsWith('"')) return null;
+  let meaning = "";
+  const inner = local.slice(1, -1);
+  for (let i = 0; i < inner.length; i++) {
+    const c = inner.charCodeAt(i);
+    if (c === 0x5c) {
+      const next = inner.charCodeAt(++i);
+      if (!(next >= 0x20 && next <= 0x7e)) return null;
+      meaning += inner[i];
+    } else if (c >= 0x20 && c <= 0x7e && c !== 0x22) {
+      meaning += inner[i];
+    } else return null;
+  }
+  return { local, localMeaning: meaning, host };
+}
+
+/**
+ * True when `value` is a well-formed rfc822Name: an RFC 5321 mailbox ({@linkcode mailboxParts}).
+ * Never trims.
  *
  * @example
  * ```ts
@@ -457,15 +513,63 @@ export function isDnsName(value: string, options: { wildcard?: boolean } = {}): 
  * ```
  */
 export function isRfc822Name(value: string): boolean {
-  if (typeof value !== "string") return false;
-  const at = value.lastIndexOf("@");
-  if (at < 1 || at > 64) return false;
-  return /^[\x21-\x3f\x41-\x7e]+$/.test(value.slice(0, at)) && isDnsName(value.slice(at + 1));
+  return mailboxParts(value) !== null;
+}
+
+/** The host of a URI, as {@linkcode uriParts} reads it. */
+export interface UriHost {
+  /** The host, without brackets for IPv6 (`null` without an authority or with an empty host). */
+  readonly host: string | null;
+  /** What the host is. */
+  readonly kind: "dns" | "ip" | "none";
+}
+
+// RFC 3986: a scheme, ":", then only characters of the URI alphabet.
+const URI = /^[A-Za-z][A-Za-z0-9+.-]*:([A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]*)$/;
+
+/**
+ * The host of an absolute URI (RFC 3986: a scheme, `:`, only URI characters, every `%` followed by
+ * two hex digits), read the way Go reads it (after any `userinfo@`, before any `:port`), or `null`
+ * when the URI is malformed or its host is neither a DNS name ({@linkcode isDnsName}), an IPv4
+ * address nor a bracketed IPv6 address. Never trims.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { uriParts } from "./names.ts";
+ * assert.deepEqual(uriParts("https://user@Example.test:8443/x"), { host: "Example.test", kind: "dns" });
+ * assert.deepEqual(uriParts("urn:uuid:1234"), { host: null, kind: "none" });
+ * assert.equal(uriParts("https://a..b/"), null);
+ * ```
+ */
+export function uriParts(value: string): UriHost | null {
+  if (typeof value !== "string") return null;
+  const m = URI.exec(value);
+  if (!m || /%(?![0-9A-Fa-f]{2})/.test(value)) return null;
+  const rest = m[1];
+  if (!rest.startsWith("//")) return { host: null, kind: "none" };
+  const authority = /^\/\/([^/?#]*)/.exec(rest)![1];
+  const hostPort = authority.slice(authority.lastIndexOf("@") + 1);
+  const bracketed = hostPort.startsWith("[");
+  const end = bracketed ? hostPort.indexOf("]") + 1 : hostPort.indexOf(":");
+  if (bracketed && end === 0) return null;
+  const host = end <= 0 ? hostPort : hostPort.slice(0, end);
+  const port = end <= 0 ? "" : hostPort.slice(end);
+  if (port !== "" && !/^:[0-9]*$/.test(port)) return null;
+  if (bracketed) {
+    const inner = host.slice(1, -1);
+    return parseIpAddress(inner)?.length === 16 && !/\s/.test(inner)
+      ? { host: inner, kind: "ip" }
+      : null;
+  }
+  if (host === "") return { host: null, kind: "none" };
+  if (/^[0-9.]+$/.test(host)) return parseIpAddress(host) ? { host, kind: "ip" } : null;
+  return isDnsName(host) ? { host, kind: "dns" } : null;
 }
 
 /**
- * True when `value` is a well-formed absolute URI (RFC 3986: a scheme, `:`, and only URI
- * characters, every `%` followed by two hex digits). Never trims.
+ * True when `value` is a well-formed absolute URI whose host, if it has one, is well formed
+ * ({@linkcode uriParts}). Never trims.
  *
  * @example
  * ```ts
@@ -473,13 +577,12 @@ export function isRfc822Name(value: string): boolean {
  * import { isUri } from "./names.ts";
  * assert.equal(isUri("https://x.test/a?b#c"), true);
  * assert.equal(isUri("https://x.test/a b"), false);
+ * assert.equal(isUri("https://exa mple.test/"), false);
  * assert.equal(isUri("/relative"), false);
  * ```
  */
 export function isUri(value: string): boolean {
-  if (typeof value !== "string") return false;
-  return /^[A-Za-z][A-Za-z0-9+.-]*:[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]*$/.test(value) &&
-    !/%(?![0-9A-Fa-f]{2})/.test(value);
+  return uriParts(value) !== null;
 }
 
 /**

@@ -1,25 +1,33 @@
 /**
- * Certificate chain verification, independent of pkijs's validator (which
- * checks only the last certificate and ignores a root's name constraints):
- * path building from the leaf to a trusted certificate, signatures (WebCrypto),
- * validity, name chaining, CA basicConstraints and path length, keyUsage,
- * extended key usage, the name constraints of every CA including the trusted
- * root, and host/IP matching. Agrees with
- * `openssl verify -x509_strict -purpose sslserver -verify_hostname/-verify_ip`.
+ * Certificate chain verification (RFC 5280 path validation, the `openssl verify -x509_strict`
+ * checks, and Go's name-constraint strictness), over the parsed-certificate model.
+ *
+ * Path building: from the leaf, every certificate whose subject is byte-for-byte the issuer
+ * name, and whose subjectKeyIdentifier fits the authorityKeyIdentifier where both are present, is
+ * a candidate issuer (trusted ones first); every candidate path is tried, depth first in an order
+ * that depends only on the certificates (never on the order they were given in), and every check
+ * runs per path: the first path that passes is the answer, otherwise the failure of the path that
+ * got furthest. The search is bounded ({@linkcode VERIFY_LIMITS}): path length, signature checks
+ * (each certificate is checked once per issuer key) and search steps; issuers are found through
+ * an index by subject, so the time grows linearly with the size of the bundles.
  *
  * @module
  */
 
-import * as asn1js from "npm:asn1js@^4.0.0";
-import * as pkijs from "npm:pkijs@^4.0.0";
-import { encodeHex, equalBytes, toArrayBuffer, toBytes } from "../_internal/bytes.ts";
-import { oidName } from "../_internal/oids.ts";
-import { nameFromDer } from "./dn.ts";
-import { readCertificate } from "./model.ts";
-import { sourcePrefix, TlsmithError } from "../errors.ts";
-import { type ConstrainedName, isNamePermitted, readNameConstraints } from "./name_constraints.ts";
-import { formatIpAddress, parseIpAddress } from "./names.ts";
-import { decodePem, isCertificateLabel } from "../pem.ts";
+import { encodeHex, equalBytes } from "../_internal/bytes.ts";
+import { parseDer, readBitString, TAG } from "../_internal/der.ts";
+import { EXTENDED_KEY_USAGES, EXTENSION_NAMES, OID } from "../_internal/oids.ts";
+import { TlsmithError } from "../errors.ts";
+import { matchesHost } from "./match.ts";
+import { type Certificate, type GeneralName, readCertificates } from "./model.ts";
+import {
+  checkName,
+  type ConstrainedName,
+  constraintSetOf,
+  type NameConstraintSet,
+  nameSyntaxProblem,
+} from "./name_constraints.ts";
+import { type SignatureCheck, verifySignature } from "./signature.ts";
 
 /** Certificates as PEM text (one or more blocks), DER bytes, or a list of either. */
 export type CertificateInput = string | Uint8Array | readonly (string | Uint8Array)[];
@@ -32,6 +40,8 @@ export type VerifyFailureCode =
   | "NOT_YET_VALID"
   | "NOT_A_CA"
   | "PATH_LENGTH_EXCEEDED"
+  | "PATH_TOO_LONG"
+  | "SEARCH_LIMIT"
   | "KEY_USAGE"
   | "PURPOSE"
   | "NAME_CONSTRAINTS"
@@ -55,9 +65,11 @@ export interface VerifyChainOptions {
   /** Required extended key usage of the leaf: `server` (default), `client` or `any`. */
   purpose?: "server" | "client" | "any";
   /**
-   * OpenSSL `-x509_strict` checks (default true): CA basicConstraints critical,
-   * CA keyUsage present, SKI on CAs, AKI on issued certificates, a critical
-   * subjectAltName when the subject is empty, pathLen and keyCertSign only on CAs.
+   * OpenSSL `-x509_strict` checks (default true), on paths of two certificates or more: CA
+   * basicConstraints critical, CA keyUsage present, pathLen only on CAs with keyCertSign,
+   * keyCertSign only on CAs, subjectKeyIdentifier on CAs, an authorityKeyIdentifier with a key
+   * identifier on every certificate but the trust anchor, a non-empty issuer, a non-empty subject
+   * (or a critical subjectAltName), no empty subjectAltName, named EC curves only.
    */
   strict?: boolean;
   /** File names of `leaf`, `chain` and `trusted`, used in error messages. */
@@ -66,7 +78,7 @@ export interface VerifyChainOptions {
 
 /** One certificate of a verified path. */
 export interface PathCertificate {
-  /** Subject in OpenSSL one-line form, e.g. `CN=localhost, O=tlsmith`. */
+  /** Subject in RFC 4514 form, most specific first, e.g. `CN=localhost, O=tlsmith`. */
   subject: string;
   /** Issuer in the same form. */
   issuer: string;
@@ -74,7 +86,7 @@ export interface PathCertificate {
   der: Uint8Array;
 }
 
-/** Result of {@linkcode verifyChain}: a path, or the first problem found. */
+/** Result of {@linkcode verifyChain}: a path, or the most specific problem found. */
 export type VerifyChainResult =
   | { ok: true; path: PathCertificate[] }
   | {
@@ -87,564 +99,126 @@ export type VerifyChainResult =
     depth?: number;
   };
 
-/** A certificate parsed from PEM or DER, with its bytes. */
-export interface ParsedCertificate {
-  /** The parsed certificate. */
-  certificate: pkijs.Certificate;
-  /** The DER bytes. */
-  der: Uint8Array;
-}
+/** The bounds of {@linkcode verifyChain}'s path search. */
+export const VERIFY_LIMITS = Object.freeze({
+  /** Longest path, in certificates: the leaf, up to 8 intermediate CAs, the trust anchor. */
+  maxPathCertificates: 10,
+  /** Most signature checks in one verification (each certificate once per issuer key). */
+  maxSignatureChecks: 100,
+  /** Most issuer candidates tried in one verification (over all paths). */
+  maxSearchSteps: 1000,
+});
 
-/**
- * Parse every certificate in `input` (PEM with one or more CERTIFICATE blocks,
- * DER bytes, or a list). Throws `BAD_PEM` / `BAD_CERTIFICATE` naming `source`.
- *
- * @example
- * ```ts ignore
- * import { parseCertificates } from "./verify.ts";
- * const certs = parseCertificates(await Deno.readTextFile("chain.pem"), "chain.pem");
- * console.log(certs.length);
- * ```
- */
-export function parseCertificates(input: CertificateInput, source?: string): ParsedCertificate[] {
-  const where = sourcePrefix(source);
-  const items = typeof input === "string" || input instanceof Uint8Array ? [input] : input;
-  const out: ParsedCertificate[] = [];
-  for (const item of items) {
-    let ders: Uint8Array[];
-    if (typeof item === "string") {
-      const blocks = decodePem(item, { source });
-      const certs = blocks.filter((b) => isCertificateLabel(b.label));
-      if (certs.length === 0) {
-        const labels = [...new Set(blocks.map((b) => b.label))].join(", ");
-        throw new TlsmithError(
-          "BAD_CERTIFICATE",
-          `${where}expected a CERTIFICATE but found ${labels}. Pass a certificate file (-----BEGIN CERTIFICATE-----).`,
-        );
-      }
-      ders = certs.map((b) => b.der);
-    } else {
-      ders = [toBytes(item)];
-    }
-    for (const der of ders) out.push({ certificate: parseCertificateDer(der, source), der });
-  }
-  return out;
-}
+// ---------------------------------------------------------------------------
+// Facts read off one certificate
 
-function parseCertificateDer(der: Uint8Array, source?: string): pkijs.Certificate {
-  const where = sourcePrefix(source);
-  const asn = asn1js.fromBER(toArrayBuffer(der));
-  if (asn.offset === -1 || asn.offset !== der.length) {
-    throw new TlsmithError(
-      "BAD_CERTIFICATE",
-      `${where}the certificate is not valid DER (damaged or truncated). Re-export it.`,
-    );
-  }
-  try {
-    return new pkijs.Certificate({ schema: asn.result });
-  } catch (err) {
-    throw new TlsmithError(
-      "BAD_CERTIFICATE",
-      `${where}the data is not an X.509 certificate (${
-        (err as Error).message
-      }). Check that you passed the right file.`,
-      { cause: err },
-    );
-  }
-}
+const KU = {
+  digitalSignature: "digitalSignature",
+  keyEncipherment: "keyEncipherment",
+  keyAgreement: "keyAgreement",
+  keyCertSign: "keyCertSign",
+  cRLSign: "cRLSign",
+} as const;
 
-function attrValue(v: unknown): string {
-  const block = (v as { valueBlock?: { value?: unknown; valueHexView?: Uint8Array } })?.valueBlock;
-  if (block && typeof block.value === "string") return block.value;
-  if (block?.valueHexView) return "#" + encodeHex(block.valueHexView);
-  return String(v);
-}
-
-/**
- * A distinguished name in the one RFC 4514 form of tlsmith (`CN=a, O=b`, most specific first).
- *
- * @example
- * ```ts ignore
- * import { formatName, parseCertificates } from "./verify.ts";
- * const [{ certificate }] = parseCertificates(pem);
- * console.log(formatName(certificate.subject));
- * ```
- */
-export function formatName(name: pkijs.RelativeDistinguishedNames): string {
-  return nameFromDer(nameDer(name)).text;
-}
-
-function nameDer(name: pkijs.RelativeDistinguishedNames): Uint8Array {
-  return name.valueBeforeDecode.byteLength > 0
-    ? new Uint8Array(name.valueBeforeDecode)
-    : new Uint8Array(name.toSchema().toBER(false));
-}
-
-function canonicalName(name: pkijs.RelativeDistinguishedNames): string {
-  return name.typesAndValues
-    .map((tv) => `${tv.type}=${attrValue(tv.value).trim().replace(/\s+/g, " ").toLowerCase()}`)
-    .join("\u0000");
-}
-
-function sameName(
-  a: pkijs.RelativeDistinguishedNames,
-  b: pkijs.RelativeDistinguishedNames,
-): boolean {
-  return equalBytes(nameDer(a), nameDer(b)) || canonicalName(a) === canonicalName(b);
-}
-
-function extension(cert: pkijs.Certificate, oid: string): pkijs.Extension | undefined {
-  return cert.extensions?.find((e) => e.extnID === oid);
-}
-
-function parsed<T>(
-  ext: pkijs.Extension | undefined,
-  ctor: new (p: { schema: unknown }) => T,
-): T | undefined {
-  if (!ext) return undefined;
-  if (ext.parsedValue instanceof (ctor as unknown as abstract new (...a: never[]) => unknown)) {
-    return ext.parsedValue as T;
-  }
-  const asn = asn1js.fromBER(ext.extnValue.valueBlock.valueHexView);
-  return new ctor({ schema: asn.result });
-}
-
-/** Key usage bits, in DER bit order (bit 0 = digitalSignature). */
-function keyUsageBits(cert: pkijs.Certificate): Set<number> | null {
-  const ext = extension(cert, "2.5.29.15");
-  if (!ext) return null;
-  const asn = asn1js.fromBER(ext.extnValue.valueBlock.valueHexView).result as asn1js.BitString;
-  const bytes = asn.valueBlock.valueHexView;
-  const bits = new Set<number>();
-  for (let i = 0; i < bytes.length * 8; i++) {
-    if (bytes[i >> 3] & (0x80 >> (i & 7))) bits.add(i);
-  }
-  return bits;
-}
-
-/** Extensions whose meaning verifyChain knows (the rest may not be critical). */
-const HANDLED_EXTENSIONS = new Set([
-  "2.5.29.15", // keyUsage
-  "2.5.29.17", // subjectAltName
-  "2.5.29.18", // issuerAltName
-  "2.5.29.19", // basicConstraints
-  "2.5.29.30", // nameConstraints
-  "2.5.29.31", // cRLDistributionPoints
-  "2.5.29.32", // certificatePolicies (any policy accepted)
-  "2.5.29.37", // extKeyUsage
+/** Extensions verifyChain understands; any other one marked critical makes a certificate unusable. */
+const HANDLED_EXTENSIONS: ReadonlySet<string> = new Set([
+  OID.subjectKeyIdentifier,
+  OID.keyUsage,
+  OID.subjectAltName,
+  OID.basicConstraints,
+  OID.nameConstraints,
+  OID.cRLDistributionPoints,
+  OID.certificatePolicies, // any policy is accepted, as without -policy_check
+  OID.extKeyUsage,
+  OID.authorityKeyIdentifier,
 ]);
 
-/** Extensions RFC 5280 requires to be non-critical (OpenSSL rejects them when critical). */
-const NEVER_CRITICAL: Record<string, string> = {
-  "2.5.29.14": "subjectKeyIdentifier",
-  "2.5.29.35": "authorityKeyIdentifier",
-  "1.3.6.1.5.5.7.1.1": "authorityInfoAccess",
-};
+/** Extensions RFC 5280 requires to be non-critical (OpenSSL and tlsmith refuse them when critical). */
+const NEVER_CRITICAL: ReadonlySet<string> = new Set([
+  OID.subjectKeyIdentifier,
+  OID.authorityKeyIdentifier,
+  OID.authorityInfoAccess,
+]);
 
-const KU_DIGITAL_SIGNATURE = 0;
-const KU_KEY_ENCIPHERMENT = 2;
-const KU_KEY_AGREEMENT = 4;
-const KU_KEY_CERT_SIGN = 5;
+/** Netscape certificate type bits (OpenSSL still honours the extension for the TLS purposes). */
+const NS_SSL_CLIENT = 0x80;
+const NS_SSL_SERVER = 0x40;
 
-interface CertInfo {
-  certificate: pkijs.Certificate;
-  der: Uint8Array;
-  subject: string;
-  issuer: string;
-  selfIssued: boolean;
-  basic?: pkijs.BasicConstraints;
-  basicCritical: boolean;
-  ski?: Uint8Array;
-  aki?: Uint8Array;
-  hasAki: boolean;
-  eku?: string[];
-  names: ConstrainedName[];
-  hasDnsSan: boolean;
+/** One certificate in the search: the facts and where it came from. */
+interface Node {
+  readonly cert: Certificate;
+  /** In `trusted`: a trust anchor that ends the path. */
+  trusted: boolean;
+  /** Rank in an order that depends only on the DER (for a deterministic search). */
+  rank: number;
+  /** Subject and issuer are the same name. */
+  readonly selfIssued: boolean;
 }
 
-function describeCert(c: ParsedCertificate): CertInfo {
-  const cert = c.certificate;
-  const bcExt = extension(cert, "2.5.29.19");
-  const basic = parsed(bcExt, pkijs.BasicConstraints);
-  const skiExt = extension(cert, "2.5.29.14");
-  const ski = skiExt
-    ? (asn1js.fromBER(skiExt.extnValue.valueBlock.valueHexView).result as asn1js.OctetString)
-      .valueBlock.valueHexView
-    : undefined;
-  const akiExt = extension(cert, "2.5.29.35");
-  const aki = parsed(akiExt, pkijs.AuthorityKeyIdentifier)?.keyIdentifier?.valueBlock.valueHexView;
-  const eku = parsed(extension(cert, "2.5.29.37"), pkijs.ExtKeyUsage)?.keyPurposes;
-  const names = subjectAltNames(cert);
-  return {
-    certificate: cert,
-    der: c.der,
-    subject: formatName(cert.subject),
-    issuer: formatName(cert.issuer),
-    selfIssued: sameName(cert.subject, cert.issuer),
-    basic,
-    basicCritical: bcExt?.critical ?? false,
-    ski,
-    aki,
-    hasAki: akiExt !== undefined,
-    eku,
-    names,
-    hasDnsSan: names.some((n) => n.type === "dns"),
-  };
+function extensionOf(cert: Certificate, oid: string) {
+  return cert.extensions.find((e) => e.oid === oid);
 }
 
-/**
- * The subjectAltName entries of a certificate (DNS, IP, e-mail, URI; other
- * forms are skipped).
- *
- * @example
- * ```ts ignore
- * import { parseCertificates, subjectAltNames } from "./verify.ts";
- * const [{ certificate }] = parseCertificates(pem);
- * console.log(subjectAltNames(certificate)); // [{ type: "dns", value: "localhost" }, …]
- * ```
- */
-export function subjectAltNames(cert: pkijs.Certificate): ConstrainedName[] {
-  const alt = parsed(extension(cert, "2.5.29.17"), pkijs.AltName);
-  return altNamesToList(alt?.altNames ?? []);
+function hasKeyUsage(cert: Certificate, usage: string): boolean {
+  return cert.keyUsage?.includes(usage) ?? false;
 }
 
-/** Convert pkijs GeneralNames to {@linkcode ConstrainedName}s (internal, shared with csr.ts). */
-export function altNamesToList(names: readonly pkijs.GeneralName[]): ConstrainedName[] {
-  const out: ConstrainedName[] = [];
-  for (const g of names) {
-    if (g.type === 1) out.push({ type: "email", value: String(g.value) });
-    else if (g.type === 2) out.push({ type: "dns", value: String(g.value) });
-    else if (g.type === 6) out.push({ type: "uri", value: String(g.value) });
-    else if (g.type === 7) {
-      const bytes = new Uint8Array((g.value as asn1js.OctetString).valueBlock.valueHexView);
-      out.push({ type: "ip", value: formatIpAddress(bytes), bytes });
-    }
-  }
-  return out;
-}
-
-function commonNames(cert: pkijs.Certificate): string[] {
-  return cert.subject.typesAndValues.filter((tv) => tv.type === "2.5.4.3").map((tv) =>
-    attrValue(tv.value)
-  );
-}
-
-function subjectEmails(cert: pkijs.Certificate): string[] {
-  return cert.subject.typesAndValues.filter((tv) => tv.type === "1.2.840.113549.1.9.1").map((tv) =>
-    attrValue(tv.value)
-  );
-}
-
-/** OpenSSL's "looks like a host name" test for a CN: LDH labels with at least one dot. */
-function cnLooksLikeHost(cn: string): boolean {
-  const name = cn.replace(/^\*\./, "").replace(/^\.+|\.+$/g, "");
-  return name.includes(".") &&
-    name.split(".").every((l) => /^(?!-)[A-Za-z0-9_-]{1,63}(?<!-)$/.test(l));
-}
-
-// ---------------------------------------------------------------------------
-// Signatures
-
-const CURVES: Record<string, { name: string; size: number }> = {
-  "1.2.840.10045.3.1.7": { name: "P-256", size: 32 },
-  "1.3.132.0.34": { name: "P-384", size: 48 },
-  "1.3.132.0.35": { name: "P-521", size: 66 },
-};
-
-const HASH_OIDS: Record<string, string> = {
-  "2.16.840.1.101.3.4.2.1": "SHA-256",
-  "2.16.840.1.101.3.4.2.2": "SHA-384",
-  "2.16.840.1.101.3.4.2.3": "SHA-512",
-  "1.3.14.3.2.26": "SHA-1",
-};
-
-const SIG_ALGS: Record<
-  string,
-  { kind: "rsa" | "ecdsa" | "ed25519" | "pss"; hash?: string; name: string }
-> = {
-  "1.2.840.113549.1.1.11": { kind: "rsa", hash: "SHA-256", name: "sha256WithRSAEncryption" },
-  "1.2.840.113549.1.1.12": { kind: "rsa", hash: "SHA-384", name: "sha384WithRSAEncryption" },
-  "1.2.840.113549.1.1.13": { kind: "rsa", hash: "SHA-512", name: "sha512WithRSAEncryption" },
-  "1.2.840.113549.1.1.10": { kind: "pss", name: "RSASSA-PSS" },
-  "1.2.840.10045.4.3.2": { kind: "ecdsa", hash: "SHA-256", name: "ecdsa-with-SHA256" },
-  "1.2.840.10045.4.3.3": { kind: "ecdsa", hash: "SHA-384", name: "ecdsa-with-SHA384" },
-  "1.2.840.10045.4.3.4": { kind: "ecdsa", hash: "SHA-512", name: "ecdsa-with-SHA512" },
-  "1.3.101.112": { kind: "ed25519", name: "Ed25519" },
-};
-
-const WEAK_SIG_ALGS: Record<string, string> = {
-  "1.2.840.113549.1.1.5": "sha1WithRSAEncryption",
-  "1.2.840.113549.1.1.4": "md5WithRSAEncryption",
-  "1.2.840.10045.4.1": "ecdsa-with-SHA1",
-};
-
-function ecdsaDerToRaw(sig: Uint8Array, size: number): Uint8Array | null {
-  const asn = asn1js.fromBER(toArrayBuffer(sig));
-  if (asn.offset !== sig.length || !(asn.result instanceof asn1js.Sequence)) return null;
-  const ints = asn.result.valueBlock.value;
-  if (ints.length !== 2 || !ints.every((i) => i instanceof asn1js.Integer)) return null;
-  const out = new Uint8Array(size * 2);
-  for (let k = 0; k < 2; k++) {
-    let bytes = (ints[k] as asn1js.Integer).valueBlock.valueHexView;
-    while (bytes.length > 1 && bytes[0] === 0) bytes = bytes.subarray(1);
-    if (bytes.length > size) return null;
-    out.set(bytes, k * size + size - bytes.length);
-  }
-  return out;
-}
-
-/**
- * Verify a signature made with the key in `spki` (a pkijs PublicKeyInfo)
- * using WebCrypto. Returns true/false for a good/bad signature; throws
- * `UNSUPPORTED_ALGORITHM` for algorithms tlsmith does not verify (SHA-1, MD5,
- * unknown OIDs).
- *
- * @example
- * ```ts ignore
- * import { parseCertificates, verifySignature } from "./verify.ts";
- * const [leaf, ca] = parseCertificates(chainPem);
- * const ok = await verifySignature(ca.certificate.subjectPublicKeyInfo, leaf.certificate.signatureAlgorithm,
- *   leaf.certificate.tbsView, leaf.certificate.signatureValue.valueBlock.valueHexView);
- * ```
- */
-export async function verifySignature(
-  spki: pkijs.PublicKeyInfo,
-  algorithm: pkijs.AlgorithmIdentifier,
-  data: Uint8Array,
-  signature: Uint8Array,
-): Promise<boolean> {
-  const oid = algorithm.algorithmId;
-  const alg = SIG_ALGS[oid];
-  if (!alg) {
-    throw new TlsmithError(
-      "UNSUPPORTED_ALGORITHM",
-      WEAK_SIG_ALGS[oid]
-        ? `the signature algorithm ${
-          WEAK_SIG_ALGS[oid]
-        } is too weak to be trusted; re-issue with SHA-256 or better.`
-        : `the signature algorithm ${oid} is not supported (use ECDSA, RSA, RSA-PSS or Ed25519 with SHA-256/384/512).`,
-    );
-  }
-  const spkiDer = toArrayBuffer(new Uint8Array(spki.toSchema().toBER(false)));
-  const keyOid = spki.algorithm.algorithmId;
-  const subtle = crypto.subtle;
+/** The Netscape certificate type bits, or null without the extension. */
+function netscapeCertType(cert: Certificate): number | null {
+  const ext = extensionOf(cert, OID.netscapeCertType);
+  if (!ext) return null;
   try {
-    if (alg.kind === "ecdsa") {
-      if (keyOid !== "1.2.840.10045.2.1") return false;
-      const curveOid = (spki.algorithm.algorithmParams as asn1js.ObjectIdentifier)?.valueBlock
-        ?.toString();
-      const curve = CURVES[curveOid];
-      if (!curve) {
-        throw new TlsmithError(
-          "UNSUPPORTED_ALGORITHM",
-          `the EC curve ${curveOid} is not supported (use P-256, P-384 or P-521).`,
-        );
-      }
-      const raw = ecdsaDerToRaw(signature, curve.size);
-      if (!raw) return false;
-      const key = await subtle.importKey(
-        "spki",
-        spkiDer,
-        { name: "ECDSA", namedCurve: curve.name },
-        false,
-        ["verify"],
-      );
-      return await subtle.verify(
-        { name: "ECDSA", hash: alg.hash! },
-        key,
-        toArrayBuffer(raw),
-        toArrayBuffer(data),
-      );
-    }
-    if (alg.kind === "ed25519") {
-      if (keyOid !== "1.3.101.112") return false;
-      const key = await subtle.importKey("spki", spkiDer, { name: "Ed25519" }, false, ["verify"]);
-      return await subtle.verify(
-        { name: "Ed25519" },
-        key,
-        toArrayBuffer(signature),
-        toArrayBuffer(data),
-      );
-    }
-    if (keyOid !== "1.2.840.113549.1.1.1" && keyOid !== "1.2.840.113549.1.1.10") return false;
-    // WebCrypto wants an rsaEncryption SPKI; rewrite an id-RSASSA-PSS key's algorithm.
-    let rsaSpki = spkiDer;
-    if (keyOid !== "1.2.840.113549.1.1.1") {
-      const copy = new pkijs.PublicKeyInfo({
-        algorithm: new pkijs.AlgorithmIdentifier({
-          algorithmId: "1.2.840.113549.1.1.1",
-          algorithmParams: new asn1js.Null(),
-        }),
-        subjectPublicKey: spki.subjectPublicKey,
-      });
-      rsaSpki = copy.toSchema().toBER(false);
-    }
-    if (alg.kind === "rsa") {
-      const key = await subtle.importKey(
-        "spki",
-        rsaSpki,
-        { name: "RSASSA-PKCS1-v1_5", hash: alg.hash! },
-        false,
-        ["verify"],
-      );
-      return await subtle.verify(
-        { name: "RSASSA-PKCS1-v1_5" },
-        key,
-        toArrayBuffer(signature),
-        toArrayBuffer(data),
-      );
-    }
-    const params = new pkijs.RSASSAPSSParams({ schema: algorithm.algorithmParams });
-    const hash = HASH_OIDS[params.hashAlgorithm.algorithmId];
-    if (!hash || hash === "SHA-1") {
-      throw new TlsmithError(
-        "UNSUPPORTED_ALGORITHM",
-        `RSA-PSS with hash ${params.hashAlgorithm.algorithmId} is not supported; use SHA-256 or better.`,
-      );
-    }
-    const key = await subtle.importKey("spki", rsaSpki, { name: "RSA-PSS", hash }, false, [
-      "verify",
-    ]);
-    return await subtle.verify(
-      { name: "RSA-PSS", saltLength: params.saltLength },
-      key,
-      toArrayBuffer(signature),
-      toArrayBuffer(data),
-    );
-  } catch (err) {
-    if (err instanceof TlsmithError) throw err;
-    return false;
+    return readBitString(parseDer(ext.value, "nsCertType"), "nsCertType").bytes[0] ?? 0;
+  } catch {
+    return 0;
   }
 }
 
-// ---------------------------------------------------------------------------
-// Host matching
-
-function normalizeHost(host: string): string {
-  return host.trim().toLowerCase().replace(/\.$/, "");
+function label(node: Node, depth: number): string {
+  return `${depth === 0 ? "the leaf" : "the CA"} certificate "${
+    node.cert.subject.text || "(empty subject)"
+  }"`;
 }
 
-/** RFC 6125 / OpenSSL: `*` is the whole leftmost label and at least two labels follow. */
-function dnsHostMatches(pattern: string, host: string): boolean {
-  const p = normalizeHost(pattern);
-  const h = normalizeHost(host);
-  if (!p.startsWith("*.")) return p === h;
-  const rest = p.slice(2);
-  if (!rest.includes(".") || rest.includes("*")) return false;
-  const dot = h.indexOf(".");
-  return dot > 0 && h.slice(dot + 1) === rest;
+function generalNameText(n: GeneralName): string {
+  switch (n.type) {
+    case "dns":
+      return `DNS name ${JSON.stringify(n.value)}`;
+    case "email":
+      return `e-mail address ${JSON.stringify(n.value)}`;
+    case "uri":
+      return `URI ${JSON.stringify(n.value)}`;
+    case "ip":
+      return `IP address ${n.value}`;
+    default:
+      return n.type;
+  }
+}
+
+/** The names of the types name constraints evaluate, as {@linkcode ConstrainedName}s. */
+function constrainedSans(cert: Certificate): ConstrainedName[] {
+  const out: ConstrainedName[] = [];
+  for (const n of cert.subjectAltNames) {
+    if (n.type === "dns" || n.type === "email" || n.type === "uri") {
+      out.push({ type: n.type, value: n.value });
+    } else if (n.type === "ip") {
+      out.push({ type: "ip", value: n.value, bytes: n.bytes });
+    }
+  }
+  return out;
 }
 
 /**
- * True when the certificate (PEM or DER; the first one of a chain) is valid
- * for `host`: a DNS name matched against dNSName SANs (a wildcard covers
- * exactly one leftmost label), or an IP address matched against iPAddress
- * SANs only. The subject CN is never used.
- *
- * @example
- * ```ts
- * import { CertificateAuthority } from "../ca/authority.ts";
- * import { hostMatches } from "./verify.ts";
- * const { cert } = await (await CertificateAuthority.create()).issue(["*.app.localhost", "::1"]);
- * console.log(hostMatches(cert, "api.app.localhost"), hostMatches(cert, "[::1]")); // true true
- * console.log(hostMatches(cert, "app.localhost")); // false
- * ```
+ * OpenSSL's test of whether a subject CN is meant as a DNS name (`cn2dnsid`): letters, digits,
+ * `_`, and `-` or `.` inside, never two dots or a dot next to a hyphen, and at least one dot.
  */
-export function hostMatches(cert: string | Uint8Array, host: string): boolean {
-  return certificateHostMatches(parseCertificates(cert)[0].certificate, host);
-}
-
-/** {@linkcode hostMatches} for a parsed certificate (internal). */
-export function certificateHostMatches(cert: pkijs.Certificate, host: string): boolean {
-  const names = subjectAltNames(cert);
-  // "127.0.0.1." is still the IP address (URL parsers drop the dot), never a DNS name.
-  const ip = parseIpAddress(host) ?? parseIpAddress(host.trim().replace(/\.$/, ""));
-  if (ip) {
-    return names.some((n) => n.type === "ip" && n.bytes !== undefined && equalBytes(n.bytes, ip));
-  }
-  return names.some((n) => n.type === "dns" && dnsHostMatches(n.value, host));
+function cnAsDnsName(cn: string): string | null {
+  const label = "[A-Za-z0-9_](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?";
+  return new RegExp(`^${label}(?:\\.${label})+$`).test(cn) ? cn : null;
 }
 
 // ---------------------------------------------------------------------------
-// Path building and checks
-
-/** Extensions verifyChain reads, with the ASN.1 type their value must have. */
-const READ_EXTENSIONS: Record<
-  string,
-  { name: string; type?: abstract new (...a: never[]) => unknown }
-> = {
-  "2.5.29.14": { name: "subjectKeyIdentifier", type: asn1js.OctetString },
-  "2.5.29.15": { name: "keyUsage", type: asn1js.BitString },
-  "2.5.29.17": { name: "subjectAltName" },
-  "2.5.29.19": { name: "basicConstraints" },
-  "2.5.29.30": { name: "nameConstraints" },
-  "2.5.29.35": { name: "authorityKeyIdentifier" },
-  "2.5.29.37": { name: "extKeyUsage" },
-};
-
-/**
- * Why a certificate's extensions cannot be trusted: one that appears twice
- * (RFC 5280 §4.2), or one that verifyChain reads whose value does not decode —
- * pkijs would hand back an empty value (e.g. no name constraints at all).
- */
-function malformedExtension(cert: pkijs.Certificate): string | null {
-  const seen = new Set<string>();
-  for (const ext of cert.extensions ?? []) {
-    const known = READ_EXTENSIONS[ext.extnID];
-    const name = known?.name ?? ext.extnID;
-    if (seen.has(ext.extnID)) return `has the ${name} extension twice`;
-    seen.add(ext.extnID);
-    if (!known) continue;
-    const bytes = ext.extnValue.valueBlock.valueHexView;
-    const asn = asn1js.fromBER(bytes);
-    const value = ext.parsedValue as { parsingError?: string } | undefined;
-    if (
-      asn.offset !== bytes.length || asn.result.error ||
-      (known.type ? !(asn.result instanceof known.type) : !value || value.parsingError)
-    ) {
-      return `has a malformed ${name} extension`;
-    }
-  }
-  return null;
-}
-
-/** What RFC 5280 forbids in any certificate that `openssl verify -x509_strict` also refuses. */
-function strictProblem(info: CertInfo): string | null {
-  const cert = info.certificate;
-  if (cert.subject.typesAndValues.length === 0) {
-    const san = extension(cert, "2.5.29.17");
-    if (!san) return "has an empty subject and no subjectAltName";
-    if (!san.critical) return "has an empty subject but a non-critical subjectAltName";
-  }
-  if (!info.basic?.cA) {
-    if (info.basic?.pathLenConstraint !== undefined) {
-      return "has a basicConstraints pathLenConstraint but is not a CA";
-    }
-    if (keyUsageBits(cert)?.has(KU_KEY_CERT_SIGN)) {
-      return "has the keyUsage keyCertSign but is not a CA";
-    }
-  }
-  return null;
-}
-
-function isValidAt(cert: pkijs.Certificate, at: Date): "ok" | "expired" | "not yet valid" {
-  if (at.getTime() < cert.notBefore.value.getTime()) return "not yet valid";
-  if (at.getTime() > cert.notAfter.value.getTime()) return "expired";
-  return "ok";
-}
-
-function issuerCandidates(child: CertInfo, pool: CertInfo[]): CertInfo[] {
-  const byName = pool.filter((p) =>
-    p !== child && sameName(p.certificate.subject, child.certificate.issuer)
-  );
-  if (!child.aki) return byName;
-  // Prefer candidates whose SKI matches the child's AKI.
-  const aki = child.aki;
-  return [
-    ...byName.filter((p) => p.ski && equalBytes(p.ski, aki)),
-    ...byName.filter((p) => !p.ski || !equalBytes(p.ski, aki)),
-  ];
-}
+// The checks of one complete path (leaf first, trust anchor last)
 
 type Failure = Extract<VerifyChainResult, { ok: false }>;
 
@@ -652,347 +226,659 @@ function fail(code: VerifyFailureCode, reason: string, depth?: number): Failure 
   return { ok: false, code, reason, depth };
 }
 
-function label(info: CertInfo, depth: number): string {
-  return `${depth === 0 ? "the leaf" : "the CA"} certificate "${
-    info.subject || "(empty subject)"
-  }"`;
+const EKU_FOR: Record<"server" | "client", string> = {
+  server: OID.serverAuth,
+  client: OID.clientAuth,
+};
+
+interface PathContext {
+  at: Date;
+  purpose: "server" | "client" | "any";
+  strict: boolean;
+  host?: string;
 }
 
-/** The most signature checks one path search may make (a real chain needs a handful). */
-const MAX_SIGNATURE_CHECKS = 100;
-
-async function buildPath(
-  leaf: CertInfo,
-  untrusted: CertInfo[],
-  trusted: CertInfo[],
-): Promise<CertInfo[] | Failure> {
-  const isTrusted = (c: CertInfo) => trusted.some((t) => equalBytes(t.der, c.der));
-  let lastFailure: Failure | null = null;
-  // Look-alike issuers (same name and key) would otherwise be tried in every order.
-  let checksLeft = MAX_SIGNATURE_CHECKS;
-  const search = async (path: CertInfo[]): Promise<CertInfo[] | null> => {
-    const current = path[path.length - 1];
-    if (isTrusted(current)) return path;
-    if (path.length > 10) return null;
-    // Trusted anchors first, then intermediates.
-    const candidates = [
-      ...issuerCandidates(current, trusted),
-      ...issuerCandidates(current, untrusted).filter((c) => !isTrusted(c)),
-    ].filter((c) => !path.includes(c));
-    // RFC 5280 4.1.1.2: the signed body names the same signature algorithm as the outer field.
-    const inner = current.certificate.signature.toSchema().toBER(false);
-    const outer = current.certificate.signatureAlgorithm.toSchema().toBER(false);
-    if (!equalBytes(toBytes(inner), toBytes(outer))) {
-      lastFailure = fail(
-        "BAD_SIGNATURE",
-        `${
-          label(current, path.length - 1)
-        } names the signature algorithm ${current.certificate.signature.algorithmId} in its signed body but ${current.certificate.signatureAlgorithm.algorithmId} outside it: the certificate was altered or badly made.`,
-        path.length - 1,
-      );
-      return null;
-    }
-    for (const candidate of candidates) {
-      if (checksLeft-- <= 0) {
-        lastFailure = fail(
-          "NO_ISSUER",
-          `no path to a trusted issuer found for ${
-            label(current, path.length - 1)
-          } within ${MAX_SIGNATURE_CHECKS} signature checks: the chain holds too many certificates with the same name. Pass only the intermediates that belong to it.`,
-          path.length - 1,
-        );
-        return null;
-      }
-      let good: boolean;
-      try {
-        good = await verifySignature(
-          candidate.certificate.subjectPublicKeyInfo,
-          current.certificate.signatureAlgorithm,
-          current.certificate.tbsView,
-          current.certificate.signatureValue.valueBlock.valueHexView,
-        );
-      } catch (err) {
-        lastFailure = fail(
-          "UNSUPPORTED",
-          `${label(current, path.length - 1)}: ${(err as Error).message}`,
-          path.length - 1,
-        );
-        continue;
-      }
-      if (!good) {
-        lastFailure = fail(
-          "BAD_SIGNATURE",
-          `the signature of ${
-            label(current, path.length - 1)
-          } does not verify with the key of "${candidate.subject}": the certificate was altered or signed by a different key.`,
-          path.length - 1,
-        );
-        continue;
-      }
-      const found = await search([...path, candidate]);
-      if (found) return found;
-    }
-    if (!lastFailure || candidates.length === 0) {
-      lastFailure = fail(
-        "NO_ISSUER",
-        `no trusted issuer found for ${
-          label(current, path.length - 1)
-        } (issued by "${current.issuer}"). Pass the CA that issued it as the trusted certificate (e.g. --ca ca.pem) and any intermediates in the chain.`,
-        path.length - 1,
-      );
-    }
-    return null;
-  };
-  const path = await search([leaf]);
-  return path ?? lastFailure!;
-}
-
-/**
- * Verify a certificate chain against trust anchors. Returns `{ ok: true, path }`
- * (leaf first, trusted certificate last) or `{ ok: false, code, reason, depth }`
- * for the first problem found; it does not throw for a bad chain. Malformed
- * input (not PEM/DER certificates) throws `BAD_PEM` or `BAD_CERTIFICATE`.
- *
- * Checks, like `openssl verify -x509_strict -purpose sslserver`: signatures,
- * validity at `at` (every certificate, including the anchor), issuer/subject
- * chaining, CA basicConstraints and pathLen, keyUsage keyCertSign on CAs, the
- * leaf's keyUsage and extended key usage for `purpose`, the name constraints
- * of every CA including the trusted root (SANs, subject e-mail, and a
- * host-like CN when there is no DNS SAN), and `host` against the leaf's SANs.
- * Every certificate in `trusted` is a trust anchor that ends the path, even
- * when it is not self-signed (like OpenSSL's `-partial_chain`); unknown
- * critical extensions are rejected; SHA-1 and MD5 signatures are not trusted.
- *
- * @example Verify a leaf issued by the local CA
- * ```ts
- * import { CertificateAuthority } from "../ca/authority.ts";
- * import { verifyChain } from "./verify.ts";
- * const ca = await CertificateAuthority.create();
- * const { chain } = await ca.issue(["localhost", "127.0.0.1"]);
- * const result = await verifyChain({ leaf: chain, trusted: ca.certPem, host: "127.0.0.1" });
- * console.log(result.ok); // true
- * const wrong = await verifyChain({ leaf: chain, trusted: ca.certPem, host: "example.test" });
- * if (!wrong.ok) console.log(wrong.code, wrong.reason); // HOST_MISMATCH the leaf certificate is not valid for …
- * ```
- */
-export async function verifyChain(options: VerifyChainOptions): Promise<VerifyChainResult> {
-  const at = options.at ?? new Date();
-  const purpose = options.purpose ?? "server";
-  const strict = options.strict ?? true;
-  const src = options.sources ?? {};
-  const leafCerts = parseCertificates(options.leaf, src.leaf ?? "leaf");
-  const chainCerts = options.chain ? parseCertificates(options.chain, src.chain ?? "chain") : [];
-  const trustedCerts = parseCertificates(options.trusted, src.trusted ?? "trusted");
-  const leaf = describeCert(leafCerts[0]);
-  const untrusted = [...leafCerts.slice(1), ...chainCerts].map(describeCert);
-  const trusted = trustedCerts.map(describeCert);
-
-  const built = await buildPath(leaf, untrusted, trusted);
-  if (!Array.isArray(built)) return built;
-  const path = built;
-
-  // Validity.
+function checkValidity(path: readonly Node[], at: Date): Failure | null {
   for (let i = 0; i < path.length; i++) {
-    const v = isValidAt(path[i].certificate, at);
-    if (v !== "ok") {
-      const c = path[i].certificate;
+    const c = path[i].cert;
+    if (at.getTime() > c.notAfter.getTime()) {
       return fail(
-        v === "expired" ? "EXPIRED" : "NOT_YET_VALID",
-        v === "expired"
-          ? `${label(path[i], i)} expired on ${c.notAfter.value.toISOString()}. Issue a new one.`
-          : `${
-            label(path[i], i)
-          } is not valid before ${c.notBefore.value.toISOString()}. Check the clock.`,
+        "EXPIRED",
+        `${label(path[i], i)} expired on ${c.notAfter.toISOString()}. ${
+          i === 0 ? "Issue a new one." : "Renew it (or pass its renewed copy)."
+        }`,
+        i,
+      );
+    }
+    if (at.getTime() < c.notBefore.getTime()) {
+      return fail(
+        "NOT_YET_VALID",
+        `${label(path[i], i)} is not valid before ${c.notBefore.toISOString()}. Check the clock.`,
         i,
       );
     }
   }
+  return null;
+}
 
-  // Critical extensions we do not understand make a certificate unusable (RFC 5280 §4.2).
+function checkExtensions(path: readonly Node[]): Failure | null {
   for (let i = 0; i < path.length; i++) {
-    const malformed = malformedExtension(path[i].certificate);
-    if (malformed) {
+    const c = path[i].cert;
+    if (c.duplicateExtensions.length) {
       return fail(
         "INVALID_EXTENSION",
-        `${label(path[i], i)} ${malformed}, so it cannot be trusted. Re-issue it.`,
+        `${label(path[i], i)} has the ${
+          EXTENSION_NAMES[c.duplicateExtensions[0]] ?? c.duplicateExtensions[0]
+        } extension twice (RFC 5280 §4.2), so it cannot be trusted. Re-issue it.`,
         i,
       );
     }
-    const forbidden = path[i].certificate.extensions?.find((e) =>
-      e.critical && NEVER_CRITICAL[e.extnID]
-    );
-    if (forbidden) {
+    if (!equalBytes(c.signatureAlgorithm.der, c.tbsSignatureAlgorithm.der)) {
       return fail(
-        "UNSUPPORTED",
-        `${label(path[i], i)} marks its ${
-          NEVER_CRITICAL[forbidden.extnID]
-        } extension critical, but it must not be critical (RFC 5280).`,
-        i,
-      );
-    }
-    const unknown = path[i].certificate.extensions?.find((e) =>
-      e.critical && !HANDLED_EXTENSIONS.has(e.extnID)
-    );
-    if (unknown) {
-      return fail(
-        "UNSUPPORTED",
+        "BAD_SIGNATURE",
         `${
           label(path[i], i)
-        } has a critical extension ${unknown.extnID} that tlsmith does not understand, so it must be rejected.`,
+        } names the signature algorithm ${c.tbsSignatureAlgorithm.oid} in its signed body but ${c.signatureAlgorithm.oid} outside it (RFC 5280 §4.1.1.2): the certificate was altered or badly made.`,
         i,
       );
     }
+    for (const n of c.subjectAltNames) {
+      if (n.type !== "dns" && n.type !== "email" && n.type !== "uri" && n.type !== "ip") continue;
+      const problem = nameSyntaxProblem(
+        n.type === "ip" ? { type: "ip", value: n.value, bytes: n.bytes } : n,
+      );
+      if (problem) {
+        return fail(
+          "INVALID_EXTENSION",
+          `${label(path[i], i)} has a subjectAltName ${
+            generalNameText(n)
+          } that ${problem}, so its names cannot be trusted. Re-issue it with well-formed names.`,
+          i,
+        );
+      }
+    }
+    const san = extensionOf(c, OID.subjectAltName);
+    if (san && c.subjectAltNames.length === 0) {
+      return fail(
+        "INVALID_EXTENSION",
+        `${
+          label(path[i], i)
+        } has an empty subjectAltName extension (RFC 5280 §4.2.1.6). Re-issue it.`,
+        i,
+      );
+    }
+    for (const e of c.extensions) {
+      if (!e.critical) continue;
+      if (NEVER_CRITICAL.has(e.oid)) {
+        return fail(
+          "UNSUPPORTED",
+          `${label(path[i], i)} marks its ${
+            EXTENSION_NAMES[e.oid]
+          } extension critical, but it must not be critical (RFC 5280).`,
+          i,
+        );
+      }
+      if (!HANDLED_EXTENSIONS.has(e.oid)) {
+        return fail(
+          "UNSUPPORTED",
+          `${label(path[i], i)} has a critical extension ${
+            EXTENSION_NAMES[e.oid] ?? e.oid
+          } that tlsmith does not understand, so it must be rejected (RFC 5280 §4.2).`,
+          i,
+        );
+      }
+    }
   }
+  return null;
+}
 
-  // CA checks for every issuer (depth >= 1).
+function checkCas(path: readonly Node[], purpose: PathContext["purpose"]): Failure | null {
   for (let i = 1; i < path.length; i++) {
     const ca = path[i];
-    if (!ca.basic?.cA) {
+    const c = ca.cert;
+    if (!c.basicConstraints?.ca) {
       return fail(
         "NOT_A_CA",
         `${label(ca, i)} is not a CA (basicConstraints CA:TRUE is missing) but issued "${
-          path[i - 1].subject
+          path[i - 1].cert.subject.text
         }".`,
         i,
       );
     }
-    const ku = keyUsageBits(ca.certificate);
-    if (ku && !ku.has(KU_KEY_CERT_SIGN)) {
+    if (c.keyUsage && !hasKeyUsage(c, KU.keyCertSign)) {
       return fail(
         "KEY_USAGE",
         `${label(ca, i)} has a keyUsage without keyCertSign, so it may not sign certificates.`,
         i,
       );
     }
-    const pathLen = ca.basic.pathLenConstraint;
-    if (pathLen !== undefined) {
-      const limit = typeof pathLen === "number" ? pathLen : pathLen.valueBlock.valueDec;
-      // Intermediate CAs below this one (excluding the leaf and self-issued certificates).
-      let below = 0;
-      for (let j = 1; j < i; j++) if (!path[j].selfIssued) below++;
-      if (below > limit) {
-        return fail(
-          "PATH_LENGTH_EXCEEDED",
-          `${
-            label(ca, i)
-          } allows ${limit} intermediate CA(s) below it (pathLen ${limit}) but the chain has ${below}.`,
-          i,
-        );
-      }
+    const limit = c.basicConstraints.pathLength;
+    // Every CA below this one counts, self-issued ones too (as Go counts them).
+    if (limit !== undefined && i - 1 > limit) {
+      return fail(
+        "PATH_LENGTH_EXCEEDED",
+        `${
+          label(ca, i)
+        } allows ${limit} intermediate CA(s) below it (pathLen ${limit}) but the path has ${
+          i - 1
+        }.`,
+        i,
+      );
     }
-    if (strict) {
-      if (!ca.basicCritical) {
-        return fail("STRICT", `${label(ca, i)} has a non-critical basicConstraints extension.`, i);
-      }
-      if (!ku) return fail("STRICT", `${label(ca, i)} has no keyUsage extension.`, i);
-      if (!ca.ski) return fail("STRICT", `${label(ca, i)} has no subjectKeyIdentifier.`, i);
-    }
-    if (purpose !== "any" && ca.eku) {
-      const want = purpose === "server" ? "1.3.6.1.5.5.7.3.1" : "1.3.6.1.5.5.7.3.2";
-      if (!ca.eku.includes(want)) {
-        return fail(
-          "PURPOSE",
-          `${label(ca, i)} restricts extended key usage and does not include ${purpose}Auth.`,
-          i,
-        );
-      }
-    }
-  }
-  if (strict) {
-    for (let i = 0; i < path.length - 1; i++) {
-      if (!path[i].hasAki) {
-        return fail("STRICT", `${label(path[i], i)} has no authorityKeyIdentifier.`, i);
-      }
-    }
-    for (let i = 0; i < path.length; i++) {
-      const problem = strictProblem(path[i]);
-      if (problem) return fail("STRICT", `${label(path[i], i)} ${problem}.`, i);
-    }
-  }
-
-  // Leaf purpose.
-  if (purpose !== "any") {
-    const want = purpose === "server" ? "1.3.6.1.5.5.7.3.1" : "1.3.6.1.5.5.7.3.2";
-    if (leaf.eku && !leaf.eku.includes(want)) {
+    if (purpose !== "any" && c.extKeyUsage && !c.extKeyUsage.includes(EKU_FOR[purpose])) {
       return fail(
         "PURPOSE",
-        `the leaf certificate's extended key usage does not include ${purpose}Auth (it has ${
-          leaf.eku.map(oidName).join(", ")
-        }). Issue it ${purpose === "client" ? "with --client" : "for TLS servers"}.`,
-        0,
-      );
-    }
-    const ku = keyUsageBits(leaf.certificate);
-    if (
-      ku && path.length > 1 &&
-      ![KU_DIGITAL_SIGNATURE, KU_KEY_ENCIPHERMENT, KU_KEY_AGREEMENT].some((b) => ku.has(b))
-    ) {
-      return fail(
-        "KEY_USAGE",
-        `the leaf certificate's keyUsage allows neither digitalSignature nor keyEncipherment.`,
-        0,
+        `${label(ca, i)} restricts extended key usage and does not include ${purpose}Auth.`,
+        i,
       );
     }
   }
+  return null;
+}
 
-  // Name constraints of every CA (including the trusted root) over every certificate below it.
-  for (let j = 1; j < path.length; j++) {
-    const set = readNameConstraints(readCertificate(path[j].der));
-    if (!set) continue;
-    const unsupported = [...set.permitted, ...set.excluded].find((s) =>
-      s.type === "dn" || s.type === "other"
+function checkStrict(path: readonly Node[]): Failure | null {
+  if (path.length < 2) return null; // A trust anchor used as the leaf (RFC 6818 §2).
+  for (let i = 0; i < path.length; i++) {
+    const node = path[i];
+    const c = node.cert;
+    const ca = c.basicConstraints?.ca ?? false;
+    const problem = c.basicConstraints?.pathLength !== undefined && !ca
+      ? "has a basicConstraints pathLenConstraint but is not a CA"
+      : c.basicConstraints?.pathLength !== undefined && !hasKeyUsage(c, KU.keyCertSign)
+      ? "has a basicConstraints pathLenConstraint but no keyUsage keyCertSign"
+      : ca && !extensionOf(c, OID.basicConstraints)!.critical
+      ? "is a CA with a non-critical basicConstraints extension"
+      : ca && !c.keyUsage
+      ? "is a CA without a keyUsage extension"
+      : !ca && hasKeyUsage(c, KU.keyCertSign)
+      ? "has the keyUsage keyCertSign but is not a CA"
+      : c.issuer.rdns.length === 0
+      ? "has an empty issuer name"
+      : c.subject.rdns.length === 0 &&
+          (ca || hasKeyUsage(c, KU.cRLSign) || !extensionOf(c, OID.subjectAltName))
+      ? "has an empty subject (and is a CA, or has no subjectAltName)"
+      : c.subject.rdns.length === 0 && !extensionOf(c, OID.subjectAltName)!.critical
+      ? "has an empty subject but a non-critical subjectAltName"
+      : i + 1 < path.length && !c.authorityKeyIdentifier?.keyIdentifier
+      ? "has no authorityKeyIdentifier with a key identifier"
+      : ca && !c.subjectKeyIdentifier
+      ? "has no subjectKeyIdentifier"
+      : c.publicKey.curve === "explicit"
+      ? "has an EC key with explicit curve parameters instead of a named curve"
+      : null;
+    if (problem) {
+      return fail("STRICT", `${label(node, i)} ${problem} (RFC 5280, openssl -x509_strict).`, i);
+    }
+  }
+  return null;
+}
+
+function checkLeafPurpose(path: readonly Node[], purpose: PathContext["purpose"]): Failure | null {
+  if (purpose === "any") return null;
+  const leaf = path[0].cert;
+  if (leaf.extKeyUsage && !leaf.extKeyUsage.includes(EKU_FOR[purpose])) {
+    return fail(
+      "PURPOSE",
+      `the leaf certificate's extended key usage does not include ${purpose}Auth (it has ${
+        leaf.extKeyUsage.map((o) => EXTENDED_KEY_USAGES[o] ?? o).join(", ")
+      }). Issue it ${purpose === "client" ? "with --client" : "for TLS servers"}.`,
+      0,
     );
-    if (unsupported) {
+  }
+  const wanted = purpose === "server"
+    ? [KU.digitalSignature, KU.keyEncipherment, KU.keyAgreement]
+    : [KU.digitalSignature, KU.keyAgreement];
+  if (leaf.keyUsage && !wanted.some((u) => hasKeyUsage(leaf, u))) {
+    return fail(
+      "KEY_USAGE",
+      `the leaf certificate's keyUsage allows none of ${
+        wanted.join(", ")
+      }, which a TLS ${purpose} needs.`,
+      0,
+    );
+  }
+  const ns = netscapeCertType(leaf);
+  if (ns !== null && !(ns & (purpose === "server" ? NS_SSL_SERVER : NS_SSL_CLIENT))) {
+    return fail(
+      "PURPOSE",
+      `the leaf certificate's Netscape certificate type does not allow a TLS ${purpose}.`,
+      0,
+    );
+  }
+  return null;
+}
+
+/** A name that cannot be judged: under any constraint, or under constraints of `only` its type. */
+interface Unjudgeable {
+  what: string;
+  only?: ConstrainedName["type"];
+}
+
+/** The names of `node` that the constraints of a CA above it judge. */
+function namesUnderConstraints(node: Node, depth: number): (ConstrainedName | Unjudgeable)[] {
+  const c = node.cert;
+  const names: (ConstrainedName | Unjudgeable)[] = constrainedSans(c);
+  for (const n of c.subjectAltNames) {
+    if (n.type === "otherName" && n.oid === OID.smtpUTF8Mailbox) {
+      names.push({ what: "an SmtpUTF8Mailbox subjectAltName", only: "email" });
+    }
+  }
+  for (const rdn of c.subject.rdns) {
+    for (const a of rdn) {
+      if (a.oid !== OID.emailAddress) continue;
+      if (a.tag !== TAG.IA5_STRING || a.value === undefined) {
+        names.push({ what: "a subject emailAddress that is not an IA5String" });
+      } else names.push({ type: "email", value: a.value });
+    }
+  }
+  // OpenSSL: a leaf without DNS SANs has its host-like CNs judged as DNS names.
+  if (depth === 0 && !c.subjectAltNames.some((n) => n.type === "dns")) {
+    for (const rdn of c.subject.rdns) {
+      for (const a of rdn) {
+        if (a.oid !== OID.commonName) continue;
+        const cn = a.value?.replace(/\0+$/, "");
+        if (cn === undefined) continue;
+        if (cn.includes("\0")) names.push({ what: "a subject CN with a NUL character" });
+        const dns = cnAsDnsName(cn);
+        if (dns) names.push({ type: "dns", value: dns });
+      }
+    }
+  }
+  return names;
+}
+
+function checkNameConstraints(path: readonly Node[]): Failure | null {
+  for (let j = 1; j < path.length; j++) {
+    const nc = path[j].cert.nameConstraints;
+    if (!nc) continue;
+    const { set, problem } = constraintSetOf(nc);
+    if (problem) {
       return fail(
         "UNSUPPORTED",
-        `${
-          label(path[j], j)
-        } has a ${unsupported.value} name constraint, which tlsmith does not evaluate.`,
+        `${label(path[j], j)} has name constraints tlsmith cannot evaluate: ${problem}.`,
         j,
       );
     }
+    // Every certificate below, self-issued intermediates too (as Go checks them).
     for (let i = 0; i < j; i++) {
-      const c = path[i];
-      if (i > 0 && c.selfIssued) continue;
-      const names: ConstrainedName[] = [...c.names];
-      for (const e of subjectEmails(c.certificate)) names.push({ type: "email", value: e });
-      if (i === 0 && !c.hasDnsSan) {
-        for (const cn of commonNames(c.certificate)) {
-          if (cnLooksLikeHost(cn)) names.push({ type: "dns", value: cn });
-        }
-      }
-      for (const n of names) {
-        if (!isNamePermitted(n, set)) {
-          return fail(
-            "NAME_CONSTRAINTS",
-            `${n.type === "ip" ? "IP address" : n.type} "${n.value}" of ${
-              label(c, i)
-            } violates the name constraints of "${path[j].subject}".`,
-            i,
-          );
-        }
-      }
+      const failure = judgeNames(path, i, j, set);
+      if (failure) return failure;
     }
   }
+  return null;
+}
 
-  // Host.
-  if (options.host !== undefined) {
-    if (!certificateHostMatches(leaf.certificate, options.host)) {
-      const sans = leaf.names.filter((n) => n.type === "dns" || n.type === "ip").map((n) =>
-        n.value
-      );
+function judgeNames(
+  path: readonly Node[],
+  i: number,
+  j: number,
+  set: NameConstraintSet,
+): Failure | null {
+  const types = new Set([...set.permitted, ...set.excluded].map((s) => s.type));
+  for (const name of namesUnderConstraints(path[i], i)) {
+    if ("what" in name) {
+      if (name.only && !types.has(name.only)) continue;
       return fail(
-        "HOST_MISMATCH",
-        `the leaf certificate is not valid for "${options.host}": it covers ${
-          sans.length ? sans.join(", ") : "no DNS names or IP addresses"
-        }.`,
-        0,
+        "NAME_CONSTRAINTS",
+        `${label(path[i], i)} has ${name.what}, which the name constraints of "${
+          path[j].cert.subject.text
+        }" cannot be checked against.`,
+        i,
       );
     }
+    const verdict = checkName(name, set);
+    if (verdict.ok) continue;
+    const what = name.type === "ip"
+      ? `IP address ${name.value}`
+      : `${name.type === "dns" ? "DNS name" : name.type === "email" ? "e-mail address" : "URI"} ${
+        JSON.stringify(name.value)
+      }`;
+    return fail(
+      "NAME_CONSTRAINTS",
+      verdict.why === "malformed"
+        ? `${what} of ${label(path[i], i)} ${verdict.detail}, so the name constraints of "${
+          path[j].cert.subject.text
+        }" cannot be checked.`
+        : `${what} of ${label(path[i], i)} ${
+          verdict.why === "excluded"
+            ? `is excluded by the name constraint "${verdict.subtree!.value}"`
+            : "is outside the permitted names"
+        } of "${path[j].cert.subject.text}".`,
+      i,
+    );
   }
+  return null;
+}
 
+function checkHost(path: readonly Node[], host: string | undefined): Failure | null {
+  if (host === undefined) return null;
+  const leaf = path[0].cert;
+  if (matchesHost(leaf.subjectAltNames, host)) return null;
+  const sans = leaf.subjectAltNames.flatMap((n) =>
+    n.type === "ip" ? [n.value] : n.type === "dns" ? [JSON.stringify(n.value)] : []
+  );
+  return fail(
+    "HOST_MISMATCH",
+    `the leaf certificate is not valid for ${JSON.stringify(host)}: it covers ${
+      sans.length ? sans.join(", ") : "no DNS names or IP addresses"
+    }.`,
+    0,
+  );
+}
+
+function checkPath(path: readonly Node[], ctx: PathContext): Failure | null {
+  return checkValidity(path, ctx.at) ?? checkExtensions(path) ?? checkCas(path, ctx.purpose) ??
+    (ctx.strict ? checkStrict(path) : null) ?? checkLeafPurpose(path, ctx.purpose) ??
+    checkNameConstraints(path) ?? checkHost(path, ctx.host);
+}
+
+// ---------------------------------------------------------------------------
+// The path search
+
+function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return a.length - b.length;
+}
+
+/** Does `candidate` fit the authorityKeyIdentifier of the certificate it would issue? */
+function authorityKeyFits(child: Certificate, candidate: Certificate): boolean {
+  const aki = child.authorityKeyIdentifier;
+  if (!aki) return true;
+  if (
+    aki.keyIdentifier && candidate.subjectKeyIdentifier &&
+    !equalBytes(aki.keyIdentifier, candidate.subjectKeyIdentifier)
+  ) {
+    return false;
+  }
+  if (aki.serial !== undefined && aki.serial !== candidate.serial) return false;
+  const dirName = aki.issuer?.find((n) => n.type === "directoryName");
+  return !dirName || dirName.type !== "directoryName" ||
+    equalBytes(dirName.name.der, candidate.issuer.der);
+}
+
+/** 2 when the key identifiers match, 1 when one of them is missing. */
+function keyIdScore(child: Certificate, candidate: Certificate): number {
+  const id = child.authorityKeyIdentifier?.keyIdentifier;
+  return id && candidate.subjectKeyIdentifier ? 2 : 1;
+}
+
+interface Ranked {
+  failure: Failure;
+  complete: boolean;
+  depth: number;
+}
+
+async function findPath(
+  leaf: Node,
+  bySubject: ReadonlyMap<string, readonly Node[]>,
+  ctx: PathContext,
+): Promise<Node[] | Failure> {
+  // A signature depends on the certificate and the issuer's key only: one check per pair.
+  const signatures = new Map<Node, Map<string, SignatureCheck>>();
+  let signatureChecks = 0;
+  let steps = 0;
+  const state: { best: Ranked | null; stopped: Failure | null } = { best: null, stopped: null };
+  const at = ctx.at.getTime();
+
+  const note = (failure: Failure, complete: boolean, depth: number) => {
+    const best = state.best;
+    if (
+      !best || (complete && !best.complete) ||
+      (complete === best.complete && !complete && depth > best.depth)
+    ) {
+      state.best = { failure, complete, depth };
+    }
+  };
+  const limitReached = (what: string) => {
+    state.stopped = fail(
+      "SEARCH_LIMIT",
+      `no valid path found within ${what}: the chain and trusted certificates hold too many look-alike issuers (same name and key). Pass only the certificates that belong to the chain.`,
+    );
+  };
+  const signature = async (child: Node, parent: Node): Promise<SignatureCheck | null> => {
+    let byParent = signatures.get(child);
+    if (!byParent) signatures.set(child, byParent = new Map());
+    const key = encodeHex(parent.cert.publicKey.der);
+    const known = byParent.get(key);
+    if (known) return known;
+    if (signatureChecks >= VERIFY_LIMITS.maxSignatureChecks) {
+      limitReached(`${VERIFY_LIMITS.maxSignatureChecks} signature checks`);
+      return null;
+    }
+    signatureChecks++;
+    const status = await verifySignature(
+      parent.cert.publicKey,
+      child.cert.signatureAlgorithm,
+      child.cert.tbs,
+      child.cert.signature,
+    );
+    byParent.set(key, status);
+    return status;
+  };
+  const validAt = (n: Node) =>
+    n.cert.notBefore.getTime() <= at && at <= n.cert.notAfter.getTime() ? 1 : 0;
+
+  const search = async (path: Node[]): Promise<Node[] | null> => {
+    const depth = path.length - 1;
+    const current = path[depth];
+    if (current.trusted) {
+      const failure = checkPath(path, ctx);
+      if (!failure) return path;
+      note(failure, true, depth);
+      return null;
+    }
+    if (current.selfIssued) {
+      // A self-signed certificate is trusted as itself or not at all (as OpenSSL does).
+      const own = await signature(current, current);
+      if (!own) return null;
+      if (own.status === "valid") {
+        note(
+          fail(
+            "NO_ISSUER",
+            `${
+              label(current, depth)
+            } is self-signed but not among the trusted certificates. Trust it (pass it as the trusted certificate, e.g. --ca) or use a certificate issued by a trusted CA.`,
+            depth,
+          ),
+          false,
+          depth,
+        );
+        return null;
+      }
+    }
+    const child = current.cert;
+    const candidates = (bySubject.get(encodeHex(child.issuer.der)) ?? []).filter((c) =>
+      c !== current && authorityKeyFits(child, c.cert) &&
+      !path.some((p) =>
+        equalBytes(p.cert.subject.der, c.cert.subject.der) &&
+        equalBytes(p.cert.publicKey.der, c.cert.publicKey.der)
+      )
+    ).sort((a, b) =>
+      Number(b.trusted) - Number(a.trusted) ||
+      keyIdScore(child, b.cert) - keyIdScore(child, a.cert) ||
+      validAt(b) - validAt(a) ||
+      b.cert.notAfter.getTime() - a.cert.notAfter.getTime() ||
+      a.rank - b.rank
+    );
+    if (candidates.length === 0) {
+      note(
+        fail(
+          "NO_ISSUER",
+          `no trusted issuer found for ${label(current, depth)} (issued by "${
+            child.issuer.text || "(empty name)"
+          }"). Pass the CA that issued it as the trusted certificate (e.g. --ca ca.pem) and any intermediates in the chain.`,
+          depth,
+        ),
+        false,
+        depth,
+      );
+      return null;
+    }
+    if (path.length >= VERIFY_LIMITS.maxPathCertificates) {
+      note(
+        fail(
+          "PATH_TOO_LONG",
+          `the path from the leaf to a trusted certificate would be longer than ${VERIFY_LIMITS.maxPathCertificates} certificates (the leaf, ${
+            VERIFY_LIMITS.maxPathCertificates - 2
+          } intermediate CAs and the trust anchor), the most tlsmith follows; ${
+            label(current, depth)
+          } still needs an issuer. Trust a CA closer to the leaf.`,
+          depth,
+        ),
+        false,
+        depth + 1,
+      );
+      return null;
+    }
+    for (const candidate of candidates) {
+      if (++steps > VERIFY_LIMITS.maxSearchSteps) {
+        limitReached(`${VERIFY_LIMITS.maxSearchSteps} candidate issuers`);
+        return null;
+      }
+      const status = await signature(current, candidate);
+      if (!status) return null;
+      if (status.status === "refused") {
+        note(
+          fail("UNSUPPORTED", `${label(current, depth)}: ${status.reason}`, depth),
+          false,
+          depth,
+        );
+        continue;
+      }
+      if (status.status === "invalid") {
+        note(
+          fail(
+            "BAD_SIGNATURE",
+            `the signature of ${
+              label(current, depth)
+            } does not verify with the key of "${candidate.cert.subject.text}": the certificate was altered or signed by a different key.`,
+            depth,
+          ),
+          false,
+          depth,
+        );
+        continue;
+      }
+      const found = await search([...path, candidate]);
+      if (found || state.stopped) return found;
+    }
+    return null;
+  };
+
+  const path = await search([leaf]);
+  return path ?? state.stopped ?? state.best?.failure ??
+    fail("NO_ISSUER", "no path to a trusted certificate found.");
+}
+
+/**
+ * Verify a certificate chain against trust anchors. Returns `{ ok: true, path }`
+ * (leaf first, trusted certificate last) or `{ ok: false, code, reason, depth }`
+ * for the most specific problem found; it does not throw for a bad chain. Input
+ * that is not certificates (or more than 2000 per input) throws `BAD_PEM` or
+ * `BAD_CERTIFICATE`.
+ *
+ * Every candidate path is tried (see the module documentation), and the verdict
+ * never depends on the order of `leaf`, `chain` and `trusted`. Each path is
+ * checked, like `openssl verify -x509_strict -purpose sslserver`: signatures
+ * (SHA-1 and MD5 refused), validity at `at` of every certificate including the
+ * anchor, issuer names equal to subjects byte for byte, CA basicConstraints,
+ * keyUsage keyCertSign and pathLen (self-issued CAs counted), the extended key
+ * usage of every CA and of the leaf for `purpose`, the leaf's keyUsage,
+ * unknown critical extensions refused, malformed subjectAltName entries
+ * refused, the name constraints of every CA including the trust anchor (over
+ * SANs, subject e-mail addresses, and a host-like CN when there is no DNS SAN),
+ * and `host` against the leaf's SANs. Every certificate in `trusted` is a trust
+ * anchor that ends the path, even when it is not self-signed (like OpenSSL's
+ * `-partial_chain` and Go); a self-signed certificate is trusted only as itself.
+ *
+ * @example Verify a leaf issued by the local CA
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CertificateAuthority } from "../ca/authority.ts";
+ * import { verifyChain } from "./verify.ts";
+ * const ca = await CertificateAuthority.create();
+ * const { chain } = await ca.issue(["localhost", "127.0.0.1"]);
+ * const result = await verifyChain({ leaf: chain, trusted: ca.certPem, host: "127.0.0.1" });
+ * assert.equal(result.ok, true);
+ * const wrong = await verifyChain({ leaf: chain, trusted: ca.certPem, host: "example.test" });
+ * assert.equal(wrong.ok, false);
+ * assert.equal(!wrong.ok && wrong.code, "HOST_MISMATCH");
+ * ```
+ */
+export async function verifyChain(options: VerifyChainOptions): Promise<VerifyChainResult> {
+  if (typeof options !== "object" || options === null) {
+    throw new TlsmithError("BAD_OPTION", "verifyChain needs { leaf, trusted } options.");
+  }
+  const at = options.at ?? new Date();
+  if (!(at instanceof Date) || Number.isNaN(at.getTime())) {
+    throw new TlsmithError("BAD_OPTION", "verifyChain: `at` must be a valid Date.");
+  }
+  const purpose = options.purpose ?? "server";
+  if (purpose !== "server" && purpose !== "client" && purpose !== "any") {
+    throw new TlsmithError(
+      "BAD_OPTION",
+      `verifyChain: \`purpose\` must be "server", "client" or "any", not ${
+        JSON.stringify(purpose)
+      }.`,
+    );
+  }
+  if (options.host !== undefined && typeof options.host !== "string") {
+    throw new TlsmithError("BAD_OPTION", "verifyChain: `host` must be a string.");
+  }
+  const src = options.sources ?? {};
+  const leafCerts = readCertificates(options.leaf, src.leaf ?? "leaf");
+  // No intermediates: absent, or an empty list.
+  const chainCerts = options.chain === undefined ||
+      (Array.isArray(options.chain) && options.chain.length === 0)
+    ? []
+    : readCertificates(options.chain, src.chain ?? "chain");
+  const trustedCerts = readCertificates(options.trusted, src.trusted ?? "trusted");
+
+  // One node per distinct certificate; given as trusted anywhere, it is trusted.
+  const nodes = new Map<string, Node>();
+  const add = (cert: Certificate, trusted: boolean): Node => {
+    const key = encodeHex(cert.der);
+    const known = nodes.get(key);
+    if (known) {
+      known.trusted ||= trusted;
+      return known;
+    }
+    const node: Node = {
+      cert,
+      trusted,
+      rank: 0,
+      selfIssued: equalBytes(cert.subject.der, cert.issuer.der),
+    };
+    nodes.set(key, node);
+    return node;
+  };
+  for (const c of trustedCerts) add(c, true);
+  const leaf = add(leafCerts[0], false);
+  for (const c of [...leafCerts.slice(1), ...chainCerts]) add(c, false);
+  const all = [...nodes.values()].sort((a, b) => compareBytes(a.cert.der, b.cert.der));
+  const bySubject = new Map<string, Node[]>();
+  all.forEach((node, i) => {
+    node.rank = i;
+    const key = encodeHex(node.cert.subject.der);
+    const list = bySubject.get(key);
+    if (list) list.push(node);
+    else bySubject.set(key, [node]);
+  });
+
+  const found = await findPath(leaf, bySubject, {
+    at,
+    purpose,
+    strict: options.strict ?? true,
+    host: options.host,
+  });
+  if (!Array.isArray(found)) return found;
   return {
     ok: true,
-    path: path.map((p) => ({ subject: p.subject, issuer: p.issuer, der: p.der })),
+    path: found.map((n) => ({
+      subject: n.cert.subject.text,
+      issuer: n.cert.issuer.text,
+      der: n.cert.der,
+    })),
   };
 }

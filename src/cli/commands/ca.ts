@@ -13,11 +13,8 @@ import { readCertificates } from "../../x509/model.ts";
 import { TlsmithError } from "../../errors.ts";
 import { isEncryptedPrivateKey } from "../../keys/formats.ts";
 import { type KeyType, parseKeyType } from "../../keys/keys.ts";
-import {
-  DEFAULT_PERMITTED_NAMES,
-  describeNameConstraints,
-  readNameConstraints,
-} from "../../x509/name_constraints.ts";
+import { DEFAULT_PERMITTED_NAMES, describeNameConstraints } from "../../ca/constraints.ts";
+import { readNameConstraints } from "../../x509/name_constraints.ts";
 import { type CliContext, parseCommandArgs, usageError } from "../args.ts";
 import { obtainPassphrase } from "../passphrase.ts";
 import { readInputText } from "../input.ts";

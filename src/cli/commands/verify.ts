@@ -38,6 +38,7 @@ Examples:
  *
  * @example
  * ```ts ignore
+ * // Not run: it needs the CLI context of a running command (tests/ca_cli_test.ts runs it).
  * await run(ctx, ["cert.pem", "--host", "localhost"]);
  * ```
  */
