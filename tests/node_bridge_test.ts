@@ -106,7 +106,7 @@ const signal = new AbortController().signal;
 const tick = () => new Promise((r) => setTimeout(r, 10));
 
 describe("node bridge: request", () => {
-  it("builds the URL from :authority, skips pseudo-headers, keeps repeated headers", () => {
+  it("builds the URL from the server's origin and the path, skips pseudo-headers, keeps repeated headers", () => {
     const r = new FakeRequest("GET", "/a/b?c=d", [
       ":method",
       "GET",
@@ -123,53 +123,71 @@ describe("node bridge: request", () => {
       "X-Multi",
       "2",
     ], 2);
-    const request = toFetchRequest(req(r), "fallback:1", signal);
-    assert.equal(request.url, "https://example.test:8443/a/b?c=d");
+    const request = toFetchRequest(req(r), "https://localhost:1", signal);
+    assert.equal(request.url, "https://localhost:1/a/b?c=d");
     assert.equal(request.method, "GET");
     assert.equal(request.headers.get("x-multi"), "1, 2");
     assert.equal(request.headers.get("accept"), "text/html");
+    assert.equal(request.headers.has("X-MULTI"), true);
     assert.deepEqual([...request.headers.keys()].filter((k) => k.startsWith(":")), []);
+    assert.deepEqual([...request.headers.keys()], ["accept", "x-multi"]);
     assert.equal(request.body, null);
     assert.equal(request.signal.aborted, false);
+    assert.ok(request instanceof Request);
+    assert.ok(request.headers instanceof Headers);
+    // Changing the headers works on a copy of the raw list, read back through the same object.
+    request.headers.set("x-added", "yes");
+    assert.equal(request.headers.get("x-added"), "yes");
+    assert.equal(request.headers.get("accept"), "text/html");
+    assert.throws(() => request.headers.get("bad name"), TypeError);
   });
 
-  it("uses Host for HTTP/1, the fallback without one, and absolute-form targets", () => {
+  it("ignores Host and absolute-form targets: the URL is the server's origin plus the path", () => {
     const withHost = toFetchRequest(
       req(new FakeRequest("DELETE", "/x", ["Host", "localhost:9"])),
-      "fallback:1",
+      "https://localhost:1",
       signal,
     );
-    assert.equal(withHost.url, "https://localhost:9/x");
+    assert.equal(withHost.url, "https://localhost:1/x");
     assert.equal(withHost.method, "DELETE");
-    const noHost = toFetchRequest(req(new FakeRequest("GET", "/y", [])), "127.0.0.1:5", signal);
-    assert.equal(noHost.url, "https://127.0.0.1:5/y");
+    assert.equal(withHost.headers.get("host"), "localhost:9");
+    const noHost = toFetchRequest(req(new FakeRequest("GET", "/y", [])), "https://[::1]:5", signal);
+    assert.equal(noHost.url, "https://[::1]:5/y");
     const absolute = toFetchRequest(
-      req(new FakeRequest("GET", "https://other.test/z", ["Host", "localhost"])),
-      "f:1",
+      req(new FakeRequest("GET", "https://other.test/z?q", ["Host", "localhost"])),
+      "https://localhost:1",
       signal,
     );
-    assert.equal(absolute.url, "https://other.test/z");
+    assert.equal(absolute.url, "https://localhost:1/z?q");
+    // A path that looks like an authority stays a path.
+    const doubleSlash = toFetchRequest(
+      req(new FakeRequest("GET", "//evil.example/x", [])),
+      "https://localhost:1",
+      signal,
+    );
+    assert.equal(new URL(doubleSlash.url).host, "localhost:1");
+    assert.equal(new URL(doubleSlash.url).pathname, "//evil.example/x");
   });
 
-  it("rejects what fetch cannot represent", () => {
-    assert.throws(
-      () => toFetchRequest(req(new FakeRequest("GET", "/", ["Host", "bad host/"])), "f:1", signal),
-      TypeError,
-    );
-    assert.throws(
-      () => toFetchRequest(req(new FakeRequest("GET", "*", [])), "f:1", signal),
-      TypeError,
-    );
-    // A Host header must not be able to move into the path or the userinfo of request.url.
-    for (const host of ["localhost/admin", "evil@localhost", "a?b", "a#b", "a\\b"]) {
+  it("rejects what fetch cannot represent and malformed targets or Host headers", () => {
+    const origin = "https://localhost:1";
+    for (const target of ["*", "file:///etc/passwd", "x", "/a b", "javascript:alert(1)", ""]) {
       assert.throws(
-        () => toFetchRequest(req(new FakeRequest("GET", "/x", ["Host", host])), "f:1", signal),
+        () => toFetchRequest(req(new FakeRequest("GET", target, [])), origin, signal),
+        TypeError,
+        target,
+      );
+    }
+    // A Host header that would move into the path or the userinfo of a URL is malformed.
+    for (const host of ["bad host/", "localhost/admin", "evil@localhost", "a?b", "a#b", "a\\b"]) {
+      assert.throws(
+        () => toFetchRequest(req(new FakeRequest("GET", "/x", ["Host", host])), origin, signal),
         TypeError,
         host,
       );
     }
     assert.throws(
-      () => toFetchRequest(req(new FakeRequest("CONNECT", "/", ["Host", "a"])), "f:1", signal),
+      () => toFetchRequest(req(new FakeRequest("CONNECT", "/", ["Host", "a"])), origin, signal),
       TypeError,
     );
   });
@@ -178,7 +196,7 @@ describe("node bridge: request", () => {
     const controller = new AbortController();
     const request = toFetchRequest(
       req(new FakeRequest("GET", "/", ["Host", "a"])),
-      "f:1",
+      "https://localhost:1",
       controller.signal,
     );
     controller.abort();
@@ -187,7 +205,7 @@ describe("node bridge: request", () => {
 
   it("streams the body with backpressure (pause when full, resume on pull)", async () => {
     const r = new FakeRequest("POST", "/", ["Host", "a", "content-type", "text/plain"]);
-    const request = toFetchRequest(req(r), "f:1", signal);
+    const request = toFetchRequest(req(r), "https://localhost:1", signal);
     assert.ok(request.body);
     const reader = request.body.getReader();
     // Fill the queue beyond its 64 KiB high-water mark without reading.

@@ -1,48 +1,28 @@
 /**
  * The {@linkcode Runtime} for Deno. Deno is reached through `globalThis.Deno`
  * typed by the small local {@linkcode DenoLike} interface, so this file also
- * compiles with `tsc` for npm (where no Deno types exist). Serving uses
+ * compiles with `tsc` for npm (where no Deno types exist). Files go through
+ * `node:fs` (`node_fs.ts`, shared with Node: Deno 2 implements it); what is
+ * Deno's own stays here: the terminal, signals, and serving with
  * `Deno.serve`, which negotiates HTTP/2 or HTTP/1.1 by ALPN itself.
  *
  * @module
  */
 
+import { concatBytes } from "../../_internal/bytes.ts";
 import { TlsmithError } from "../../errors.ts";
 import {
-  type AtomicWriteFs,
   errorReporter,
-  fileError as commonFileError,
-  type FileErrorKind,
   HEAD_COUNT_LIMIT,
+  isBadAuthority,
   keyMismatchError,
-  readStream,
+  readUpTo,
+  requestPath,
   SecretLine,
-  writeFileAtomic,
+  serverOrigin,
 } from "./common.ts";
-import type {
-  DirEntry,
-  FileInfo,
-  Handler,
-  Runtime,
-  RuntimeServeOptions,
-  ServerAddr,
-  ServerHandle,
-} from "./types.ts";
-
-interface DenoFileInfo {
-  isFile: boolean;
-  isDirectory: boolean;
-  isSymlink: boolean;
-  size: number;
-  mtime: Date | null;
-  mode: number | null;
-}
-
-interface DenoFsFile {
-  read(p: Uint8Array): Promise<number | null>;
-  seek(offset: number, whence: number): Promise<number>;
-  close(): void;
-}
+import { nodeFiles } from "./node_fs.ts";
+import type { Handler, Runtime, RuntimeServeOptions, ServerAddr, ServerHandle } from "./types.ts";
 
 interface DenoNetAddr {
   hostname: string;
@@ -75,23 +55,6 @@ interface DenoLike {
   build: { os: string };
   env: { get(name: string): string | undefined };
   cwd(): string;
-  readFile(path: string): Promise<Uint8Array>;
-  readTextFile(path: string): Promise<string>;
-  writeFile(
-    path: string,
-    data: Uint8Array,
-    options?: { mode?: number; createNew?: boolean },
-  ): Promise<void>;
-  rename(from: string, to: string): Promise<void>;
-  link(from: string, to: string): Promise<void>;
-  remove(path: string): Promise<void>;
-  chmod(path: string, mode: number): Promise<void>;
-  mkdir(path: string, options?: { recursive?: boolean; mode?: number }): Promise<void>;
-  stat(path: string): Promise<DenoFileInfo>;
-  lstat(path: string): Promise<DenoFileInfo>;
-  realPath(path: string): Promise<string>;
-  readDir(path: string): AsyncIterable<DirEntry>;
-  open(path: string, options?: { read?: boolean }): Promise<DenoFsFile>;
   stdin: {
     isTerminal(): boolean;
     setRaw(mode: boolean): void;
@@ -113,94 +76,18 @@ function errorName(err: unknown): string | undefined {
   return (err as { name?: string } | null)?.name;
 }
 
-function fileErrorKind(err: unknown): FileErrorKind | undefined {
-  switch (errorName(err)) {
-    case "NotFound":
-      return "not-found";
-    case "AlreadyExists":
-      return "exists";
-    case "PermissionDenied":
-    case "NotCapable":
-      return "permission";
-    case "IsADirectory":
-      return "is-directory";
-    case "NotADirectory":
-      return "not-directory";
-  }
-  return undefined;
-}
-
-/** Map a Deno file-system error to a TlsmithError that names the path. */
-function fileError(err: unknown, file: string, action: string): TlsmithError {
-  const kind = fileErrorKind(err);
-  return commonFileError(
-    err,
-    file,
-    action,
-    kind,
-    kind === "permission"
-      ? `permission denied (${
-        (err as Error).message
-      }); check the file's mode or Deno's --allow-read/--allow-write`
-      : "",
-  );
-}
-
 function isWindows(): boolean {
   return deno().build.os === "windows";
 }
 
-async function exists(file: string): Promise<boolean> {
-  try {
-    await deno().lstat(file);
-    return true;
-  } catch (err) {
-    if (errorName(err) === "NotFound") return false;
-    throw err;
-  }
-}
-
-const atomicFs: AtomicWriteFs = {
-  exists,
-  async writeNew(tmp, data, mode) {
-    const D = deno();
-    const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-    await D.writeFile(tmp, bytes, { mode, createNew: true });
-    try {
-      if (!isWindows()) await D.chmod(tmp, mode);
-    } catch (err) {
-      await D.remove(tmp).catch(() => {});
-      throw err;
-    }
-  },
-  rename: (from, to) => deno().rename(from, to),
-  link: (from, to) => deno().link(from, to),
-  remove: (file) => deno().remove(file),
-  kind: fileErrorKind,
-  fileError,
-};
-
-function fileInfo(s: DenoFileInfo): FileInfo {
-  return { isFile: s.isFile, isDirectory: s.isDirectory, size: s.size, mtime: s.mtime };
-}
-
-async function openRead(
-  file: string,
-  range?: { start: number; end: number },
-): Promise<ReadableStream<Uint8Array>> {
-  let handle: DenoFsFile;
-  try {
-    handle = await deno().open(file, { read: true });
-    if (range && range.start > 0) await handle.seek(range.start, 0 /* SeekMode.Start */);
-  } catch (err) {
-    throw fileError(err, file, "open it");
-  }
-  // Reads follow on from the seek above, so the position is not needed.
-  return readStream({
-    read: (buffer) => handle.read(buffer),
-    close: () => handle.close(),
-    error: (err) => fileError(err, file, "read"),
-  }, range);
+/** Deno's advice for a file it may not touch. */
+function permissionHint(err: unknown): string {
+  const name = errorName(err);
+  return name === "NotCapable" || name === "PermissionDenied"
+    ? `permission denied (${
+      (err as Error).message
+    }); check the file's mode or Deno's --allow-read/--allow-write`
+    : "permission denied; check the file's owner and mode";
 }
 
 function writeAll(out: { writeSync(p: Uint8Array): number }, text: string): void {
@@ -315,9 +202,176 @@ async function headResponse(response: Response): Promise<Response> {
   });
 }
 
+/**
+ * The path (and query) the client asked for, or null for a malformed request.
+ * Deno's `request.url` is `https://` + the Host header + the target (or an
+ * absolute-form target as is), so a Host like `localhost/.env?` would move
+ * into the path: the target is cut off after the exact Host value instead,
+ * and a malformed Host is refused.
+ */
+function denoRequestPath(request: Request): string | null {
+  const url = request.url;
+  const host = request.headers.get("host");
+  if (host !== null) {
+    if (isBadAuthority(host)) return null;
+    const prefix = `https://${host}`;
+    if (url.startsWith(prefix) && url.charCodeAt(prefix.length) === 47 /* "/" */) {
+      return requestPath(url.slice(prefix.length));
+    }
+  }
+  // HTTP/2 (a checked :authority) or an absolute-form target: the path starts after the authority.
+  const m = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*(.*)$/i.exec(url);
+  if (m === null) return null;
+  return requestPath(m[1] === "" ? "/" : m[1]);
+}
+
+/** Bodies up to this size that would stall (see {@linkcode noStall}) are sent from one buffer. */
+const ONE_WRITE_LIMIT = 256 * 1024;
+
+/**
+ * The key of Deno's internal response state, found once by probing: it is
+ * read (never written) to tell a stream body from an in-memory one without
+ * touching `response.body`, which would turn an in-memory body into a
+ * stream (and cost ≈ 5 µs per response).
+ */
+const RESPONSE_STATE: symbol | undefined = (() => {
+  try {
+    const probe = new Response(new ReadableStream());
+    for (const key of Object.getOwnPropertySymbols(probe)) {
+      const state = (probe as unknown as Record<symbol, { body?: { streamOrStatic?: unknown } }>)[
+        key
+      ];
+      if (state?.body?.streamOrStatic instanceof ReadableStream) return key;
+    }
+  } catch {
+    // not Deno, or its internals changed: fall back to the Content-Length test
+  }
+  return undefined;
+})();
+
+/** True when the response's body is a stream (not a string, bytes or Blob given whole). */
+function hasStreamBody(response: Response): boolean {
+  if (RESPONSE_STATE !== undefined) {
+    const state = (response as unknown as Record<symbol, { body?: { streamOrStatic?: unknown } }>)[
+      RESPONSE_STATE
+    ];
+    if (state !== undefined) return state.body?.streamOrStatic instanceof ReadableStream;
+  }
+  return response.headers.has("content-length") && response.body !== null;
+}
+
+const NOT_YET = Symbol("not yet");
+
+function withBody(response: Response, body: BodyInit): Response {
+  return new Response(body, {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers,
+  });
+}
+
+/**
+ * Send a stream body without Deno's per-response stall. `Deno.serve` does not
+ * set TCP_NODELAY, so when the response head and a body chunk leave in
+ * separate writes, Nagle's algorithm holds the second until the client's
+ * delayed ACK (≈ 40 ms): every stream with a `Content-Length` (static files,
+ * proxied responses, `FsFile.readable`) and multi-chunk streams without one.
+ * One buffer goes out with the head in one write, so:
+ *
+ * - a stream with a `Content-Length` up to 256 KiB is read whole and sent from
+ *   one buffer (a different length than announced is an error);
+ * - a stream without one that ends within one macrotask (an in-memory body)
+ *   is sent from one buffer; one that goes on is streamed as it comes (the
+ *   chunks read so far first);
+ * - larger bodies stream as they are (at most one stall, at the end).
+ */
+function noStall(response: Response): Response | Promise<Response> {
+  if (!(response instanceof Response) || !hasStreamBody(response)) return response;
+  const body = response.body;
+  if (body === null || body.locked) return response;
+  const declared = response.headers.get("content-length");
+  if (declared !== null) {
+    const length = Number(declared);
+    if (!Number.isSafeInteger(length) || length < 0 || length > ONE_WRITE_LIMIT) return response;
+    return readExactly(body, length).then((bytes) => withBody(response, bytes));
+  }
+  return settleSoon(response, body);
+}
+
+async function readExactly(
+  body: ReadableStream<Uint8Array>,
+  length: number,
+): Promise<Uint8Array<ArrayBuffer>> {
+  const { bytes, ended } = await readUpTo(body, length);
+  if (!ended || bytes.byteLength !== length) {
+    throw new TypeError(
+      `the response body has ${ended ? "" : "more than "}${bytes.byteLength} bytes but its ` +
+        `Content-Length header says ${length}; send the right length or none.`,
+    );
+  }
+  return bytes;
+}
+
+async function settleSoon(
+  response: Response,
+  body: ReadableStream<Uint8Array>,
+): Promise<Response> {
+  const reader = body.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const soon = new Promise<typeof NOT_YET>((resolve) => (timer = setTimeout(resolve, 0, NOT_YET)));
+  let next: Promise<ReadableStreamReadResult<Uint8Array>> | null = reader.read();
+  try {
+    for (;;) {
+      const r = await Promise.race([next, soon]);
+      if (r === NOT_YET) break;
+      next = null;
+      if (r.done) return withBody(response, concatBytes(...chunks) as Uint8Array<ArrayBuffer>);
+      chunks.push(r.value);
+      total += r.value.byteLength;
+      if (total > ONE_WRITE_LIMIT || chunks.length >= 1024) break;
+      next = reader.read();
+    }
+  } catch (err) {
+    reader.cancel().catch(() => {});
+    throw err;
+  } finally {
+    clearTimeout(timer);
+  }
+  let queued: Uint8Array[] | null = chunks;
+  return withBody(
+    response,
+    new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (queued !== null) {
+          for (const chunk of queued) controller.enqueue(chunk);
+          queued = null;
+          return;
+        }
+        const r = await (next ?? reader.read());
+        next = null;
+        if (r.done) controller.close();
+        else controller.enqueue(r.value);
+      },
+      cancel(reason) {
+        return reader.cancel(reason);
+      },
+    }),
+  );
+}
+
+function badRequest(): Response {
+  return new Response("Bad Request", {
+    status: 400,
+    headers: { "content-type": "text/plain;charset=UTF-8" },
+  });
+}
+
 function serve(handler: Handler, options: RuntimeServeOptions): Promise<ServerHandle> {
   const report = errorReporter(options.onError);
   let server: DenoHttpServer;
+  let origin = serverOrigin(options.hostname, options.port);
   try {
     server = deno().serve({
       hostname: options.hostname,
@@ -335,15 +389,24 @@ function serve(handler: Handler, options: RuntimeServeOptions): Promise<ServerHa
         });
       },
       handler: (request, info) => {
+        // The URL the handler sees: the server's own origin and the path, never the Host header.
+        const path = denoRequestPath(request);
+        if (path === null) return badRequest();
+        const url = new URL(origin + path).href;
+        if (url !== request.url) {
+          Object.defineProperty(request, "url", { value: url, configurable: true });
+        }
         // Deno's own info object: its remoteAddr is computed only when the handler reads it.
         const response = handler(request, info);
-        return request.method === "HEAD" ? Promise.resolve(response).then(headResponse) : response;
+        if (request.method === "HEAD") return Promise.resolve(response).then(headResponse);
+        return response instanceof Response ? noStall(response) : response.then(noStall);
       },
     });
   } catch (err) {
     return Promise.reject(serveError(err, options));
   }
   const addr: ServerAddr = { hostname: server.addr.hostname, port: server.addr.port };
+  origin = serverOrigin(addr.hostname, addr.port);
   let shutdownPromise: Promise<void> | null = null;
   const handle: ServerHandle = {
     addr,
@@ -393,79 +456,7 @@ export function createDenoRuntime(): Runtime {
       return os === "windows" ? "win32" : os;
     },
 
-    async readFile(file) {
-      try {
-        return await D.readFile(file);
-      } catch (err) {
-        throw fileError(err, file, "read it");
-      }
-    },
-    async readTextFile(file) {
-      try {
-        return await D.readTextFile(file);
-      } catch (err) {
-        throw fileError(err, file, "read it");
-      }
-    },
-    writeFile: (file, data, options) => writeFileAtomic(atomicFs, file, data, options),
-    async rename(from, to) {
-      try {
-        await D.rename(from, to);
-      } catch (err) {
-        throw fileError(err, from, `rename it to ${to}`);
-      }
-    },
-    async mkdir(dir, options) {
-      try {
-        await D.mkdir(dir, { recursive: true, mode: options?.mode });
-      } catch (err) {
-        throw fileError(err, dir, "create the directory");
-      }
-    },
-    async stat(file) {
-      try {
-        return fileInfo(await D.stat(file));
-      } catch (err) {
-        const name = errorName(err);
-        if (name === "NotFound" || name === "NotADirectory") return null;
-        throw fileError(err, file, "inspect it");
-      }
-    },
-    async realPath(file) {
-      try {
-        return await D.realPath(file);
-      } catch (err) {
-        const name = errorName(err);
-        if (name === "NotFound" || name === "NotADirectory") return null;
-        throw fileError(err, file, "resolve it");
-      }
-    },
-    async readDir(dir) {
-      try {
-        const out: DirEntry[] = [];
-        for await (const e of D.readDir(dir)) {
-          out.push({
-            name: e.name,
-            isDirectory: e.isDirectory,
-            isFile: e.isFile,
-            isSymlink: e.isSymlink,
-          });
-        }
-        return out;
-      } catch (err) {
-        throw fileError(err, dir, "list the directory");
-      }
-    },
-    openRead,
-    async fileMode(file) {
-      if (isWindows()) return null;
-      try {
-        const mode = (await D.stat(file)).mode;
-        return mode === null ? null : mode & 0o7777;
-      } catch (err) {
-        throw fileError(err, file, "inspect it");
-      }
-    },
+    ...nodeFiles(permissionHint),
 
     stdinIsTerminal,
     promptSecret,

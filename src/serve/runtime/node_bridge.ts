@@ -8,12 +8,32 @@
  * @module
  */
 
+import { Buffer } from "node:buffer";
 import * as http2 from "node:http2";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
+import process from "node:process";
+import type { Readable, Writable } from "node:stream";
 import type { TLSSocket } from "node:tls";
 import { TlsmithError } from "../../errors.ts";
-import { errorReporter, HEAD_COUNT_LIMIT, keyMismatchError } from "./common.ts";
+import {
+  errorReporter,
+  FILE_SOURCE,
+  type FileSource,
+  HEAD_COUNT_LIMIT,
+  isBadAuthority,
+  keyMismatchError,
+  requestPath,
+  serverOrigin,
+} from "./common.ts";
+import {
+  type FastParts,
+  FastResponse,
+  installFastResponse,
+  lazyRequest,
+  NativeResponse,
+  takeFastBody,
+} from "./node_fetch.ts";
 import type {
   Handler,
   RuntimeServeOptions,
@@ -95,62 +115,79 @@ export function requestBodyStream(req: NodeRequest): ReadableStream<Uint8Array> 
   }, { highWaterMark: REQUEST_BODY_HIGH_WATER, size: (chunk) => chunk.byteLength });
 }
 
+/** True on Bun, whose native `Request` and `Response` are cheap: no lazy request there. */
+const IS_BUN = typeof (process.versions as { bun?: string }).bun === "string";
+
+/** Throw a `TypeError` for a malformed `Host` or `:authority` header (the server answers 400). */
+function checkAuthority(raw: string[]): void {
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    const name = raw[i];
+    if (name.length !== 4 && name !== ":authority") continue;
+    if (name.length === 4 && name.toLowerCase() !== "host") continue;
+    if (isBadAuthority(raw[i + 1])) {
+      throw new TypeError(`invalid Host or :authority header: ${JSON.stringify(raw[i + 1])}`);
+    }
+  }
+}
+
 /**
- * Build the fetch `Request` for a Node request: `https://` URL from the
- * `:authority` or `Host` header (else `fallbackAuthority`) and the path,
- * method, headers (repeated ones kept, HTTP/2 pseudo-headers skipped), a
- * streaming body for methods other than GET and HEAD, and `signal`.
- * Throws a `TypeError` for a request fetch cannot represent (bad URL or method).
+ * Build the fetch `Request` for a Node request. Its URL is the server's own
+ * `origin` plus the request path: the `Host` header and an absolute-form
+ * target (`GET http://evil.example/x`) never change it (see
+ * {@linkcode requestPath}). Headers keep repeated fields and skip HTTP/2
+ * pseudo-headers; methods other than GET and HEAD get a streaming body.
+ * Throws a `TypeError` for a request fetch cannot represent or a malformed
+ * target or `Host` (the server answers 400).
  *
- * `signal` may be a function: the request's `signal` property then calls it on
- * first use. Making a `Request` follow a signal costs more than the rest of
- * the request on Node 20, and most handlers never look at it. (Such a lazy
- * signal is seen by `request.signal` only, not by `fetch(request)`.)
+ * On Node the request is lazy (see `node_fetch.ts`): method, URL and headers
+ * are read on first use and the real `Request` is made only when a body or
+ * another member is needed. `signal` may be a function, called on the first
+ * read of `request.signal` (most handlers never look at it).
  *
  * @example
- * ```ts ignore
- * import { createServer } from "node:http";
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { toFetchRequest } from "./node_bridge.ts";
- * createServer((req, res) => {
- *   const request = toFetchRequest(req, "localhost:8443", new AbortController().signal);
- *   res.end(request.url);
- * });
+ * const req = { method: "GET", url: "/a?b", rawHeaders: ["Host", "evil.example"], httpVersionMajor: 1 };
+ * // deno-lint-ignore no-explicit-any
+ * const request = toFetchRequest(req as any, "https://localhost:8443", new AbortController().signal);
+ * assert.equal(request.url, "https://localhost:8443/a?b");
+ * assert.equal(request.headers.get("host"), "evil.example");
  * ```
+ *
+ * @param req the Node request
+ * @param origin the server's origin, `https://host:port`
+ * @param signal the abort signal, or a function making it on first use
  */
 export function toFetchRequest(
   req: NodeRequest,
-  fallbackAuthority: string,
+  origin: string,
   signal: AbortSignal | (() => AbortSignal),
 ): Request {
-  const h = req.headers;
-  const authority = (h[":authority"] as string | undefined) ?? h.host ?? fallbackAuthority;
-  if (/[/\\?#@\s]/.test(authority)) {
-    // "Host: a/b" would move into the path (and "user@host" into the userinfo) of request.url.
-    throw new TypeError(`invalid Host or :authority header: ${JSON.stringify(authority)}`);
-  }
-  const path = req.url ?? "/";
-  const url = path.startsWith("/") ? `https://${authority}${path}` : path;
+  const target = requestPath(req.url ?? "/");
+  if (target === null) throw new TypeError(`invalid request target: ${JSON.stringify(req.url)}`);
+  checkAuthority(req.rawHeaders);
+  const method = req.method ?? "GET";
+  const hasBody = !EMPTY_BODY_METHODS.has(method.toUpperCase());
+  const makeReal = (url: string, realMethod: string, headers: Headers): Request => {
+    const init: RequestInit & { duplex?: "half" } = { method: realMethod, headers };
+    if (typeof signal !== "function") init.signal = signal;
+    if (hasBody) {
+      init.body = requestBodyStream(req);
+      init.duplex = "half";
+    }
+    return new Request(url, init);
+  };
+  const signalOf = typeof signal === "function" ? signal : () => signal;
+  if (!IS_BUN) return lazyRequest(req, origin, target, hasBody, signalOf, makeReal);
   const headers = new Headers();
   const raw = req.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2) {
-    const name = raw[i];
-    if (name.charCodeAt(0) === 58 /* ":" */) continue;
-    headers.append(name, raw[i + 1]);
+    if (raw[i].charCodeAt(0) !== 58 /* ":" */) headers.append(raw[i], raw[i + 1]);
   }
-  const method = req.method ?? "GET";
-  const init: RequestInit & { duplex?: "half" } = { method, headers };
-  if (typeof signal !== "function") init.signal = signal;
-  if (!EMPTY_BODY_METHODS.has(method.toUpperCase())) {
-    init.body = requestBodyStream(req);
-    init.duplex = "half";
-  }
-  const request = new Request(url, init);
+  const request = makeReal(new URL(origin + target).href, method, headers);
   if (typeof signal === "function") {
-    Object.defineProperty(request, "signal", {
-      get: signal,
-      configurable: true,
-      enumerable: false,
-    });
+    Object.defineProperty(request, "signal", { get: signal, configurable: true });
   }
   return request;
 }
@@ -162,15 +199,18 @@ function isNullBodyStatus(status: number): boolean {
 
 type NodeHeaders = Record<string, string | string[]>;
 
-function responseHeaders(response: Response, http1: boolean): NodeHeaders {
+function responseHeaders(headers: Headers, http1: boolean): NodeHeaders {
   const out: NodeHeaders = {};
-  for (const [name, value] of response.headers) {
-    if (name === "set-cookie") continue;
+  let hasCookies = false;
+  for (const [name, value] of headers) {
+    if (name === "set-cookie") {
+      hasCookies = true;
+      continue;
+    }
     if (!http1 && CONNECTION_HEADERS.has(name)) continue;
     out[name] = value;
   }
-  const cookies = response.headers.getSetCookie();
-  if (cookies.length > 0) out["set-cookie"] = cookies;
+  if (hasCookies) out["set-cookie"] = headers.getSetCookie();
   return out;
 }
 
@@ -251,15 +291,138 @@ function bytesOf(chunk: unknown): Uint8Array {
  * });
  * ```
  */
-export async function writeFetchResponse(
+export function writeFetchResponse(
   req: NodeRequest,
   res: NodeResponse,
   response: Response,
 ): Promise<void> {
+  try {
+    return sendResponse(req, res, response) ?? Promise.resolve();
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}
+
+/**
+ * Send a response; returns a promise only when the sending goes on after
+ * this call (a Blob to read, a file or a stream to copy).
+ */
+function sendResponse(
+  req: NodeRequest,
+  res: NodeResponse,
+  response: Response,
+): Promise<void> | undefined {
   const http1 = req.httpVersionMajor < 2;
+  const fast = takeFastBody(response);
+  if (fast !== undefined) return sendFast(req, res, http1, response, fast);
   const status = response.status;
-  const headers = responseHeaders(response, http1);
+  const headers = responseHeaders(response.headers, http1);
   const body = response.body;
+  if (body === null) {
+    if (isClosed(res)) return;
+    if (!isNullBodyStatus(status) && !("content-length" in headers)) {
+      headers["content-length"] = "0";
+    }
+    writeHead(res, status, response.statusText, headers, http1);
+    res.end();
+    return;
+  }
+  if (req.method !== "HEAD" && !isNullBodyStatus(status) && !body.locked) {
+    const source = (body as { [FILE_SOURCE]?: FileSource })[FILE_SOURCE];
+    const file = source?.take() as Readable | null | undefined;
+    if (file) return sendFile(res, http1, status, response.statusText, headers, file);
+  }
+  return sendStream(req, res, http1, status, response.statusText, headers, body);
+}
+
+/** Send a string, bytes or Blob body with its length in one `writeHead` + `end`. */
+function sendFast(
+  req: NodeRequest,
+  res: NodeResponse,
+  http1: boolean,
+  response: Response,
+  fast: FastParts,
+): Promise<void> | undefined {
+  const headers: NodeHeaders = fast.headers === null
+    ? (fast.type === "" ? {} : { "content-type": fast.type })
+    : responseHeaders(fast.headers, http1);
+  const body = fast.body;
+  if (typeof body !== "string" && !(body instanceof Uint8Array)) {
+    return body.arrayBuffer().then((buffer) =>
+      endFast(req, res, http1, response, headers, new Uint8Array(buffer))
+    );
+  }
+  endFast(req, res, http1, response, headers, body);
+}
+
+function endFast(
+  req: NodeRequest,
+  res: NodeResponse,
+  http1: boolean,
+  response: Response,
+  headers: NodeHeaders,
+  body: string | Uint8Array,
+): void {
+  if (isClosed(res)) return;
+  if (!("content-length" in headers)) {
+    headers["content-length"] = String(
+      typeof body === "string" ? Buffer.byteLength(body) : body.byteLength,
+    );
+  }
+  writeHead(res, response.status, response.statusText, headers, http1);
+  if (req.method === "HEAD") res.end();
+  else (res as ServerResponse).end(body);
+}
+
+/** Send a file the runtime opened, as a Node stream piped into the response (backpressure included). */
+function sendFile(
+  res: NodeResponse,
+  http1: boolean,
+  status: number,
+  statusText: string,
+  headers: NodeHeaders,
+  file: Readable,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (isClosed(res)) {
+      file.destroy();
+      resolve();
+      return;
+    }
+    let settled = false;
+    const onClose = () => {
+      file.destroy();
+      if (!settled) {
+        settled = true;
+        resolve();
+      }
+    };
+    res.once("close", onClose);
+    file.once("error", (err) => {
+      res.off("close", onClose);
+      settled = true;
+      reject(err);
+    });
+    file.once("end", () => {
+      res.off("close", onClose);
+      settled = true;
+      resolve();
+    });
+    writeHead(res, status, statusText, headers, http1);
+    file.pipe(res as unknown as Writable);
+  });
+}
+
+/** Send a body stream chunk by chunk, waiting for 'drain' when the socket is full. */
+async function sendStream(
+  req: NodeRequest,
+  res: NodeResponse,
+  http1: boolean,
+  status: number,
+  statusText: string,
+  headers: NodeHeaders,
+  body: ReadableStream<Uint8Array>,
+): Promise<void> {
   // 'close' before the end means the client went away (Http2ServerResponse has no `destroyed`).
   let gone = isClosed(res);
   let reader: ReadableStreamDefaultReader<Uint8Array> | null = null;
@@ -271,13 +434,10 @@ export async function writeFetchResponse(
   };
   res.once("close", onClose);
   try {
-    if (body === null || isNullBodyStatus(status) || gone) {
-      if (body !== null) body.cancel().catch(() => {});
+    if (isNullBodyStatus(status) || gone) {
+      body.cancel().catch(() => {});
       if (gone) return;
-      if (body === null && !isNullBodyStatus(status) && !("content-length" in headers)) {
-        headers["content-length"] = "0";
-      }
-      writeHead(res, status, response.statusText, headers, http1);
+      writeHead(res, status, statusText, headers, http1);
       res.end();
       return;
     }
@@ -296,7 +456,7 @@ export async function writeFetchResponse(
       }
       reader.cancel().catch(() => {});
       if (gone) return;
-      writeHead(res, status, response.statusText, headers, http1);
+      writeHead(res, status, statusText, headers, http1);
       res.end();
       return;
     }
@@ -305,7 +465,7 @@ export async function writeFetchResponse(
     if (gone) return;
     if (first.done) {
       if (!("content-length" in headers)) headers["content-length"] = "0";
-      writeHead(res, status, response.statusText, headers, http1);
+      writeHead(res, status, statusText, headers, http1);
       res.end();
       return;
     }
@@ -317,12 +477,12 @@ export async function writeFetchResponse(
       if (gone) return;
       if (soon !== NOT_YET && soon.done) {
         headers["content-length"] = String(chunk.byteLength);
-        writeHead(res, status, response.statusText, headers, http1);
+        writeHead(res, status, statusText, headers, http1);
         res.end(chunk);
         return;
       }
     }
-    writeHead(res, status, response.statusText, headers, http1);
+    writeHead(res, status, statusText, headers, http1);
     for (;;) {
       if (!(res as ServerResponse).write(chunk) && !gone) {
         if (!(await drained(res))) return;
@@ -376,6 +536,10 @@ function listenError(err: unknown, hostname: string, port: number): TlsmithError
  * `shutdown()` stops accepting, lets in-flight requests finish, closes idle
  * keep-alive connections and HTTP/2 sessions, and resolves when all is closed.
  *
+ * Requests are lazy and `globalThis.Response` becomes {@linkcode FastResponse}
+ * (a subclass of the native one) on Node, so that a string, bytes or Blob body
+ * is written in one piece; see `node_fetch.ts`.
+ *
  * @example
  * ```ts ignore
  * import { serveNode } from "./node_bridge.ts";
@@ -386,6 +550,8 @@ function listenError(err: unknown, hostname: string, port: number): TlsmithError
  * ```
  */
 export function serveNode(handler: Handler, options: RuntimeServeOptions): Promise<ServerHandle> {
+  // `new Response(…)` in handlers keeps its body cheap (see node_fetch.ts); Bun's is native.
+  if (!IS_BUN) installFastResponse();
   let server: http2.Http2SecureServer;
   try {
     server = http2.createSecureServer({
@@ -407,7 +573,7 @@ export function serveNode(handler: Handler, options: RuntimeServeOptions): Promi
   let shuttingDown = false;
   let idleWaiter: (() => void) | null = null;
   let addr: ServerAddr = { hostname: options.hostname, port: options.port };
-  let fallbackAuthority = "localhost";
+  let origin = serverOrigin(options.hostname, options.port);
 
   server.on("connection", (socket: Socket) => {
     // Responses are written after the handler's promise settles, so headers and body can leave
@@ -469,16 +635,13 @@ export function serveNode(handler: Handler, options: RuntimeServeOptions): Promi
 
     let request: Request;
     try {
-      request = toFetchRequest(req, fallbackAuthority, signal);
+      request = toFetchRequest(req, origin, signal);
     } catch {
       writeHead(res, 400, "", { "content-type": "text/plain;charset=UTF-8" }, http1);
       res.end("Bad Request");
       return;
     }
-    const info: ServeHandlerInfo = {
-      remoteAddr: { hostname: socket.remoteAddress ?? "", port: socket.remotePort ?? 0 },
-    };
-    respond(handler, request, info, req, res, report);
+    respond(handler, request, new ConnectionInfo(socket), req, res, report);
   };
   server.on("request", onRequest);
 
@@ -524,8 +687,7 @@ export function serveNode(handler: Handler, options: RuntimeServeOptions): Promi
       if (address && typeof address === "object") {
         addr = { hostname: address.address, port: address.port };
       }
-      const host = addr.hostname.includes(":") ? `[${addr.hostname}]` : addr.hostname;
-      fallbackAuthority = `${host}:${addr.port}`;
+      origin = serverOrigin(addr.hostname, addr.port);
       if (options.signal) {
         if (options.signal.aborted) shutdown();
         else options.signal.addEventListener("abort", () => shutdown(), { once: true });
@@ -541,52 +703,106 @@ export function serveNode(handler: Handler, options: RuntimeServeOptions): Promi
   });
 }
 
-async function respond(
+/** The handler's connection info; the peer address is looked up only when read. */
+class ConnectionInfo implements ServeHandlerInfo {
+  #socket: Socket;
+  #addr: { hostname: string; port: number } | undefined;
+  constructor(socket: Socket) {
+    this.#socket = socket;
+  }
+  get remoteAddr(): { hostname: string; port: number } {
+    return this.#addr ??= {
+      hostname: this.#socket.remoteAddress ?? "",
+      port: this.#socket.remotePort ?? 0,
+    };
+  }
+}
+
+function internalError(): Response {
+  return new FastResponse("Internal Server Error", {
+    status: 500,
+    headers: { "content-type": "text/plain;charset=UTF-8" },
+  });
+}
+
+function notAResponse(value: unknown): TypeError {
+  return new TypeError(
+    `the handler returned ${
+      value === null ? "null" : typeof value
+    } instead of a Response; return a Response (e.g. new Response("ok")).`,
+  );
+}
+
+/** Call the handler and send its response; a handler that answers at once costs no promise. */
+function respond(
   handler: Handler,
   request: Request,
   info: ServeHandlerInfo,
   req: NodeRequest,
   res: NodeResponse,
   report: (error: unknown) => void,
-): Promise<void> {
-  let response: Response;
+): void {
+  let result: Response | Promise<Response>;
   try {
-    response = await handler(request, info);
-    if (!(response instanceof Response)) {
-      throw new TypeError(
-        `the handler returned ${
-          response === null ? "null" : typeof response
-        } instead of a Response; return a Response (e.g. new Response("ok")).`,
-      );
-    }
+    result = handler(request, info);
   } catch (err) {
     report(err);
-    response = new Response("Internal Server Error", {
-      status: 500,
-      headers: { "content-type": "text/plain;charset=UTF-8" },
-    });
+    send(internalError(), req, res, report);
+    return;
   }
+  if (result instanceof NativeResponse) {
+    send(result, req, res, report);
+    return;
+  }
+  Promise.resolve(result).then((response) => {
+    if (response instanceof NativeResponse) return response;
+    throw notAResponse(response);
+  }).catch((err) => {
+    report(err);
+    return internalError();
+  }).then((response) => send(response, req, res, report));
+}
+
+function send(
+  response: Response,
+  req: NodeRequest,
+  res: NodeResponse,
+  report: (error: unknown) => void,
+): void {
+  let pending: Promise<void> | undefined;
   try {
-    await writeFetchResponse(req, res, response);
+    pending = sendResponse(req, res, response);
   } catch (err) {
-    if (!res.headersSent && !isClosed(res)) {
-      report(err);
-      try {
-        writeHead(
-          res,
-          500,
-          "",
-          { "content-type": "text/plain;charset=UTF-8" },
-          req.httpVersionMajor < 2,
-        );
-        res.end("Internal Server Error");
-        return;
-      } catch {
-        // fall through to destroy
-      }
-    } else if (!isClosed(res)) {
-      report(err);
-    }
-    res.destroy();
+    writeFailed(err, req, res, report);
+    return;
   }
+  pending?.catch((err) => writeFailed(err, req, res, report));
+}
+
+/** A body that failed: a 500 when nothing was sent yet, else the response is cut. */
+function writeFailed(
+  err: unknown,
+  req: NodeRequest,
+  res: NodeResponse,
+  report: (error: unknown) => void,
+): void {
+  if (!res.headersSent && !isClosed(res)) {
+    report(err);
+    try {
+      writeHead(
+        res,
+        500,
+        "",
+        { "content-type": "text/plain;charset=UTF-8" },
+        req.httpVersionMajor < 2,
+      );
+      res.end("Internal Server Error");
+      return;
+    } catch {
+      // fall through to destroy
+    }
+  } else if (!isClosed(res)) {
+    report(err);
+  }
+  res.destroy();
 }
