@@ -17,7 +17,7 @@ import {
   refuseExisting,
   usageError,
 } from "../args.ts";
-import { serveDir } from "../../serve/static.ts";
+import { findKeyFiles, serveDir } from "../../serve/static.ts";
 import { localServingCert } from "../local_ca.ts";
 import { certificateMatchesKey } from "../../x509/match.ts";
 
@@ -26,6 +26,8 @@ export const help: string = `Usage: tlsmith serve [options] [DIR]
 
 Serve the files in DIR (default: the current directory) over HTTPS:
 index.html for directories, else a listing; ranges and revalidation work.
+Private keys (PEM), .p12/.pfx files and dotfiles are never served or listed
+(404); keep keys outside DIR anyway.
 
 Options:
   --cert adhoc|local|FILE
@@ -49,12 +51,19 @@ Options:
   --save-cert FILE   With adhoc: write the certificate (never the key) to FILE so
                      clients can trust it, e.g. curl --cacert FILE.
   --force            Let --save-cert replace an existing file.
+  --cors             Allow requests from any origin (Access-Control-Allow-Origin: *,
+                     OPTIONS preflights answered).
+  --spa              Single-page app: unknown paths without an extension get
+                     DIR/index.html (status 200).
+  --dotfiles         Also serve and list dotfiles (.env, .git/, …); private keys
+                     and tlsmith's temporary files stay hidden.
   --quiet            Do not log requests.
   -h, --help         Show this help.
 
 Examples:
   tlsmith serve
   tlsmith serve --port 0 --save-cert dev-cert.pem site/
+  tlsmith serve --spa --cors dist/
   tlsmith serve --cert cert.pem --key key.pem --host 0.0.0.0 --port 443
 
 Ctrl-C stops the server gracefully.`;
@@ -164,6 +173,9 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
     dir: { type: "string" },
     "save-cert": { type: "string" },
     force: { type: "boolean" },
+    cors: { type: "boolean" },
+    spa: { type: "boolean" },
+    dotfiles: { type: "boolean" },
     quiet: { type: "boolean" },
   }, { max: 1, name: "DIR" });
   const { runtime } = ctx;
@@ -263,6 +275,9 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
 
   // --- Serve.
   const files = serveDir(runtime, dirReal, {
+    cors: values.cors === true,
+    spa: values.spa === true,
+    dotfiles: values.dotfiles === true,
     onError: (err) => ctx.printError(`tlsmith: error serving a request: ${err}`),
   });
   const handler: Handler = values.quiet ? files : async (request, info) => {
@@ -316,6 +331,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
         throw err;
       }
     }
+    await warnAboutKeys(ctx, dirReal);
     await printBanner(ctx, {
       dir: dirReal,
       host: hostname,
@@ -331,6 +347,17 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
   } finally {
     removeSignal();
   }
+}
+
+/** Warn when the served directory holds private keys (they are not served, but do not belong there). */
+async function warnAboutKeys(ctx: CliContext, dir: string): Promise<void> {
+  const { files, truncated } = await findKeyFiles(ctx.runtime, dir);
+  if (files.length === 0) return;
+  const shown = files.slice(0, 5).join(", ") + (files.length > 5 || truncated ? ", …" : "");
+  ctx.printError(
+    `warning: ${dir} holds private key files (${shown}). They are not served (404), ` +
+      "but keep keys outside the served directory (tlsmith cert --out-key ../certs/key.pem).",
+  );
 }
 
 /** Print where the server listens, its certificate and how to reach it with curl. */

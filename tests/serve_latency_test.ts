@@ -1,0 +1,80 @@
+/**
+ * No per-response stall: 100 sequential requests over one keep-alive connection (curl, HTTP/1.1
+ * and HTTP/2) for small static files and for streamed handler bodies with a Content-Length (what
+ * a proxy returns) take about as long as 100 in-memory responses. Deno.serve sets no TCP_NODELAY,
+ * so a head and a body written apart waited ≈ 40 ms each (4 s per 100). The bound is a ratio with
+ * generous slack, never an absolute time. Loopback, port 0, bounded; the server is shut down.
+ */
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { serve, type Server } from "../src/serve/serve.ts";
+import { getRuntime } from "../src/serve/runtime/mod.ts";
+import { serveDir } from "../src/serve/static.ts";
+import { curl, tempDir } from "./helpers.ts";
+
+const COUNT = 100;
+
+let tmp: { path: string; cleanup: () => Promise<void> };
+let server: Server;
+
+before(async () => {
+  tmp = await tempDir();
+  const root = join(tmp.path, "files");
+  await mkdir(root);
+  for (let i = 0; i < COUNT; i++) await writeFile(join(root, `f${i}.txt`), `file ${i}\n`);
+  const files = serveDir(await getRuntime(), root);
+  const body = new TextEncoder().encode("streamed body\n");
+  server = await serve((request, info) => {
+    const path = new URL(request.url).pathname;
+    if (path === "/mem") return new Response("in memory\n");
+    if (path === "/stream") {
+      return new Response(
+        new ReadableStream<Uint8Array>({
+          pull(controller) {
+            controller.enqueue(body);
+            controller.close();
+          },
+        }),
+        { headers: { "content-length": String(body.length) } },
+      );
+    }
+    return files(request, info);
+  }, { cert: "adhoc", port: 0 });
+});
+
+after(async () => {
+  await server?.shutdown();
+  await tmp?.cleanup();
+});
+
+/** Seconds for `paths` fetched one after another on one connection, the first (handshake) left out. */
+async function sequential(paths: string[], protocol: "--http1.1" | "--http2"): Promise<number> {
+  const args = ["-k", protocol, "-w", "%{time_total}\\n"];
+  for (const path of ["/mem", ...paths]) {
+    args.push("-o", "/dev/null", `https://127.0.0.1:${server.addr.port}${path}`);
+  }
+  const r = await curl(args, { timeoutMs: 60_000 });
+  assert.equal(r.code, 0, r.stderr);
+  const times = r.stdout.trim().split("\n").map(Number);
+  assert.equal(times.length, paths.length + 1);
+  return times.slice(1).reduce((a, b) => a + b, 0);
+}
+
+describe("no per-response stall", () => {
+  for (const protocol of ["--http1.1", "--http2"] as const) {
+    it(`${COUNT} small files and ${COUNT} streamed bodies cost about what in-memory ones do (${protocol})`, async () => {
+      const mem = await sequential(Array(COUNT).fill("/mem"), protocol);
+      const files = await sequential(
+        Array.from({ length: COUNT }, (_, i) => `/f${i}.txt`),
+        protocol,
+      );
+      const streamed = await sequential(Array(COUNT).fill("/stream"), protocol);
+      // A stall is ≈ 40 ms per response: 4 s here. The bound allows 10× plus half a second.
+      const bound = 10 * mem + 0.5;
+      assert.ok(files < bound, `files ${files.toFixed(3)} s vs in-memory ${mem.toFixed(3)} s`);
+      assert.ok(streamed < bound, `streamed ${streamed.toFixed(3)} s vs ${mem.toFixed(3)} s`);
+    });
+  }
+});
