@@ -81,6 +81,16 @@ function packageNameOf(spec: string): string {
   return spec.startsWith("@") ? parts.slice(0, 2).join("/") : parts[0];
 }
 
+/** The layers that must run in a browser (checked with only the DOM and ES type libraries). */
+const CORE_DIRS = [
+  "src/_internal/**/*.ts",
+  "src/errors.ts",
+  "src/pem.ts",
+  "src/keys/**/*.ts",
+  "src/x509/**/*.ts",
+  "src/ca/**/*.ts",
+];
+
 /** The package entries at the repository root (mod.ts is `.`; cli.ts is `./cli`). */
 const ENTRY_FILES = ["mod.ts", "cli.ts"];
 
@@ -221,6 +231,34 @@ function main(): void {
     const errors = (tsc.stdout.match(/error TS\d+/g) ?? []).length;
     fail(`tsc (${tscVersion}) failed with ${errors} error(s); nothing was emitted.`);
   }
+  // The core (every layer below serve/) compiles for a browser: no Node or Deno types at all.
+  const coreConfig = {
+    compilerOptions: {
+      target: "ES2022",
+      module: "esnext",
+      moduleResolution: "bundler",
+      lib: ["es2022", "dom", "dom.iterable"],
+      types: [],
+      strict: true,
+      noEmit: true,
+      allowImportingTsExtensions: true,
+      skipLibCheck: true,
+    },
+    include: CORE_DIRS.map((d) => join(STAGE, d)),
+  };
+  const coreConfigPath = join(STAGE, "tsconfig.core.json");
+  writeFileSync(coreConfigPath, JSON.stringify(coreConfig, null, 2) + "\n");
+  const core = spawnSync("node", [tscJs, "-p", coreConfigPath, "--pretty", "false"], {
+    cwd: ROOT,
+    encoding: "utf8",
+  });
+  if (core.status !== 0) {
+    process.stderr.write(core.stdout + core.stderr);
+    fail(
+      "the core (src/_internal, errors, pem, keys, x509, ca) does not compile with only the " +
+        "DOM and ES libraries: it must run in a browser, without Node or Deno types.",
+    );
+  }
   rmSync(STAGE, { recursive: true, force: true });
 
   // Non-TypeScript test fixtures are copied beside the compiled tests.
@@ -306,6 +344,11 @@ function main(): void {
       "README.md",
       "LICENSE",
     ],
+    // A browser bundle gets no runtime adapter and no CLI (bundlers honour this map).
+    browser: {
+      "./esm/src/serve/runtime/mod.js": "./esm/src/serve/runtime/browser.js",
+      "./esm/src/cli/main.js": false,
+    },
     sideEffects: false,
     engines: { node: ">=20.19" },
     dependencies,

@@ -9,12 +9,16 @@
  *   (b) a CommonJS script `require("tlsmith")` (require(esm), Node >= 20.19);
  *   (c) `npx tlsmith serve --cert=adhoc --port 0 --save-cert FILE` answers `curl --cacert FILE`;
  *   (d) `tsc --noEmit` of a strict TypeScript consumer under moduleResolution nodenext and bundler;
- *   (e) Bun runs the same ESM and CommonJS scripts (skipped, with the reason, when Bun cannot run).
+ *   (e) Bun runs the same ESM and CommonJS scripts (skipped, with the reason, when Bun cannot run);
+ *   (f) a browser bundle of "tlsmith" (esbuild, platform browser) holds no runtime or CLI code, runs
+ *       the certificate, CSR, key and verification functions in headless Chromium, and OpenSSL
+ *       accepts what it made.
  *
  * Usage: node scripts/consumer_test.mjs
  * Env:   TLSMITH_CONSUMER_NODES  extra Node binaries (":"-separated) that also run (a) and (b)
  *        TLSMITH_BUN             a bun binary to use instead of the cached npm one
  *        TLSMITH_SKIP_BUN=1      skip (e)
+ *        TLSMITH_SKIP_BROWSER=1  skip (f)
  *        TLSMITH_KEEP_TMP=1      keep the temporary project for debugging
  *        TLSMITH_NPM_DIR         the built package (default npm/)
  * Exits non-zero when any part fails. Every process it starts is stopped by PID; the temporary
@@ -85,6 +89,11 @@ function check(result, what) {
 
 const results = [];
 
+/** Throw a plain Error (shown as the part's failure) unless `ok`. */
+function assert(ok, message) {
+  if (!ok) throw new Error(message);
+}
+
 /** Run one named part; record ok / FAIL / SKIP. `fn` may return `{ skip: "why" }`. */
 async function part(name, fn) {
   const started = Date.now();
@@ -108,6 +117,53 @@ async function part(name, fn) {
 
 // ---------------------------------------------------------------------------------------------
 // The consumer project's files.
+
+/** (f) The browser consumer: the core API in a page; results go into the DOM as JSON. */
+const BROWSER_APP = String.raw`
+import {
+  adhocCert,
+  CertificateAuthority,
+  createCsr,
+  describeCertificate,
+  encryptPrivateKey,
+  generateKeyPair,
+  readPrivateKey,
+  serve,
+  verifyChain,
+} from "tlsmith";
+const out = {};
+try {
+  const adhoc = await adhocCert();
+  const ca = await CertificateAuthority.create();
+  const leaf = await ca.issue(["localhost", "127.0.0.1"]);
+  const csr = await createCsr(await generateKeyPair(), { hosts: ["app.test"] });
+  const encrypted = await encryptPrivateKey(leaf.key, "pass phrase", { iterations: 10000 });
+  const back = await readPrivateKey(encrypted, { passphrase: "pass phrase" });
+  const info = await describeCertificate(leaf.cert);
+  const verdict = await verifyChain({ leaf: leaf.chain, trusted: ca.certPem, host: "localhost" });
+  let serveError = "";
+  try {
+    await serve(() => new Response("x"), { cert: "adhoc", port: 0 });
+  } catch (e) {
+    serveError = e.code + " " + e.message;
+  }
+  Object.assign(out, {
+    adhocCert: adhoc.cert,
+    adhocKey: adhoc.key,
+    caCert: ca.certPem,
+    leafChain: leaf.chain,
+    csr: csr.pem,
+    encrypted,
+    type: back.type,
+    sans: info.subjectAltNames,
+    verified: verdict.ok,
+    serveError,
+  });
+} catch (e) {
+  out.error = String(e && e.stack || e);
+}
+document.getElementById("out").textContent = JSON.stringify(out);
+`;
 
 /** ESM consumer: library serve() with adhocCert, fetched by a child process trusting the cert. */
 const ESM_APP = String.raw`
@@ -523,6 +579,15 @@ async function main() {
         },
       );
     }
+
+    if (process.env.TLSMITH_SKIP_BROWSER === "1") {
+      await part("(f) browser bundle", () => ({ skip: "TLSMITH_SKIP_BROWSER=1" }));
+    } else {
+      await part(
+        "(f) browser: an esbuild bundle of tlsmith without runtime or CLI code runs in headless Chromium; openssl accepts its output",
+        async () => await browserConsumer(app, tmp),
+      );
+    }
   } finally {
     for (const child of live) child.kill("SIGKILL");
     if (process.env.TLSMITH_KEEP_TMP === "1") console.log(`kept ${tmp}`);
@@ -535,6 +600,117 @@ async function main() {
       `in ${((Date.now() - started) / 1000).toFixed(1)} s`,
   );
   process.exit(count("fail") ? 1 : 0);
+}
+
+/**
+ * (f): bundle `tlsmith` for the browser with esbuild, check the bundle's inputs (no runtime
+ * adapter, no CLI, no `node:` import), run it in headless Chromium from a file: page, and judge
+ * the certificates, CSR and encrypted key it made with openssl.
+ */
+async function browserConsumer(app, tmp) {
+  const esbuild = join(ROOT, "node_modules", ".bin", "esbuild");
+  if (!existsSync(esbuild)) throw new Error(`${esbuild} is missing: run npm install`);
+  await writeFile(join(app, "browser.mjs"), BROWSER_APP);
+  check(
+    await run(esbuild, [
+      "browser.mjs",
+      "--bundle",
+      "--platform=browser",
+      "--format=esm",
+      "--outfile=bundle.js",
+      "--metafile=meta.json",
+      "--log-level=warning",
+    ], { cwd: app }),
+    "esbuild --platform=browser",
+  );
+  const meta = JSON.parse(await readFile(join(app, "meta.json"), "utf8"));
+  const inputs = Object.keys(meta.inputs).filter((f) => f.includes("node_modules/tlsmith/"));
+  const forbidden = inputs.filter((f) =>
+    /\/runtime\/(node|deno|node_bridge|common|mod)\.js$/.test(f) ||
+    (/\/src\/cli\//.test(f) && (meta.inputs[f].bytes ?? 0) > 0)
+  );
+  if (forbidden.length) {
+    throw new Error(`runtime or CLI code in the bundle: ${forbidden.join(", ")}`);
+  }
+  const bundle = await readFile(join(app, "bundle.js"), "utf8");
+  const nodeImport = /["']node:[a-z_/]+["']/.exec(bundle);
+  if (nodeImport) throw new Error(`the bundle imports ${nodeImport[0]}`);
+  if (/Usage: tlsmith/.test(bundle)) throw new Error("the bundle holds the CLI's help text");
+  const page = join(app, "index.html");
+  await writeFile(
+    page,
+    `<!doctype html><meta charset="utf-8"><pre id="out">pending</pre><script type="module">${
+      bundle.replace(/<\/script/gi, "<\\/script")
+    }</script>`,
+  );
+  const home = join(tmp, "browser-home");
+  await mkdir(home, { recursive: true });
+  const r = await run("chromium", [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    `--user-data-dir=${join(tmp, "browser-profile")}`,
+    "--virtual-time-budget=60000",
+    "--dump-dom",
+    `file://${page}`,
+  ], { env: { HOME: home }, timeoutMs: 90_000 });
+  if (r.code !== 0 && !r.stdout.includes("<pre")) check(r, "chromium --dump-dom");
+  const m = /<pre id="out">([\s\S]*?)<\/pre>/.exec(r.stdout);
+  if (!m || m[1] === "pending") {
+    throw new Error(`the page did not finish:\n${r.stdout.slice(0, 500)}`);
+  }
+  const out = JSON.parse(m[1].replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&"));
+  if (out.error) throw new Error(`in Chromium: ${out.error}`);
+  assert(out.verified === true, "verifyChain did not accept the CA's leaf in the browser");
+  assert(out.type === "ec-p256", `the decrypted key is ${out.type}`);
+  assert(/^UNSUPPORTED_RUNTIME /.test(out.serveError), `serve() in a browser: ${out.serveError}`);
+  const dir = join(tmp, "browser-out");
+  await mkdir(dir, { recursive: true });
+  for (const [name, text] of Object.entries(out)) {
+    if (typeof text === "string") await writeFile(join(dir, `${name}.pem`), text);
+  }
+  const ossl = async (args, what) => check(await run("openssl", args, { cwd: dir }), what);
+  await ossl(
+    [
+      "verify",
+      "-x509_strict",
+      "-purpose",
+      "sslserver",
+      "-CAfile",
+      "caCert.pem",
+      "-verify_hostname",
+      "localhost",
+      "leafChain.pem",
+    ],
+    "openssl verify of the leaf the browser's CA issued",
+  );
+  await ossl(
+    [
+      "verify",
+      "-x509_strict",
+      "-purpose",
+      "sslserver",
+      "-CAfile",
+      "adhocCert.pem",
+      "adhocCert.pem",
+    ],
+    "openssl verify of the browser's adhoc certificate",
+  );
+  await ossl(["req", "-in", "csr.pem", "-verify", "-noout"], "openssl req -verify of the CSR");
+  await ossl(
+    ["pkey", "-in", "encrypted.pem", "-passin", "pass:pass phrase", "-noout"],
+    "openssl pkey of the encrypted key",
+  );
+  return {
+    note: `${
+      (bundle.length / 1024).toFixed(0)
+    } KiB bundle, ${inputs.length} tlsmith modules; SANs ${out.sans.join(", ")}`,
+  };
 }
 
 /**
