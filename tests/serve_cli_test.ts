@@ -411,7 +411,10 @@ describe("tlsmith serve never hands out a key or a secret", () => {
       /https:\/\/localhost:(\d+)\//,
     );
     try {
-      assert.match(served.stderr(), /warning: .* holds private key files \(localhost\+2-key\.pem\)/);
+      assert.match(
+        served.stderr(),
+        /warning: .* holds private key files \(localhost\+2-key\.pem\)/,
+      );
       const base = `https://localhost:${served.port}`;
       const ca = ["--cacert", join(caDir, "ca.pem")];
       const status = async (path: string) =>

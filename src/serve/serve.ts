@@ -9,7 +9,6 @@
  * @module
  */
 
-import { adhocCert, DEFAULT_ADHOC_HOSTS } from "../ca/adhoc.ts";
 import { fingerprint } from "../x509/describe.ts";
 import { TlsmithError } from "../errors.ts";
 import { isEncryptedPrivateKey, toPkcs8Pem } from "../keys/formats.ts";
@@ -149,6 +148,8 @@ async function resolveCert(
 ): Promise<{ cert: string; key: string; fingerprint: string }> {
   const source: unknown = certOption;
   if (source === "adhoc") {
+    // Loaded only here: a server with its own certificate never loads certificate creation.
+    const { adhocCert, DEFAULT_ADHOC_HOSTS } = await import("../ca/adhoc.ts");
     const hosts = [...DEFAULT_ADHOC_HOSTS];
     const bare = hostname.replace(/^\[(.*)\]$/, "$1");
     if (!WILDCARD_HOSTS.has(hostname) && !hosts.includes(bare.toLowerCase())) hosts.push(bare);

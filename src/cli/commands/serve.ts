@@ -18,7 +18,6 @@ import {
   usageError,
 } from "../args.ts";
 import { findKeyFiles, serveDir } from "../../serve/static.ts";
-import { localServingCert } from "../local_ca.ts";
 import { certificateMatchesKey } from "../../x509/match.ts";
 
 /** Help text of `tlsmith serve`. */
@@ -243,6 +242,8 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
     // A fresh leaf from the local CA for this machine's loopback names (+ the bound host).
     const names = ["localhost", "127.0.0.1", "::1"];
     if (!ANY_HOSTS.has(hostname) && !names.includes(hostname)) names.push(hostname);
+    // The CA (and certificate creation) loads only for --cert local.
+    const { localServingCert } = await import("../local_ca.ts");
     const issued = await localServingCert(ctx, names, {
       passphraseFile: values["passphrase-file"],
     });

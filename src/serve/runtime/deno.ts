@@ -1,10 +1,9 @@
 /**
  * The {@linkcode Runtime} for Deno. Deno is reached through `globalThis.Deno`
  * typed by the small local {@linkcode DenoLike} interface, so this file also
- * compiles with `tsc` for npm (where no Deno types exist). Files go through
- * `node:fs` (`node_fs.ts`, shared with Node: Deno 2 implements it); what is
- * Deno's own stays here: the terminal, signals, and serving with
- * `Deno.serve`, which negotiates HTTP/2 or HTTP/1.1 by ALPN itself.
+ * compiles with `tsc` for npm (where no Deno types exist). The file system is
+ * `files.ts` (shared with Node) over Deno's own calls; the terminal, signals,
+ * and serving with `Deno.serve` (HTTP/2 or HTTP/1.1 by ALPN) are Deno's.
  *
  * @module
  */
@@ -13,6 +12,7 @@ import { concatBytes } from "../../_internal/bytes.ts";
 import { TlsmithError } from "../../errors.ts";
 import {
   errorReporter,
+  type FileErrorKind,
   HEAD_COUNT_LIMIT,
   isBadAuthority,
   keyMismatchError,
@@ -21,8 +21,32 @@ import {
   SecretLine,
   serverOrigin,
 } from "./common.ts";
-import { nodeFiles } from "./node_fs.ts";
-import type { Handler, Runtime, RuntimeServeOptions, ServerAddr, ServerHandle } from "./types.ts";
+import { type FilePrimitives, runtimeFiles } from "./files.ts";
+import type {
+  DirEntry,
+  Handler,
+  Runtime,
+  RuntimeServeOptions,
+  ServerAddr,
+  ServerHandle,
+} from "./types.ts";
+
+interface DenoFileInfo {
+  isFile: boolean;
+  isDirectory: boolean;
+  isSymlink: boolean;
+  size: number;
+  mtime: Date | null;
+  ctime?: Date | null;
+  ino?: number | null;
+  mode: number | null;
+}
+
+interface DenoFsFile {
+  read(p: Uint8Array): Promise<number | null>;
+  seek(offset: number, whence: number): Promise<number>;
+  close(): void;
+}
 
 interface DenoNetAddr {
   hostname: string;
@@ -55,6 +79,23 @@ interface DenoLike {
   build: { os: string };
   env: { get(name: string): string | undefined };
   cwd(): string;
+  readFile(path: string): Promise<Uint8Array>;
+  readTextFile(path: string): Promise<string>;
+  writeFile(
+    path: string,
+    data: Uint8Array,
+    options?: { mode?: number; createNew?: boolean },
+  ): Promise<void>;
+  rename(from: string, to: string): Promise<void>;
+  link(from: string, to: string): Promise<void>;
+  remove(path: string): Promise<void>;
+  chmod(path: string, mode: number): Promise<void>;
+  mkdir(path: string, options?: { recursive?: boolean; mode?: number }): Promise<void>;
+  stat(path: string): Promise<DenoFileInfo>;
+  lstat(path: string): Promise<DenoFileInfo>;
+  realPath(path: string): Promise<string>;
+  readDir(path: string): AsyncIterable<DirEntry>;
+  open(path: string, options?: { read?: boolean }): Promise<DenoFsFile>;
   stdin: {
     isTerminal(): boolean;
     setRaw(mode: boolean): void;
@@ -80,15 +121,101 @@ function isWindows(): boolean {
   return deno().build.os === "windows";
 }
 
+function fileErrorKind(err: unknown): FileErrorKind | undefined {
+  switch (errorName(err)) {
+    case "NotFound":
+      return "not-found";
+    case "AlreadyExists":
+      return "exists";
+    case "PermissionDenied":
+    case "NotCapable":
+      return "permission";
+    case "IsADirectory":
+      return "is-directory";
+    case "NotADirectory":
+      return "not-directory";
+  }
+  return undefined;
+}
+
 /** Deno's advice for a file it may not touch. */
 function permissionHint(err: unknown): string {
-  const name = errorName(err);
-  return name === "NotCapable" || name === "PermissionDenied"
-    ? `permission denied (${
-      (err as Error).message
-    }); check the file's mode or Deno's --allow-read/--allow-write`
-    : "permission denied; check the file's owner and mode";
+  return `permission denied (${
+    (err as Error)?.message
+  }); check the file's mode or Deno's --allow-read/--allow-write`;
 }
+
+/** Deno's own file-system calls (its `node:fs` would cost ≈ 25 ms of start-up). */
+const denoFs: FilePrimitives = {
+  kind: fileErrorKind,
+  get windows() {
+    return isWindows();
+  },
+  async exists(file) {
+    try {
+      await deno().lstat(file);
+      return true;
+    } catch (err) {
+      if (fileErrorKind(err) === "not-found") return false;
+      throw err;
+    }
+  },
+  async writeNew(tmp, data, mode) {
+    const D = deno();
+    const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+    await D.writeFile(tmp, bytes, { mode, createNew: true });
+    try {
+      if (!isWindows()) await D.chmod(tmp, mode);
+    } catch (err) {
+      await D.remove(tmp).catch(() => {});
+      throw err;
+    }
+  },
+  rename: (from, to) => deno().rename(from, to),
+  link: (from, to) => deno().link(from, to),
+  remove: (file) => deno().remove(file),
+  readFile: (file) => deno().readFile(file),
+  readTextFile: (file) => deno().readTextFile(file),
+  mkdir: (dir, mode) => deno().mkdir(dir, { recursive: true, mode }),
+  async stat(file) {
+    const s = await deno().stat(file);
+    return {
+      isFile: s.isFile,
+      isDirectory: s.isDirectory,
+      size: s.size,
+      mtime: s.mtime,
+      ctime: s.ctime ?? null,
+      ino: s.ino ?? null,
+      mode: s.mode,
+    };
+  },
+  realPath: (file) => deno().realPath(file),
+  async readDir(dir) {
+    const out: DirEntry[] = [];
+    for await (const e of deno().readDir(dir)) {
+      out.push({
+        name: e.name,
+        isDirectory: e.isDirectory,
+        isFile: e.isFile,
+        isSymlink: e.isSymlink,
+      });
+    }
+    return out;
+  },
+  async open(file) {
+    const handle = await deno().open(file, { read: true });
+    let at = 0;
+    return {
+      async read(buffer, position) {
+        if (position !== at) await handle.seek(position, 0 /* SeekMode.Start */);
+        const n = await handle.read(buffer);
+        at = position + (n ?? 0);
+        return n;
+      },
+      close: () => handle.close(),
+    };
+  },
+};
 
 function writeAll(out: { writeSync(p: Uint8Array): number }, text: string): void {
   let bytes = new TextEncoder().encode(text);
@@ -456,7 +583,7 @@ export function createDenoRuntime(): Runtime {
       return os === "windows" ? "win32" : os;
     },
 
-    ...nodeFiles(permissionHint),
+    ...runtimeFiles(denoFs, permissionHint),
 
     stdinIsTerminal,
     promptSecret,

@@ -1,19 +1,109 @@
 /**
- * The {@linkcode Runtime} for Node (and Bun, which runs the same code): the
- * file system of `node_fs.ts`, `node:os`, `node:process`, `node:tty` and an
- * HTTP/2 + HTTP/1.1 TLS server bridged to fetch-style handlers
- * (`node_bridge.ts`).
+ * The {@linkcode Runtime} for Node (and Bun, which runs the same code):
+ * `node:fs/promises` (through `files.ts`), `node:os`, `node:process`,
+ * `node:tty` and an HTTP/2 + HTTP/1.1 TLS server bridged to fetch-style
+ * handlers (`node_bridge.ts`, loaded when serving).
  *
  * @module
  */
 
+import * as fs from "node:fs/promises";
+import { constants as fsConstants } from "node:fs";
 import * as os from "node:os";
 import process from "node:process";
 import type { ReadStream } from "node:tty";
-import { SecretLine } from "./common.ts";
-import { serveNode } from "./node_bridge.ts";
-import { nodeFiles } from "./node_fs.ts";
-import type { Handler, Runtime, RuntimeServeOptions, ServerHandle } from "./types.ts";
+import { type FileErrorKind, SecretLine } from "./common.ts";
+import { type FilePrimitives, runtimeFiles } from "./files.ts";
+import type { DirEntry, Handler, Runtime, RuntimeServeOptions, ServerHandle } from "./types.ts";
+
+function fileErrorKind(err: unknown): FileErrorKind | undefined {
+  switch ((err as { code?: string } | null)?.code) {
+    case "ENOENT":
+      return "not-found";
+    case "EEXIST":
+      return "exists";
+    case "EACCES":
+    case "EPERM":
+      return "permission";
+    case "EISDIR":
+      return "is-directory";
+    case "ENOTDIR":
+      return "not-directory";
+  }
+  return undefined;
+}
+
+/** Node's file-system calls (`node:fs/promises`). */
+const nodeFs: FilePrimitives = {
+  kind: fileErrorKind,
+  windows: process.platform === "win32",
+  async exists(file) {
+    try {
+      await fs.lstat(file);
+      return true;
+    } catch (err) {
+      if (fileErrorKind(err) === "not-found") return false;
+      throw err;
+    }
+  },
+  async writeNew(tmp, data, mode) {
+    const handle = await fs.open(
+      tmp,
+      fsConstants.O_WRONLY | fsConstants.O_CREAT | fsConstants.O_EXCL,
+      mode,
+    );
+    try {
+      try {
+        await handle.writeFile(data);
+        if (process.platform !== "win32") await handle.chmod(mode);
+        await handle.sync();
+      } finally {
+        await handle.close();
+      }
+    } catch (err) {
+      await fs.rm(tmp, { force: true }).catch(() => {});
+      throw err;
+    }
+  },
+  rename: (from, to) => fs.rename(from, to),
+  link: (from, to) => fs.link(from, to),
+  remove: (file) => fs.rm(file, { force: true }),
+  readFile: async (file) => new Uint8Array(await fs.readFile(file)),
+  readTextFile: (file) => fs.readFile(file, "utf8"),
+  mkdir: async (dir, mode) => void await fs.mkdir(dir, { recursive: true, mode }),
+  async stat(file) {
+    const s = await fs.stat(file);
+    return {
+      isFile: s.isFile(),
+      isDirectory: s.isDirectory(),
+      size: s.size,
+      mtime: s.mtime ?? null,
+      ctime: s.ctime ?? null,
+      ino: s.ino,
+      mode: s.mode,
+    };
+  },
+  realPath: (file) => fs.realpath(file),
+  async readDir(dir) {
+    const entries = await fs.readdir(dir, { withFileTypes: true });
+    return entries.map((e): DirEntry => ({
+      name: e.name,
+      isDirectory: e.isDirectory(),
+      isFile: e.isFile(),
+      isSymlink: e.isSymbolicLink(),
+    }));
+  },
+  async open(file) {
+    const handle = await fs.open(file, "r");
+    return {
+      read: async (buffer, position) =>
+        (await handle.read(buffer, 0, buffer.length, position)).bytesRead,
+      close: () => handle.close(),
+      // The Node bridge pipes this into the response (see FILE_SOURCE in common.ts).
+      take: (range) => handle.createReadStream({ start: range?.start ?? 0, end: range?.end }),
+    };
+  },
+};
 
 function stdinTty(): ReadStream | null {
   const stdin = process.stdin as ReadStream;
@@ -81,7 +171,7 @@ export function createNodeRuntime(): Runtime {
     },
     platform: () => process.platform,
 
-    ...nodeFiles(() => "permission denied; check the file's owner and mode"),
+    ...runtimeFiles(nodeFs, () => "permission denied; check the file's owner and mode"),
 
     stdinIsTerminal: () => stdinTty() !== null,
     promptSecret,
@@ -98,7 +188,8 @@ export function createNodeRuntime(): Runtime {
     },
     exit: (code) => process.exit(code),
 
-    serve: (handler: Handler, options: RuntimeServeOptions): Promise<ServerHandle> =>
-      serveNode(handler, options),
+    // The server (node:http2, the fetch bridge) loads only when something serves.
+    serve: async (handler: Handler, options: RuntimeServeOptions): Promise<ServerHandle> =>
+      (await import("./node_bridge.ts")).serveNode(handler, options),
   };
 }
