@@ -115,8 +115,12 @@ export function requestBodyStream(req: NodeRequest): ReadableStream<Uint8Array> 
   }, { highWaterMark: REQUEST_BODY_HIGH_WATER, size: (chunk) => chunk.byteLength });
 }
 
-/** True on Bun, whose native `Request` and `Response` are cheap: no lazy request there. */
-const IS_BUN = typeof (process.versions as { bun?: string }).bun === "string";
+/**
+ * True on Bun and Deno, whose native `Request` and `Response` are cheap: no
+ * lazy request and no {@linkcode FastResponse} there.
+ */
+const NATIVE_FETCH = typeof (process.versions as { bun?: string }).bun === "string" ||
+  typeof (globalThis as { Deno?: unknown }).Deno !== "undefined";
 
 /** Throw a `TypeError` for a malformed `Host` or `:authority` header (the server answers 400). */
 function checkAuthority(raw: string[]): void {
@@ -179,7 +183,7 @@ export function toFetchRequest(
     return new Request(url, init);
   };
   const signalOf = typeof signal === "function" ? signal : () => signal;
-  if (!IS_BUN) return lazyRequest(req, origin, target, hasBody, signalOf, makeReal);
+  if (!NATIVE_FETCH) return lazyRequest(req, origin, target, hasBody, signalOf, makeReal);
   const headers = new Headers();
   const raw = req.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2) {
@@ -550,8 +554,8 @@ function listenError(err: unknown, hostname: string, port: number): TlsmithError
  * ```
  */
 export function serveNode(handler: Handler, options: RuntimeServeOptions): Promise<ServerHandle> {
-  // `new Response(…)` in handlers keeps its body cheap (see node_fetch.ts); Bun's is native.
-  if (!IS_BUN) installFastResponse();
+  // `new Response(…)` in handlers keeps its body cheap (see node_fetch.ts); Bun's and Deno's are native.
+  if (!NATIVE_FETCH) installFastResponse();
   let server: http2.Http2SecureServer;
   try {
     server = http2.createSecureServer({
