@@ -1,9 +1,10 @@
 /**
  * No per-response stall: 100 sequential requests over one keep-alive connection (curl, HTTP/1.1
- * and HTTP/2) for small static files and for streamed handler bodies with a Content-Length (what
- * a proxy returns) take about as long as 100 in-memory responses. Deno.serve sets no TCP_NODELAY,
- * so a head and a body written apart waited ≈ 40 ms each (4 s per 100). The bound is a ratio with
- * generous slack, never an absolute time. Loopback, port 0, bounded; the server is shut down.
+ * and HTTP/2) for small static files (1 KiB) and for streamed handler bodies with a
+ * Content-Length (what a proxy returns) take about as long as 100 tiny in-memory responses.
+ * (Deno.serve sets no TCP_NODELAY: every response over ~512 bytes waited ≈ 40 ms for the client's
+ * delayed ACK, 4 s per 100.) The bound is a ratio with generous slack, never an absolute time.
+ * Loopback, port 0, bounded; the server is shut down.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
@@ -23,9 +24,11 @@ before(async () => {
   tmp = await tempDir();
   const root = join(tmp.path, "files");
   await mkdir(root);
-  for (let i = 0; i < COUNT; i++) await writeFile(join(root, `f${i}.txt`), `file ${i}\n`);
+  for (let i = 0; i < COUNT; i++) {
+    await writeFile(join(root, `f${i}.txt`), `file ${i}\n`.padEnd(1024, "."));
+  }
   const files = serveDir(await getRuntime(), root);
-  const body = new TextEncoder().encode("streamed body\n");
+  const body = new TextEncoder().encode("streamed body\n".padEnd(2048, "."));
   server = await serve((request, info) => {
     const path = new URL(request.url).pathname;
     if (path === "/mem") return new Response("in memory\n");

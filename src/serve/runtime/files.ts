@@ -14,7 +14,6 @@ import {
   type AtomicWriteFs,
   FILE_SOURCE,
   fileError as commonFileError,
-  type FileErrorKind,
   readStream,
   writeFileAtomic,
 } from "./common.ts";
