@@ -14,6 +14,7 @@ import {
   toFetchRequest,
   writeFetchResponse,
 } from "../src/serve/runtime/node_bridge.ts";
+import { FastResponse } from "../src/serve/runtime/node_fetch.ts";
 
 class FakeRequest extends EventEmitter {
   pauses = 0;
@@ -186,10 +187,13 @@ describe("node bridge: request", () => {
         host,
       );
     }
-    assert.throws(
-      () => toFetchRequest(req(new FakeRequest("CONNECT", "/", ["Host", "a"])), origin, signal),
-      TypeError,
-    );
+    for (const method of ["CONNECT", "TRACE", "track"]) {
+      assert.throws(
+        () => toFetchRequest(req(new FakeRequest(method, "/", ["Host", "a"])), origin, signal),
+        TypeError,
+        method,
+      );
+    }
   });
 
   it("passes the abort signal through", () => {
@@ -459,5 +463,113 @@ describe("node bridge: response", () => {
       /not a Uint8Array/,
     );
     assert.equal(r.headersSent, false);
+  });
+});
+
+describe("node bridge: fast paths", () => {
+  it("a FastResponse with a string, bytes or Blob goes out in one writeHead + end", async () => {
+    const text = new FakeResponse();
+    await writeFetchResponse(
+      req(new FakeRequest("GET", "/", [])),
+      res(text),
+      new FastResponse("héllo"),
+    );
+    assert.deepEqual(text.log, ["head", "end 6"]);
+    assert.equal(text.headers["content-type"], "text/plain;charset=UTF-8");
+    assert.equal(text.headers["content-length"], "6");
+    assert.equal(text.body, "héllo");
+
+    const bytes = new Uint8Array([1, 2, 3]);
+    const fromBytes = new FastResponse(bytes, { status: 201, statusText: "Made" });
+    bytes[0] = 9; // the body was copied, as fetch does
+    const b = new FakeResponse();
+    await writeFetchResponse(req(new FakeRequest("GET", "/", [])), res(b), fromBytes);
+    assert.equal(b.status, 201);
+    assert.equal(b.statusMessage, "Made");
+    assert.deepEqual(b.chunks, [new Uint8Array([1, 2, 3])]);
+    assert.equal(b.headers["content-type"], undefined);
+
+    const blob = new FakeResponse();
+    const html = new Blob(["<p>"], { type: "text/html" });
+    await writeFetchResponse(
+      req(new FakeRequest("GET", "/", [], 2)),
+      res(blob),
+      new FastResponse(html, {
+        headers: { "set-cookie": "a=1", connection: "close", "x-a": "1" },
+      }),
+    );
+    assert.deepEqual(blob.log, ["head", "end 3"]);
+    assert.equal(blob.headers["content-type"], html.type); // Bun spells it with a charset
+    assert.deepEqual(blob.headers["set-cookie"], ["a=1"]);
+    assert.equal(blob.headers["connection"], undefined, "HTTP/2 drops connection headers");
+    assert.equal(blob.headers["x-a"], "1");
+
+    const head = new FakeResponse();
+    await writeFetchResponse(
+      req(new FakeRequest("HEAD", "/", [])),
+      res(head),
+      new FastResponse("abc"),
+    );
+    assert.deepEqual(head.log, ["head", "end"]);
+    assert.equal(head.headers["content-length"], "3");
+  });
+
+  it("FastResponse behaves as a Response", async () => {
+    const r = new FastResponse("hi", { headers: { "x-a": "1" } });
+    assert.ok(r instanceof Response);
+    assert.equal(r.headers.get("content-type"), "text/plain;charset=UTF-8");
+    assert.equal(r.headers.get("x-a"), "1");
+    assert.equal(r.bodyUsed, false);
+    const copy = r.clone();
+    assert.equal(await r.text(), "hi");
+    assert.equal(r.bodyUsed, true);
+    await assert.rejects(r.text(), TypeError);
+    assert.equal(await copy.text(), "hi");
+    assert.equal(new TextDecoder().decode(await new FastResponse("s").arrayBuffer()), "s");
+    const json = FastResponse.json({ a: 1 }, { status: 202 });
+    assert.equal(json.status, 202);
+    assert.equal(json.headers.get("content-type"), "application/json");
+    assert.deepEqual(await json.json(), { a: 1 });
+    assert.throws(() => new FastResponse("x", { status: 204 }), TypeError);
+    assert.throws(() => new FastResponse("x", { status: 99 }), RangeError);
+    assert.throws(() => new FastResponse("x", { headers: { "bad name": "1" } }), TypeError);
+    const streamed = new FastResponse(
+      new ReadableStream({
+        start(c) {
+          c.enqueue(new TextEncoder().encode("st"));
+          c.close();
+        },
+      }),
+    );
+    assert.equal(await streamed.text(), "st");
+    // Read in JavaScript first: the bridge then streams what is left (nothing), as for any Response.
+    const read = new FastResponse("gone");
+    await read.text();
+    const after = new FakeResponse();
+    await assert.rejects(
+      writeFetchResponse(req(new FakeRequest("GET", "/", [])), res(after), read),
+    );
+  });
+
+  it("the lazy request makes the real one for its body, clone() and new Request(url, request)", async () => {
+    const r = new FakeRequest("POST", "/in?q=1", ["Host", "x", "Content-Type", "text/plain"]);
+    const request = toFetchRequest(req(r), "https://localhost:1", signal);
+    const copy = new Request("https://upstream.test/in", request);
+    assert.equal(copy.method, "POST");
+    assert.equal(copy.headers.get("content-type"), "text/plain");
+    const body = copy.text();
+    r.emit("data", new TextEncoder().encode("payload"));
+    r.emit("end");
+    assert.equal(await body, "payload");
+
+    const r2 = new FakeRequest("PUT", "/", []);
+    const request2 = toFetchRequest(req(r2), "https://localhost:1", signal);
+    const clone = request2.clone();
+    assert.ok(clone instanceof Request);
+    assert.equal(clone.url, "https://localhost:1/");
+    const both = Promise.all([request2.text(), clone.text()]);
+    r2.emit("data", new TextEncoder().encode("twice"));
+    r2.emit("end");
+    assert.deepEqual(await both, ["twice", "twice"]);
   });
 });

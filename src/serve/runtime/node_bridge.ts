@@ -60,6 +60,8 @@ const CONNECTION_HEADERS = new Set([
 const REQUEST_BODY_HIGH_WATER = 64 * 1024;
 
 const EMPTY_BODY_METHODS = new Set(["GET", "HEAD"]);
+/** Methods fetch forbids (a `Request` cannot carry them). */
+const FORBIDDEN_METHODS = new Set(["CONNECT", "TRACE", "TRACK"]);
 
 /**
  * The request body of a Node request as a `ReadableStream`, with
@@ -172,6 +174,10 @@ export function toFetchRequest(
   if (target === null) throw new TypeError(`invalid request target: ${JSON.stringify(req.url)}`);
   checkAuthority(req.rawHeaders);
   const method = req.method ?? "GET";
+  if (FORBIDDEN_METHODS.has(method.toUpperCase())) {
+    // Refused by fetch's Request on Node and Deno; Bun's accepts them: the same on every runtime.
+    throw new TypeError(`the ${method} method is not supported`);
+  }
   const hasBody = !EMPTY_BODY_METHODS.has(method.toUpperCase());
   const makeReal = (url: string, realMethod: string, headers: Headers): Request => {
     const init: RequestInit & { duplex?: "half" } = { method: realMethod, headers };
