@@ -408,10 +408,10 @@ export function serveDir(runtime: Runtime, root: string, options: ServeDirOption
 
   /**
    * What is at `path` (inside the root `base`): one `stat`, and when its
-   * metadata changed, the real path, the key check and (small files) the
-   * content. Null when nothing is there.
+   * metadata changed, the real path, the key check and (small files, unless
+   * `keep` is false) the content. Null when nothing is there.
    */
-  const lookup = async (base: string, path: string): Promise<Entry | null> => {
+  const lookup = async (base: string, path: string, keep = true): Promise<Entry | null> => {
     const info = await runtime.stat(path);
     if (info === null) {
       cache.delete(path);
@@ -424,7 +424,8 @@ export function serveDir(runtime: Runtime, root: string, options: ServeDirOption
     const real = realPath !== null && inside(realPath, base) ? realPath : null;
     const entry: Entry = { sig, real, info, secret: false };
     if (real !== null && info.isFile) {
-      if (info.size <= SMALL_FILE) {
+      // A listing (keep false) only looks at what a key check needs.
+      if (info.size <= (keep ? SMALL_FILE : KEY_SCAN)) {
         const bytes = await runtime.readFile(real) as Uint8Array<ArrayBuffer>;
         entry.secret = holdsPrivateKey(bytes);
         // A file that changed while it was read is streamed, and looked at again next time.
@@ -602,7 +603,7 @@ export function serveDir(runtime: Runtime, root: string, options: ServeDirOption
       let size = "";
       let mtime = "";
       let href: string | null = encodeURIComponent(item.name);
-      const found = await lookup(base, join(dir, [item.name])).catch(() => null);
+      const found = await lookup(base, join(dir, [item.name]), false).catch(() => null);
       if (found?.secret) continue;
       if (found !== null && found.real === null) {
         // Look through a symlink only when it stays inside the root.
