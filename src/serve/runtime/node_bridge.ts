@@ -31,6 +31,7 @@ import {
   FastResponse,
   installFastResponse,
   lazyRequest,
+  type LazySignal,
   NativeResponse,
   takeFastBody,
 } from "./node_fetch.ts";
@@ -136,6 +137,23 @@ function checkAuthority(raw: string[]): void {
   }
 }
 
+/** The real `Request` of a Node request (for the lazy one: made when needed). */
+function realRequest(
+  req: NodeRequest,
+  url: string,
+  method: string,
+  headers: Headers,
+  signal: LazySignal,
+): Request {
+  const init: RequestInit & { duplex?: "half" } = { method, headers };
+  if (typeof signal !== "function") init.signal = signal;
+  if (!EMPTY_BODY_METHODS.has(method.toUpperCase())) {
+    init.body = requestBodyStream(req);
+    init.duplex = "half";
+  }
+  return new Request(url, init);
+}
+
 /**
  * Build the fetch `Request` for a Node request. Its URL is the server's own
  * `origin` plus the request path: the `Host` header and an absolute-form
@@ -179,28 +197,21 @@ export function toFetchRequest(
     throw new TypeError(`the ${method} method is not supported`);
   }
   const hasBody = !EMPTY_BODY_METHODS.has(method.toUpperCase());
-  const makeReal = (url: string, realMethod: string, headers: Headers): Request => {
-    const init: RequestInit & { duplex?: "half" } = { method: realMethod, headers };
-    if (typeof signal !== "function") init.signal = signal;
-    if (hasBody) {
-      init.body = requestBodyStream(req);
-      init.duplex = "half";
-    }
-    return new Request(url, init);
-  };
-  const signalOf = typeof signal === "function" ? signal : () => signal;
-  if (!NATIVE_FETCH) return lazyRequest(req, origin, target, hasBody, signalOf, makeReal);
+  if (!NATIVE_FETCH) return lazyRequest(req, origin, target, hasBody, signal, realRequest);
   const headers = new Headers();
   const raw = req.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2) {
     if (raw[i].charCodeAt(0) !== 58 /* ":" */) headers.append(raw[i], raw[i + 1]);
   }
-  const request = makeReal(new URL(origin + target).href, method, headers);
+  const request = realRequest(req, new URL(origin + target).href, method, headers, signal);
   if (typeof signal === "function") {
     Object.defineProperty(request, "signal", { get: signal, configurable: true });
   }
   return request;
 }
+
+/** A listener that ignores its event (errors of a request the client gave up on). */
+function ignore(): void {}
 
 /** True for statuses that never carry a body. */
 function isNullBodyStatus(status: number): boolean {
@@ -624,7 +635,8 @@ export function serveNode(handler: Handler, options: RuntimeServeOptions): Promi
       }
       return controller.signal;
     };
-    res.once("close", () => {
+    // 'close' comes once; `on` spares the wrapper `once` makes.
+    res.on("close", () => {
       if (clientWentAway(res, http1)) {
         wentAway = true;
         controller?.abort(new Error("the client closed the connection"));
@@ -640,8 +652,8 @@ export function serveNode(handler: Handler, options: RuntimeServeOptions): Promi
       }
       if (inFlight === 0 && idleWaiter) idleWaiter();
     });
-    req.on("error", () => {});
-    res.on("error", () => {});
+    req.on("error", ignore);
+    res.on("error", ignore);
 
     let request: Request;
     try {

@@ -151,8 +151,17 @@ export function nodeHeaders(raw: string[]): Headers {
   return new NodeHeaders(raw) as unknown as Headers;
 }
 
-/** Builds the real request when a lazy one needs it. */
-export type RealRequestFactory = (url: string, method: string, headers: Headers) => Request;
+/** The abort signal of a request, or a function that makes it on first use. */
+export type LazySignal = AbortSignal | (() => AbortSignal);
+
+/** Builds the real request of a Node request when a lazy one needs it (one function for all). */
+export type RealRequestFactory<R extends RawNodeRequest = RawNodeRequest> = (
+  req: R,
+  url: string,
+  method: string,
+  headers: Headers,
+  signal: LazySignal,
+) => Request;
 
 /**
  * Symbols undici (Node 20 and 22) keeps a Request's state under. The lazy
@@ -201,30 +210,30 @@ const DELEGATED_METHODS = [
  * `makeReal` when a body or another member is needed.
  */
 class LazyRequest {
+  #req: RawNodeRequest;
   #method: string;
   #target: string;
   #origin: string;
-  #raw: string[];
   #hasBody: boolean;
-  #signal: () => AbortSignal;
+  #signal: LazySignal;
   #makeReal: RealRequestFactory;
   #url: string | undefined;
   #headers: Headers | undefined;
   #real: Request | undefined;
 
   constructor(
+    req: RawNodeRequest,
     method: string,
     origin: string,
     target: string,
-    raw: string[],
     hasBody: boolean,
-    signal: () => AbortSignal,
+    signal: LazySignal,
     makeReal: RealRequestFactory,
   ) {
+    this.#req = req;
     this.#method = method;
     this.#origin = origin;
     this.#target = target;
-    this.#raw = raw;
     this.#hasBody = hasBody;
     this.#signal = signal;
     this.#makeReal = makeReal;
@@ -232,7 +241,13 @@ class LazyRequest {
 
   /** The real request (made once). */
   real(): Request {
-    return this.#real ??= this.#makeReal(this.url, this.#method, this.headers);
+    return this.#real ??= this.#makeReal(
+      this.#req,
+      this.url,
+      this.#method,
+      this.headers,
+      this.#signal,
+    );
   }
 
   get method(): string {
@@ -244,11 +259,12 @@ class LazyRequest {
   }
 
   get headers(): Headers {
-    return this.#headers ??= nodeHeaders(this.#raw);
+    return this.#headers ??= nodeHeaders(this.#req.rawHeaders);
   }
 
   get signal(): AbortSignal {
-    return this.#signal();
+    const signal = this.#signal;
+    return typeof signal === "function" ? signal() : signal;
   }
 
   get body(): ReadableStream<Uint8Array> | null {
@@ -305,8 +321,8 @@ const PLAIN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", 
  *   "https://localhost:8443",
  *   "/a?b",
  *   false,
- *   () => new AbortController().signal,
- *   (url, method, headers) => new Request(url, { method, headers }),
+ *   new AbortController().signal,
+ *   (_req, url, method, headers) => new Request(url, { method, headers }),
  * );
  * assert.equal(request.url, "https://localhost:8443/a?b");
  * assert.equal(request.headers.get("accept"), "text/html");
@@ -317,19 +333,27 @@ const PLAIN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", 
  * @param origin `https://host:port` of the server
  * @param target the checked request path (`/…`)
  * @param hasBody whether the request can carry a body (not GET or HEAD)
- * @param signal makes the request's abort signal on first use
- * @param makeReal builds the real `Request` when needed
+ * @param signal the abort signal, or a function making it on first use
+ * @param makeReal builds the real `Request` when needed (one function for every request)
  */
-export function lazyRequest(
-  req: RawNodeRequest,
+export function lazyRequest<R extends RawNodeRequest>(
+  req: R,
   origin: string,
   target: string,
   hasBody: boolean,
-  signal: () => AbortSignal,
-  makeReal: RealRequestFactory,
+  signal: LazySignal,
+  makeReal: RealRequestFactory<R>,
 ): Request {
   const method = req.method ?? "GET";
-  const lazy = new LazyRequest(method, origin, target, req.rawHeaders, hasBody, signal, makeReal);
+  const lazy = new LazyRequest(
+    req,
+    method,
+    origin,
+    target,
+    hasBody,
+    signal,
+    makeReal as RealRequestFactory,
+  );
   if (!PLAIN_METHODS.has(method)) lazy.real(); // throws what `new Request` throws
   return lazy as unknown as Request;
 }
