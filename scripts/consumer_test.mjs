@@ -9,10 +9,13 @@
  *   (b) a CommonJS script `require("tlsmith")` (require(esm), Node >= 20.19);
  *   (c) `npx tlsmith serve --cert=adhoc --port 0 --save-cert FILE` answers `curl --cacert FILE`;
  *   (d) `tsc --noEmit` of a strict TypeScript consumer under moduleResolution nodenext and bundler;
- *   (e) Bun runs the same ESM and CommonJS scripts (skipped, with the reason, when Bun cannot run);
+ *   (e) Bun runs the same ESM and CommonJS scripts, and proxy() passes WebSockets between Bun's
+ *       own client and server (skipped, with the reason, when Bun cannot run);
  *   (f) a browser bundle of "tlsmith" (esbuild, platform browser) holds no runtime or CLI code, runs
  *       the certificate, CSR, key and verification functions in headless Chromium, and OpenSSL
- *       accepts what it made.
+ *       accepts what it made;
+ *   (g) the tlsmith/testing examples (examples/testing/) run as a user runs them: `node --test`
+ *       under every Node, Vitest (the repository's devDependency), and `bun test`.
  *
  * Usage: node scripts/consumer_test.mjs
  * Env:   TLSMITH_CONSUMER_NODES  extra Node binaries (":"-separated) that also run (a) and (b)
@@ -21,20 +24,22 @@
  *        TLSMITH_SKIP_BROWSER=1  skip (f)
  *        TLSMITH_KEEP_TMP=1      keep the temporary project for debugging
  *        TLSMITH_NPM_DIR         the built package (default npm/)
+ *        TLSMITH_VITEST_DIR      the vitest package to use (default node_modules/vitest)
  * Exits non-zero when any part fails. Every process it starts is stopped by PID; the temporary
  * directory is removed.
  */
 import { spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { copyFile, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
+import { findBun } from "./bun.mjs";
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const NPM_DIR = resolve(ROOT, process.env.TLSMITH_NPM_DIR || "npm");
-const CACHE = join(ROOT, ".tmp", "toolchains");
+const EXAMPLES = join(ROOT, "examples", "testing");
 
 /** Processes started and not yet finished, so a failure can stop them (by PID). */
 const live = new Set();
@@ -125,9 +130,9 @@ import {
   CertificateAuthority,
   createCsr,
   describeCertificate,
-  encryptPrivateKey,
+  exportPrivateKey,
   generateKeyPair,
-  readPrivateKey,
+  importPrivateKey,
   serve,
   verifyChain,
 } from "tlsmith";
@@ -137,10 +142,10 @@ try {
   const ca = await CertificateAuthority.create();
   const leaf = await ca.issue(["localhost", "127.0.0.1"]);
   const csr = await createCsr(await generateKeyPair(), { hosts: ["app.test"] });
-  const encrypted = await encryptPrivateKey(leaf.key, "pass phrase", { iterations: 10000 });
-  const back = await readPrivateKey(encrypted, { passphrase: "pass phrase" });
+  const encrypted = await exportPrivateKey(leaf.keyPair, { passphrase: "pass phrase", iterations: 10000 });
+  const back = await importPrivateKey(encrypted, { passphrase: "pass phrase" });
   const info = await describeCertificate(leaf.cert);
-  const verdict = await verifyChain({ leaf: leaf.chain, trusted: ca.certPem, host: "localhost" });
+  const verdict = await verifyChain({ leaf: leaf.chain, trusted: ca.cert, host: "localhost" });
   let serveError = "";
   try {
     await serve(() => new Response("x"), { cert: "adhoc", port: 0 });
@@ -150,7 +155,7 @@ try {
   Object.assign(out, {
     adhocCert: adhoc.cert,
     adhocKey: adhoc.key,
-    caCert: ca.certPem,
+    caCert: ca.cert,
     leafChain: leaf.chain,
     csr: csr.pem,
     encrypted,
@@ -230,13 +235,14 @@ console.log("esm ok " + made.fingerprint.slice(0, 11) + " untrusted→" + untrus
 const CJS_APP = String.raw`
 const tlsmith = require("tlsmith");
 const { version } = require("tlsmith/package.json");
-for (const name of ["adhocCert", "serve", "TlsmithError", "isTlsmithError", "encodePem", "decodePem"]) {
+const pem = require("tlsmith/pem");
+for (const name of ["adhocCert", "serve", "TlsmithError", "isTlsmithError", "importPrivateKey"]) {
   if (!(name in tlsmith)) throw new Error("require('tlsmith') has no export " + name);
 }
 tlsmith.adhocCert({ hosts: ["cjs.localhost"] }).then((c) => {
   if (!c.cert.startsWith("-----BEGIN CERTIFICATE-----")) throw new Error("no certificate PEM");
   let code;
-  try { tlsmith.decodeOnePem("not pem"); } catch (e) { code = e instanceof tlsmith.TlsmithError && e.code; }
+  try { pem.decodeOnePem("not pem"); } catch (e) { code = e instanceof tlsmith.TlsmithError && e.code; }
   if (code !== "BAD_PEM") throw new Error("decodeOnePem('not pem') must throw TlsmithError BAD_PEM, got " + code);
   console.log("cjs ok " + version);
 });
@@ -283,51 +289,48 @@ new TlsmithError("NOT_A_CODE", "x");
 
 // ---------------------------------------------------------------------------------------------
 
-function cpuHasAvx2() {
-  try {
-    return /\bavx2\b/.test(readFileSync("/proc/cpuinfo", "utf8"));
-  } catch {
-    return true;
-  }
-}
-
-/** A bun binary: $TLSMITH_BUN, else the npm package @oven/bun-<os>-<arch> cached in .tmp/. */
-async function findBun() {
-  if (process.env.TLSMITH_BUN) return { bin: process.env.TLSMITH_BUN };
-  const os = process.platform === "win32" ? "windows" : process.platform;
-  const arch = process.arch === "x64" ? "x64" : process.arch === "arm64" ? "aarch64" : null;
-  if (!arch) return { why: `no Bun npm build for ${process.platform}/${process.arch}` };
-  const baseline = arch === "x64" && process.platform === "linux" && !cpuHasAvx2();
-  const name = `@oven/bun-${os}-${arch}${baseline ? "-baseline" : ""}`;
-  const prefix = join(CACHE, "bun");
-  const bin = join(
-    prefix,
-    "node_modules",
-    ...name.split("/"),
-    "bin",
-    os === "windows" ? "bun.exe" : "bun",
-  );
-  if (!existsSync(bin)) {
-    await mkdir(prefix, { recursive: true });
-    // The platform package holds the binary itself: no install script has to run.
-    const r = await run("npm", [
-      "install",
-      "--prefix",
-      prefix,
-      "--no-save",
-      "--no-package-lock",
-      "--no-audit",
-      "--no-fund",
-      "--loglevel=error",
-      `${name}@^1`,
-    ], { timeoutMs: 300_000 });
-    if (r.code !== 0) {
-      return { why: `npm install ${name} failed: ${(r.stderr || r.stdout).trim()}` };
-    }
-    if (!existsSync(bin)) return { why: `${name} installed but has no ${bin}` };
-  }
-  return { bin };
-}
+/**
+ * Bun: `proxy()` from the package's `./serve` entry in front of a Bun.serve WebSocket echo
+ * server; Bun's own WebSocket client sends 1,000 messages (one of 1 MB) through it and closes
+ * with 4001. Prints one JSON line.
+ */
+const BUN_PROXY_APP = `import { proxy, serve } from "tlsmith/serve";
+const upstream = Bun.serve({
+  hostname: "127.0.0.1",
+  port: 0,
+  fetch(req, server) {
+    if (server.upgrade(req, { headers: { "sec-websocket-protocol": "chat" } })) return;
+    return new Response("plain " + req.headers.get("x-forwarded-proto"));
+  },
+  websocket: { maxPayloadLength: 64 << 20, message(ws, m) { ws.send(m); } },
+});
+const front = await serve(proxy(upstream.port), { cert: "adhoc", port: 0 });
+const url = "localhost:" + front.addr.port + "/";
+const plain = await (await fetch("https://" + url, { tls: { ca: front.certificate } })).text();
+const ws = new WebSocket("wss://" + url, { protocols: ["chat"], tls: { ca: front.certificate } });
+ws.binaryType = "arraybuffer";
+await new Promise((resolve, reject) => { ws.onopen = resolve; ws.onerror = reject; });
+const big = new Uint8Array(1 << 20).map((_, i) => i & 255);
+let n = 0;
+let ok = 0;
+const done = new Promise((resolve) => {
+  ws.onmessage = (e) => {
+    const i = n++;
+    const same = i === 500
+      ? new Uint8Array(e.data).every((b, j) => b === big[j]) && e.data.byteLength === big.length
+      : e.data === "m" + i;
+    if (same) ok++;
+    if (n === 1000) resolve();
+  };
+});
+for (let i = 0; i < 1000; i++) ws.send(i === 500 ? big : "m" + i);
+await done;
+const closed = new Promise((resolve) => (ws.onclose = (e) => resolve(e.code)));
+ws.close(4001, "bye");
+console.log(JSON.stringify({ plain, protocol: ws.protocol, ok, close: await closed }));
+await front.shutdown();
+upstream.stop(true);
+`;
 
 async function main() {
   const started = Date.now();
@@ -536,10 +539,58 @@ async function main() {
       );
     });
 
+    for (const file of ["node_test.mjs", "vitest.test.ts", "bun.test.ts"]) {
+      await copyFile(join(EXAMPLES, file), join(app, file));
+    }
+    for (const node of nodes) {
+      const v = (await run(node, ["--version"])).stdout.trim();
+      await part(`(g) examples/testing/node_test.mjs: node --test, Node ${v}`, async () => {
+        const r = check(
+          await run(node, ["--test", "--test-reporter=tap", "node_test.mjs"], {
+            cwd: app,
+            timeoutMs: 120_000,
+          }),
+          "node --test node_test.mjs",
+        );
+        const passed = Number(/^# pass (\d+)$/m.exec(r.stdout)?.[1] ?? 0);
+        if (passed === 0 || !/^# fail 0$/m.test(r.stdout)) {
+          throw new Error(`unexpected output: ${r.stdout}${r.stderr}`);
+        }
+        return { note: `${passed} tests passed` };
+      });
+    }
+    await part("(g) examples/testing/vitest.test.ts: vitest run", async () => {
+      const vitest = resolve(
+        ROOT,
+        process.env.TLSMITH_VITEST_DIR || join("node_modules", "vitest"),
+      );
+      if (!existsSync(join(vitest, "vitest.mjs"))) {
+        throw new Error(
+          `${vitest} is missing: vitest is a devDependency of this repository; run npm install.`,
+        );
+      }
+      if (!existsSync(join(app, "node_modules", "vitest"))) {
+        await symlink(vitest, join(app, "node_modules", "vitest"), "dir");
+      }
+      const r = check(
+        await run(process.execPath, [join(vitest, "vitest.mjs"), "run", "vitest.test.ts"], {
+          cwd: app,
+          env: { NO_COLOR: "1", CI: "true" },
+          timeoutMs: 180_000,
+        }),
+        "vitest run vitest.test.ts",
+      );
+      const passed = /Tests\s+(\d+) passed/.exec(r.stdout);
+      if (!passed || /failed/.test(r.stdout)) {
+        throw new Error(`unexpected output: ${r.stdout}${r.stderr}`);
+      }
+      return { note: `${passed[1]} tests passed` };
+    });
+
     if (process.env.TLSMITH_SKIP_BUN === "1") {
       await part("(e) Bun", () => ({ skip: "TLSMITH_SKIP_BUN=1" }));
     } else {
-      const bun = await findBun();
+      const bun = findBun();
       let bunVersion = "";
       if (bun.bin) {
         const r = await run(bun.bin, ["--version"], { timeoutMs: 30_000 });
@@ -572,12 +623,38 @@ async function main() {
         }
       });
       await part(
+        `(e) Bun ${bunVersion}: proxy() in front of Bun.serve, 1,000 WebSocket messages`,
+        async () => {
+          if (!bunVersion) return { skip: `Bun cannot run here: ${bun.why}` };
+          await writeFile(join(app, "proxy_ws.mjs"), BUN_PROXY_APP);
+          const r = check(
+            await run(bun.bin, ["proxy_ws.mjs"], { cwd: app, timeoutMs: 60_000 }),
+            "bun proxy_ws.mjs",
+          );
+          if (!r.stdout.includes('"ok":1000') || !r.stdout.includes('"close":4001')) {
+            throw new Error(`unexpected output: ${r.stdout}${r.stderr}`);
+          }
+          return { note: r.stdout.trim().split("\n").at(-1) };
+        },
+      );
+      await part(
         `(e) Bun ${bunVersion}: the tlsmith CLI serves, curl --cacert, SIGINT stops`,
         async () => {
           if (!bunVersion) return { skip: `Bun cannot run here: ${bun.why}` };
           return await cliServe(app, tmp, "bun", bun.bin);
         },
       );
+      await part(`(g) Bun ${bunVersion}: examples/testing/bun.test.ts: bun test`, async () => {
+        if (!bunVersion) return { skip: `Bun cannot run here: ${bun.why}` };
+        const r = check(
+          await run(bun.bin, ["test", "./bun.test.ts"], { cwd: app, timeoutMs: 120_000 }),
+          "bun test ./bun.test.ts",
+        );
+        const out = r.stdout + r.stderr;
+        const passed = /^\s*(\d+) pass$/m.exec(out);
+        if (!passed || !/^\s*0 fail$/m.test(out)) throw new Error(`unexpected output: ${out}`);
+        return { note: `${passed[1]} tests passed` };
+      });
     }
 
     if (process.env.TLSMITH_SKIP_BROWSER === "1") {
@@ -633,8 +710,12 @@ async function browserConsumer(app, tmp) {
     throw new Error(`runtime or CLI code in the bundle: ${forbidden.join(", ")}`);
   }
   const bundle = await readFile(join(app, "bundle.js"), "utf8");
-  const nodeImport = /["']node:[a-z_/]+["']/.exec(bundle);
-  if (nodeImport) throw new Error(`the bundle imports ${nodeImport[0]}`);
+  const runtimeImports = Object.entries(meta.inputs).flatMap(([file, input]) =>
+    (input.imports ?? []).filter((i) => /^(node:|deno)/.test(i.path)).map((i) =>
+      `${file}→${i.path}`
+    )
+  );
+  if (runtimeImports.length) throw new Error(`the bundle imports ${runtimeImports.join(", ")}`);
   if (/Usage: tlsmith/.test(bundle)) throw new Error("the bundle holds the CLI's help text");
   const page = join(app, "index.html");
   await writeFile(

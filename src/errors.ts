@@ -31,7 +31,16 @@ export type TlsmithErrorCode =
   | "FILE_EXISTS"
   | "FILE_NOT_FOUND"
   | "FILE_ERROR"
-  | "SERVE_FAILED";
+  | "SERVE_FAILED"
+  | "LIMIT_EXCEEDED"
+  | "UPSTREAM_UNREACHABLE"
+  | "APP_LOAD_FAILED"
+  | "DEV_SERVER_FAILED"
+  | "COMMAND_FAILED"
+  | "CA_UNCONSTRAINED"
+  | "TRUST_INCOMPLETE"
+  | "CA_UNTRUSTED"
+  | "FETCH_FAILED";
 
 /**
  * An error with a stable machine-readable `code` and a human message.

@@ -9,13 +9,8 @@ import { adhocCert, DEFAULT_ADHOC_HOSTS } from "../src/ca/adhoc.ts";
 import { createCertificate } from "../src/x509/certificate.ts";
 import { describeCertificate } from "../src/x509/describe.ts";
 import { certificateMatchesKey } from "../src/x509/match.ts";
-import {
-  exportPrivateKeyPem,
-  exportPublicKeyPem,
-  generateKeyPair,
-  importPrivateKeyPem,
-  KEY_TYPES,
-} from "../src/keys/keys.ts";
+import { exportPublicKeyPem, generateKeyPair, KEY_TYPES } from "../src/keys/keys.ts";
+import { exportPrivateKeyPem, importPrivateKeyPem } from "../src/keys/formats.ts";
 import { TlsmithError } from "../src/errors.ts";
 import { have, openssl, run, tempDir, writeFiles } from "./helpers.ts";
 

@@ -5,7 +5,7 @@ import { openssl, opensslEcKey, rejectsWith, tempDir, writeFiles } from "./helpe
 import { CertificateAuthority, DEFAULT_LEAF_DAYS } from "../src/ca/authority.ts";
 import { createCertificate } from "../src/x509/certificate.ts";
 import { createCsr } from "../src/x509/csr.ts";
-import { encryptPrivateKey } from "../src/keys/encrypt.ts";
+import { encryptPrivateKey } from "../src/keys/formats.ts";
 import { TlsmithError } from "../src/errors.ts";
 import { generateKeyPair } from "../src/keys/keys.ts";
 import { verifyChain } from "../src/x509/verify.ts";
@@ -266,7 +266,7 @@ describe("CertificateAuthority", { timeout: 180_000 }, () => {
       /leaf\.pem.*not a CA/,
     );
     const old = await CertificateAuthority.create({
-      now: new Date(Date.now() - 40 * 86400_000),
+      notBefore: new Date(Date.now() - 40 * 86400_000),
       days: 30,
     });
     await rejectsWith(
@@ -327,6 +327,35 @@ describe("CertificateAuthority", { timeout: 180_000 }, () => {
       "bad-nc.pem",
       "nameConstraints",
     );
+  });
+
+  it("creates intermediates within the path length; their chains verify with openssl", async () => {
+    await rejectsWith(
+      ca.createIntermediate(),
+      "BAD_OPTION",
+      "pathLength 0",
+      "pathLength 1 or more",
+    );
+    const root = await CertificateAuthority.create({ pathLength: 1, days: 30 });
+    await rejectsWith(root.createIntermediate({ pathLength: 1 }), "BAD_OPTION", "at most 0");
+    const intermediate = await root.createIntermediate({ days: 3650 });
+    assert.equal(intermediate.issuersPem, root.certPem);
+    assert.ok(intermediate.notAfter.getTime() <= root.notAfter.getTime(), "never past its issuer");
+    await rejectsWith(intermediate.createIntermediate(), "BAD_OPTION", "pathLength 0");
+    const leaf = await intermediate.issue(["localhost"], { client: true, serverAuth: false });
+    assert.equal(leaf.chain, leaf.cert + intermediate.certPem + root.certPem);
+    const files = await writeFiles(dir, {
+      "i-root.pem": root.certPem,
+      "i-intermediate.pem": intermediate.certPem,
+      "i-leaf.pem": leaf.cert,
+    });
+    const args = ["verify", "-x509_strict", "-CAfile", files["i-root.pem"]];
+    const untrusted = ["-untrusted", files["i-intermediate.pem"], files["i-leaf.pem"]];
+    assert.match(await openssl([...args, "-purpose", "sslclient", ...untrusted]), /OK/);
+    const asServer = await openssl([...args, "-purpose", "sslserver", ...untrusted]).catch((e) =>
+      String(e)
+    );
+    assert.match(asServer, /unsuitable certificate purpose/, "serverAuth: false leaves it out");
   });
 
   it("never issues past the CA's own expiry", async () => {

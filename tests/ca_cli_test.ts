@@ -91,7 +91,7 @@ describe(
     it("ca init creates ca.pem and a 0600 PKCS#8 ca-key.pem, and never overwrites without --force", async () => {
       const r = await cli(["ca", "init", "--permit", "dev.example.net"]);
       ok(r, "ca init");
-      assert.match(r.stdout, /Created the local CA "O=tlsmith development CA/);
+      assert.match(r.stdout, /Created the local CA "CN=tlsmith development CA/);
       assert.match(r.stdout, /dev\.example\.net/);
       assert.match(r.stdout, /curl --cacert/);
       const certFile = join(storeDir, "ca.pem");

@@ -9,10 +9,11 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { chromiumDumpDom, have, run, tempDir, writeFiles } from "./helpers.ts";
+import { chromiumDumpDom, have, nssHome, run, tempDir, writeFiles } from "./helpers.ts";
 import { CertificateAuthority } from "../src/ca/authority.ts";
 import { createCertificate } from "../src/x509/certificate.ts";
-import { exportPrivateKeyPem, generateKeyPair } from "../src/keys/keys.ts";
+import { generateKeyPair } from "../src/keys/keys.ts";
+import { exportPrivateKeyPem } from "../src/keys/formats.ts";
 import { serve, type Server } from "../src/serve/serve.ts";
 
 const PAGE = "hello from the tlsmith local CA";
@@ -24,31 +25,9 @@ let chromium = "";
 
 /** A HOME with an NSS database, holding the CA when `trustCa`. */
 async function makeHome(name: string, trustCa: boolean): Promise<string> {
-  const home = join(dir, name);
-  const db = join(home, ".pki", "nssdb");
-  await mkdir(db, { recursive: true });
-  const init = await run("certutil", ["-N", "--empty-password", "-d", `sql:${db}`], {
-    env: { HOME: home },
-  });
-  assert.equal(init.code, 0, init.stderr);
-  if (trustCa) {
-    const files = await writeFiles(dir, { [`${name}-ca.pem`]: ca.certPem });
-    const add = await run("certutil", [
-      "-A",
-      "-n",
-      "tlsmith",
-      "-t",
-      "C,,",
-      "-i",
-      files[`${name}-ca.pem`],
-      "-d",
-      `sql:${db}`,
-    ], {
-      env: { HOME: home },
-    });
-    assert.equal(add.code, 0, add.stderr);
-  }
-  return home;
+  if (!trustCa) return await nssHome(join(dir, name));
+  const files = await writeFiles(dir, { [`${name}-ca.pem`]: ca.certPem });
+  return await nssHome(join(dir, name), files[`${name}-ca.pem`]);
 }
 
 let profiles = 0;

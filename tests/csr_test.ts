@@ -56,7 +56,7 @@ describe("CSRs", { timeout: 120_000 }, () => {
       "RFC2253",
     ]);
     assert.equal(out.trim(), "subject=CN=app.test,OU=dev,O=tlsmith");
-    assert.equal((await parseCsr(pem)).subject, "O=tlsmith, OU=dev, CN=app.test");
+    assert.equal((await parseCsr(pem)).subject, "CN=app.test, OU=dev, O=tlsmith");
   });
 
   for (const alg of ["ec", "rsa"]) {
@@ -84,7 +84,7 @@ describe("CSRs", { timeout: 120_000 }, () => {
       const info = await parseCsr(await readFile(csr, "utf8"), { source: csr });
       assert.equal(info.signatureValid, true);
       assert.equal(info.keyType, alg === "ec" ? "ec-p384" : "rsa-2048");
-      assert.equal(info.subject, "O=acme, CN=api.localhost");
+      assert.equal(info.subject, "CN=api.localhost, O=acme");
       assert.deepEqual(info.dnsNames, ["api.localhost"]);
       assert.deepEqual(info.ipAddresses, ["10.1.2.3"]);
       assert.ok(

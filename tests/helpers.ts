@@ -6,10 +6,13 @@
 import { after, before } from "node:test";
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TlsmithError, type TlsmithErrorCode } from "../src/errors.ts";
+import type { Handler } from "../src/serve/runtime/types.ts";
+import { serve, type ServeOptions, type Server } from "../src/serve/serve.ts";
+import { headlessChromiumArgs } from "../src/trust/doctor.ts";
 
 // ---------------------------------------------------------------------------
 // Runtime and small text helpers.
@@ -265,6 +268,32 @@ export async function opensslCert(options: OpensslCertOptions): Promise<void> {
   ]);
 }
 
+/**
+ * `openssl pkcs12 -export -in CERT -inkey KEY … -passout pass:PASS -out OUT` (a .p12 made by
+ * OpenSSL); `extra` adds options such as `-legacy`, `-macalg sha512` or `-iter 100`.
+ */
+export async function opensslPkcs12(
+  cert: string,
+  key: string,
+  out: string,
+  passphrase: string,
+  extra: string[] = [],
+): Promise<void> {
+  await openssl([
+    "pkcs12",
+    "-export",
+    "-in",
+    cert,
+    "-inkey",
+    key,
+    ...extra,
+    "-passout",
+    `pass:${passphrase}`,
+    "-out",
+    out,
+  ]);
+}
+
 /** A fresh temporary directory and a function that removes it. */
 export async function tempDir(): Promise<{ path: string; cleanup: () => Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), "tlsmith-test-"));
@@ -426,8 +455,20 @@ export function startServe(
   urlPattern: RegExp,
   env: Record<string, string> = {},
 ): Promise<ServedCli> {
+  return startCli(["serve", ...args], urlPattern, env);
+}
+
+/**
+ * Like {@linkcode startServe} for any long-running tlsmith command line (`["proxy", "5173"]`):
+ * waits for `urlPattern` and "Press Ctrl-C to stop." on standard output.
+ */
+export function startCli(
+  argv: string[],
+  urlPattern: RegExp,
+  env: Record<string, string> = {},
+): Promise<ServedCli> {
   const { cmd, args: pre } = cliCommand();
-  const child = spawn(cmd, [...pre, "serve", ...args], {
+  const child = spawn(cmd, [...pre, ...argv], {
     stdio: ["ignore", "pipe", "pipe"],
     env: { ...process.env, ...env },
   });
@@ -456,7 +497,9 @@ export function startServe(
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       signal("SIGKILL");
-      reject(new Error(`serve did not print its URL in time.\nstdout:\n${out}\nstderr:\n${err}`));
+      reject(
+        new Error(`${argv[0]} did not print its URL in time.\nstdout:\n${out}\nstderr:\n${err}`),
+      );
     }, 60_000);
     const check = () => {
       const m = urlPattern.exec(out);
@@ -472,7 +515,7 @@ export function startServe(
     child.stderr!.on("data", (d: string) => (err += d));
     child.on("exit", (code) => {
       clearTimeout(timer);
-      reject(new Error(`serve exited early (${code}).\nstdout:\n${out}\nstderr:\n${err}`));
+      reject(new Error(`${argv[0]} exited early (${code}).\nstdout:\n${out}\nstderr:\n${err}`));
     });
   });
 }
@@ -501,18 +544,95 @@ export interface ChromiumOptions {
  * run: the DOM on stdout, the log (e.g. certificate errors) on stderr.
  */
 export function chromiumDumpDom(url: string, options: ChromiumOptions): Promise<RunResult> {
-  return run(options.chromium ?? "chromium", [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    `--user-data-dir=${options.profile}`,
-    ...(options.extra ?? []),
-    "--dump-dom",
-    url,
-  ], { env: { HOME: options.home }, timeoutMs: options.timeoutMs ?? 60_000 });
+  return run(
+    options.chromium ?? "chromium",
+    headlessChromiumArgs(url, options.profile, { noSandbox: true, extra: options.extra }),
+    { env: { HOME: options.home }, timeoutMs: options.timeoutMs ?? 60_000 },
+  );
 }
+
+/**
+ * Run `fn` with a serve() on a free loopback port (adhoc certificate unless `options` says
+ * otherwise) and the PEM file of its certificate, written into `dir`; always shuts it down.
+ */
+export async function withServe(
+  dir: string,
+  handler: Handler,
+  options: Partial<ServeOptions>,
+  fn: (server: Server, caFile: string) => Promise<void>,
+): Promise<void> {
+  const server = await serve(handler, { cert: "adhoc", port: 0, ...options });
+  try {
+    const caFile = join(dir, `server-${server.addr.port}.pem`);
+    await writeFile(caFile, server.certificate);
+    await fn(server, caFile);
+  } finally {
+    await server.shutdown();
+  }
+}
+
+/**
+ * The directory of a development package (a devDependency such as `vite`, `ws` or
+ * `playwright-core`): `node_modules/NAME` of the repository, else
+ * `$TLSMITH_DEV_NODE_MODULES/NAME` (a private install). Fails naming the install command.
+ */
+export async function devPackage(name: string): Promise<string> {
+  const places = [new URL(`node_modules/${name}/`, await repoRoot()).pathname];
+  const extra = process.env.TLSMITH_DEV_NODE_MODULES;
+  if (extra) places.push(join(extra, name));
+  for (const place of places) {
+    try {
+      await stat(join(place, "package.json"));
+      return place;
+    } catch {
+      // not installed here
+    }
+  }
+  throw new Error(
+    `the devDependency ${name} is not installed (looked in ${
+      places.join(", ")
+    }); run "npm install".`,
+  );
+}
+
+/**
+ * Make `home` a HOME whose NSS database (`.pki/nssdb`, where Chromium looks) is new and, when
+ * `caFile` is given, trusts that CA for TLS servers (`certutil -A -t C,,`). Returns `home`.
+ */
+export async function nssHome(home: string, caFile?: string): Promise<string> {
+  const db = join(home, ".pki", "nssdb");
+  await mkdir(db, { recursive: true });
+  const env = { HOME: home };
+  const init = await run("certutil", ["-N", "--empty-password", "-d", `sql:${db}`], { env });
+  assert.equal(init.code, 0, init.stderr);
+  if (caFile !== undefined) {
+    const add = await run("certutil", [
+      "-A",
+      "-n",
+      "tlsmith",
+      "-t",
+      "C,,",
+      "-i",
+      caFile,
+      "-d",
+      `sql:${db}`,
+    ], { env });
+    assert.equal(add.code, 0, add.stderr);
+  }
+  return home;
+}
+
+/**
+ * Environment variables that point clients at CA files (set on some machines, e.g. CI images
+ * with a proxy CA): tests of trust remove them so the results do not depend on the machine.
+ */
+export const CA_ENV_VARS: readonly string[] = [
+  "SSL_CERT_FILE",
+  "SSL_CERT_DIR",
+  "CURL_CA_BUNDLE",
+  "NODE_EXTRA_CA_CERTS",
+  "REQUESTS_CA_BUNDLE",
+  "DENO_CERT",
+  "DENO_TLS_CA_STORE",
+  "NODE_USE_SYSTEM_CA",
+];

@@ -6,6 +6,7 @@ import {
   cliCommand,
   fileMode,
   openssl,
+  opensslPkcs12,
   run,
   type RunResult,
   suiteTempDir,
@@ -420,5 +421,51 @@ describe("tlsmith p12", () => {
     );
     assert.match(await readFile(outKey, "utf8"), /^-----BEGIN ENCRYPTED PRIVATE KEY-----/);
     await openssl(["pkey", "-in", outKey, "-passin", "pass:ossl", "-noout"]);
+  });
+
+  it("imports a password-less .p12 without asking for a pass phrase", async () => {
+    const leaf = await adhocCert();
+    const files = await writeFiles(dir.path, { "np.crt": leaf.cert, "np.key": leaf.key });
+    const file = p("nopass.p12");
+    await opensslPkcs12(files["np.crt"], files["np.key"], file, "");
+    const outKey = p("np-out.key");
+    ok(await tlsmith(["p12", "import", file, "--out-cert", p("np-out.crt"), "--out-key", outKey]));
+    assert.equal(await readFile(p("np-out.crt"), "utf8"), leaf.cert);
+    assert.equal(
+      await openssl(["pkey", "-in", outKey, "-pubout"]),
+      await openssl(["pkey", "-in", files["np.key"], "-pubout"]),
+    );
+  });
+});
+
+describe("tlsmith key with DER files", () => {
+  it("convert reads a DER key (PKCS#1 and encrypted PKCS#8) and writes PKCS#8 PEM", async () => {
+    const pem = p("der-src.pem");
+    await openssl(["genrsa", "-traditional", "-out", pem, "2048"]);
+    const der = p("der-src.der");
+    await openssl(["rsa", "-in", pem, "-outform", "DER", "-out", der]);
+    const out = p("der-out.pem");
+    ok(await tlsmith(["key", "convert", der, "--out", out]));
+    assert.match(await readFile(out, "utf8"), /^-----BEGIN PRIVATE KEY-----/);
+    const pub = await openssl(["pkey", "-in", pem, "-pubout"]);
+    assert.equal(await openssl(["pkey", "-in", out, "-pubout"]), pub);
+    const enc = p("der-enc.der");
+    await openssl([
+      "pkcs8",
+      "-topk8",
+      "-v2",
+      "aes-256-cbc",
+      "-in",
+      pem,
+      "-outform",
+      "DER",
+      "-passout",
+      "pass:derpw",
+      "-out",
+      enc,
+    ]);
+    const dec = p("der-dec.pem");
+    ok(await tlsmith(["key", "decrypt", enc, "--out", dec], { TLSMITH_PASSPHRASE: "derpw" }));
+    assert.equal(await openssl(["pkey", "-in", dec, "-pubout"]), pub);
   });
 });

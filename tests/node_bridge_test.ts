@@ -14,7 +14,7 @@ import {
   toFetchRequest,
   writeFetchResponse,
 } from "../src/serve/runtime/node_bridge.ts";
-import { FastResponse } from "../src/serve/runtime/node_fetch.ts";
+import { FastResponse } from "../src/serve/runtime/node_fast.ts";
 
 class FakeRequest extends EventEmitter {
   pauses = 0;

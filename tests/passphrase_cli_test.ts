@@ -4,13 +4,12 @@ import { join } from "node:path";
 import { readFile, stat } from "node:fs/promises";
 import {
   CONFIRM_PROMPT,
-  loadServingKey,
   obtainPassphrase,
   PROMPT,
   readPassphrase,
   withPassphrase,
 } from "../src/cli/passphrase.ts";
-import { encryptPrivateKey } from "../src/keys/encrypt.ts";
+import { encryptPrivateKey, exportPrivateKey, importPrivateKey } from "../src/keys/formats.ts";
 import { generateKeyPair } from "../src/keys/keys.ts";
 import { serve } from "../src/serve/serve.ts";
 import { adhocCert } from "../src/ca/adhoc.ts";
@@ -28,7 +27,6 @@ import {
   shellQuote,
   tempDir,
   type TerminalStep,
-  withTempDir,
   writeFiles,
 } from "./helpers.ts";
 
@@ -44,6 +42,9 @@ function fakeRuntime(opts: {
   const answers = [...(opts.answers ?? [])];
   const rt = {
     env: (name: string) => opts.env?.[name],
+    unsetEnv: (name: string) => {
+      if (opts.env) delete opts.env[name];
+    },
     readTextFile: (path: string) => {
       const text = opts.files?.[path];
       if (text === undefined) {
@@ -84,6 +85,20 @@ describe("obtainPassphrase", () => {
     assert.equal(PROMPT, "Enter PEM pass phrase:");
   });
 
+  it("takes TLSMITH_PASSPHRASE out of the environment once read, and keeps it for the run", async () => {
+    const env: Record<string, string> = { TLSMITH_PASSPHRASE: "from env", OTHER: "kept" };
+    const f = fakeRuntime({ env });
+    assert.equal(await obtainPassphrase(f.rt, { purpose: "to decrypt a.pem" }), "from env");
+    assert.deepEqual(env, { OTHER: "kept" }); // children no longer inherit it
+    // A second pass phrase in the same run (a .p12 and its key) still gets it.
+    assert.equal(await obtainPassphrase(f.rt, { purpose: "to open b.p12" }), "from env");
+    // Another run (runtime) does not.
+    await rejectsWith(
+      obtainPassphrase(fakeRuntime({}).rt, { purpose: "x" }),
+      "PASSPHRASE_REQUIRED",
+    );
+  });
+
   it("without a terminal: PASSPHRASE_REQUIRED naming the three ways", async () => {
     const f = fakeRuntime({});
     await rejectsWith(
@@ -119,21 +134,31 @@ describe("obtainPassphrase", () => {
   });
 });
 
-describe("withPassphrase / loadServingKey", () => {
+/** An encrypted key decrypted for a server, with the CLI's pass-phrase flow. */
+function decrypted(rt: Runtime, pem: string, file: string): Promise<string> {
+  return withPassphrase(
+    rt,
+    { purpose: `to decrypt ${file}` },
+    async (passphrase) =>
+      await exportPrivateKey(await importPrivateKey(pem, { passphrase, source: file })),
+  );
+}
+
+describe("withPassphrase", () => {
   it("asks again on a wrong pass phrase at the terminal, 3 tries, then WRONG_PASSPHRASE", async () => {
     const pem = await encryptPrivateKey(await generateKeyPair("ec-p256"), "right", {
       iterations: 1000,
     });
     const f = fakeRuntime({ tty: true, answers: ["wrong1", "right"] });
-    const plain = await loadServingKey(f.rt, pem, "key.pem");
+    const plain = await decrypted(f.rt, pem, "key.pem");
     assert.match(plain, /^-----BEGIN PRIVATE KEY-----\n/);
     assert.deepEqual(f.errors, ["Wrong pass phrase, try again.\n"]);
     const g = fakeRuntime({ tty: true, answers: ["a", "b", "c", "right"] });
-    await rejectsWith(loadServingKey(g.rt, pem, "key.pem"), "WRONG_PASSPHRASE");
+    await rejectsWith(decrypted(g.rt, pem, "key.pem"), "WRONG_PASSPHRASE");
     assert.equal(g.prompts.length, 3);
     // From the environment: one attempt, no prompt.
     const h = fakeRuntime({ tty: true, env: { TLSMITH_PASSPHRASE: "bad" }, answers: ["right"] });
-    assert.equal((await errorOf(loadServingKey(h.rt, pem, "key.pem"))).code, "WRONG_PASSPHRASE");
+    assert.equal((await errorOf(decrypted(h.rt, pem, "key.pem"))).code, "WRONG_PASSPHRASE");
     assert.equal(h.prompts.length, 0);
     // Other errors are not retried.
     const i = fakeRuntime({ tty: true, answers: ["x", "y"] });
@@ -146,24 +171,6 @@ describe("withPassphrase / loadServingKey", () => {
       "BAD_KEY",
     );
     assert.equal(calls, 1);
-    // An unencrypted key needs no pass phrase and is converted to PKCS#8.
-    const j = fakeRuntime({});
-    assert.match(await loadServingKey(j.rt, plain, "plain.pem"), /BEGIN PRIVATE KEY/);
-  });
-});
-
-describe("loadServingKey and RSA-PSS keys", () => {
-  it("refuses an RSA-PSS-only key for serving and says why", async () => {
-    await withTempDir(async (dir) => {
-      const path = join(dir, "pss.pem");
-      await openssl(["genpkey", "-algorithm", "RSA-PSS", "-out", path]);
-      const f = fakeRuntime({});
-      await rejectsWith(
-        loadServingKey(f.rt, await readFile(path, "utf8"), "pss.pem"),
-        "UNSUPPORTED_KEY_TYPE",
-        /^pss\.pem: .*RSA-PSS.*cannot serve/,
-      );
-    });
   });
 });
 

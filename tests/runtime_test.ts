@@ -1,6 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
+import process from "node:process";
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { getRuntime } from "../src/serve/runtime/mod.ts";
@@ -125,6 +126,16 @@ describe("runtime", () => {
       assert.equal(await readFile(target, "utf8"), `writer ${won[0]}`);
       assert.deepEqual(await readdir(dir), ["ca.pem"]);
     });
+  });
+
+  it("unsetEnv takes a variable out of this process: children do not inherit it", async () => {
+    const rt = await getRuntime();
+    process.env.TLSMITH_UNSET_TEST = "secret";
+    assert.equal(rt.env("TLSMITH_UNSET_TEST"), "secret");
+    rt.unsetEnv("TLSMITH_UNSET_TEST");
+    assert.equal(rt.env("TLSMITH_UNSET_TEST"), undefined);
+    const child = await run("sh", ["-c", 'echo "${TLSMITH_UNSET_TEST-unset}"']);
+    assert.equal(child.stdout.trim(), "unset");
   });
 
   it("file errors name the path", async () => {

@@ -399,7 +399,7 @@ describe("verifyChain agrees with openssl verify", { timeout: 120_000 }, () => {
       );
       if (ours.ok) {
         assert.equal(ours.path.length, 2);
-        assert.equal(ours.path[1].subject, "O=tlsmith test, CN=root");
+        assert.equal(ours.path[1].subject, "CN=root, O=tlsmith test");
       }
     }
   });
@@ -624,8 +624,8 @@ describe("verifyChain agrees with openssl verify", { timeout: 120_000 }, () => {
     assert.equal(r.ok, true);
     assert.deepEqual(r.ok && r.path.map((c) => c.subject), [
       "O=tlsmith test",
-      "O=tlsmith test, CN=inter",
-      "O=tlsmith test, CN=open",
+      "CN=inter, O=tlsmith test",
+      "CN=open, O=tlsmith test",
     ]);
   });
 

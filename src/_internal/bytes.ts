@@ -135,3 +135,21 @@ export function utf8(text: string): Uint8Array {
 export function fromUtf8(bytes: Uint8Array): string {
   return decoder.decode(bytes);
 }
+
+const strictDecoder = new TextDecoder("utf-8", { fatal: true });
+
+/** UTF-8 decode, or undefined when the bytes are not valid UTF-8. */
+export function fromUtf8Strict(bytes: Uint8Array): string | undefined {
+  try {
+    return strictDecoder.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
+/** One code point per byte (ISO 8859-1): every byte kept, none interpreted. */
+export function latin1(bytes: Uint8Array): string {
+  let s = "";
+  for (const b of bytes) s += String.fromCharCode(b);
+  return s;
+}

@@ -14,6 +14,7 @@
  */
 
 import { TlsmithError } from "../errors.ts";
+import { latin1 } from "./bytes.ts";
 
 /** Limits every parse enforces. */
 export const DER_LIMITS = Object.freeze({
@@ -389,10 +390,129 @@ export function readTime(node: DerNode | undefined, what: string): Date {
   return date;
 }
 
-function latin1(bytes: Uint8Array): string {
-  let s = "";
-  for (const b of bytes) s += String.fromCharCode(b);
-  return s;
+// ---------------------------------------------------------------------------
+// BER input (PKCS#12 files from NSS and macOS use indefinite lengths)
+
+/**
+ * Re-encode BER as DER where the two differ in structure only: indefinite lengths become
+ * definite, non-minimal lengths minimal, and a constructed universal OCTET STRING one primitive
+ * OCTET STRING. The same limits as {@linkcode parseDer} apply (depth, element count), and the
+ * result is meant for {@linkcode parseDer}. Context-tagged constructed elements stay as they
+ * are (a reader that expects an IMPLICIT OCTET STRING there joins the pieces itself). Contents
+ * of primitive elements are copied byte for byte, so a MAC over an OCTET STRING's value is
+ * unchanged. DER input comes back unchanged.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { berToDer } from "./der.ts";
+ * // SEQUENCE (indefinite) { OCTET STRING (constructed) { "ab", "c" } }
+ * const ber = new Uint8Array([0x30, 0x80, 0x24, 0x80, 4, 2, 97, 98, 4, 1, 99, 0, 0, 0, 0]);
+ * assert.deepEqual(berToDer(ber, "example"), new Uint8Array([0x30, 5, 4, 3, 97, 98, 99]));
+ * ```
+ */
+export function berToDer(bytes: Uint8Array, what: string): Uint8Array {
+  const state = { nodes: 0, what };
+  if (!(bytes instanceof Uint8Array)) fail(state, "not bytes");
+  if (bytes.length === 0) fail(state, "empty");
+  const { out, end } = berAt(bytes, 0, bytes.length, 0, state);
+  if (end !== bytes.length) fail(state, `${bytes.length - end} bytes after the end`);
+  return out;
+}
+
+/** One BER element at `offset`: its DER re-encoding and where it ends. */
+function berAt(
+  bytes: Uint8Array,
+  offset: number,
+  limit: number,
+  depth: number,
+  state: ParseState,
+): { out: Uint8Array; end: number; value: Uint8Array; primitive: boolean } {
+  if (++state.nodes > DER_LIMITS.maxNodes) {
+    fail(state, `more than ${DER_LIMITS.maxNodes} elements`);
+  }
+  const start = offset;
+  if (offset >= limit) fail(state, "truncated: an element is missing");
+  const id = bytes[offset++];
+  const constructed = (id & 0x20) !== 0;
+  if ((id & 0x1f) === 0x1f) {
+    for (let n = 0;; n++) {
+      if (offset >= limit) fail(state, "truncated tag");
+      if (n >= 4) fail(state, "tag number too large");
+      if (!(bytes[offset++] & 0x80)) break;
+    }
+  }
+  const idBytes = bytes.subarray(start, offset);
+  if (offset >= limit) fail(state, "truncated length");
+  let length = bytes[offset++];
+  let indefinite = false;
+  if (length === 0x80) {
+    if (!constructed) fail(state, "indefinite length on a primitive element");
+    indefinite = true;
+  } else if (length & 0x80) {
+    const n = length & 0x7f;
+    if (n > 4) fail(state, "length too large");
+    if (offset + n > limit) fail(state, "truncated length");
+    length = 0;
+    for (let i = 0; i < n; i++) length = length * 256 + bytes[offset++];
+  }
+  if (!indefinite && offset + length > limit) {
+    fail(state, `truncated: an element claims ${length} bytes but ${limit - offset} remain`);
+  }
+  if (!constructed) {
+    const value = bytes.subarray(offset, offset + length);
+    const out = joinBytes([idBytes, new Uint8Array(lengthBytes(length)), value]);
+    return { out, end: offset + length, value, primitive: true };
+  }
+  if (depth >= DER_LIMITS.maxDepth) {
+    fail(state, `nested more than ${DER_LIMITS.maxDepth} levels deep`);
+  }
+  const end = indefinite ? limit : offset + length;
+  const parts: Uint8Array[] = [];
+  const values: Uint8Array[] = [];
+  let allPrimitive = true;
+  let at = offset;
+  for (;;) {
+    if (indefinite) {
+      if (at + 2 > limit) fail(state, "an indefinite length is not closed");
+      if (bytes[at] === 0 && bytes[at + 1] === 0) {
+        at += 2;
+        break;
+      }
+    } else if (at >= end) {
+      break;
+    }
+    const child = berAt(bytes, at, end, depth + 1, state);
+    parts.push(child.out);
+    values.push(child.value);
+    allPrimitive &&= child.primitive && (bytes[at] & 0xdf) === TAG.OCTET_STRING;
+    at = child.end;
+  }
+  if (id === 0x24) {
+    // A constructed OCTET STRING: its pieces (OCTET STRINGs, already joined) make one.
+    if (!allPrimitive) fail(state, "a constructed OCTET STRING holds other types");
+    const value = joinBytes(values);
+    return { out: tlv(0x04, value), end: at, value, primitive: true };
+  }
+  const content = joinBytes(parts);
+  const out = joinBytes([idBytes, new Uint8Array(lengthBytes(content.length)), content]);
+  return { out, end: at, value: content, primitive: false };
+}
+
+function totalLength(parts: Uint8Array[]): number {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  return n;
+}
+
+function joinBytes(parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
+  const out = new Uint8Array(totalLength(parts));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------

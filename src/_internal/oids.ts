@@ -102,6 +102,8 @@ export const OID = Object.freeze({
   hmacWithSHA256: "1.2.840.113549.2.9",
   hmacWithSHA384: "1.2.840.113549.2.10",
   hmacWithSHA512: "1.2.840.113549.2.11",
+  hmacWithSHA512_224: "1.2.840.113549.2.12",
+  hmacWithSHA512_256: "1.2.840.113549.2.13",
   aes128cbc: "2.16.840.1.101.3.4.1.2",
   aes192cbc: "2.16.840.1.101.3.4.1.22",
   aes256cbc: "2.16.840.1.101.3.4.1.42",
@@ -147,18 +149,26 @@ export interface Curve {
   opensslName: string;
   /** Field size in bytes (the length of r and s in a raw signature). */
   size: number;
+  /** Field size in bits (521 for P-521). */
+  bits: number;
   /** True when WebCrypto imports and signs with it (P-256, P-384, P-521). */
   webcrypto: boolean;
 }
 
 /** Curve OIDs → curves. */
 export const CURVES: Readonly<Record<string, Curve>> = Object.freeze({
-  [OID.p192]: { name: "P-192", opensslName: "prime192v1", size: 24, webcrypto: false },
-  [OID.p224]: { name: "P-224", opensslName: "secp224r1", size: 28, webcrypto: false },
-  [OID.p256]: { name: "P-256", opensslName: "prime256v1", size: 32, webcrypto: true },
-  [OID.p384]: { name: "P-384", opensslName: "secp384r1", size: 48, webcrypto: true },
-  [OID.p521]: { name: "P-521", opensslName: "secp521r1", size: 66, webcrypto: true },
-  [OID.secp256k1]: { name: "secp256k1", opensslName: "secp256k1", size: 32, webcrypto: false },
+  [OID.p192]: { name: "P-192", opensslName: "prime192v1", size: 24, bits: 192, webcrypto: false },
+  [OID.p224]: { name: "P-224", opensslName: "secp224r1", size: 28, bits: 224, webcrypto: false },
+  [OID.p256]: { name: "P-256", opensslName: "prime256v1", size: 32, bits: 256, webcrypto: true },
+  [OID.p384]: { name: "P-384", opensslName: "secp384r1", size: 48, bits: 384, webcrypto: true },
+  [OID.p521]: { name: "P-521", opensslName: "secp521r1", size: 66, bits: 521, webcrypto: true },
+  [OID.secp256k1]: {
+    name: "secp256k1",
+    opensslName: "secp256k1",
+    size: 32,
+    bits: 256,
+    webcrypto: false,
+  },
 });
 
 /** The OID of a WebCrypto curve name (`P-256` → prime256v1's OID), or undefined. */
@@ -297,6 +307,25 @@ export const SIGNATURE_ALGORITHMS: Readonly<Record<string, SignatureAlgorithm>> 
     refused: "DSA signatures are not supported",
   },
 });
+
+/**
+ * The OID of the signature algorithm tlsmith writes for a key kind and hash (`ecdsa` + `SHA-256`
+ * → ecdsa-with-SHA256), or undefined when there is none it would write.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { OID, signatureAlgorithmOid } from "./oids.ts";
+ * assert.equal(signatureAlgorithmOid("ecdsa", "SHA-384"), OID.ecdsaWithSHA384);
+ * assert.equal(signatureAlgorithmOid("rsa", "SHA-1"), undefined);
+ * ```
+ */
+export function signatureAlgorithmOid(kind: SignatureKind, hash?: HashName): string | undefined {
+  return Object.keys(SIGNATURE_ALGORITHMS).find((oid) => {
+    const a = SIGNATURE_ALGORITHMS[oid];
+    return a.kind === kind && a.hash === hash && !a.refused;
+  });
+}
 
 /** A distinguished-name attribute type. */
 export interface AttributeType {

@@ -9,7 +9,8 @@
 import { createCertificate } from "../x509/certificate.ts";
 import { fingerprint } from "../x509/describe.ts";
 import { TlsmithError } from "../errors.ts";
-import { exportPrivateKeyPem, generateKeyPair, type KeyType, parseKeyType } from "../keys/keys.ts";
+import { exportPrivateKey } from "../keys/formats.ts";
+import { generateKeyPair, type KeyType, parseKeyType } from "../keys/keys.ts";
 import { parseHosts } from "../x509/names.ts";
 
 /** The names an ad-hoc certificate covers unless told otherwise. */
@@ -71,7 +72,7 @@ export async function adhocCert(options: AdhocOptions = {}): Promise<AdhocCertif
   const now = Date.now();
   const first = hosts[0].value;
   // Export the key while the certificate is being made (WebCrypto work runs concurrently).
-  const keyPem = exportPrivateKeyPem(keyPair.privateKey);
+  const keyPem = exportPrivateKey(keyPair.privateKey);
   keyPem.catch(() => {}); // awaited below; no unhandled rejection if createCertificate throws first
   const { der, pem } = await createCertificate({
     keyPair,

@@ -6,24 +6,17 @@
  * @module
  */
 
-import * as asn1js from "npm:asn1js@^4.0.0";
-import * as pkijs from "npm:pkijs@^4.0.0";
-import { encodeHex, toArrayBuffer } from "../_internal/bytes.ts";
-import { createCertificate } from "../x509/certificate.ts";
+import { encodeHex } from "../_internal/bytes.ts";
+import { CURVES, OID } from "../_internal/oids.ts";
+import { createCertificate, type ExtensionInput } from "../x509/certificate.ts";
 import { parseCsr } from "../x509/csr.ts";
 import { TlsmithError } from "../errors.ts";
-import { readPrivateKey } from "../keys/formats.ts";
-import type { Passphrase } from "../keys/encrypt.ts";
-import {
-  exportPrivateKeyPem,
-  generateKeyPair,
-  type KeyPair,
-  type KeyType,
-  keyTypeOf,
-} from "../keys/keys.ts";
+import { exportPrivateKey, importPrivateKey, type Passphrase } from "../keys/formats.ts";
+import { generateKeyPair, type KeyPair, type KeyType, keyTypeOf } from "../keys/keys.ts";
 import {
   assertNamesPermitted,
   buildNameConstraints,
+  DEFAULT_PERMITTED_NAMES,
   type NameConstraintSet,
   nameConstraintsExtension,
   readNameConstraints,
@@ -34,8 +27,10 @@ import {
   parseSubjectAltName,
   type SubjectAltName,
 } from "../x509/names.ts";
+import { formatGeneralName } from "../x509/general_name.ts";
+import { type Certificate, type GeneralName, readCertificates } from "../x509/model.ts";
+import { publicKeyInfoFromDer } from "../x509/public_key.ts";
 import { encodePem } from "../pem.ts";
-import { formatName, parseCertificates } from "../x509/verify.ts";
 import { certificateMatchesKey } from "../x509/match.ts";
 
 /** Key types a CA may use. */
@@ -64,7 +59,9 @@ export interface CreateAuthorityOptions {
   nameConstraints?: boolean;
   /** Extra domains, IP addresses or CIDR ranges to permit beyond the defaults. */
   permit?: readonly string[];
-  /** Start of validity (default now minus 5 minutes). */
+  /** Start of validity (default 5 minutes ago). */
+  notBefore?: Date;
+  /** @deprecated Use `notBefore`; the validity then starts 5 minutes before `now`. */
   now?: Date;
 }
 
@@ -80,7 +77,9 @@ export interface LoadAuthorityOptions {
   certSource?: string;
   /** File name of the key, for messages. */
   keySource?: string;
-  /** The time to check validity at (default now). */
+  /** The time to check the CA's validity at (default now). */
+  at?: Date;
+  /** @deprecated Use `at`. */
   now?: Date;
 }
 
@@ -88,11 +87,20 @@ export interface LoadAuthorityOptions {
 export interface IssueOptions {
   /** Validity in days (default 397, at most 825; never past the CA's own expiry). */
   days?: number;
-  /** Also allow TLS client authentication (extKeyUsage clientAuth). */
+  /** Also allow TLS client authentication (extKeyUsage clientAuth), as `createCertificate` says it. */
+  clientAuth?: boolean;
+  /** @deprecated Use `clientAuth`. */
   client?: boolean;
+  /**
+   * Allow TLS server authentication (extKeyUsage serverAuth; default true). `false` with
+   * `clientAuth: true` makes a client-only certificate.
+   */
+  serverAuth?: boolean;
   /** Key type of the new leaf key (default `ec-p256`). */
   keyType?: KeyType;
-  /** Start of validity (default now minus 5 minutes). */
+  /** Start of validity (default 5 minutes ago). */
+  notBefore?: Date;
+  /** @deprecated Use `notBefore`; the validity then starts 5 minutes before `now`. */
   now?: Date;
 }
 
@@ -102,19 +110,33 @@ export interface SignCsrOptions {
   hosts?: readonly string[];
   /** Validity in days (default 397, at most 825). */
   days?: number;
-  /** Also allow TLS client authentication. */
+  /** Also allow TLS client authentication (extKeyUsage clientAuth). */
+  clientAuth?: boolean;
+  /** @deprecated Use `clientAuth`. */
   client?: boolean;
   /** File name of the CSR, for messages. */
   source?: string;
-  /** Start of validity (default now minus 5 minutes). */
+  /** Start of validity (default 5 minutes ago). */
+  notBefore?: Date;
+  /** @deprecated Use `notBefore`; the validity then starts 5 minutes before `now`. */
   now?: Date;
 }
+
+/**
+ * Options of {@linkcode CertificateAuthority.createIntermediate}: those of a root but the
+ * owner (an intermediate keeps its issuer's). Its validity never reaches past the issuing CA's
+ * expiry, and its pathLength must be below the issuing CA's.
+ */
+export type CreateIntermediateOptions = Omit<CreateAuthorityOptions, "owner">;
 
 /** A certificate issued by the CA. */
 export interface IssuedCertificate {
   /** The leaf certificate in PEM. */
   cert: string;
-  /** The leaf certificate followed by the CA certificate, in PEM (what a server sends). */
+  /**
+   * The leaf certificate followed by the CA certificate (and, for an intermediate CA, the CAs
+   * above it), in PEM (what a server sends).
+   */
   chain: string;
   /** The names in the certificate's subjectAltName. */
   names: SubjectAltName[];
@@ -149,58 +171,40 @@ function validDays(days: number | undefined, fallback: number, max: number, what
   return d;
 }
 
-function isCa(cert: pkijs.Certificate): boolean {
-  const ext = cert.extensions?.find((e) => e.extnID === "2.5.29.19");
-  if (!ext) return false;
-  const seq = asn1js.fromBER(ext.extnValue.valueBlock.valueHexView).result as asn1js.Sequence;
-  const first = seq?.valueBlock?.value?.[0];
-  return first instanceof asn1js.Boolean && first.getValue() === true;
+function subjectAttribute(cert: Certificate, oid: string): string | undefined {
+  return cert.subject.rdns.flat().find((a) => a.oid === oid)?.value;
 }
 
-function subjectAttribute(cert: pkijs.Certificate, oid: string): string | undefined {
-  const tv = cert.subject.typesAndValues.find((t) => t.type === oid);
-  const v = (tv?.value as { valueBlock?: { value?: unknown } } | undefined)?.valueBlock?.value;
-  return typeof v === "string" ? v : undefined;
-}
-
-async function importPublicKey(spki: pkijs.PublicKeyInfo, source: string): Promise<CryptoKey> {
-  const der = toArrayBuffer(new Uint8Array(spki.toSchema().toBER(false)));
-  const oid = spki.algorithm.algorithmId;
+/** The WebCrypto key of a CSR's SubjectPublicKeyInfo (EC P-256/P-384, RSA, Ed25519). */
+async function importPublicKey(spkiDer: Uint8Array, source: string): Promise<CryptoKey> {
+  const spki = publicKeyInfoFromDer(spkiDer, "CSR's public key");
   let alg: AlgorithmIdentifier | RsaHashedImportParams | EcKeyImportParams;
-  if (oid === "1.2.840.10045.2.1") {
-    const curve = (spki.algorithm.algorithmParams as asn1js.ObjectIdentifier)?.valueBlock
-      ?.toString();
-    const named = curve === "1.2.840.10045.3.1.7"
-      ? "P-256"
-      : curve === "1.3.132.0.34"
-      ? "P-384"
-      : null;
-    if (!named) {
+  const curve = Object.values(CURVES).find((c) => c.name === spki.curve);
+  if (spki.kind === "ec") {
+    if (curve?.name !== "P-256" && curve?.name !== "P-384") {
       throw new TlsmithError(
         "UNSUPPORTED_KEY_TYPE",
-        `${source}: the CSR's EC key is on curve ${curve}; use P-256 or P-384.`,
+        `${source}: the CSR's EC key is on curve ${spki.curve}; use P-256 or P-384.`,
       );
     }
-    alg = { name: "ECDSA", namedCurve: named };
-  } else if (oid === "1.2.840.113549.1.1.1") {
+    alg = { name: "ECDSA", namedCurve: curve.name };
+  } else if (spki.kind === "rsa") {
     alg = { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" };
-  } else if (oid === "1.3.101.112") {
+  } else if (spki.kind === "ed25519") {
     alg = { name: "Ed25519" };
   } else {
     throw new TlsmithError(
       "UNSUPPORTED_KEY_TYPE",
-      `${source}: the CSR's key (algorithm ${oid}) is not supported; use ECDSA P-256/P-384, RSA or Ed25519.`,
+      `${source}: the CSR's key (${spki.keyType}) is not supported; use ECDSA P-256/P-384, RSA or Ed25519.`,
     );
   }
   try {
-    return await crypto.subtle.importKey("spki", der, alg, true, ["verify"]);
+    return await crypto.subtle.importKey("spki", new Uint8Array(spki.der), alg, true, ["verify"]);
   } catch (err) {
     throw new TlsmithError(
       "BAD_CSR",
       `${source}: the CSR's public key cannot be imported (${(err as Error).message}).`,
-      {
-        cause: err,
-      },
+      { cause: err },
     );
   }
 }
@@ -209,10 +213,24 @@ async function importPublicKey(spki: pkijs.PublicKeyInfo, source: string): Promi
  * The subjectAltNames a CSR asks for, checked and normalized as user input is
  * (lower case, no trailing dot, wildcards only over two labels or more, never
  * an IP address as a DNS name); `BAD_NAME` for any other name, `BAD_CSR` for
- * an iPAddress that is neither 4 nor 16 bytes.
+ * a name that is not well formed for its type (never repaired) or of a type the
+ * CA does not certify (otherName, directoryName, …).
  */
-function requestedNames(names: readonly SubjectAltName[], source: string): string[] {
+function requestedNames(names: readonly GeneralName[], source: string): string[] {
   return names.map((n) => {
+    // Case and a trailing dot are normalized below as for user input; anything that would be
+    // repaired silently (white space trimmed, non-ASCII bytes turned into an IDN) is refused.
+    if (
+      (n.type === "dns" || n.type === "email" || n.type === "uri") &&
+      (!/^[\x20-\x7e]*$/.test(n.value) || n.value.trim() !== n.value)
+    ) {
+      throw new TlsmithError(
+        "BAD_CSR",
+        `${source}: the CSR asks for the malformed name ${
+          formatGeneralName(n)
+        }. Re-create the CSR with valid names, or name the hosts with --host.`,
+      );
+    }
     switch (n.type) {
       case "dns":
         return `DNS:${n.value}`;
@@ -228,8 +246,66 @@ function requestedNames(names: readonly SubjectAltName[], source: string): strin
           );
         }
         return `IP:${formatIpAddress(n.bytes)}`;
+      default:
+        throw new TlsmithError(
+          "BAD_CSR",
+          `${source}: the CSR asks for ${
+            formatGeneralName(n)
+          }; tlsmith certifies DNS names, IP addresses, e-mail addresses and URIs only. Name the hosts with --host, or re-create the CSR.`,
+        );
     }
   });
+}
+
+/** The reference time of a new certificate: `notBefore` + 5 minutes, or (deprecated) `now`. */
+function referenceTime(options: { notBefore?: Date; now?: Date }): Date {
+  if (options.notBefore !== undefined) return new Date(options.notBefore.getTime() + 5 * 60_000);
+  return options.now ?? new Date();
+}
+
+/** The checked key type, validity, path length and name-constraint extension of a new CA. */
+function caProfile(options: CreateAuthorityOptions | CreateIntermediateOptions): {
+  keyType: KeyType;
+  days: number;
+  pathLength: number;
+  extensions: ExtensionInput[];
+} {
+  const keyType = options.keyType ?? "ec-p256";
+  if (!CA_KEY_TYPES.includes(keyType)) {
+    throw new TlsmithError(
+      "BAD_OPTION",
+      `a CA key must be one of ${CA_KEY_TYPES.join(", ")}, got ${JSON.stringify(keyType)}${
+        keyType === "ed25519" ? " (browsers do not accept Ed25519 certificates)" : ""
+      }.`,
+    );
+  }
+  const days = options.days ?? 3650;
+  if (!Number.isInteger(days) || days < 1 || days > 36500) {
+    throw new TlsmithError(
+      "BAD_OPTION",
+      `CA validity must be 1 to 36500 days, got ${options.days}.`,
+    );
+  }
+  const pathLength = options.pathLength ?? 0;
+  if (!Number.isInteger(pathLength) || pathLength < 0 || pathLength > 8) {
+    throw new TlsmithError("BAD_OPTION", `pathLength must be 0 to 8, got ${options.pathLength}.`);
+  }
+  const extensions: ExtensionInput[] = [];
+  if (options.nameConstraints !== false) {
+    extensions.push(nameConstraintsExtension(buildNameConstraints({ permit: options.permit })));
+  } else if (options.permit?.length) {
+    throw new TlsmithError(
+      "BAD_OPTION",
+      "permit has no effect without name constraints: drop --permit or --no-name-constraints.",
+    );
+  }
+  return { keyType, days, pathLength, extensions };
+}
+
+/** `<prefix> <date> <6 random hex digits>`: a CA name that differs between CAs. */
+function caCommonName(prefix: string, now: Date): string {
+  const random = encodeHex(crypto.getRandomValues(new Uint8Array(3)));
+  return `${prefix} ${now.toISOString().slice(0, 10)} ${random}`;
 }
 
 /**
@@ -241,12 +317,21 @@ function requestedNames(names: readonly SubjectAltName[], source: string): strin
  * import { CertificateAuthority } from "./authority.ts";
  * const ca = await CertificateAuthority.create({ owner: "alice@laptop" });
  * const { cert, key, chain } = await ca.issue(["localhost", "127.0.0.1", "::1"]);
- * console.log(ca.subject); // O=tlsmith development CA, OU=alice@laptop, CN=tlsmith development CA …
+ * console.log(ca.subject); // CN=tlsmith development CA …, OU=alice@laptop, O=tlsmith development CA
  * console.log(cert.length > 0, key.includes("PRIVATE KEY"), chain.includes(ca.certPem)); // true true true
  * ```
  */
 export class CertificateAuthority {
-  readonly #certificate: pkijs.Certificate;
+  /** Key types a CA may use: `ec-p256` (the default), `ec-p384`, `rsa-3072`, `rsa-4096`. */
+  static readonly KEY_TYPES: readonly KeyType[] = CA_KEY_TYPES;
+  /** Default leaf validity in days (397, the CA/Browser Forum's former limit). */
+  static readonly DEFAULT_LEAF_DAYS: number = DEFAULT_LEAF_DAYS;
+  /** Longest leaf validity accepted, in days (825, Apple's limit for locally trusted CAs). */
+  static readonly MAX_LEAF_DAYS: number = MAX_LEAF_DAYS;
+  /** The names a new CA is limited to unless told otherwise (its name constraints). */
+  static readonly DEFAULT_PERMITTED_NAMES: readonly string[] = DEFAULT_PERMITTED_NAMES;
+
+  readonly #certificate: Certificate;
   /** The CA certificate in PEM (what users trust). */
   readonly certPem: string;
   /** The CA's private key. */
@@ -255,23 +340,44 @@ export class CertificateAuthority {
   readonly keyType: KeyType;
   /** The CA's name constraints, or null when it has none. */
   readonly nameConstraints: NameConstraintSet | null;
+  /**
+   * For an intermediate made by {@linkcode CertificateAuthority.createIntermediate}: the
+   * certificates of the CAs above it (issuer first, root last) in PEM; "" for a root.
+   */
+  readonly issuersPem: string;
 
-  private constructor(certificate: pkijs.Certificate, certPem: string, privateKey: CryptoKey) {
+  private constructor(
+    certificate: Certificate,
+    certPem: string,
+    privateKey: CryptoKey,
+    issuersPem = "",
+  ) {
     this.#certificate = certificate;
     this.certPem = certPem;
     this.privateKey = privateKey;
     this.keyType = keyTypeOf(privateKey);
     this.nameConstraints = readNameConstraints(certificate);
+    this.issuersPem = issuersPem;
   }
 
-  /** The CA's subject in one-line form. */
+  /** The CA certificate in PEM (what users trust): the same as `certPem`. */
+  get cert(): string {
+    return this.certPem;
+  }
+
+  /** The CA's subject in the one RFC 4514 form (`CN=…, OU=…, O=…`). */
   get subject(): string {
-    return formatName(this.#certificate.subject);
+    return this.#certificate.subject.text;
   }
 
   /** When the CA certificate expires. */
   get notAfter(): Date {
-    return this.#certificate.notAfter.value;
+    return this.#certificate.notAfter;
+  }
+
+  /** The CA certificate, read into the certificate model. */
+  get certificate(): Certificate {
+    return this.#certificate;
   }
 
   /**
@@ -285,45 +391,15 @@ export class CertificateAuthority {
    * ```
    */
   static async create(options: CreateAuthorityOptions = {}): Promise<CertificateAuthority> {
-    const keyType = options.keyType ?? "ec-p256";
-    if (!CA_KEY_TYPES.includes(keyType)) {
-      throw new TlsmithError(
-        "BAD_OPTION",
-        `a CA key must be one of ${CA_KEY_TYPES.join(", ")}, got ${JSON.stringify(keyType)}${
-          keyType === "ed25519" ? " (browsers do not accept Ed25519 certificates)" : ""
-        }.`,
-      );
-    }
-    const days = options.days ?? 3650;
-    if (!Number.isInteger(days) || days < 1 || days > 36500) {
-      throw new TlsmithError(
-        "BAD_OPTION",
-        `CA validity must be 1 to 36500 days, got ${options.days}.`,
-      );
-    }
-    const pathLength = options.pathLength ?? 0;
-    if (!Number.isInteger(pathLength) || pathLength < 0 || pathLength > 8) {
-      throw new TlsmithError("BAD_OPTION", `pathLength must be 0 to 8, got ${options.pathLength}.`);
-    }
-    const extensions: pkijs.Extension[] = [];
-    if (options.nameConstraints !== false) {
-      extensions.push(nameConstraintsExtension(buildNameConstraints({ permit: options.permit })));
-    } else if (options.permit?.length) {
-      throw new TlsmithError(
-        "BAD_OPTION",
-        "permit has no effect without name constraints: drop --permit or --no-name-constraints.",
-      );
-    }
-    const now = options.now ?? new Date();
-    const stamp = now.toISOString().slice(0, 10);
-    const random = encodeHex(crypto.getRandomValues(new Uint8Array(3)));
+    const { keyType, days, pathLength, extensions } = caProfile(options);
+    const now = referenceTime(options);
     const keyPair = await generateKeyPair(keyType);
     const { certificate, pem } = await createCertificate({
       keyPair,
       subject: {
         organization: "tlsmith development CA",
         ...(options.owner ? { organizationalUnit: options.owner.slice(0, 64) } : {}),
-        commonName: options.commonName ?? `tlsmith development CA ${stamp} ${random}`,
+        commonName: options.commonName ?? caCommonName("tlsmith development CA", now),
       },
       isCa: true,
       pathLength,
@@ -351,30 +427,27 @@ export class CertificateAuthority {
   static async load(options: LoadAuthorityOptions): Promise<CertificateAuthority> {
     const certSource = options.certSource ?? "CA certificate";
     const keySource = options.keySource ?? "CA key";
-    const [{ certificate, der }] = parseCertificates(options.cert, certSource);
-    if (!isCa(certificate)) {
+    const [certificate] = readCertificates(options.cert, certSource);
+    if (certificate.basicConstraints?.ca !== true) {
       throw new TlsmithError(
         "BAD_CERTIFICATE",
-        `${certSource}: "${
-          formatName(certificate.subject)
-        }" is not a CA certificate (basicConstraints CA:TRUE is missing), so it cannot issue certificates. Pass the CA's certificate, or create a CA with \`tlsmith ca init\`.`,
+        `${certSource}: "${certificate.subject.text}" is not a CA certificate (basicConstraints CA:TRUE is missing), so it cannot issue certificates. Pass the CA's certificate, or create a CA with \`tlsmith ca init\`.`,
       );
     }
-    const now = options.now ?? new Date();
-    if (now.getTime() > certificate.notAfter.value.getTime()) {
+    const now = options.at ?? options.now ?? new Date();
+    if (now.getTime() > certificate.notAfter.getTime()) {
       throw new TlsmithError(
         "CA_EXPIRED",
-        `${certSource}: the CA expired on ${certificate.notAfter.value.toISOString()}. Create a new one with \`tlsmith ca init --force\` and trust it again.`,
+        `${certSource}: the CA expired on ${certificate.notAfter.toISOString()}. Create a new one with \`tlsmith ca init --force\` and trust it again.`,
       );
     }
-    if (now.getTime() < certificate.notBefore.value.getTime()) {
+    if (now.getTime() < certificate.notBefore.getTime()) {
       throw new TlsmithError(
         "BAD_CERTIFICATE",
-        `${certSource}: the CA is not valid before ${certificate.notBefore.value.toISOString()}. Check the system clock.`,
+        `${certSource}: the CA is not valid before ${certificate.notBefore.toISOString()}. Check the system clock.`,
       );
     }
-    readNameConstraints(certificate, certSource);
-    const pair = await readPrivateKey(options.key, {
+    const pair = await importPrivateKey(options.key, {
       passphrase: options.passphrase,
       source: keySource,
     });
@@ -384,7 +457,11 @@ export class CertificateAuthority {
         `${keySource} does not belong to ${certSource}: the public keys differ. Pass the key that was created with this CA.`,
       );
     }
-    return new CertificateAuthority(certificate, encodePem("CERTIFICATE", der), pair.privateKey);
+    return new CertificateAuthority(
+      certificate,
+      encodePem("CERTIFICATE", certificate.der),
+      pair.privateKey,
+    );
   }
 
   /**
@@ -398,7 +475,7 @@ export class CertificateAuthority {
    * ```
    */
   keyPem(): Promise<string> {
-    return exportPrivateKeyPem(this.privateKey);
+    return exportPrivateKey(this.privateKey);
   }
 
   /**
@@ -430,7 +507,7 @@ export class CertificateAuthority {
   #leafWindow(days: number | undefined, now: Date | undefined) {
     const d = validDays(days, DEFAULT_LEAF_DAYS, MAX_LEAF_DAYS, "the certificate validity");
     const start = now ?? new Date();
-    const caEnd = this.#certificate.notAfter.value.getTime();
+    const caEnd = this.#certificate.notAfter.getTime();
     if (start.getTime() >= caEnd) {
       throw new TlsmithError(
         "CA_EXPIRED",
@@ -446,10 +523,17 @@ export class CertificateAuthority {
   async #sign(
     names: SubjectAltName[],
     publicKey: CryptoKey,
-    options: { days?: number; client?: boolean; now?: Date },
+    options: {
+      days?: number;
+      clientAuth?: boolean;
+      client?: boolean;
+      serverAuth?: boolean;
+      notBefore?: Date;
+      now?: Date;
+    },
   ): Promise<IssuedCertificate> {
-    const { notBefore, notAfter } = this.#leafWindow(options.days, options.now);
-    const owner = subjectAttribute(this.#certificate, "2.5.4.11");
+    const { notBefore, notAfter } = this.#leafWindow(options.days, referenceTime(options));
+    const owner = subjectAttribute(this.#certificate, OID.organizationalUnitName);
     const firstDns = names.find((n) => n.type === "dns" && n.value.length <= 64);
     const { pem } = await createCertificate({
       publicKey,
@@ -463,9 +547,10 @@ export class CertificateAuthority {
       hosts: names,
       notBefore,
       notAfter,
-      clientAuth: options.client === true,
+      clientAuth: (options.clientAuth ?? options.client) === true,
+      serverAuth: options.serverAuth !== false,
     });
-    return { cert: pem, chain: pem + this.certPem, names, notAfter };
+    return { cert: pem, chain: pem + this.certPem + this.issuersPem, names, notAfter };
   }
 
   /**
@@ -477,7 +562,7 @@ export class CertificateAuthority {
    * ```ts
    * import { CertificateAuthority } from "./authority.ts";
    * const ca = await CertificateAuthority.create();
-   * const leaf = await ca.issue(["app.localhost", "*.app.localhost"], { days: 30, client: true });
+   * const leaf = await ca.issue(["app.localhost", "*.app.localhost"], { days: 30, clientAuth: true });
    * console.log(leaf.names.map((n) => n.value)); // [ "app.localhost", "*.app.localhost" ]
    * ```
    */
@@ -489,7 +574,67 @@ export class CertificateAuthority {
     validDays(options.days, DEFAULT_LEAF_DAYS, MAX_LEAF_DAYS, "the certificate validity");
     const keyPair = await generateKeyPair(options.keyType ?? "ec-p256");
     const issued = await this.#sign(names, keyPair.publicKey, options);
-    return { ...issued, key: await exportPrivateKeyPem(keyPair.privateKey), keyPair };
+    return { ...issued, key: await exportPrivateKey(keyPair.privateKey), keyPair };
+  }
+
+  /**
+   * Create an intermediate CA signed by this one, with a fresh key. Its leaves' `chain` holds
+   * the leaf, the intermediate and the CAs above it. This CA's pathLength must allow it
+   * (`BAD_OPTION` otherwise: create the root with `pathLength: 1` or more).
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { CertificateAuthority } from "./authority.ts";
+   * const root = await CertificateAuthority.create({ pathLength: 1 });
+   * const intermediate = await root.createIntermediate();
+   * const { chain } = await intermediate.issue(["localhost"]);
+   * assert.equal(chain.split("BEGIN CERTIFICATE").length - 1, 3); // leaf, intermediate, root
+   * assert.equal(intermediate.issuersPem, root.certPem);
+   * ```
+   */
+  async createIntermediate(options: CreateIntermediateOptions = {}): Promise<CertificateAuthority> {
+    const { keyType, days, pathLength, extensions } = caProfile(options);
+    const limit = this.#certificate.basicConstraints?.pathLength;
+    if (limit !== undefined && pathLength >= limit) {
+      throw new TlsmithError(
+        "BAD_OPTION",
+        limit === 0
+          ? `the CA "${this.subject}" has pathLength 0: it may not sign an intermediate CA. Create it with pathLength 1 or more.`
+          : `an intermediate of the CA "${this.subject}" (pathLength ${limit}) may have a pathLength of at most ${
+            limit - 1
+          }, got ${pathLength}.`,
+      );
+    }
+    const now = referenceTime(options);
+    if (now.getTime() >= this.notAfter.getTime()) {
+      throw new TlsmithError(
+        "CA_EXPIRED",
+        `the CA expired on ${this.notAfter.toISOString()}; create a new one.`,
+      );
+    }
+    const keyPair = await generateKeyPair(keyType);
+    const owner = subjectAttribute(this.#certificate, OID.organizationalUnitName);
+    const { certificate, pem } = await createCertificate({
+      publicKey: keyPair.publicKey,
+      issuer: { certificate: this.#certificate, privateKey: this.privateKey },
+      subject: {
+        organization: "tlsmith development CA",
+        ...(owner ? { organizationalUnit: owner } : {}),
+        commonName: options.commonName ?? caCommonName("tlsmith intermediate CA", now),
+      },
+      isCa: true,
+      pathLength,
+      notBefore: new Date(now.getTime() - 5 * 60_000),
+      notAfter: new Date(Math.min(now.getTime() + days * DAY, this.notAfter.getTime())),
+      extensions,
+    });
+    return new CertificateAuthority(
+      certificate,
+      pem,
+      keyPair.privateKey,
+      this.certPem + this.issuersPem,
+    );
   }
 
   /**
@@ -516,6 +661,12 @@ export class CertificateAuthority {
   ): Promise<IssuedCertificate> {
     const source = options.source ?? "CSR";
     const info = await parseCsr(csr, { source });
+    if (info.signatureRefused) {
+      throw new TlsmithError(
+        "UNSUPPORTED_ALGORITHM",
+        `${source}: the CSR is signed with ${info.signatureAlgorithm}, an algorithm tlsmith refuses (${info.signatureRefused}). The CSR is not damaged: create it again with a current algorithm (\`openssl req -new -sha256\`, or \`tlsmith csr\`).`,
+      );
+    }
     if (!info.signatureValid) {
       throw new TlsmithError(
         "CSR_SIGNATURE_INVALID",
@@ -545,10 +696,7 @@ export class CertificateAuthority {
       names = this.checkHosts([cnName]);
     }
     validDays(options.days, DEFAULT_LEAF_DAYS, MAX_LEAF_DAYS, "the certificate validity");
-    const publicKey = await importPublicKey(
-      pkijs.PublicKeyInfo.fromBER(toArrayBuffer(info.publicKeyInfo)),
-      source,
-    );
+    const publicKey = await importPublicKey(info.publicKeyInfo, source);
     return await this.#sign(names, publicKey, options);
   }
 }

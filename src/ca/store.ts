@@ -7,9 +7,7 @@
  */
 
 import { CertificateAuthority, type CreateAuthorityOptions } from "./authority.ts";
-import { encryptPrivateKey } from "../keys/encrypt.ts";
-import { isEncryptedPrivateKey } from "../keys/formats.ts";
-import type { Passphrase } from "../keys/encrypt.ts";
+import { exportPrivateKey, isEncryptedPrivateKey, type Passphrase } from "../keys/formats.ts";
 import { TlsmithError } from "../errors.ts";
 
 /** What the store needs of a runtime (the runtime adapters' `Runtime` has all of it). */
@@ -178,7 +176,7 @@ export async function createStoredCa(
     owner: await ownerName(runtime),
   });
   const keyPem = options.passphrase
-    ? await encryptPrivateKey(ca.privateKey, options.passphrase)
+    ? await exportPrivateKey(ca.privateKey, { passphrase: options.passphrase })
     : await ca.keyPem();
   const existing = [
     (await runtime.stat(store.certFile)) ? store.certFile : null,

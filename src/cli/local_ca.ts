@@ -1,5 +1,5 @@
 /**
- * The local CA as the CLI uses it (`cert`, `sign`, `serve --cert=local`, `verify`): find it,
+ * The local CA as the CLI uses it (`cert`, `sign`, `verify`; `serve --cert=local` goes through `serve()`): find it,
  * create it on first use, and unlock an encrypted key with the pass-phrase prompt.
  *
  * @module
@@ -73,27 +73,4 @@ export async function loadStoredCa(
     )
     : await loadFromFiles(store, files);
   return { ca, store, created: false };
-}
-
-/**
- * A fresh certificate for `hosts` from the local CA (created on first use), for
- * `tlsmith serve --cert=local`. Returns PEM chain (leaf + CA) and key.
- *
- * @example
- * ```ts ignore
- * const { cert, key, caFile } = await localServingCert(ctx, ["localhost", "127.0.0.1", "::1"]);
- * ```
- */
-export async function localServingCert(
-  ctx: CliContext,
-  hosts: readonly string[],
-  options: { dir?: string; passphraseFile?: string } = {},
-): Promise<{ cert: string; key: string; caFile: string; created: boolean }> {
-  const { ca, store, created } = await loadStoredCa(ctx, {
-    dir: options.dir,
-    create: true,
-    passphraseFile: options.passphraseFile,
-  });
-  const leaf = await ca.issue(hosts, { days: 7 });
-  return { cert: leaf.chain, key: leaf.key, caFile: store.certFile, created };
 }

@@ -67,6 +67,11 @@ export const COMMANDS: readonly CommandEntry[] = [
     load: () => import("./commands/serve.ts"),
   },
   {
+    name: "proxy",
+    summary: "HTTPS in front of a dev server on this machine (WebSockets, hot reload)",
+    load: () => import("./commands/proxy.ts"),
+  },
+  {
     name: "key",
     summary: "Generate, encrypt, decrypt and convert private keys",
     load: () => import("./commands/key.ts"),
@@ -110,6 +115,31 @@ export const COMMANDS: readonly CommandEntry[] = [
     name: "fingerprint",
     summary: "Print SHA-256 fingerprints of certificates and keys",
     load: () => import("./commands/fingerprint.ts"),
+  },
+  {
+    name: "trust",
+    summary: "Install the local CA into the system, browser (NSS) and Java trust stores",
+    load: () => import("./commands/trust.ts"),
+  },
+  {
+    name: "untrust",
+    summary: "Remove the local CA from every trust store it is in",
+    load: () => import("./commands/untrust.ts"),
+  },
+  {
+    name: "doctor",
+    summary: "Ask every client on this machine whether it trusts the local CA",
+    load: () => import("./commands/doctor.ts"),
+  },
+  {
+    name: "env",
+    summary: "Print the environment that makes Node, Deno, Bun and Python trust the CA",
+    load: () => import("./commands/env.ts"),
+  },
+  {
+    name: "run",
+    summary: "Run a command with that environment set",
+    load: () => import("./commands/run.ts"),
   },
 ];
 

@@ -5,18 +5,11 @@
  * `PASSPHRASE_REQUIRED` error that says how to provide one. Pass phrases never
  * come from argv and are never printed.
  *
- * Also {@linkcode loadServingKey}: decrypt a key for the TLS server in memory,
- * asking again on a wrong pass phrase at the terminal.
- *
  * @module
  */
 
 import { TlsmithError } from "../errors.ts";
 import type { Runtime } from "../serve/runtime/types.ts";
-import { isEncryptedPrivateKey, toPkcs8Pem } from "../keys/formats.ts";
-import { decodeOnePem } from "../pem.ts";
-import { readPkcs8 } from "../_internal/asn1.ts";
-import { OID } from "../_internal/oids.ts";
 
 /** The environment variable the CLI reads a pass phrase from. */
 export const PASSPHRASE_ENV = "TLSMITH_PASSPHRASE";
@@ -50,6 +43,22 @@ export interface ObtainedPassphrase {
   source: PassphraseSource;
 }
 
+/** Pass phrases taken out of the environment, per runtime (one CLI run may need it twice). */
+const fromEnv = new WeakMap<Runtime, string>();
+
+/**
+ * `TLSMITH_PASSPHRASE`, removed from the process environment once read so that no child process
+ * (a proxied server, a browser) inherits it; later reads in the same run get the value kept.
+ */
+function passphraseFromEnv(runtime: Runtime): string | undefined {
+  const value = runtime.env(PASSPHRASE_ENV);
+  if (value !== undefined) {
+    runtime.unsetEnv(PASSPHRASE_ENV);
+    if (value !== "") fromEnv.set(runtime, value);
+  }
+  return fromEnv.get(runtime);
+}
+
 function howToProvide(): string {
   return `type it at the prompt (on a terminal), or use --passphrase-file FILE or the ` +
     `${PASSPHRASE_ENV} environment variable`;
@@ -80,8 +89,8 @@ export async function readPassphrase(
     }
     return { passphrase: first, source: "file" };
   }
-  const env = runtime.env(PASSPHRASE_ENV);
-  if (env !== undefined && env !== "") return { passphrase: env, source: "env" };
+  const env = passphraseFromEnv(runtime);
+  if (env !== undefined) return { passphrase: env, source: "env" };
   if (!runtime.stdinIsTerminal()) {
     throw new TlsmithError(
       "PASSPHRASE_REQUIRED",
@@ -145,7 +154,7 @@ export async function obtainPassphrase(
  * @example
  * ```ts ignore
  * const pair = await withPassphrase(runtime, { purpose: "to decrypt key.pem" }, (p) =>
- *   readPrivateKey(pem, { passphrase: p, source: "key.pem" }));
+ *   importPrivateKey(pem, { passphrase: p, source: "key.pem" }));
  * ```
  */
 export async function withPassphrase<T>(
@@ -164,54 +173,4 @@ export async function withPassphrase<T>(
       runtime.printError("Wrong pass phrase, try again.\n");
     }
   }
-}
-
-/** Options of {@linkcode loadServingKey}. */
-export interface LoadServingKeyOptions {
-  /** `--passphrase-file FILE`. */
-  passphraseFile?: string;
-  /** Terminal attempts for a wrong pass phrase (default 3). */
-  tries?: number;
-}
-
-/**
- * Turn the text of a key file into the unencrypted PKCS#8 PEM a TLS server
- * takes, in memory. An encrypted key is decrypted with a pass phrase from
- * {@linkcode obtainPassphrase} (three tries at the terminal). The plain key is
- * never written to disk.
- *
- * @example
- * ```ts ignore
- * const keyPem = await loadServingKey(runtime, await runtime.readTextFile("key.pem"), "key.pem", {
- *   passphraseFile: values["passphrase-file"],
- * });
- * ```
- */
-export async function loadServingKey(
-  runtime: Runtime,
-  keyPem: string,
-  keyFile: string,
-  options: LoadServingKeyOptions = {},
-): Promise<string> {
-  const pem = isEncryptedPrivateKey(keyPem)
-    ? await withPassphrase(
-      runtime,
-      {
-        passphraseFile: options.passphraseFile,
-        purpose: `to decrypt ${keyFile}`,
-        tries: options.tries,
-      },
-      (passphrase) => toPkcs8Pem(keyPem, { passphrase, source: keyFile }),
-    )
-    : await toPkcs8Pem(keyPem, { source: keyFile });
-  if (readPkcs8(decodeOnePem(pem, "PRIVATE KEY").der)?.algorithm === OID.rsassaPss) {
-    throw new TlsmithError(
-      "UNSUPPORTED_KEY_TYPE",
-      `${keyFile}: this RSA key is restricted to RSA-PSS (id-RSASSA-PSS, from ` +
-        `\`openssl genpkey -algorithm RSA-PSS\`). tlsmith can sign with it but cannot serve ` +
-        `TLS with it: Deno's TLS (rustls) does not load such keys. Serve with an EC or plain RSA ` +
-        `key instead, e.g. \`tlsmith key generate --type ec --out key.pem\`.`,
-    );
-  }
-  return pem;
 }

@@ -1,19 +1,17 @@
 /**
- * Key pairs with WebCrypto: generate (ECDSA P-256/P-384, RSA 2048/3072/4096,
- * Ed25519), export to PKCS#8 / SPKI PEM, import plain PKCS#8, tell the key type
- * and the signature hash that goes with it, and check that a certificate
- * belongs to a key.
+ * Key pairs with WebCrypto: the key types, generate (ECDSA P-256/P-384, RSA
+ * 2048/3072/4096, Ed25519), the public key of a private key (SPKI, PEM), and
+ * the signature hash that goes with a key type.
  *
- * Encrypted keys and OpenSSL's other formats are read by `key_formats.ts`
- * (`readPrivateKey`), which hands the unwrapped PKCS#8 to {@linkcode importPkcs8}.
+ * Private keys are read and written by `formats.ts` (`importPrivateKey`,
+ * `exportPrivateKey`: every format, encrypted or not), which imports through
+ * the one PKCS#8 importer in `pkcs8.ts`.
  *
  * @module
  */
 
-import * as asn1js from "npm:asn1js@^4.0.0";
-import { toBytes } from "../_internal/bytes.ts";
 import { sourcePrefix, TlsmithError } from "../errors.ts";
-import { decodePem, encodePem } from "../pem.ts";
+import { encodePem } from "../pem.ts";
 
 /** The key types tlsmith generates and reads. */
 export type KeyType =
@@ -42,12 +40,6 @@ export interface KeyPair {
   publicKey: CryptoKey;
   /** What kind of key this is. */
   type: KeyType;
-}
-
-/** Options of {@linkcode importPrivateKeyPem} and {@linkcode importPkcs8}. */
-export interface ImportKeyOptions {
-  /** Where the key came from (a file name), used in error messages. */
-  source?: string;
 }
 
 const KEY_TYPE_ALIASES: Record<string, KeyType> = {
@@ -83,8 +75,10 @@ const KEY_TYPE_ALIASES: Record<string, KeyType> = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseKeyType } from "./keys.ts";
- * console.log(parseKeyType("RSA"), parseKeyType("p384")); // rsa-2048 ec-p384
+ * assert.equal(parseKeyType("RSA"), "rsa-2048");
+ * assert.equal(parseKeyType("p384"), "ec-p384");
  * ```
  */
 export function parseKeyType(input: string): KeyType {
@@ -135,9 +129,11 @@ function generateAlgorithm(type: KeyType): EcKeyGenParams | RsaHashedKeyGenParam
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { generateKeyPair } from "./keys.ts";
  * const pair = await generateKeyPair("ed25519");
- * console.log(pair.type, pair.privateKey.algorithm.name); // ed25519 Ed25519
+ * assert.equal(pair.type, "ed25519");
+ * assert.equal(pair.privateKey.algorithm.name, "Ed25519");
  * ```
  */
 export async function generateKeyPair(type: KeyType = "ec-p256"): Promise<KeyPair> {
@@ -167,8 +163,10 @@ export async function generateKeyPair(type: KeyType = "ec-p256"): Promise<KeyPai
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { rsaKeyType } from "./keys.ts";
- * console.log(rsaKeyType(3072)); // rsa-3072
+ * assert.equal(rsaKeyType(3072), "rsa-3072");
+ * assert.throws(() => rsaKeyType(1025), /1025 bits/);
  * ```
  */
 export function rsaKeyType(bits: number | undefined, source?: string): KeyType {
@@ -187,9 +185,10 @@ export function rsaKeyType(bits: number | undefined, source?: string): KeyType {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { generateKeyPair, keyTypeOf } from "./keys.ts";
  * const { publicKey } = await generateKeyPair("ec-p384");
- * console.log(keyTypeOf(publicKey)); // ec-p384
+ * assert.equal(keyTypeOf(publicKey), "ec-p384");
  * ```
  */
 export function keyTypeOf(key: CryptoKey): KeyType {
@@ -223,8 +222,10 @@ export function keyTypeOf(key: CryptoKey): KeyType {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { signatureHashFor } from "./keys.ts";
- * console.log(signatureHashFor("ec-p384"), signatureHashFor("ed25519")); // SHA-384 undefined
+ * assert.equal(signatureHashFor("ec-p384"), "SHA-384");
+ * assert.equal(signatureHashFor("ed25519"), undefined);
  * ```
  */
 export function signatureHashFor(
@@ -241,10 +242,11 @@ export function signatureHashFor(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { derivePublicKey, generateKeyPair } from "./keys.ts";
  * const { privateKey } = await generateKeyPair();
  * const publicKey = await derivePublicKey(privateKey);
- * console.log(publicKey.type); // public
+ * assert.equal(publicKey.type, "public");
  * ```
  */
 export async function derivePublicKey(privateKey: CryptoKey): Promise<CryptoKey> {
@@ -258,18 +260,30 @@ export async function derivePublicKey(privateKey: CryptoKey): Promise<CryptoKey>
       "the private key is not extractable, so its public key cannot be derived. Generate or import it with extractable = true.",
     );
   }
-  const jwk = await crypto.subtle.exportKey("jwk", privateKey);
-  for (const field of ["d", "p", "q", "dp", "dq", "qi", "oth", "key_ops"]) {
-    delete (jwk as Record<string, unknown>)[field];
-  }
   const type = keyTypeOf(privateKey);
-  const alg = type.startsWith("rsa")
-    ? {
-      name: "RSASSA-PKCS1-v1_5",
-      hash: (privateKey.algorithm as RsaHashedKeyAlgorithm).hash,
+  try {
+    const jwk = await crypto.subtle.exportKey("jwk", privateKey);
+    const pub: JsonWebKey = { kty: jwk.kty, ext: true };
+    for (const field of ["crv", "x", "y", "n", "e"] as const) {
+      if (jwk[field] !== undefined) pub[field] = jwk[field];
     }
-    : importAlgorithm(type);
-  return crypto.subtle.importKey("jwk", jwk, alg, true, ["verify"]);
+    const alg = type.startsWith("rsa")
+      ? {
+        name: "RSASSA-PKCS1-v1_5",
+        hash: (privateKey.algorithm as RsaHashedKeyAlgorithm).hash,
+      }
+      : importAlgorithm(type);
+    return await crypto.subtle.importKey("jwk", pub, alg, true, ["verify"]);
+  } catch (err) {
+    // Deno's WebCrypto imports some damaged EC keys and fails only here (a DOMException).
+    throw new TlsmithError(
+      "BAD_KEY",
+      `the ${type} private key is damaged: its public key cannot be computed (${
+        (err as Error)?.message ?? err
+      }). Re-export it, or generate a new one.`,
+      { cause: err },
+    );
+  }
 }
 
 /**
@@ -278,9 +292,10 @@ export async function derivePublicKey(privateKey: CryptoKey): Promise<CryptoKey>
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { exportSpki, generateKeyPair } from "./keys.ts";
  * const { privateKey } = await generateKeyPair("ed25519");
- * console.log((await exportSpki(privateKey)).length); // 44
+ * assert.equal((await exportSpki(privateKey)).length, 44);
  * ```
  */
 export async function exportSpki(key: CryptoKey): Promise<Uint8Array<ArrayBuffer>> {
@@ -289,249 +304,34 @@ export async function exportSpki(key: CryptoKey): Promise<Uint8Array<ArrayBuffer
 }
 
 /**
- * Export a private key as unencrypted PKCS#8 PEM (`-----BEGIN PRIVATE KEY-----`),
- * which OpenSSL, Deno and Node all read.
- *
- * @example
- * ```ts
- * import { exportPrivateKeyPem, generateKeyPair } from "./keys.ts";
- * const { privateKey } = await generateKeyPair();
- * const pem = await exportPrivateKeyPem(privateKey);
- * console.log(pem.startsWith("-----BEGIN PRIVATE KEY-----")); // true
- * ```
- */
-export async function exportPrivateKeyPem(key: CryptoKey): Promise<string> {
-  if (!key || key.type !== "private") {
-    throw new TlsmithError(
-      "BAD_KEY",
-      "exportPrivateKeyPem needs a private key; for a public key use exportPublicKeyPem.",
-    );
-  }
-  if (!key.extractable) {
-    throw new TlsmithError(
-      "BAD_KEY",
-      "the private key is not extractable. Generate or import it with extractable = true.",
-    );
-  }
-  return encodePem("PRIVATE KEY", await crypto.subtle.exportKey("pkcs8", key));
-}
-
-/**
  * Export the public key (of a public or private key) as SPKI PEM
  * (`-----BEGIN PUBLIC KEY-----`), as `openssl pkey -pubout` prints it.
  *
  * @example
  * ```ts
- * import { exportPublicKeyPem, generateKeyPair } from "./keys.ts";
+ * import assert from "node:assert/strict";
+ * import { exportPublicKey, generateKeyPair } from "./keys.ts";
  * const { publicKey } = await generateKeyPair();
- * console.log((await exportPublicKeyPem(publicKey)).split("\n")[0]); // -----BEGIN PUBLIC KEY-----
+ * assert.match(await exportPublicKey(publicKey), /^-----BEGIN PUBLIC KEY-----\n/);
  * ```
  */
-export async function exportPublicKeyPem(key: CryptoKey): Promise<string> {
+export async function exportPublicKey(key: CryptoKey): Promise<string> {
   return encodePem("PUBLIC KEY", await exportSpki(key));
 }
 
-const CONVERT_HINT =
-  "Read it with readPrivateKey() (src/keys/formats.ts), which understands OpenSSL's formats, or convert it with `openssl pkcs8 -topk8 -nocrypt -in KEY -out key.pem`.";
-
-const UNSUPPORTED_OIDS: Record<string, string> = {
-  "1.2.840.113549.1.1.10": "RSA-PSS",
-  "1.2.840.10040.4.1": "DSA",
-  "1.2.840.113549.1.3.1": "Diffie-Hellman",
-  "1.3.101.110": "X25519",
-  "1.3.101.111": "X448",
-  "1.3.101.113": "Ed448",
-};
-
-const CURVES: Record<string, KeyType | string> = {
-  "1.2.840.10045.3.1.7": "ec-p256",
-  "1.3.132.0.34": "ec-p384",
-  "1.3.132.0.35": "P-521",
-  "1.3.132.0.10": "secp256k1",
-  "1.2.840.10045.3.1.1": "P-192",
-  "1.3.132.0.33": "P-224",
-};
-
-/** Read the AlgorithmIdentifier of a PKCS#8 PrivateKeyInfo: key type, or a description of an unsupported one. */
-function pkcs8KeyKind(
-  der: Uint8Array,
-  options?: ImportKeyOptions,
-): { type?: KeyType; unsupported?: string } {
-  const bad = (why: string) =>
-    new TlsmithError(
-      "BAD_KEY",
-      `${sourcePrefix(options?.source)}not a PKCS#8 private key (${why}). ${CONVERT_HINT}`,
-    );
-  const asn1 = asn1js.fromBER(der);
-  if (asn1.offset === -1 || !(asn1.result instanceof asn1js.Sequence)) {
-    throw bad("the data is not DER");
-  }
-  if (asn1.offset !== der.byteLength) throw bad("extra bytes after the key");
-  const items = asn1.result.valueBlock.value;
-  const version = items[0];
-  const algId = items[1];
-  const keyOctets = items[2];
-  if (
-    !(version instanceof asn1js.Integer) ||
-    !(algId instanceof asn1js.Sequence) ||
-    !(keyOctets instanceof asn1js.OctetString)
-  ) {
-    if (
-      version instanceof asn1js.Sequence && items[1] instanceof asn1js.OctetString
-    ) {
-      throw new TlsmithError(
-        "PASSPHRASE_REQUIRED",
-        `${
-          sourcePrefix(options?.source)
-        }this is an encrypted PKCS#8 key. Decrypt it with its passphrase: readPrivateKey(pem, { passphrase }) or the CLI's --passphrase-file / TLSMITH_PASSPHRASE.`,
-      );
-    }
-    throw bad("expected version, algorithm and key octets");
-  }
-  const oid = algId.valueBlock.value[0];
-  if (!(oid instanceof asn1js.ObjectIdentifier)) {
-    throw bad("no algorithm identifier");
-  }
-  const algorithm = oid.valueBlock.toString();
-  if (algorithm === "1.2.840.10045.2.1") {
-    const params = algId.valueBlock.value[1];
-    if (!(params instanceof asn1js.ObjectIdentifier)) {
-      return { unsupported: "EC keys with explicit curve parameters" };
-    }
-    const curve = params.valueBlock.toString();
-    const kind = CURVES[curve];
-    if (kind === "ec-p256" || kind === "ec-p384") return { type: kind };
-    return { unsupported: `EC keys on curve ${kind ?? curve}` };
-  }
-  if (algorithm === "1.2.840.113549.1.1.1") return { type: "rsa-2048" }; // size checked after import
-  if (algorithm === "1.3.101.112") return { type: "ed25519" };
-  return { unsupported: `${UNSUPPORTED_OIDS[algorithm] ?? `algorithm ${algorithm}`} keys` };
-}
-
 /**
- * Import an unencrypted PKCS#8 private key (DER). The algorithm and curve come
- * from the key's AlgorithmIdentifier; the public key is derived. Returns an
- * extractable {@linkcode KeyPair}.
+ * The old name of {@linkcode exportPublicKey}.
+ *
+ * @deprecated Use {@linkcode exportPublicKey}.
  *
  * @example
  * ```ts
- * import { generateKeyPair, importPkcs8 } from "./keys.ts";
- * const original = await generateKeyPair("ec-p384");
- * const der = new Uint8Array(await crypto.subtle.exportKey("pkcs8", original.privateKey));
- * const pair = await importPkcs8(der, { source: "key.der" });
- * console.log(pair.type); // ec-p384
+ * import assert from "node:assert/strict";
+ * import { exportPublicKey, exportPublicKeyPem, generateKeyPair } from "./keys.ts";
+ * const { publicKey } = await generateKeyPair();
+ * assert.equal(await exportPublicKeyPem(publicKey), await exportPublicKey(publicKey));
  * ```
  */
-export async function importPkcs8(
-  der: Uint8Array | ArrayBuffer,
-  options?: ImportKeyOptions,
-): Promise<KeyPair> {
-  const bytes = toBytes(der);
-  const kind = pkcs8KeyKind(bytes, options);
-  if (!kind.type) {
-    throw new TlsmithError(
-      "UNSUPPORTED_KEY_TYPE",
-      `${
-        sourcePrefix(options?.source)
-      }${kind.unsupported} are not supported. Use an ECDSA P-256/P-384, RSA (2048-4096 bits) or Ed25519 key.`,
-    );
-  }
-  let privateKey: CryptoKey;
-  try {
-    privateKey = await crypto.subtle.importKey(
-      "pkcs8",
-      bytes.slice(),
-      importAlgorithm(kind.type),
-      true,
-      ["sign"],
-    );
-  } catch (err) {
-    throw new TlsmithError(
-      "BAD_KEY",
-      `${sourcePrefix(options?.source)}the ${
-        kind.type.startsWith("rsa") ? "RSA" : kind.type
-      } private key is damaged or invalid (${
-        (err as Error)?.message ?? err
-      }). Re-export it, or generate a new one.`,
-      { cause: err },
-    );
-  }
-  let type: KeyType;
-  try {
-    type = keyTypeOf(privateKey);
-  } catch (err) {
-    if (err instanceof TlsmithError) {
-      throw new TlsmithError(err.code, `${sourcePrefix(options?.source)}${err.message}`, {
-        cause: err,
-      });
-    }
-    throw err;
-  }
-  let publicKey: CryptoKey;
-  try {
-    publicKey = await derivePublicKey(privateKey);
-  } catch (err) {
-    throw new TlsmithError(
-      "BAD_KEY",
-      `${sourcePrefix(options?.source)}the ${type} private key is damaged or invalid (${
-        (err as Error)?.message ?? err
-      }). Re-export it, or generate a new one.`,
-      { cause: err },
-    );
-  }
-  return { privateKey, publicKey, type };
-}
-
-/**
- * Import a private key from PEM text with a `-----BEGIN PRIVATE KEY-----` block
- * (unencrypted PKCS#8). An `ENCRYPTED PRIVATE KEY` is a `PASSPHRASE_REQUIRED`
- * error; OpenSSL's legacy `RSA PRIVATE KEY` / `EC PRIVATE KEY` blocks are
- * `BAD_KEY` errors pointing to `readPrivateKey` (key_formats.ts) or
- * `openssl pkcs8 -topk8 -nocrypt`.
- *
- * @example
- * ```ts
- * import { exportPrivateKeyPem, generateKeyPair, importPrivateKeyPem } from "./keys.ts";
- * const pem = await exportPrivateKeyPem((await generateKeyPair("ed25519")).privateKey);
- * const pair = await importPrivateKeyPem(pem, { source: "key.pem" });
- * console.log(pair.type); // ed25519
- * ```
- */
-export async function importPrivateKeyPem(
-  pem: string,
-  options?: ImportKeyOptions,
-): Promise<KeyPair> {
-  const blocks = decodePem(pem, options);
-  const block = blocks.find((b) => b.label === "PRIVATE KEY");
-  if (block) return await importPkcs8(block.der, options);
-  const labels = blocks.map((b) => b.label);
-  const at = sourcePrefix(options?.source);
-  if (labels.includes("ENCRYPTED PRIVATE KEY")) {
-    throw new TlsmithError(
-      "PASSPHRASE_REQUIRED",
-      `${at}the private key is encrypted (ENCRYPTED PRIVATE KEY). Decrypt it with its passphrase: readPrivateKey(pem, { passphrase }) in code, or --passphrase-file / TLSMITH_PASSPHRASE with the CLI.`,
-    );
-  }
-  const legacy = labels.find((l) => /^(RSA|EC|DSA|OPENSSH) PRIVATE KEY$/.test(l));
-  if (legacy) {
-    const encrypted = blocks.find((b) => b.label === legacy)?.headers["Proc-Type"]
-        ?.includes("ENCRYPTED")
-      ? " (encrypted)"
-      : "";
-    throw new TlsmithError(
-      "BAD_KEY",
-      `${at}the key is in OpenSSL's legacy "${legacy}" format${encrypted}, not PKCS#8. ${CONVERT_HINT}`,
-    );
-  }
-  const what = labels.includes("CERTIFICATE")
-    ? "a certificate"
-    : labels.includes("PUBLIC KEY")
-    ? "a public key"
-    : labels.includes("CERTIFICATE REQUEST")
-    ? "a certificate request"
-    : `"${[...new Set(labels)].join(", ")}"`;
-  throw new TlsmithError(
-    "BAD_KEY",
-    `${at}expected a private key (-----BEGIN PRIVATE KEY-----) but found ${what}. Check that you passed the key file, not the certificate.`,
-  );
+export function exportPublicKeyPem(key: CryptoKey): Promise<string> {
+  return exportPublicKey(key);
 }

@@ -1,61 +1,73 @@
 /**
- * PKCS#12 (.p12 / .pfx) export and import, as OpenSSL 3 writes them by
- * default: the private key in a PBES2-shrouded key bag (PBKDF2-HMAC-SHA256,
- * AES-256-CBC), the certificates in PBES2-encrypted safe contents, and an
- * HMAC-SHA256 integrity MAC keyed with the RFC 7292 PKCS#12 KDF. Read by
- * `openssl pkcs12`, Node's `tls.createSecureContext({ pfx })` and Java's
- * `keytool`.
+ * PKCS#12 (.p12 / .pfx) export and import. Export writes OpenSSL 3's default layout: the private
+ * key in a PBES2-shrouded key bag (PBKDF2-HMAC-SHA256, AES-256-CBC), the certificates in
+ * PBES2-encrypted safe contents, and an HMAC-SHA256 integrity MAC keyed with the RFC 7292 PKCS#12
+ * KDF; `openssl pkcs12`, Node's `tls.createSecureContext({ pfx })`, Java's `keytool`, GnuTLS and
+ * NSS read it. Import reads that, and what OpenSSL, keytool, GnuTLS and NSS write (BER with
+ * indefinite lengths included), with the strict, bounded `_internal/der.ts`.
+ *
+ * Import is bounded before any work: the file size, the MAC iterations and every key derivation
+ * are capped ({@linkcode KEY_LIMITS}), their sum per file too, and the MAC's key derivation (done
+ * in JavaScript) yields to the event loop as it goes. An empty pass phrase is tried both ways
+ * OpenSSL tries it (the two-byte BMPString NUL and the zero-length password).
  *
  * @module
  */
 
-import * as asn1js from "npm:asn1js@^4.0.0";
 import { sha1 } from "npm:@noble/hashes@^2.0.0/legacy.js";
 import { sha224, sha256, sha384, sha512 } from "npm:@noble/hashes@^2.0.0/sha2.js";
 import { hmac as nobleHmac } from "npm:@noble/hashes@^2.0.0/hmac.js";
-import { sourcePrefix, TlsmithError } from "../errors.ts";
-import { concatBytes, equalBytes, toArrayBuffer, toBytes } from "../_internal/bytes.ts";
-import { decodePem, encodePem } from "../pem.ts";
+import { concatBytes, equalBytes, toArrayBuffer } from "../_internal/bytes.ts";
 import {
-  children,
-  encodeDer,
+  berToDer,
+  DerError,
+  type DerNode,
   explicit,
-  implicitOctets,
+  implicit,
   int,
-  intOf,
   isContext,
-  isSequence,
+  isUniversal,
   nul,
   octets,
-  octetsOf,
   oid,
-  oidOf,
   parseDer,
-  raw,
-  readPkcs8,
+  readOctets,
+  readOid,
+  readSmallInt,
   seq,
+  sequence,
   set,
-  tryParseDer,
-} from "../_internal/asn1.ts";
+  setOf,
+  TAG,
+  tlv,
+} from "../_internal/der.ts";
 import { OID } from "../_internal/oids.ts";
+import { sourcePrefix, TlsmithError } from "../errors.ts";
+import { decodePem, encodePem, isCertificateLabel } from "../pem.ts";
+import { fileArgument, reexportPkcs12Command } from "./commands.ts";
 import {
-  decryptPkcs8Der,
+  checkIterations,
+  count,
+  type DecryptContext,
+  decryptEncryptedPkcs8,
   DEFAULT_ITERATIONS,
-  encryptPkcs8Der,
-  importPrivateKeyInfo,
+  encryptPkcs8,
+  limitExceeded,
   pbes2Decrypt,
   pbes2Encrypt,
-  pkcs8Of,
-  type PrivateKeyInput,
+  spend,
 } from "./encrypt.ts";
+import { exportPrivateKey, type PrivateKeyInput } from "./formats.ts";
 import type { KeyPair } from "./keys.ts";
+import { KEY_LIMITS } from "./limits.ts";
+import { importPkcs8Der, isPkcs8 } from "./pkcs8.ts";
 import { certificateSpki, publicKeyMatches } from "./spki.ts";
 
 /** Options of {@linkcode exportPkcs12}. */
 export interface ExportPkcs12Options {
   /** The certificate in PEM (leaf first; further certificates in the text join the chain) or DER. */
   cert: string | Uint8Array;
-  /** The private key: unencrypted PEM in any format, a `CryptoKey` or a `KeyPair`. */
+  /** The private key: a `CryptoKey`, a `KeyPair`, or an unencrypted stored key in any format. */
   key: PrivateKeyInput;
   /** Intermediate / CA certificates: PEM text (one or more blocks), DER, or a list of those. */
   chain?: string | Uint8Array | Array<string | Uint8Array>;
@@ -63,7 +75,7 @@ export interface ExportPkcs12Options {
   passphrase: string;
   /** The name shown by keytool and the OS key stores (friendlyName attribute). */
   friendlyName?: string;
-  /** PBKDF2 and MAC iterations (default 600 000). */
+  /** PBKDF2 and MAC iterations (default 600 000, at most 1 000 000: the MAC's cap). */
   iterations?: number;
 }
 
@@ -71,18 +83,25 @@ export interface ExportPkcs12Options {
 export interface Pkcs12Contents {
   /** The certificate that belongs to the key, in PEM. */
   cert: string;
-  /** The private key. */
-  key: KeyPair;
   /** The private key as unencrypted PKCS#8 PEM (to write out or give a TLS server). */
-  keyPem: string;
-  /** The other certificates, in PEM, in file order. */
-  chain: string[];
+  key: string;
+  /** The private key as a WebCrypto key pair. */
+  keyPair: KeyPair;
+  /**
+   * `cert` followed by the file's other certificates (its CA chain), in PEM, in file order:
+   * what a server presents.
+   */
+  chain: string;
   /** The key's (or certificate's) friendlyName attribute, if any. */
   friendlyName?: string;
+  /** @deprecated Use {@linkcode Pkcs12Contents.key}, the same PEM. */
+  keyPem: string;
 }
 
 /** Options of {@linkcode importPkcs12}. */
 export interface ImportPkcs12Options {
+  /** The file's pass phrase (default: the empty pass phrase of a file made without one). */
+  passphrase?: string;
   /** Where the bytes came from (a file name), used in error messages. */
   source?: string;
 }
@@ -105,29 +124,62 @@ interface MacHash {
   name: string;
   fn: Hasher;
   repeat: (digest: Uint8Array, times: number) => Uint8Array;
+  /** Rounds per slice between checks of the clock (a fraction of a millisecond to a few). */
+  slice: number;
+  maxIterations: number;
   u: number;
   v: number;
 }
 
-const MAC_HASHES: Record<string, MacHash> = {
-  [OID.sha1]: { name: "SHA-1", fn: (d) => sha1(d), repeat: repeatWith(sha1), u: 20, v: 64 },
-  [OID.sha224]: { name: "SHA-224", fn: (d) => sha224(d), repeat: repeatWith(sha224), u: 28, v: 64 },
-  [OID.sha256]: { name: "SHA-256", fn: (d) => sha256(d), repeat: sha256Repeat, u: 32, v: 64 },
+const OTHER_MAX = KEY_LIMITS.maxPkcs12MacIterationsOtherHash;
+
+const MAC_HASHES: Readonly<Record<string, MacHash>> = Object.freeze({
+  [OID.sha1]: {
+    name: "SHA-1",
+    fn: (d: Uint8Array) => sha1(d),
+    repeat: repeatWith(sha1),
+    slice: 500,
+    maxIterations: OTHER_MAX,
+    u: 20,
+    v: 64,
+  },
+  [OID.sha224]: {
+    name: "SHA-224",
+    fn: (d: Uint8Array) => sha224(d),
+    repeat: repeatWith(sha224),
+    slice: 500,
+    maxIterations: OTHER_MAX,
+    u: 28,
+    v: 64,
+  },
+  [OID.sha256]: {
+    name: "SHA-256",
+    fn: (d: Uint8Array) => sha256(d),
+    repeat: sha256Repeat,
+    slice: 4000,
+    maxIterations: KEY_LIMITS.maxPkcs12MacIterations,
+    u: 32,
+    v: 64,
+  },
   [OID.sha384]: {
     name: "SHA-384",
-    fn: (d) => sha384(d),
+    fn: (d: Uint8Array) => sha384(d),
     repeat: repeatWith(sha384),
+    slice: 250,
+    maxIterations: OTHER_MAX,
     u: 48,
     v: 128,
   },
   [OID.sha512]: {
     name: "SHA-512",
-    fn: (d) => sha512(d),
+    fn: (d: Uint8Array) => sha512(d),
     repeat: repeatWith(sha512),
+    slice: 250,
+    maxIterations: OTHER_MAX,
     u: 64,
     v: 128,
   },
-};
+});
 
 // SHA-256 constants, computed exactly with integer roots (FIPS 180-4 §4.2.2, §5.3.3):
 // K[i] = first 32 bits of the fractional part of cbrt(prime i), IV[i] likewise of sqrt.
@@ -170,10 +222,11 @@ function sha256Constants(): { k: Int32Array; iv: Int32Array } {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sha256Repeat } from "./pkcs12.ts";
  * import { sha256 } from "npm:@noble/hashes@^2.0.0/sha2.js";
  * const x = new Uint8Array(32);
- * console.log(sha256Repeat(x, 2).join() === sha256(sha256(x)).join()); // true
+ * assert.deepEqual(sha256Repeat(x, 2), sha256(sha256(x)));
  * ```
  */
 export function sha256Repeat(digest: Uint8Array, times: number): Uint8Array {
@@ -251,21 +304,43 @@ function repeatTo(data: Uint8Array, v: number): Uint8Array {
   return out;
 }
 
+/** Let the event loop run (timers, I/O) between slices of a long computation. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, 0));
+}
+
+/** `times` rounds of the hash, yielding to the event loop about every 10 ms. */
+async function repeatYielding(hash: MacHash, digest: Uint8Array, times: number) {
+  let a = digest;
+  let left = times;
+  let since = Date.now();
+  while (left > 0) {
+    const n = Math.min(left, hash.slice);
+    a = hash.repeat(a, n);
+    left -= n;
+    if (left > 0 && Date.now() - since >= 10) {
+      await yieldToEventLoop();
+      since = Date.now();
+    }
+  }
+  return a;
+}
+
 /** PKCS#12 KDF: `id` 1 = key, 2 = IV, 3 = MAC key. */
-function pkcs12Kdf(
+async function pkcs12Kdf(
   hash: MacHash,
   password: Uint8Array,
   salt: Uint8Array,
   iterations: number,
   id: number,
   n: number,
-): Uint8Array {
-  const { fn, repeat, u, v } = hash;
+): Promise<Uint8Array> {
+  const { fn, u, v } = hash;
   const d = new Uint8Array(v).fill(id);
   const i = concatBytes(repeatTo(salt, v), repeatTo(password, v));
   const out: Uint8Array[] = [];
   for (let produced = 0; produced < n; produced += u) {
-    const a = repeat(fn(concatBytes(d, i)), iterations - 1);
+    const a = await repeatYielding(hash, fn(concatBytes(d, i)), iterations - 1);
     out.push(a);
     if (produced + u >= n) break;
     const b = repeatTo(a, v).slice(0, v);
@@ -299,7 +374,7 @@ async function hmac(hashName: string, key: Uint8Array, data: Uint8Array): Promis
 
 function certDers(input: string | Uint8Array, what: string): Uint8Array[] {
   if (input instanceof Uint8Array) return [input];
-  const blocks = decodePem(input, { source: what }).filter((b) => b.label === "CERTIFICATE");
+  const blocks = decodePem(input, { source: what }).filter((b) => isCertificateLabel(b.label));
   if (blocks.length === 0) {
     throw new TlsmithError(
       "BAD_CERTIFICATE",
@@ -309,16 +384,23 @@ function certDers(input: string | Uint8Array, what: string): Uint8Array[] {
   return blocks.map((b) => b.der);
 }
 
-function attributes(localKeyId: Uint8Array, friendlyName?: string): asn1js.Set {
-  const attrs: asn1js.AsnType[] = [];
-  if (friendlyName) {
-    attrs.push(seq(oid(OID.friendlyName), set(new asn1js.BmpString({ value: friendlyName }))));
+function bmpString(text: string): Uint8Array {
+  const out = new Uint8Array(text.length * 2);
+  for (let i = 0; i < text.length; i++) {
+    out[2 * i] = text.charCodeAt(i) >> 8;
+    out[2 * i + 1] = text.charCodeAt(i) & 0xff;
   }
+  return tlv(0x1e, out);
+}
+
+function attributes(localKeyId: Uint8Array, friendlyName?: string): Uint8Array {
+  const attrs: Uint8Array[] = [];
+  if (friendlyName) attrs.push(seq(oid(OID.friendlyName), set(bmpString(friendlyName))));
   attrs.push(seq(oid(OID.localKeyId), set(octets(localKeyId))));
   return set(...attrs);
 }
 
-function certBag(der: Uint8Array, attrs?: asn1js.Set): asn1js.Sequence {
+function certBag(der: Uint8Array, attrs?: Uint8Array): Uint8Array {
   const value = seq(oid(OID.x509Certificate), explicit(0, octets(der)));
   return attrs
     ? seq(oid(OID.certBag), explicit(0, value), attrs)
@@ -326,38 +408,36 @@ function certBag(der: Uint8Array, attrs?: asn1js.Set): asn1js.Sequence {
 }
 
 /**
- * Make a PKCS#12 file (.p12 / .pfx) with a certificate, its private key and
- * an optional chain, protected by `passphrase`: PBES2 (PBKDF2-HMAC-SHA256,
- * AES-256-CBC) for the key and the certificates, an HMAC-SHA256 MAC, and
- * friendlyName + localKeyId attributes — OpenSSL 3's default layout, read by
- * `openssl pkcs12`, Node (`tls.createSecureContext({ pfx, passphrase })`),
- * Java's `keytool` and the OS key stores. `KEY_MISMATCH` when the key does not
- * belong to the certificate.
+ * Make a PKCS#12 file (.p12 / .pfx) with a certificate, its private key and an optional chain,
+ * protected by `passphrase`: PBES2 (PBKDF2-HMAC-SHA256, AES-256-CBC) for the key and the
+ * certificates, an HMAC-SHA256 MAC, and friendlyName + localKeyId attributes — OpenSSL 3's
+ * default layout, read by `openssl pkcs12`, Node (`tls.createSecureContext({ pfx, passphrase })`),
+ * Java's `keytool` and the OS key stores. `KEY_MISMATCH` when the key does not belong to the
+ * certificate.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { adhocCert } from "../ca/adhoc.ts";
  * import { exportPkcs12, importPkcs12 } from "./pkcs12.ts";
  *
  * const { cert, key } = await adhocCert();
  * const p12 = await exportPkcs12({ cert, key, passphrase: "changeit", friendlyName: "dev", iterations: 2048 });
- * const back = await importPkcs12(p12, "changeit");
- * console.log(back.friendlyName); // dev
+ * const back = await importPkcs12(p12, { passphrase: "changeit" });
+ * assert.equal(back.friendlyName, "dev");
+ * assert.equal(back.cert, cert);
  * ```
  */
 export async function exportPkcs12(options: ExportPkcs12Options): Promise<Uint8Array> {
   const { passphrase, friendlyName } = options;
-  const iterations = options.iterations ?? DEFAULT_ITERATIONS;
+  const iterations = checkIterations(
+    options.iterations ?? DEFAULT_ITERATIONS,
+    KEY_LIMITS.maxPkcs12MacIterations,
+  );
   if (typeof passphrase !== "string" || passphrase.length === 0) {
     throw new TlsmithError(
       "BAD_OPTION",
       "a PKCS#12 file needs a non-empty pass phrase (many readers refuse empty ones).",
-    );
-  }
-  if (!Number.isSafeInteger(iterations) || iterations < 1 || iterations > 10_000_000) {
-    throw new TlsmithError(
-      "BAD_OPTION",
-      `iterations must be a whole number from 1 to 10000000 (got ${iterations}).`,
     );
   }
   const certs = certDers(options.cert, "cert");
@@ -368,8 +448,9 @@ export async function exportPkcs12(options: ExportPkcs12Options): Promise<Uint8A
     ? options.chain
     : [options.chain];
   const chain = [...certs.slice(1), ...chainInputs.flatMap((c) => certDers(c, "chain"))];
-  const pkcs8 = await pkcs8Of(options.key);
-  const keyPair = await importPrivateKeyInfo(pkcs8);
+  const keyPem = await exportPrivateKey(options.key);
+  const pkcs8 = decodePem(keyPem)[0].der;
+  const keyPair = await importPkcs8Der(pkcs8);
   if (!(await publicKeyMatches(certificateSpki(leaf), keyPair))) {
     throw new TlsmithError(
       "KEY_MISMATCH",
@@ -381,50 +462,43 @@ export async function exportPkcs12(options: ExportPkcs12Options): Promise<Uint8A
   const attrs = attributes(localKeyId, friendlyName);
 
   // Certificates: PBES2-encrypted safe contents (as OpenSSL 3 does by default).
-  const certContents = encodeDer(seq(certBag(leaf, attrs), ...chain.map((c) => certBag(c))));
+  const certContents = seq(certBag(leaf, attrs), ...chain.map((c) => certBag(c)));
   const enc = await pbes2Encrypt(certContents, passphrase, iterations);
-  const encryptedData = seq(
-    int(0),
-    seq(oid(OID.data), enc.algorithm, implicitOctets(0, enc.ciphertext)),
-  );
+  const encryptedData = seq(int(0), seq(oid(OID.data), enc.algorithm, implicit(0, enc.ciphertext)));
   // Key: a PBES2-shrouded key bag in plain safe contents.
-  const shrouded = await encryptPkcs8Der(pkcs8, passphrase, iterations);
-  const keyContents = encodeDer(
-    seq(seq(oid(OID.pkcs8ShroudedKeyBag), explicit(0, raw(shrouded)), attrs)),
+  const shrouded = await encryptPkcs8(pkcs8, passphrase, iterations);
+  const keyContents = seq(seq(oid(OID.pkcs8ShroudedKeyBag), explicit(0, shrouded), attrs));
+  const authSafe = seq(
+    seq(oid(OID.encryptedData), explicit(0, encryptedData)),
+    seq(oid(OID.data), explicit(0, octets(keyContents))),
   );
-  const authSafe = encodeDer(
-    seq(
-      seq(oid(OID.encryptedData), explicit(0, encryptedData)),
-      seq(oid(OID.data), explicit(0, octets(keyContents))),
-    ),
-  );
-  const pfx = seq(
+  return seq(
     int(3),
     seq(oid(OID.data), explicit(0, octets(authSafe))),
     await pkcs12MacData(authSafe, passphrase, iterations),
   );
-  return encodeDer(pfx);
 }
 
 /**
- * The MacData of a PFX: HMAC-SHA256 over the AuthenticatedSafe DER with a key
- * from the RFC 7292 PKCS#12 KDF (random 16-byte salt). Internal, exported for tests.
+ * The MacData DER of a PFX: HMAC-SHA256 over the AuthenticatedSafe DER with a key from the
+ * RFC 7292 PKCS#12 KDF (random 16-byte salt). Internal, exported for tests.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { pkcs12MacData } from "./pkcs12.ts";
  * const mac = await pkcs12MacData(new Uint8Array([0x30, 0]), "pw", 1000);
- * console.log(mac.valueBlock.value.length); // 3
+ * assert.equal(mac[0], 0x30);
  * ```
  */
 export async function pkcs12MacData(
   authSafe: Uint8Array,
   passphrase: string,
   iterations: number,
-): Promise<asn1js.Sequence> {
+): Promise<Uint8Array> {
   const macSalt = crypto.getRandomValues(new Uint8Array(16));
   const h = MAC_HASHES[OID.sha256];
-  const macKey = pkcs12Kdf(h, bmpPassword(passphrase), macSalt, iterations, 3, h.u);
+  const macKey = await pkcs12Kdf(h, bmpPassword(passphrase), macSalt, iterations, 3, h.u);
   const mac = await hmac(h.name, macKey, authSafe);
   return seq(seq(seq(oid(OID.sha256), nul()), octets(mac)), octets(macSalt), int(iterations));
 }
@@ -439,37 +513,49 @@ interface Bag {
   friendlyName?: string;
 }
 
-function reexportFile(source?: string): string {
-  return source && !/[\s'"$`\\]/.test(source) ? source : "old.p12";
-}
-
-function reexportHint(source?: string): string {
-  const file = reexportFile(source);
-  return "Re-export it with OpenSSL 3's defaults: " +
-    `\`openssl pkcs12 -in ${file} -legacy -nodes -out all.pem && ` +
-    "openssl pkcs12 -export -in all.pem -out new.p12` (then delete all.pem).";
-}
-
 function bad(source: string | undefined, what: string): TlsmithError {
   return new TlsmithError(
     "BAD_DER",
-    `${
-      sourcePrefix(source)
-    }not a valid PKCS#12 file (${what}). Check that it is a .p12/.pfx file; ` +
-      `it may be damaged.`,
+    `${sourcePrefix(source)}not a valid PKCS#12 file (${what}). Check that it is a .p12/.pfx ` +
+      `file; it may be damaged.`,
   );
 }
 
-function readAttributes(node: asn1js.AsnType | undefined, bag: Bag): void {
-  for (const attr of children(node) ?? []) {
-    const parts = children(attr);
-    const type = oidOf(parts?.[0]);
-    const value = children(parts?.[1])?.[0];
-    if (type === OID.friendlyName && value instanceof asn1js.BmpString) {
-      bag.friendlyName = value.valueBlock.value;
-    } else if (type === OID.localKeyId) {
-      const id = octetsOf(value);
-      if (id) bag.localKeyId = id;
+/** Parse one BER or DER element (what other tools write) strictly after normalizing it. */
+function parseBer(bytes: Uint8Array, what: string): DerNode {
+  return parseDer(berToDer(bytes, what), what);
+}
+
+/** The contents of `[0] EXPLICIT` around one element. */
+function explicitInner(node: DerNode | undefined, what: string): DerNode {
+  if (!isContext(node, 0) || !node.constructed || node.children.length !== 1) {
+    throw new DerError(`the ${what} is not an explicitly tagged [0] value.`);
+  }
+  return node.children[0];
+}
+
+/** An `[0] IMPLICIT OCTET STRING`, primitive or (BER) constructed of OCTET STRING pieces. */
+function implicitOctets(node: DerNode | undefined, what: string): Uint8Array {
+  if (isContext(node, 0) && !node.constructed) return node.value;
+  if (isContext(node, 0) && node.children.every((c) => isUniversal(c, TAG.OCTET_STRING))) {
+    return concatBytes(...node.children.map((c) => readOctets(c, what)));
+  }
+  throw new DerError(`the ${what} is not an [0] OCTET STRING.`);
+}
+
+function readAttributes(node: DerNode | undefined, bag: Bag): void {
+  if (node === undefined) return;
+  for (const attr of setOf(node, "bag attributes")) {
+    const [type, values] = sequence(attr, "bag attribute", 2, 2);
+    const value = setOf(values, "bag attribute values")[0];
+    const typeOid = readOid(type, "bag attribute type");
+    if (typeOid === OID.friendlyName && isUniversal(value, TAG.BMP_STRING)) {
+      const v = value.value;
+      let name = "";
+      for (let i = 0; i + 1 < v.length; i += 2) name += String.fromCharCode((v[i] << 8) | v[i + 1]);
+      bag.friendlyName = name;
+    } else if (typeOid === OID.localKeyId && isUniversal(value, TAG.OCTET_STRING)) {
+      bag.localKeyId = value.value;
     }
   }
 }
@@ -478,41 +564,35 @@ async function readSafeContents(
   der: Uint8Array,
   passphrase: string,
   bags: Bag[],
-  source: string | undefined,
+  ctx: DecryptContext,
   depth = 0,
 ): Promise<void> {
-  const node = tryParseDer(der);
-  const items = isSequence(node) ? children(node) : null;
-  if (!items) throw bad(source, "SafeContents");
-  for (const item of items) {
-    const parts = children(item);
-    const bagId = oidOf(parts?.[0]);
-    const value = isContext(parts?.[1], 0) ? children(parts![1])?.[0] : undefined;
-    if (!parts || !bagId || !value) throw bad(source, "SafeBag");
+  for (const item of sequence(parseBer(der, "SafeContents"), "SafeContents")) {
+    const parts = sequence(item, "SafeBag", 2, 3);
+    const bagId = readOid(parts[0], "SafeBag type");
+    const value = explicitInner(parts[1], "SafeBag value");
     const bag: Bag = { kind: "cert", der: new Uint8Array(0) };
     readAttributes(parts[2], bag);
     if (bagId === OID.pkcs8ShroudedKeyBag) {
       bag.kind = "key";
-      bag.der = await decryptPkcs8Der(
-        toBytes(value.toBER(false)),
+      bag.der = await decryptEncryptedPkcs8(
+        berToDer(value.der, "shrouded key bag"),
         passphrase,
-        source,
+        { ...ctx, what: "PKCS#12 private key" },
       );
       bags.push(bag);
     } else if (bagId === OID.keyBag) {
       bag.kind = "key";
-      bag.der = toBytes(value.toBER(false));
-      if (!readPkcs8(bag.der)) throw bad(source, "key bag");
+      bag.der = berToDer(value.der, "key bag");
+      if (!isPkcs8(bag.der)) throw new DerError("the key bag is not a PKCS#8 private key.");
       bags.push(bag);
     } else if (bagId === OID.certBag) {
-      const cert = children(value);
-      if (oidOf(cert?.[0]) !== OID.x509Certificate) continue; // SDSI certificates: skip
-      const certDer = octetsOf(children(cert![1])?.[0]);
-      if (!certDer) throw bad(source, "certificate bag");
-      bag.der = certDer;
+      const [certType, certValue] = sequence(value, "certificate bag", 2, 2);
+      if (readOid(certType, "certificate type") !== OID.x509Certificate) continue; // SDSI
+      bag.der = readOctets(explicitInner(certValue, "certificate bag"), "certificate bag");
       bags.push(bag);
     } else if (bagId === OID.safeContentsBag && depth < 4) {
-      await readSafeContents(toBytes(value.toBER(false)), passphrase, bags, source, depth + 1);
+      await readSafeContents(value.der, passphrase, bags, ctx, depth + 1);
     }
     // CRL and secret bags are ignored.
   }
@@ -522,139 +602,182 @@ function sameId(a?: Uint8Array, b?: Uint8Array): boolean {
   return !!a && !!b && equalBytes(a, b);
 }
 
-/**
- * Read a PKCS#12 file: ours, OpenSSL 3's default (`openssl pkcs12 -export`),
- * and other PBES2 (AES) files. The MAC is checked first: a wrong pass phrase
- * is `WRONG_PASSPHRASE`; a file without a MAC is `UNSUPPORTED_ALGORITHM`. Files encrypted with RC2/3DES (OpenSSL 1.x, `-legacy`)
- * are `UNSUPPORTED_ALGORITHM` with the command that re-exports them.
- *
- * @example
- * ```ts ignore
- * import { importPkcs12 } from "./pkcs12.ts";
- * const p12 = await Deno.readFile("server.p12");
- * const { cert, keyPem, chain, friendlyName } = await importPkcs12(p12, "changeit", { source: "server.p12" });
- * ```
- */
-export async function importPkcs12(
-  bytes: Uint8Array,
+/** Check the PFX MAC; `WRONG_PASSPHRASE` when it does not match. */
+async function checkMac(
+  macData: DerNode,
+  authSafe: Uint8Array,
   passphrase: string,
-  options: ImportPkcs12Options = {},
-): Promise<Pkcs12Contents> {
-  const { source } = options;
-  if (!(bytes instanceof Uint8Array) || bytes.length === 0) throw bad(source, "empty input");
-  if (bytes[0] !== 0x30) {
-    const text = new TextDecoder().decode(bytes.slice(0, 64));
-    throw bad(source, text.includes("-----BEGIN") ? "this is PEM text, not a .p12" : "not DER");
-  }
-  const pfx = parseDer(bytes, "PKCS#12 file", source);
-  const top = isSequence(pfx) ? children(pfx) : null;
-  if (!top || intOf(top[0]) !== 3) throw bad(source, "PFX version is not 3");
-  const authInfo = children(top[1]);
-  const contentType = oidOf(authInfo?.[0]);
-  if (contentType !== OID.data) {
-    throw new TlsmithError(
-      "UNSUPPORTED_ALGORITHM",
-      `${
-        sourcePrefix(source)
-      }the PKCS#12 file uses public-key integrity (content type ${contentType}), ` +
-        `not a pass phrase. ${reexportHint(source)}`,
-    );
-  }
-  const authSafe = isContext(authInfo?.[1], 0) ? octetsOf(children(authInfo![1])?.[0]) : null;
-  if (!authSafe) throw bad(source, "authSafe");
-
-  // Integrity first: a wrong pass phrase fails here. Without a MAC nothing proves the
-  // contents are what the pass phrase holder made (OpenSSL's PKCS12_parse refuses too).
-  if (top[2] === undefined) {
-    throw new TlsmithError(
-      "UNSUPPORTED_ALGORITHM",
-      `${
-        sourcePrefix(source)
-      }the PKCS#12 file has no integrity MAC (made with \`openssl pkcs12 -nomac\`?), so its ` +
-        `contents cannot be checked; Node and curl refuse it too. Re-export it with a MAC: ` +
-        `\`openssl pkcs12 -in ${reexportFile(source)} -nodes -out all.pem && ` +
-        "openssl pkcs12 -export -in all.pem -out new.p12` (then delete all.pem).",
-    );
-  }
-  const macData = isSequence(top[2]) ? children(top[2]) : null;
-  if (!macData) throw bad(source, "MacData");
-  const digestInfo = children(macData[0]);
-  const macAlg = oidOf(children(digestInfo?.[0])?.[0]);
-  const expected = octetsOf(digestInfo?.[1]);
-  const salt = octetsOf(macData[1]);
-  const iterations = macData[2] ? intOf(macData[2]) : 1;
-  if (!macAlg || !expected || !salt || !iterations) throw bad(source, "MacData");
+  ctx: DecryptContext,
+): Promise<void> {
+  const [digestInfo, saltNode, iterNode] = sequence(macData, "MacData", 2, 3);
+  const [algorithm, digest] = sequence(digestInfo, "MAC digest", 2, 2);
+  const macAlg = readOid(sequence(algorithm, "MAC algorithm", 1, 2)[0], "MAC algorithm");
+  const expected = readOctets(digest, "MAC value");
+  const salt = readOctets(saltNode, "MAC salt");
+  const iterations = iterNode === undefined ? 1 : readSmallInt(iterNode, "MAC iteration count");
   const h = MAC_HASHES[macAlg];
   if (!h) {
     throw new TlsmithError(
       "UNSUPPORTED_ALGORITHM",
-      `${sourcePrefix(source)}the PKCS#12 MAC uses ${
-        macAlg === OID.pbmac1 ? "PBMAC1" : `algorithm ${macAlg}`
-      }, which tlsmith does not read yet. ${reexportHint(source)}`,
+      `${sourcePrefix(ctx.source)}the PKCS#12 MAC uses ${
+        macAlg === OID.pbmac1 ? "PBMAC1" : `the unknown algorithm ${macAlg}`
+      }, which tlsmith does not read (it reads HMAC with SHA-1 … SHA-512). Re-export it: ` +
+        `\`${reexportPkcs12Command(ctx)}\`.`,
     );
   }
-  if (iterations > 10_000_000) throw bad(source, `MAC iteration count ${iterations}`);
-  const macKey = pkcs12Kdf(h, bmpPassword(passphrase), salt, iterations, 3, h.u);
-  const mac = await hmac(h.name, macKey, authSafe);
-  if (!equalBytes(mac, expected)) {
-    throw new TlsmithError(
-      "WRONG_PASSPHRASE",
-      `${
-        sourcePrefix(source)
-      }wrong pass phrase for the PKCS#12 file (the integrity check fails). ` +
-        `Check the pass phrase, --passphrase-file or TLSMITH_PASSPHRASE.`,
+  if (iterations < 1) throw new DerError("the MAC iteration count is 0.");
+  if (iterations > h.maxIterations) {
+    throw limitExceeded(
+      { ...ctx, what: "PKCS#12 file" },
+      `${h.name} MAC iterations`,
+      count(iterations),
+      `${count(h.maxIterations)} with ${h.name}`,
     );
   }
+  spend(ctx, iterations / h.maxIterations);
+  // OpenSSL tries an empty pass phrase both ways: as the BMPString NUL (what it writes) and as
+  // the zero-length password other tools (GnuTLS --null-password, Windows) write.
+  const passwords = passphrase === ""
+    ? [bmpPassword(""), new Uint8Array(0)]
+    : [bmpPassword(passphrase)];
+  for (const password of passwords) {
+    const key = await pkcs12Kdf(h, password, salt, iterations, 3, h.u);
+    if (equalBytes(await hmac(h.name, key, authSafe), expected)) return;
+  }
+  throw new TlsmithError(
+    "WRONG_PASSPHRASE",
+    `${sourcePrefix(ctx.source)}wrong pass phrase for the PKCS#12 file (the integrity check ` +
+      `fails). Check the pass phrase, --passphrase-file or TLSMITH_PASSPHRASE.`,
+  );
+}
 
+/** Every bag of the AuthenticatedSafe, decrypting encrypted safe contents. */
+async function readBags(
+  authSafe: Uint8Array,
+  passphrase: string,
+  ctx: DecryptContext,
+): Promise<Bag[]> {
   const bags: Bag[] = [];
-  const safes = tryParseDer(authSafe);
-  const contentInfos = isSequence(safes) ? children(safes) : null;
-  if (!contentInfos) throw bad(source, "AuthenticatedSafe");
-  for (const ci of contentInfos) {
-    const parts = children(ci);
-    const type = oidOf(parts?.[0]);
-    const content = isContext(parts?.[1], 0) ? children(parts![1])?.[0] : undefined;
-    if (!type || !content) throw bad(source, "ContentInfo");
+  for (const ci of sequence(parseBer(authSafe, "AuthenticatedSafe"), "AuthenticatedSafe")) {
+    const [typeNode, contentNode] = sequence(ci, "ContentInfo", 2, 2);
+    const type = readOid(typeNode, "ContentInfo type");
+    const content = explicitInner(contentNode, "ContentInfo content");
     if (type === OID.data) {
-      const data = octetsOf(content);
-      if (!data) throw bad(source, "data content");
-      await readSafeContents(data, passphrase, bags, source);
+      await readSafeContents(readOctets(content, "data content"), passphrase, bags, ctx);
     } else if (type === OID.encryptedData) {
-      const eci = children(children(content)?.[1]);
-      const algorithm = eci?.[1];
-      const ciphertext = eci?.[2] ? octetsOf(eci[2]) : null;
-      if (!algorithm || !ciphertext) throw bad(source, "EncryptedData");
-      let plain: Uint8Array;
+      const [, eci] = sequence(content, "EncryptedData", 2, 3);
+      const [, algorithm, ciphertext] = sequence(eci, "EncryptedContentInfo", 3, 3);
+      const what = "PKCS#12 certificates";
+      const plain = await pbes2Decrypt(
+        algorithm,
+        implicitOctets(ciphertext, "encrypted content"),
+        passphrase,
+        { ...ctx, what },
+      );
       try {
-        plain = await pbes2Decrypt(algorithm, ciphertext, passphrase, {
-          source,
-          what: "PKCS#12 certificate bag",
-        });
-      } catch (err) {
-        if (err instanceof TlsmithError && err.code === "UNSUPPORTED_ALGORITHM") {
-          throw new TlsmithError(
-            "UNSUPPORTED_ALGORITHM",
-            `${sourcePrefix(source)}the PKCS#12 certificates are encrypted with a legacy cipher ` +
-              `(RC2/3DES, OpenSSL 1.x or \`-legacy\` default), which WebCrypto cannot do. ` +
-              reexportHint(source),
-          );
-        }
-        throw err;
-      }
-      if (!tryParseDer(plain)) {
+        parseBer(plain, what);
+      } catch {
         throw new TlsmithError(
           "WRONG_PASSPHRASE",
-          `${sourcePrefix(source)}wrong pass phrase for the PKCS#12 certificates.`,
+          `${sourcePrefix(ctx.source)}wrong pass phrase for the PKCS#12 certificates.`,
         );
       }
-      await readSafeContents(plain, passphrase, bags, source);
+      await readSafeContents(plain, passphrase, bags, ctx);
     } else {
       throw new TlsmithError(
         "UNSUPPORTED_ALGORITHM",
-        `${sourcePrefix(source)}the PKCS#12 file holds public-key-encrypted contents (${type}). ` +
-          reexportHint(source),
+        `${sourcePrefix(ctx.source)}the PKCS#12 file holds public-key-encrypted contents ` +
+          `(${type}), which tlsmith does not read. Re-export it: ` +
+          `\`${reexportPkcs12Command(ctx)}\`.`,
       );
     }
+  }
+  return bags;
+}
+
+/**
+ * Read a PKCS#12 file: ours, OpenSSL 3's default (`openssl pkcs12 -export`), keytool's, GnuTLS's
+ * and NSS's (BER), with PBES2 (AES) encryption or none. The MAC is checked first: a wrong pass
+ * phrase is `WRONG_PASSPHRASE`; a file without a MAC is `UNSUPPORTED_ALGORITHM`; an empty pass
+ * phrase matches a MAC over either encoding of the empty password. Files encrypted with RC2/3DES
+ * (OpenSSL 1.x, `-legacy`) are `UNSUPPORTED_ALGORITHM` with the command that re-exports them;
+ * over-large files and iteration counts `LIMIT_EXCEEDED`; damage `BAD_DER`.
+ *
+ * @example
+ * ```ts ignore
+ * // Reads a file: see exportPkcs12's example for a round trip that runs.
+ * import { importPkcs12 } from "./pkcs12.ts";
+ * const p12 = await Deno.readFile("server.p12");
+ * const { cert, key, chain, friendlyName } = await importPkcs12(p12, {
+ *   passphrase: "changeit",
+ *   source: "server.p12",
+ * });
+ * ```
+ */
+export async function importPkcs12(
+  bytes: Uint8Array,
+  options: ImportPkcs12Options | string = {},
+  legacyOptions: ImportPkcs12Options = {},
+): Promise<Pkcs12Contents> {
+  // The pass phrase used to be the second argument: importPkcs12(bytes, "pw", { source }).
+  const opts = typeof options === "string"
+    ? { ...legacyOptions, passphrase: options }
+    : options ?? {};
+  const source = opts.source;
+  const passphrase = opts.passphrase ?? "";
+  if (!(bytes instanceof Uint8Array) || bytes.length === 0) throw bad(source, "empty input");
+  if (typeof passphrase !== "string") {
+    throw new TlsmithError("BAD_OPTION", "the pass phrase of a PKCS#12 file must be a string.");
+  }
+  if (bytes.length > KEY_LIMITS.maxPkcs12Bytes) {
+    throw new TlsmithError(
+      "LIMIT_EXCEEDED",
+      `${sourcePrefix(source)}the file is ${count(bytes.length)} bytes; a .p12 file is at most ` +
+        `${count(KEY_LIMITS.maxPkcs12Bytes)} bytes here. Check that it is the right file.`,
+    );
+  }
+  if (bytes[0] !== 0x30) {
+    const text = new TextDecoder().decode(bytes.subarray(0, 64));
+    throw bad(source, text.includes("-----BEGIN") ? "this is PEM text, not a .p12" : "not DER");
+  }
+  const ctx: DecryptContext = {
+    source,
+    what: "PKCS#12 file",
+    container: "pkcs12",
+    budget: { left: KEY_LIMITS.maxPkcs12KdfWork },
+  };
+  let bags: Bag[];
+  try {
+    const top = sequence(parseBer(bytes, "PKCS#12 file"), "PFX", 2, 3);
+    if (readSmallInt(top[0], "PFX version") !== 3) throw new DerError("the PFX version is not 3.");
+    const [typeNode, contentNode] = sequence(top[1], "authSafe", 2, 2);
+    const contentType = readOid(typeNode, "authSafe content type");
+    if (contentType !== OID.data) {
+      throw new TlsmithError(
+        "UNSUPPORTED_ALGORITHM",
+        `${sourcePrefix(source)}the PKCS#12 file uses public-key integrity (content type ` +
+          `${contentType}), not a pass phrase. Re-export it: \`${reexportPkcs12Command(ctx)}\`.`,
+      );
+    }
+    const authSafe = readOctets(explicitInner(contentNode, "authSafe"), "authSafe");
+    // Integrity first: a wrong pass phrase fails here. Without a MAC nothing proves the contents
+    // are what the pass phrase holder made (OpenSSL's PKCS12_parse refuses too).
+    if (top[2] === undefined) {
+      throw new TlsmithError(
+        "UNSUPPORTED_ALGORITHM",
+        `${sourcePrefix(source)}the PKCS#12 file has no integrity MAC (made with ` +
+          "`openssl pkcs12 -nomac`?), so its contents cannot be checked; Node and curl refuse " +
+          `it too. Re-export it with a MAC: \`openssl pkcs12 -in ${
+            fileArgument(source, "old.p12")
+          } -nodes -out all.pem && openssl pkcs12 -export -in all.pem -out new.p12\` (then ` +
+          `delete all.pem).`,
+      );
+    }
+    await checkMac(top[2], authSafe, passphrase, ctx);
+    bags = await readBags(authSafe, passphrase, ctx);
+  } catch (err) {
+    if (err instanceof DerError) throw bad(source, err.message.replace(/^the |\.$/g, ""));
+    throw err;
   }
 
   const keys = bags.filter((b) => b.kind === "key");
@@ -662,9 +785,8 @@ export async function importPkcs12(
   if (keys.length === 0) {
     throw new TlsmithError(
       "BAD_KEY",
-      `${
-        sourcePrefix(source)
-      }the PKCS#12 file holds no private key (only ${certs.length} certificate(s)).`,
+      `${sourcePrefix(source)}the PKCS#12 file holds no private key (only ${certs.length} ` +
+        `certificate(s)).`,
     );
   }
   if (certs.length === 0) {
@@ -674,12 +796,18 @@ export async function importPkcs12(
     );
   }
   const keyBag = keys[0];
-  const key = await importPrivateKeyInfo(keyBag.der, source);
+  const key = await importPkcs8Der(keyBag.der, { source });
   // The certificate with the key's localKeyId first, but only if it really holds the key.
   let leaf: Bag | undefined;
   const byId = certs.filter((c) => sameId(c.localKeyId, keyBag.localKeyId));
   for (const c of [...byId, ...certs.filter((c) => !byId.includes(c))]) {
-    if (await publicKeyMatches(certificateSpki(c.der), key).catch(() => false)) {
+    let matches = false;
+    try {
+      matches = await publicKeyMatches(certificateSpki(c.der), key);
+    } catch {
+      matches = false;
+    }
+    if (matches) {
       leaf = c;
       break;
     }
@@ -690,11 +818,15 @@ export async function importPkcs12(
       `${sourcePrefix(source)}no certificate in the PKCS#12 file belongs to its private key.`,
     );
   }
+  const cert = encodePem("CERTIFICATE", leaf.der);
+  const keyPem = encodePem("PRIVATE KEY", keyBag.der);
   const result: Pkcs12Contents = {
-    cert: encodePem("CERTIFICATE", leaf.der),
-    key,
-    keyPem: encodePem("PRIVATE KEY", keyBag.der),
-    chain: certs.filter((c) => c !== leaf).map((c) => encodePem("CERTIFICATE", c.der)),
+    cert,
+    key: keyPem,
+    keyPair: key,
+    chain: cert +
+      certs.filter((c) => c !== leaf).map((c) => encodePem("CERTIFICATE", c.der)).join(""),
+    keyPem,
   };
   const name = keyBag.friendlyName ?? leaf.friendlyName;
   if (name !== undefined) result.friendlyName = name;
@@ -706,8 +838,9 @@ export async function importPkcs12(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { looksLikePkcs12 } from "./pkcs12.ts";
- * console.log(looksLikePkcs12(new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x03, 0, 0, 0]))); // true
+ * assert.equal(looksLikePkcs12(new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x03, 0, 0, 0])), true);
  * ```
  */
 export function looksLikePkcs12(bytes: Uint8Array): boolean {

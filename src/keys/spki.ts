@@ -9,7 +9,9 @@ import { equalBytes } from "../_internal/bytes.ts";
 import { isContext, parseDer, readOid, sequence } from "../_internal/der.ts";
 import { TlsmithError } from "../errors.ts";
 import { decodePem } from "../pem.ts";
-import { exportSpki, importPrivateKeyPem, type KeyPair } from "./keys.ts";
+import { OID } from "../_internal/oids.ts";
+import { importPrivateKey } from "./formats.ts";
+import { exportSpki, type KeyPair } from "./keys.ts";
 
 /**
  * The SubjectPublicKeyInfo DER of a certificate's DER (the seventh field of tbsCertificate, or
@@ -17,11 +19,12 @@ import { exportSpki, importPrivateKeyPem, type KeyPair } from "./keys.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { adhocCert } from "../ca/adhoc.ts";
  * import { decodeOnePem } from "../pem.ts";
  * import { certificateSpki } from "./spki.ts";
  * const { cert } = await adhocCert();
- * console.log(certificateSpki(decodeOnePem(cert, "CERTIFICATE").der)[0]); // 48
+ * assert.equal(certificateSpki(decodeOnePem(cert, "CERTIFICATE").der)[0], 0x30);
  * ```
  */
 export function certificateSpki(der: Uint8Array, what = "certificate"): Uint8Array {
@@ -41,10 +44,10 @@ export function certificateSpki(der: Uint8Array, what = "certificate"): Uint8Arr
 }
 
 const IMPORT_PARAMS: Record<string, Algorithm | EcKeyImportParams | RsaHashedImportParams> = {
-  "1.2.840.10045.3.1.7": { name: "ECDSA", namedCurve: "P-256" } as EcKeyImportParams,
-  "1.3.132.0.34": { name: "ECDSA", namedCurve: "P-384" } as EcKeyImportParams,
-  "1.2.840.113549.1.1.1": { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" } as RsaHashedImportParams,
-  "1.3.101.112": { name: "Ed25519" },
+  [OID.p256]: { name: "ECDSA", namedCurve: "P-256" } as EcKeyImportParams,
+  [OID.p384]: { name: "ECDSA", namedCurve: "P-384" } as EcKeyImportParams,
+  [OID.rsaEncryption]: { name: "RSASSA-PKCS1-v1_5", hash: "SHA-256" } as RsaHashedImportParams,
+  [OID.ed25519]: { name: "Ed25519" },
 };
 
 /** Re-encode an SPKI through WebCrypto (canonical form: e.g. uncompressed EC points). */
@@ -53,7 +56,7 @@ async function canonicalSpki(der: Uint8Array): Promise<Uint8Array | null> {
     const [alg] = sequence(parseDer(der, "public key"), "public key", 2, 2);
     const [algorithm, params] = sequence(alg, "public key algorithm", 1, 2);
     const oid = readOid(algorithm, "public key algorithm");
-    const key = oid === "1.2.840.10045.2.1" ? readOid(params, "curve") : oid;
+    const key = oid === OID.ecPublicKey ? readOid(params, "curve") : oid;
     const importParams = IMPORT_PARAMS[key];
     if (!importParams) return null;
     const imported = await crypto.subtle.importKey("spki", der.slice(), importParams, true, [
@@ -82,7 +85,7 @@ async function spkiOf(key: CryptoKey | KeyPair | string): Promise<Uint8Array> {
       }
       return pub.der;
     }
-    return await exportSpki((await importPrivateKeyPem(key)).publicKey);
+    return await exportSpki((await importPrivateKey(key)).publicKey);
   }
   if (key && "privateKey" in key && "publicKey" in key) return await exportSpki(key.publicKey);
   return await exportSpki(key as CryptoKey);
@@ -95,10 +98,11 @@ async function spkiOf(key: CryptoKey | KeyPair | string): Promise<Uint8Array> {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { exportSpki, generateKeyPair } from "./keys.ts";
  * import { publicKeyMatches } from "./spki.ts";
  * const pair = await generateKeyPair();
- * console.log(await publicKeyMatches(await exportSpki(pair.publicKey), pair)); // true
+ * assert.equal(await publicKeyMatches(await exportSpki(pair.publicKey), pair), true);
  * ```
  */
 export async function publicKeyMatches(

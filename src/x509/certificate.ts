@@ -1,6 +1,7 @@
 /**
- * X.509 v3 certificates (RFC 5280) with pkijs: self-signed or signed by an
- * issuer, for TLS servers (and clients) or for certificate authorities.
+ * X.509 v3 certificates (RFC 5280), written with the DER writer and the one extension codecs
+ * (so what tlsmith writes is exactly what its reader reads): self-signed or signed by an issuer,
+ * for TLS servers (and clients) or for certificate authorities.
  *
  * What {@linkcode createCertificate} writes: one RDN per subject attribute; a
  * random positive 128-bit serial; SHA-256 signatures (SHA-384 with a P-384
@@ -13,31 +14,39 @@
  * @module
  */
 
-import * as asn1js from "npm:asn1js@^4.0.0";
-import * as pkijs from "npm:pkijs@^4.0.0";
-import { toArrayBuffer } from "../_internal/bytes.ts";
-import { cryptoEngine } from "./engine.ts";
+import { sha1 } from "npm:@noble/hashes@^2.0.0/legacy.js";
+import { bits, explicit, int, seq, time } from "../_internal/der.ts";
+import { OID as REGISTRY } from "../_internal/oids.ts";
 import { TlsmithError } from "../errors.ts";
-import { derivePublicKey, type KeyPair, keyTypeOf, signatureHashFor } from "../keys/keys.ts";
-import { generalNameOf, parseSubjectAltName, type SubjectAltName } from "./names.ts";
-import { decodePem, encodePem } from "../pem.ts";
+import { derivePublicKey, type KeyPair, keyTypeOf } from "../keys/keys.ts";
+import { encodePem } from "../pem.ts";
+import { encodeName, nameFromDer } from "./dn.ts";
+import {
+  authorityKeyIdentifierCodec,
+  basicConstraintsCodec,
+  encodeExtension,
+  extKeyUsageCodec,
+  keyUsageCodec,
+  makeExtension,
+  subjectAltNameCodec,
+  subjectKeyIdentifierCodec,
+} from "./extensions.ts";
 import { certificateMatchesKey } from "./match.ts";
-
-/**
- * A certificate parsed by the `pkijs` package (`pkijs.Certificate`); import
- * pkijs to use its API. tlsmith accepts and returns these where noted.
- *
- * @ignore
- */
-export type PkijsCertificate = pkijs.Certificate;
-
-/**
- * An X.509 extension object of the `pkijs` package (`pkijs.Extension`), e.g.
- * the nameConstraints extension a CA adds.
- *
- * @ignore
- */
-export type PkijsExtension = pkijs.Extension;
+import {
+  type Certificate,
+  type Extension,
+  type Name,
+  readCertificate,
+  toCertificate,
+} from "./model.ts";
+import {
+  generalNameOf,
+  isWellFormedName,
+  parseSubjectAltName,
+  type SubjectAltName,
+} from "./names.ts";
+import { publicKeyInfoFromDer } from "./public_key.ts";
+import { signerFor } from "./signature.ts";
 
 /** Subject distinguished-name attributes. Each becomes its own RDN. Empty strings are left out. */
 export interface CertificateSubject {
@@ -57,8 +66,8 @@ export interface CertificateSubject {
 
 /** The certificate and private key that sign a new certificate. */
 export interface CertificateIssuer {
-  /** The issuer's certificate (PEM text, DER bytes or parsed). It must be a CA (basicConstraints cA). */
-  certificate: string | Uint8Array | PkijsCertificate;
+  /** The issuer's certificate (PEM text, DER bytes or read). It must be a CA (basicConstraints cA). */
+  certificate: string | Uint8Array | Certificate;
   /** The issuer's private key; it must belong to `certificate`. */
   privateKey: CryptoKey;
 }
@@ -93,39 +102,68 @@ export interface CreateCertificateOptions {
   /** For a leaf: leave out serverAuth (e.g. a client-only certificate); default true. */
   serverAuth?: boolean;
   /** Extra extensions, e.g. nameConstraints; their OIDs must not repeat the standard ones. */
-  extensions?: readonly PkijsExtension[];
+  extensions?: readonly ExtensionInput[];
   /** A chosen positive serial number (default: 128 random bits). */
   serialNumber?: bigint;
 }
 
+/**
+ * An extra extension for {@linkcode createCertificate}: its OID, critical flag and value (the DER
+ * inside extnValue), e.g. what `nameConstraintsExtension` returns.
+ */
+export interface ExtensionInput {
+  /** The dotted OID. */
+  readonly oid: string;
+  /** The critical flag (default false). */
+  readonly critical?: boolean;
+  /** The extnValue contents. */
+  readonly value: Uint8Array;
+}
+
 /** The result of {@linkcode createCertificate}. */
 export interface CreatedCertificate {
-  /** The signed certificate parsed by pkijs (parsed on first access). */
-  certificate: PkijsCertificate;
+  /** The signed certificate, read into the certificate model (on first access). */
+  certificate: Certificate;
   /** Its DER encoding. */
   der: Uint8Array<ArrayBuffer>;
   /** Its PEM encoding (`-----BEGIN CERTIFICATE-----`). */
   pem: string;
 }
 
-/** Well-known OIDs. */
-export const OID = {
-  commonName: "2.5.4.3",
-  country: "2.5.4.6",
-  locality: "2.5.4.7",
-  state: "2.5.4.8",
-  organization: "2.5.4.10",
-  organizationalUnit: "2.5.4.11",
-  subjectKeyIdentifier: "2.5.29.14",
-  keyUsage: "2.5.29.15",
-  subjectAltName: "2.5.29.17",
-  basicConstraints: "2.5.29.19",
-  nameConstraints: "2.5.29.30",
-  authorityKeyIdentifier: "2.5.29.35",
-  extKeyUsage: "2.5.29.37",
-  serverAuth: "1.3.6.1.5.5.7.3.1",
-  clientAuth: "1.3.6.1.5.5.7.3.2",
-} as const;
+/** Well-known OIDs (from tlsmith's one registry). */
+export const OID: Readonly<{
+  commonName: string;
+  country: string;
+  locality: string;
+  state: string;
+  organization: string;
+  organizationalUnit: string;
+  subjectKeyIdentifier: string;
+  keyUsage: string;
+  subjectAltName: string;
+  basicConstraints: string;
+  nameConstraints: string;
+  authorityKeyIdentifier: string;
+  extKeyUsage: string;
+  serverAuth: string;
+  clientAuth: string;
+}> = Object.freeze({
+  commonName: REGISTRY.commonName,
+  country: REGISTRY.countryName,
+  locality: REGISTRY.localityName,
+  state: REGISTRY.stateOrProvinceName,
+  organization: REGISTRY.organizationName,
+  organizationalUnit: REGISTRY.organizationalUnitName,
+  subjectKeyIdentifier: REGISTRY.subjectKeyIdentifier,
+  keyUsage: REGISTRY.keyUsage,
+  subjectAltName: REGISTRY.subjectAltName,
+  basicConstraints: REGISTRY.basicConstraints,
+  nameConstraints: REGISTRY.nameConstraints,
+  authorityKeyIdentifier: REGISTRY.authorityKeyIdentifier,
+  extKeyUsage: REGISTRY.extKeyUsage,
+  serverAuth: REGISTRY.serverAuth,
+  clientAuth: REGISTRY.clientAuth,
+});
 
 const SUBJECT_ATTRIBUTES: {
   field: keyof CertificateSubject;
@@ -141,27 +179,27 @@ const SUBJECT_ATTRIBUTES: {
   { field: "commonName", oid: OID.commonName, short: "CN", max: 64 },
 ];
 
-const PRINTABLE_RE = /^[A-Za-z0-9 '()+,\-./:=?]*$/;
-
 /**
- * Build a distinguished name with one RDN per attribute, in the order C, ST,
- * L, O, OU, CN. PrintableString where the text allows it, UTF8String
- * otherwise. Bad values are `BAD_OPTION` errors.
+ * Build a distinguished name with one RDN per attribute, in the order C, ST, L, O, OU, CN
+ * (PrintableString where the text allows it, UTF8String otherwise). Bad values are
+ * `BAD_OPTION` errors.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { buildName } from "./certificate.ts";
  * const name = buildName({ commonName: "localhost", organization: "tlsmith" });
- * console.log(name.typesAndValues.length); // 2
+ * assert.equal(name.text, "CN=localhost, O=tlsmith");
+ * assert.equal(name.rdns.length, 2);
  * ```
  */
-export function buildName(subject: CertificateSubject = {}): pkijs.RelativeDistinguishedNames {
-  return pkijs.RelativeDistinguishedNames.fromBER(nameDer(subject));
+export function buildName(subject: CertificateSubject = {}): Name {
+  return nameFromDer(nameDer(subject));
 }
 
 /** The DER of the Name {@linkcode buildName} makes. */
 function nameDer(subject: CertificateSubject): Uint8Array<ArrayBuffer> {
-  const rdns: asn1js.Set[] = [];
+  const attributes: { oid: string; value: string }[] = [];
   for (const { field, oid, short, max } of SUBJECT_ATTRIBUTES) {
     const value = subject[field];
     if (value === undefined || value === "") continue;
@@ -187,14 +225,9 @@ function nameDer(subject: CertificateSubject): Uint8Array<ArrayBuffer> {
         `subject ${field} (${short}) is ${[...value].length} characters long; the limit is ${max}.`,
       );
     }
-    const text = field === "country" ? value.toUpperCase() : value;
-    const str = PRINTABLE_RE.test(text)
-      ? new asn1js.PrintableString({ value: text })
-      : new asn1js.Utf8String({ value: text });
-    const atv = new pkijs.AttributeTypeAndValue({ type: oid, value: str });
-    rdns.push(new asn1js.Set({ value: [atv.toSchema()] }));
+    attributes.push({ oid, value: field === "country" ? value.toUpperCase() : value });
   }
-  return new Uint8Array(new asn1js.Sequence({ value: rdns }).toBER(false));
+  return encodeName(attributes);
 }
 
 function wholeSeconds(date: Date, what: string): Date {
@@ -209,22 +242,6 @@ function wholeSeconds(date: Date, what: string): Date {
     );
   }
   return new Date(Math.floor(date.getTime() / 1000) * 1000);
-}
-
-/**
- * An X.509 Time: UTCTime for 1950-2049, GeneralizedTime otherwise (RFC 5280
- * §4.1.2.5), in whole seconds.
- *
- * @example
- * ```ts
- * import { certificateTime } from "./certificate.ts";
- * console.log(certificateTime(new Date("2050-01-01T00:00:00Z")).type); // 1
- * ```
- */
-export function certificateTime(date: Date): pkijs.Time {
-  const value = wholeSeconds(date, "the time");
-  const year = value.getUTCFullYear();
-  return new pkijs.Time({ type: year >= 1950 && year < 2050 ? 0 : 1, value });
 }
 
 /**
@@ -247,145 +264,21 @@ export function randomSerialNumber(): bigint {
 }
 
 /** SHA-1 of the subjectPublicKey BIT STRING contents (RFC 5280 §4.2.1.2 method 1). */
-async function keyIdentifier(spki: pkijs.PublicKeyInfo): Promise<Uint8Array> {
-  const bits = spki.subjectPublicKey.valueBlock.valueHexView;
-  return new Uint8Array(await crypto.subtle.digest("SHA-1", bits.slice()));
+function keyIdentifier(spki: Uint8Array): Uint8Array {
+  return sha1(publicKeyInfoFromDer(spki).key);
 }
 
-/** Read one DER TLV at `offset`: where its contents start and end. */
-function readTlv(der: Uint8Array, offset: number): { tag: number; start: number; end: number } {
-  const tag = der[offset];
-  let length = der[offset + 1];
-  let start = offset + 2;
-  if (length & 0x80) {
-    const n = length & 0x7f;
-    length = 0;
-    for (let i = 0; i < n; i++) length = length * 256 + der[start + i];
-    start += n;
-  }
-  if (tag === undefined || start + length > der.length) {
-    throw new TlsmithError("BAD_DER", "truncated DER in a public key.");
-  }
-  return { tag, start, end: start + length };
-}
-
-/** The subjectPublicKey bits (without the unused-bits byte) of SubjectPublicKeyInfo DER. */
-function spkiKeyBits(spki: Uint8Array): Uint8Array {
-  const outer = readTlv(spki, 0);
-  const algorithm = readTlv(spki, outer.start);
-  const bits = readTlv(spki, algorithm.end);
-  if (outer.tag !== 0x30 || algorithm.tag !== 0x30 || bits.tag !== 0x03) {
-    throw new TlsmithError("BAD_DER", "the public key is not SubjectPublicKeyInfo DER.");
-  }
-  return spki.subarray(bits.start + 1, bits.end);
-}
-
-function extension(oid: string, critical: boolean, value: asn1js.BaseBlock, parsed?: unknown) {
-  const ext = new pkijs.Extension({
-    extnID: oid,
-    critical,
-    extnValue: value.toBER(false),
-  });
-  if (parsed !== undefined) ext.parsedValue = parsed;
-  return ext;
-}
-
-/**
- * A keyUsage BIT STRING in DER (trailing zero bits removed). Bit numbers as in
- * RFC 5280: 0 digitalSignature, 1 nonRepudiation, 2 keyEncipherment,
- * 3 dataEncipherment, 4 keyAgreement, 5 keyCertSign, 6 cRLSign, 7 encipherOnly, 8 decipherOnly.
- */
-function keyUsageBits(bits: number[]): asn1js.BitString {
-  const highest = Math.max(...bits);
-  const bytes = new Uint8Array(Math.floor(highest / 8) + 1);
-  for (const b of bits) bytes[b >> 3] |= 0x80 >> (b & 7);
-  const unusedBits = 7 - (highest & 7);
-  return new asn1js.BitString({ valueHex: bytes, unusedBits });
-}
-
-/** DER SEQUENCE of already-encoded parts. */
-function derSequence(parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
-  return derTlv(0x30, parts);
-}
-
-/** DER TLV with `tag` around already-encoded parts. */
-function derTlv(tag: number, parts: Uint8Array[]): Uint8Array<ArrayBuffer> {
-  let length = 0;
-  for (const p of parts) length += p.length;
-  const header: number[] = [tag];
-  if (length < 0x80) {
-    header.push(length);
-  } else {
-    const bytes: number[] = [];
-    for (let n = length; n > 0; n = Math.floor(n / 256)) bytes.unshift(n & 0xff);
-    header.push(0x80 | bytes.length, ...bytes);
-  }
-  const out = new Uint8Array(header.length + length);
-  out.set(header);
-  let offset = header.length;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
-}
-
-function parseCertificateInput(
-  cert: string | Uint8Array | pkijs.Certificate,
-  what: string,
-): pkijs.Certificate {
-  if (cert instanceof pkijs.Certificate) return cert;
-  let der: Uint8Array;
-  if (typeof cert === "string") {
-    const block = decodePem(cert).find((b) => b.label === "CERTIFICATE");
-    if (!block) {
-      throw new TlsmithError(
-        "BAD_CERTIFICATE",
-        `${what}: expected a "CERTIFICATE" PEM block but found none.`,
-      );
-    }
-    der = block.der;
-  } else if (cert instanceof Uint8Array) {
-    der = cert;
-  } else {
+function checkExtraExtension(extra: ExtensionInput): Extension {
+  if (
+    !extra || typeof extra.oid !== "string" || !(extra.value instanceof Uint8Array) ||
+    (extra.critical !== undefined && typeof extra.critical !== "boolean")
+  ) {
     throw new TlsmithError(
-      "BAD_CERTIFICATE",
-      `${what}: expected PEM text, DER bytes or a pkijs.Certificate.`,
+      "BAD_OPTION",
+      "extensions must be { oid, critical, value } objects (value: the DER inside extnValue).",
     );
   }
-  try {
-    return pkijs.Certificate.fromBER(toArrayBuffer(der));
-  } catch (err) {
-    throw new TlsmithError(
-      "BAD_CERTIFICATE",
-      `${what}: the certificate cannot be parsed (${(err as Error)?.message ?? err}).`,
-      { cause: err },
-    );
-  }
-}
-
-function isCaCertificate(cert: pkijs.Certificate): boolean {
-  const ext = cert.extensions?.find((e) => e.extnID === OID.basicConstraints);
-  if (!ext) return false;
-  try {
-    const bc = new pkijs.BasicConstraints({
-      schema: asn1js.fromBER(ext.extnValue.valueBlock.valueHexView).result,
-    });
-    return bc.cA === true;
-  } catch {
-    return false;
-  }
-}
-
-function issuerKeyIdentifier(cert: pkijs.Certificate): Promise<Uint8Array> {
-  const ext = cert.extensions?.find((e) => e.extnID === OID.subjectKeyIdentifier);
-  if (ext) {
-    const parsed = asn1js.fromBER(ext.extnValue.valueBlock.valueHexView).result;
-    if (parsed instanceof asn1js.OctetString) {
-      return Promise.resolve(new Uint8Array(parsed.valueBlock.valueHexView));
-    }
-  }
-  return keyIdentifier(cert.subjectPublicKeyInfo);
+  return { oid: extra.oid, name: extra.oid, critical: extra.critical === true, value: extra.value };
 }
 
 function isSubjectEmpty(subject: CertificateSubject | undefined): boolean {
@@ -417,7 +310,6 @@ export async function createCertificate(
   if (!options || typeof options !== "object") {
     throw new TlsmithError("BAD_OPTION", "createCertificate needs an options object.");
   }
-  const engine = cryptoEngine();
   const isCa = options.isCa === true;
   if (options.pathLength !== undefined) {
     if (!isCa) {
@@ -433,9 +325,9 @@ export async function createCertificate(
 
   // Keys.
   let signingKey: CryptoKey | undefined;
-  let issuerCert: pkijs.Certificate | undefined;
+  let issuerCert: Certificate | undefined;
   if (options.issuer) {
-    issuerCert = parseCertificateInput(options.issuer.certificate, "issuer certificate");
+    issuerCert = toCertificate(options.issuer.certificate, "issuer certificate");
     signingKey = options.issuer.privateKey;
     if (!signingKey || signingKey.type !== "private") {
       throw new TlsmithError(
@@ -443,7 +335,7 @@ export async function createCertificate(
         "issuer.privateKey must be the issuer's private CryptoKey.",
       );
     }
-    if (!isCaCertificate(issuerCert)) {
+    if (issuerCert.basicConstraints?.ca !== true) {
       throw new TlsmithError(
         "BAD_CERTIFICATE",
         "the issuer certificate is not a CA certificate (basicConstraints cA is not set), so it cannot sign certificates. Use a CA certificate.",
@@ -476,13 +368,21 @@ export async function createCertificate(
   }
   if (publicKey.type === "private") publicKey = await derivePublicKey(publicKey);
   const subjectKeyType = keyTypeOf(publicKey);
-  const signingHash = signatureHashFor(keyTypeOf(signingKey)) ?? "SHA-256";
+  const signer = signerFor(signingKey);
 
   // Names.
   const sans: SubjectAltName[] = [];
   const seen = new Set<string>();
   for (const host of options.hosts ?? []) {
     const san = typeof host === "string" ? parseSubjectAltName(host) : host;
+    if (typeof host !== "string" && !isWellFormedName(generalNameOf(san))) {
+      throw new TlsmithError(
+        "BAD_NAME",
+        `the subject alternative name ${
+          JSON.stringify(san?.value)
+        } is not a well-formed ${san?.type} name; pass it as text to have it checked and normalized.`,
+      );
+    }
     const key = `${san.type}:${san.value}`;
     if (!seen.has(key)) {
       seen.add(key);
@@ -534,24 +434,30 @@ export async function createCertificate(
 
   // Subject public key, straight from WebCrypto.
   const spkiDer = new Uint8Array(await crypto.subtle.exportKey("spki", publicKey));
-  const ski = new Uint8Array(await crypto.subtle.digest("SHA-1", spkiKeyBits(spkiDer).slice()));
-  const aki = issuerCert ? await issuerKeyIdentifier(issuerCert) : ski;
+  const ski = keyIdentifier(spkiDer);
+  const aki = issuerCert
+    ? issuerCert.subjectKeyIdentifier ?? keyIdentifier(issuerCert.publicKey.der)
+    : ski;
 
-  // Extensions.
-  const extensions: pkijs.Extension[] = [];
-  const basic = new pkijs.BasicConstraints(
-    isCa && options.pathLength !== undefined
-      ? { cA: true, pathLenConstraint: options.pathLength }
-      : { cA: isCa },
-  );
-  extensions.push(extension(OID.basicConstraints, true, basic.toSchema(), basic));
-  const usage = isCa
-    ? [0, 5, 6] // digitalSignature, keyCertSign, cRLSign
-    : subjectKeyType.startsWith("rsa")
-    ? [0, 2] // digitalSignature, keyEncipherment
-    : [0]; // digitalSignature
-  const usageBits = keyUsageBits(usage);
-  extensions.push(extension(OID.keyUsage, true, usageBits, usageBits));
+  // Extensions, each written by its codec.
+  const extensions: Extension[] = [
+    makeExtension(
+      basicConstraintsCodec,
+      isCa && options.pathLength !== undefined
+        ? { ca: true, pathLength: options.pathLength }
+        : { ca: isCa },
+      true,
+    ),
+    makeExtension(
+      keyUsageCodec,
+      isCa
+        ? ["digitalSignature", "keyCertSign", "cRLSign"]
+        : subjectKeyType.startsWith("rsa")
+        ? ["digitalSignature", "keyEncipherment"]
+        : ["digitalSignature"],
+      true,
+    ),
+  ];
   if (!isCa) {
     const purposes: string[] = [];
     if (options.serverAuth !== false) purposes.push(OID.serverAuth);
@@ -562,97 +468,48 @@ export async function createCertificate(
         "a leaf certificate needs serverAuth or clientAuth; both were turned off.",
       );
     }
-    const eku = new pkijs.ExtKeyUsage({ keyPurposes: purposes });
-    extensions.push(extension(OID.extKeyUsage, false, eku.toSchema(), eku));
+    extensions.push(makeExtension(extKeyUsageCodec, purposes));
   }
   if (sans.length > 0) {
-    const altNames = new pkijs.AltName({ altNames: sans.map(generalNameOf) });
-    extensions.push(extension(OID.subjectAltName, subjectEmpty, altNames.toSchema(), altNames));
+    extensions.push(makeExtension(subjectAltNameCodec, sans.map(generalNameOf), subjectEmpty));
   }
-  const skiValue = new asn1js.OctetString({ valueHex: ski });
-  extensions.push(extension(OID.subjectKeyIdentifier, false, skiValue, skiValue));
-  const akiValue = new pkijs.AuthorityKeyIdentifier({
-    keyIdentifier: new asn1js.OctetString({ valueHex: aki }),
-  });
-  extensions.push(extension(OID.authorityKeyIdentifier, false, akiValue.toSchema(), akiValue));
-  const standard = new Set(extensions.map((e) => e.extnID));
-  for (const extra of options.extensions ?? []) {
-    if (!(extra instanceof pkijs.Extension)) {
-      throw new TlsmithError("BAD_OPTION", "extensions must be pkijs.Extension objects.");
-    }
-    if (standard.has(extra.extnID)) {
+  extensions.push(makeExtension(subjectKeyIdentifierCodec, ski));
+  extensions.push(makeExtension(authorityKeyIdentifierCodec, { keyIdentifier: aki }));
+  const standard = new Set(extensions.map((e) => e.oid));
+  for (const input of options.extensions ?? []) {
+    const extra = checkExtraExtension(input);
+    if (standard.has(extra.oid)) {
       throw new TlsmithError(
         "BAD_OPTION",
-        `extension ${extra.extnID} is already written by tlsmith; an extension may appear only once.`,
+        `extension ${extra.oid} is already written by tlsmith; an extension may appear only once.`,
       );
     }
-    standard.add(extra.extnID);
+    standard.add(extra.oid);
     extensions.push(extra);
   }
 
-  // Assemble the TBSCertificate DER directly (pkijs' encodeTBS re-parses names and keys) and
-  // sign it once through the engine (DER ECDSA signatures, Ed25519, RSA NULL parameters).
-  let signatureParams: pkijs.CryptoEngineSignatureParams;
-  try {
-    signatureParams = await engine.getSignatureParameters(signingKey, signingHash);
-  } catch (err) {
-    throw new TlsmithError(
-      "BAD_KEY",
-      `the signing key cannot sign certificates (${(err as Error)?.message ?? err}).`,
-      { cause: err },
-    );
-  }
-  const signatureAlgorithm = new Uint8Array(
-    signatureParams.signatureAlgorithm.toSchema().toBER(false),
-  );
-  const issuerDer = issuerCert
-    ? (issuerCert.subject.valueBeforeDecode.byteLength > 0
-      ? new Uint8Array(issuerCert.subject.valueBeforeDecode)
-      : new Uint8Array(issuerCert.subject.toSchema().toBER(false)))
-    : subjectDer;
-  const tbs = derSequence([
-    new Uint8Array([0xa0, 0x03, 0x02, 0x01, 0x02]), // [0] EXPLICIT Version v3
-    new Uint8Array(asn1js.Integer.fromBigInt(serial).toBER(false)),
-    signatureAlgorithm,
-    issuerDer,
-    derSequence([
-      new Uint8Array(certificateTime(notBefore).toSchema().toBER(false)),
-      new Uint8Array(certificateTime(notAfter).toSchema().toBER(false)),
-    ]),
+  // TBSCertificate, signed once.
+  const tbs = seq(
+    explicit(0, int(2)), // version v3
+    int(serial),
+    signer.algorithm,
+    issuerCert ? issuerCert.subject.der : subjectDer,
+    seq(time(notBefore), time(notAfter)),
     subjectDer,
     spkiDer,
-    derTlv(0xa3, [derSequence(extensions.map((e) => new Uint8Array(e.toSchema().toBER(false))))]),
-  ]);
-  let signature: ArrayBuffer;
-  try {
-    signature = await engine.signWithPrivateKey(
-      tbs,
-      signingKey,
-      signatureParams.parameters as pkijs.CryptoEngineSignWithPrivateKeyParams,
-    );
-  } catch (err) {
-    throw new TlsmithError(
-      "BAD_KEY",
-      `signing the certificate failed (${
-        (err as Error)?.message ?? err
-      }). The signing key must be an ECDSA, RSA or Ed25519 private key with the "sign" usage.`,
-      { cause: err },
-    );
-  }
-  if (signature.byteLength === 0) {
+    explicit(3, seq(...extensions.map(encodeExtension))),
+  );
+  const signature = await signer.sign(tbs);
+  if (signature.length === 0) {
     throw new TlsmithError("BAD_KEY", "signing the certificate produced no signature.");
   }
   // Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue }
-  const der = derSequence([
-    tbs,
-    signatureAlgorithm,
-    new Uint8Array(new asn1js.BitString({ valueHex: signature }).toBER(false)),
-  ]);
-  let parsed: pkijs.Certificate | undefined;
+  const der = seq(tbs, signer.algorithm, bits(signature));
+  let parsed: Certificate | undefined;
   return {
-    // Parsed on first use: serving an adhoc certificate never needs the pkijs object.
-    get certificate(): pkijs.Certificate {
-      parsed ??= pkijs.Certificate.fromBER(der);
+    // Read on first use: serving an adhoc certificate never needs the model.
+    get certificate(): Certificate {
+      parsed ??= readCertificate(der);
       return parsed;
     },
     der,

@@ -1,23 +1,46 @@
 /**
- * PKCS#10 certificate signing requests: create one for a key pair and host
- * names (SAN in an extensionRequest attribute, signed with SHA-256/384 or
- * Ed25519), and parse any CSR (ours or `openssl req -new`, EC, RSA, Ed25519)
- * into its subject, names, key type and whether its signature verifies.
+ * PKCS#10 certificate signing requests (RFC 2986): create one for a key pair and host names
+ * (SAN in an extensionRequest attribute, signed with SHA-256/384 or Ed25519), and read any CSR
+ * (ours or `openssl req -new`, EC, RSA, Ed25519) into the CSR model with the certificate's own
+ * name and extension codecs, and whether its signature verifies, does not verify, or uses an
+ * algorithm tlsmith refuses (SHA-1, DSA, …: "refused", never "altered").
  *
  * @module
  */
 
-import * as asn1js from "npm:asn1js@^4.0.0";
-import * as pkijs from "npm:pkijs@^4.0.0";
-import { toArrayBuffer } from "../_internal/bytes.ts";
+import {
+  bits,
+  DerError,
+  int,
+  oid as oidDer,
+  parseDer,
+  readBitString,
+  readOid,
+  readSmallInt,
+  seq,
+  sequence,
+  set,
+  setOf,
+  tlv,
+} from "../_internal/der.ts";
+import { OID } from "../_internal/oids.ts";
 import { buildName, type CertificateSubject } from "./certificate.ts";
-import { cryptoEngine } from "./engine.ts";
 import { TlsmithError } from "../errors.ts";
-import { exportSpki, type KeyPair, keyTypeOf, signatureHashFor } from "../keys/keys.ts";
+import { exportSpki, type KeyPair } from "../keys/keys.ts";
+import {
+  decodeExtensions,
+  encodeExtension,
+  makeExtension,
+  readExtensionList,
+  subjectAltNameCodec,
+} from "./extensions.ts";
+import { readName } from "./dn.ts";
+import type { CertificateRequest, Extension, GeneralName } from "./model.ts";
+import { inputProblem } from "./model.ts";
 import { generalNameOf, parseHosts, type SubjectAltName } from "./names.ts";
-import { spkiKeyType } from "./describe.ts";
+import { readAlgorithmIdentifier, readPublicKeyInfo } from "./public_key.ts";
+import { signerFor, verifySignature } from "./signature.ts";
 import { decodePem, encodePem } from "../pem.ts";
-import { altNamesToList, formatName, verifySignature } from "./verify.ts";
 
 /** Subject attributes by short name. `CN` is the common name. */
 export interface SubjectFields {
@@ -65,7 +88,7 @@ const SUBJECT_FIELD_NAMES: [keyof SubjectFields, keyof CertificateSubject][] = [
  * certificate's checks and encoding) after the CSR's own limit of 64
  * characters for every attribute.
  */
-function subjectName(fields: SubjectFields): pkijs.RelativeDistinguishedNames {
+function subjectName(fields: SubjectFields): Uint8Array {
   const subject: CertificateSubject = {};
   for (const [key, field] of SUBJECT_FIELD_NAMES) {
     const value = fields[key];
@@ -78,7 +101,7 @@ function subjectName(fields: SubjectFields): pkijs.RelativeDistinguishedNames {
     }
     subject[field] = value;
   }
-  return buildName(subject);
+  return buildName(subject).der;
 }
 
 /**
@@ -102,7 +125,6 @@ export async function createCsr(
   if (!keyPair?.privateKey || !keyPair?.publicKey) {
     throw new TlsmithError("BAD_KEY", "createCsr needs a key pair { privateKey, publicKey }.");
   }
-  const type = keyTypeOf(keyPair.privateKey);
   const sans: SubjectAltName[] = parseHosts(options.hosts ?? []);
   const fields: SubjectFields = typeof options.subject === "string"
     ? { CN: options.subject }
@@ -117,50 +139,51 @@ export async function createCsr(
       "a CSR needs at least one host name (hosts) or a subject common name.",
     );
   }
-  const csr = new pkijs.CertificationRequest();
-  csr.version = 0;
-  const name = subjectName(fields);
-  csr.subject = name;
-  csr.subjectPublicKeyInfo = pkijs.PublicKeyInfo.fromBER(
-    toArrayBuffer(await exportSpki(keyPair.publicKey)),
+  const signer = signerFor(keyPair.privateKey);
+  const attributes = sans.length
+    ? [
+      seq(
+        oidDer(OID.extensionRequest),
+        set(seq(encodeExtension(makeExtension(subjectAltNameCodec, sans.map(generalNameOf))))),
+      ),
+    ]
+    : [];
+  const info = seq(
+    int(0),
+    subjectName(fields),
+    await exportSpki(keyPair.publicKey),
+    tlv(0xa0, ...attributes),
   );
-  csr.attributes = [];
-  if (sans.length) {
-    const altName = new pkijs.AltName({ altNames: sans.map(generalNameOf) });
-    const extensions = new pkijs.Extensions({
-      extensions: [
-        new pkijs.Extension({
-          extnID: "2.5.29.17",
-          critical: false,
-          extnValue: altName.toSchema().toBER(false),
-        }),
-      ],
-    });
-    csr.attributes.push(
-      new pkijs.Attribute({ type: "1.2.840.113549.1.9.14", values: [extensions.toSchema()] }),
-    );
-  }
-  await csr.sign(keyPair.privateKey, signatureHashFor(type) ?? "SHA-256", cryptoEngine());
-  const der = new Uint8Array(csr.toSchema().toBER(false));
+  const der = seq(info, signer.algorithm, bits(await signer.sign(info)));
   return { pem: encodePem("CERTIFICATE REQUEST", der), der };
 }
 
 /** What {@linkcode parseCsr} finds in a CSR. */
 export interface CsrInfo {
-  /** Subject in one-line form (`CN=localhost, O=x`), empty when there is none. */
+  /** Subject in the one RFC 4514 form (`CN=localhost, O=x`), empty when there is none. */
   subject: string;
   /** The subject common name, if any. */
   commonName?: string;
-  /** Requested subjectAltNames (DNS, IP, e-mail, URI). */
-  subjectAltNames: SubjectAltName[];
+  /**
+   * Requested subjectAltNames, every GeneralName type (`dns`, `ip`, `email` and `uri` are the
+   * ones a CA certifies).
+   */
+  subjectAltNames: GeneralName[];
   /** The requested DNS names. */
   dnsNames: string[];
   /** The requested IP addresses (text form). */
   ipAddresses: string[];
   /** Key type: `ec-p256`, `ec-p384`, `rsa-2048`…, `ed25519`, or a description of another key. */
   keyType: string;
+  /** The signature algorithm, as OpenSSL names it (`ecdsa-with-SHA256`). */
+  signatureAlgorithm: string;
   /** True when the CSR's self-signature verifies with its own public key. */
   signatureValid: boolean;
+  /**
+   * When the signature was not checked because tlsmith refuses its algorithm (SHA-1, MD5, DSA,
+   * …): why. The CSR is then not "altered": it must be made again with a current algorithm.
+   */
+  signatureRefused?: string;
   /** OIDs of every extension requested (SAN, basicConstraints, …); the CA copies none of them. */
   requestedExtensions: string[];
   /** The requested public key: SubjectPublicKeyInfo DER. */
@@ -175,121 +198,154 @@ export interface ParseCsrOptions {
   source?: string;
 }
 
+const CSR_LABELS = ["CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST"];
+
+function badCsr(source: string | undefined, detail: string, cause?: unknown): TlsmithError {
+  return new TlsmithError(
+    "BAD_CSR",
+    `${source ? `${source}: ` : ""}${detail}`,
+    cause === undefined ? undefined : { cause },
+  );
+}
+
 /**
- * Parse a PEM (`CERTIFICATE REQUEST` or `NEW CERTIFICATE REQUEST`) or DER
- * CSR. Checks its self-signature (`signatureValid`); does not throw for a bad
- * signature, but throws `BAD_CSR` / `BAD_PEM` for input that is not a CSR.
+ * Read a DER PKCS#10 request into the CSR model (with the certificate's name and extension
+ * codecs). An attribute whose value SET is empty is read as OpenSSL reads it (no values). Anything
+ * that is not a well-formed request (or is larger than `X509_LIMITS.certificateBytes`) is a
+ * `BAD_CSR` error naming `source`; the signature is not checked here.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
+ * import { createCsr, readCertificateRequest } from "./csr.ts";
+ * import { generateKeyPair } from "../keys/keys.ts";
+ * const { der } = await createCsr(await generateKeyPair(), { hosts: ["a.test"] });
+ * const request = readCertificateRequest(der);
+ * assert.equal(request.subject.text, "CN=a.test");
+ * assert.deepEqual(request.subjectAltNames, [{ type: "dns", value: "a.test" }]);
+ * ```
+ */
+export function readCertificateRequest(der: Uint8Array, source?: string): CertificateRequest {
+  const tooBig = inputProblem(der, "CSR");
+  if (tooBig) throw badCsr(source, tooBig);
+  const what = "CSR";
+  try {
+    const [infoNode, algNode, sigNode] = sequence(parseDer(der, what), what, 3, 3);
+    const fields = sequence(infoNode, `${what}'s signed body`, 3, 4);
+    const version = readSmallInt(fields[0], `${what}'s version`);
+    if (version !== 0) {
+      throw new TlsmithError(
+        "BAD_DER",
+        `the ${what}'s version is ${version + 1}; PKCS#10 has version 1 only.`,
+      );
+    }
+    const subject = readName(fields[1], `${what}'s subject`);
+    const publicKey = readPublicKeyInfo(fields[2], `${what}'s public key`);
+    const attributes: { oid: string; values: Uint8Array[] }[] = [];
+    const extensions: Extension[] = [];
+    const attrNode = fields[3];
+    if (attrNode) {
+      if (attrNode.cls !== 2 || attrNode.tag !== 0 || !attrNode.constructed) {
+        throw new DerError(`the ${what}'s attributes are malformed.`);
+      }
+      for (const attr of attrNode.children) {
+        const [typeNode, valuesNode] = sequence(attr, `${what} attribute`, 2, 2);
+        const oid = readOid(typeNode, `${what} attribute type`);
+        const values = setOf(valuesNode, `${what} attribute ${oid}`);
+        attributes.push({ oid, values: values.map((v) => v.der) });
+        if (oid === OID.extensionRequest || oid === OID.msExtensionRequest) {
+          for (const v of values) {
+            extensions.push(...readExtensionList(v, `${what}'s extension request`));
+          }
+        }
+      }
+    }
+    const decoded = decodeExtensions(extensions, what);
+    const signatureAlgorithm = readAlgorithmIdentifier(algNode, `${what}'s signature algorithm`);
+    const { bytes: signature, unusedBits } = readBitString(sigNode, `${what}'s signature`);
+    if (unusedBits !== 0) {
+      throw new DerError(`the ${what}'s signature is not whole bytes.`);
+    }
+    return {
+      der,
+      tbs: infoNode.der,
+      subject,
+      publicKey,
+      attributes,
+      extensions,
+      subjectAltNames: decoded.subjectAltNames,
+      signatureAlgorithm,
+      signature,
+    };
+  } catch (err) {
+    const detail = err instanceof TlsmithError ? err.message : String(err);
+    throw badCsr(
+      source,
+      `not a valid certificate signing request (PKCS#10): ${detail} Re-create it (\`tlsmith csr HOST --key KEY\` or \`openssl req -new\`).`,
+      err,
+    );
+  }
+}
+
+/**
+ * Parse a PEM (`CERTIFICATE REQUEST` or `NEW CERTIFICATE REQUEST`) or DER CSR and check its
+ * self-signature: `signatureValid`, and `signatureRefused` (why) when the algorithm is one
+ * tlsmith refuses, such as SHA-1 or DSA. Throws `BAD_CSR` / `BAD_PEM` for input that is not a
+ * CSR, never for a bad signature.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { createCsr, parseCsr } from "./csr.ts";
  * import { generateKeyPair } from "../keys/keys.ts";
  * const { pem } = await createCsr(await generateKeyPair("ec-p384"), { subject: "app.localhost", hosts: ["app.localhost"] });
  * const info = await parseCsr(pem, { source: "app.csr" });
- * console.log(info.subject, info.keyType); // CN=app.localhost ec-p384
+ * assert.equal(info.subject, "CN=app.localhost");
+ * assert.equal(info.keyType, "ec-p384");
+ * assert.equal(info.signatureValid, true);
  * ```
  */
 export async function parseCsr(
   input: string | Uint8Array,
   options: ParseCsrOptions = {},
 ): Promise<CsrInfo> {
-  const where = options.source ? `${options.source}: ` : "";
+  const source = options.source;
   let der: Uint8Array;
   if (typeof input === "string") {
-    const blocks = decodePem(input, { source: options.source });
-    const block = blocks.find((b) =>
-      b.label === "CERTIFICATE REQUEST" || b.label === "NEW CERTIFICATE REQUEST"
-    );
+    const blocks = decodePem(input, { source });
+    const block = blocks.find((b) => CSR_LABELS.includes(b.label));
     if (!block) {
       const found = [...new Set(blocks.map((b) => b.label))].join(", ");
-      throw new TlsmithError(
-        "BAD_CSR",
-        `${where}expected a CERTIFICATE REQUEST but found ${found}. Create a CSR with \`tlsmith csr HOST --key KEY\` or \`openssl req -new\`.`,
+      throw badCsr(
+        source,
+        `expected a CERTIFICATE REQUEST but found ${found}. Create a CSR with \`tlsmith csr HOST --key KEY\` or \`openssl req -new\`.`,
       );
     }
     der = block.der;
   } else {
     der = input;
   }
-  const asn = asn1js.fromBER(toArrayBuffer(der));
-  if (asn.offset === -1 || asn.offset !== der.length) {
-    throw new TlsmithError(
-      "BAD_CSR",
-      `${where}the CSR is not valid DER (damaged or truncated). Re-create it.`,
-    );
-  }
-  let request: pkijs.CertificationRequest;
-  try {
-    request = new pkijs.CertificationRequest({ schema: asn.result });
-  } catch (err) {
-    throw new TlsmithError(
-      "BAD_CSR",
-      `${where}the data is not a PKCS#10 certificate request (${(err as Error).message}).`,
-      { cause: err },
-    );
-  }
-  const requestedExtensions: string[] = [];
-  const altNames: pkijs.GeneralName[] = [];
-  for (const attr of request.attributes ?? []) {
-    if (attr.type !== "1.2.840.113549.1.9.14" && attr.type !== "1.3.6.1.4.1.311.2.1.14") continue;
-    for (const value of attr.values) {
-      let exts: pkijs.Extensions;
-      try {
-        exts = new pkijs.Extensions({ schema: value });
-      } catch (err) {
-        throw new TlsmithError("BAD_CSR", `${where}the CSR's extension request is malformed.`, {
-          cause: err,
-        });
-      }
-      for (const ext of exts.extensions) {
-        requestedExtensions.push(ext.extnID);
-        if (ext.extnID === "2.5.29.17") {
-          // pkijs hands back an empty AltName (with parsingError) for a malformed value.
-          let alt = ext.parsedValue as (pkijs.AltName & { parsingError?: string }) | undefined;
-          if (!(alt instanceof pkijs.AltName) || alt.parsingError) {
-            const bytes = ext.extnValue.valueBlock.valueHexView;
-            const asn = asn1js.fromBER(bytes);
-            try {
-              if (asn.offset !== bytes.length || asn.result.error) throw new Error("not DER");
-              alt = new pkijs.AltName({ schema: asn.result });
-            } catch (err) {
-              throw new TlsmithError(
-                "BAD_CSR",
-                `${where}the CSR's subjectAltName request is malformed. Re-create the CSR.`,
-                { cause: err },
-              );
-            }
-          }
-          altNames.push(...alt.altNames);
-        }
-      }
-    }
-  }
-  const subjectAltNames = altNamesToList(altNames) as SubjectAltName[];
-  let signatureValid = false;
-  try {
-    signatureValid = await verifySignature(
-      request.subjectPublicKeyInfo,
-      request.signatureAlgorithm,
-      request.tbsView,
-      request.signatureValue.valueBlock.valueHexView,
-    );
-  } catch {
-    signatureValid = false;
-  }
-  const cn = request.subject.typesAndValues.find((tv) => tv.type === "2.5.4.3");
-  const cnValue = (cn?.value as { valueBlock?: { value?: unknown } } | undefined)?.valueBlock
-    ?.value;
+  const request = readCertificateRequest(der, source);
+  const check = await verifySignature(
+    request.publicKey,
+    request.signatureAlgorithm,
+    request.tbs,
+    request.signature,
+  );
+  const cn = request.subject.rdns.flat().find((a) => a.oid === OID.commonName)?.value;
+  const names = [...request.subjectAltNames];
   return {
-    subject: formatName(request.subject),
-    ...(typeof cnValue === "string" ? { commonName: cnValue } : {}),
-    subjectAltNames,
-    dnsNames: subjectAltNames.filter((s) => s.type === "dns").map((s) => s.value),
-    ipAddresses: subjectAltNames.filter((s) => s.type === "ip").map((s) => s.value),
-    keyType: spkiKeyType(request.subjectPublicKeyInfo),
-    signatureValid,
-    requestedExtensions,
-    publicKeyInfo: new Uint8Array(request.subjectPublicKeyInfo.toSchema().toBER(false)),
+    subject: request.subject.text,
+    ...(cn !== undefined ? { commonName: cn } : {}),
+    subjectAltNames: names,
+    dnsNames: names.flatMap((n) => n.type === "dns" ? [n.value] : []),
+    ipAddresses: names.flatMap((n) => n.type === "ip" ? [n.value] : []),
+    keyType: request.publicKey.keyType,
+    signatureAlgorithm: request.signatureAlgorithm.name,
+    signatureValid: check.status === "valid",
+    ...(check.status === "refused" ? { signatureRefused: check.reason } : {}),
+    requestedExtensions: request.extensions.map((e) => e.oid),
+    publicKeyInfo: request.publicKey.der,
     der,
   };
 }

@@ -13,10 +13,11 @@
  * @module
  */
 
-import * as asn1js from "npm:asn1js@^4.0.0";
-import * as pkijs from "npm:pkijs@^4.0.0";
-import { sourcePrefix, TlsmithError } from "../errors.ts";
-import { formatIpAddress, parseIpAddress } from "./names.ts";
+import { TlsmithError } from "../errors.ts";
+import { makeExtension, nameConstraintsCodec } from "./extensions.ts";
+import { cidrText } from "./general_name.ts";
+import type { Certificate, Extension, GeneralName } from "./model.ts";
+import { formatIpAddress, isDnsName, parseIpAddress } from "./names.ts";
 
 /** The names and ranges a new tlsmith CA permits unless told otherwise. */
 export const DEFAULT_PERMITTED_NAMES: readonly string[] = Object.freeze([
@@ -65,35 +66,6 @@ export interface ConstrainedName {
   value: string;
   /** For `ip`: the 4 or 16 address bytes (parsed from `value` when absent). */
   bytes?: Uint8Array;
-}
-
-function prefixLength(mask: Uint8Array): number | null {
-  let n = 0;
-  let ended = false;
-  for (const b of mask) {
-    for (let bit = 7; bit >= 0; bit--) {
-      if (b & (1 << bit)) {
-        if (ended) return null;
-        n++;
-      } else ended = true;
-    }
-  }
-  return n;
-}
-
-function cidrText(address: Uint8Array, mask: Uint8Array): string {
-  const len = prefixLength(mask);
-  return len === null
-    ? `${formatIpAddress(address)}/${formatIpAddress(mask)}`
-    : `${formatIpAddress(address)}/${len}`;
-}
-
-const DNS_LABEL = /^(?!-)[a-z0-9_-]{1,63}(?<!-)$/;
-
-/** True when `name` is a syntactically valid DNS name (no wildcard, no trailing dot). */
-function isDnsName(name: string): boolean {
-  if (name.length === 0 || name.length > 253) return false;
-  return name.split(".").every((l) => DNS_LABEL.test(l));
 }
 
 /**
@@ -215,22 +187,17 @@ export function buildNameConstraints(
   return { permitted: [...dns, ...ip, ...email], excluded: [] };
 }
 
-function toGeneralName(s: NameSubtree): pkijs.GeneralName {
+function toGeneralName(s: NameSubtree): GeneralName {
   switch (s.type) {
     case "dns":
-      return new pkijs.GeneralName({ type: 2, value: s.value });
     case "email":
-      return new pkijs.GeneralName({ type: 1, value: s.value });
     case "uri":
-      return new pkijs.GeneralName({ type: 6, value: s.value });
+      return { type: s.type, value: s.value };
     case "ip": {
       const bytes = new Uint8Array(s.address!.length * 2);
       bytes.set(s.address!, 0);
       bytes.set(s.mask!, s.address!.length);
-      return new pkijs.GeneralName({
-        type: 7,
-        value: new asn1js.OctetString({ valueHex: bytes }),
-      });
+      return { type: "ip", value: s.value, bytes };
     }
     default:
       throw new TlsmithError(
@@ -241,41 +208,36 @@ function toGeneralName(s: NameSubtree): pkijs.GeneralName {
 }
 
 /**
- * The critical `nameConstraints` extension (OID 2.5.29.30) for a set, ready
- * for `createCertificate({ extensions })`.
+ * The critical `nameConstraints` extension (OID 2.5.29.30) for a set, written by the one
+ * nameConstraints codec, ready for `createCertificate({ extensions })`.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { buildNameConstraints, nameConstraintsExtension } from "./name_constraints.ts";
  * const ext = nameConstraintsExtension(buildNameConstraints());
- * console.log(ext.extnID, ext.critical); // 2.5.29.30 true
+ * assert.equal(ext.oid, "2.5.29.30");
+ * assert.equal(ext.critical, true);
  * ```
  */
-export function nameConstraintsExtension(set: NameConstraintSet): pkijs.Extension {
+export function nameConstraintsExtension(set: NameConstraintSet): Extension {
   const subtrees = (list: NameSubtree[]) =>
-    list.map((s) => new pkijs.GeneralSubtree({ base: toGeneralName(s) }));
-  const nc = new pkijs.NameConstraints({
-    ...(set.permitted.length ? { permittedSubtrees: subtrees(set.permitted) } : {}),
-    ...(set.excluded.length ? { excludedSubtrees: subtrees(set.excluded) } : {}),
-  });
-  return new pkijs.Extension({
-    extnID: "2.5.29.30",
-    critical: true,
-    extnValue: nc.toSchema().toBER(false),
-    parsedValue: nc,
-  });
+    list.map((s) => ({ base: toGeneralName(s), minimum: 0 }));
+  return makeExtension(
+    nameConstraintsCodec,
+    { permitted: subtrees(set.permitted), excluded: subtrees(set.excluded) },
+    true,
+  );
 }
 
-function fromGeneralName(g: pkijs.GeneralName): NameSubtree {
+function fromGeneralName(g: GeneralName): NameSubtree {
   switch (g.type) {
-    case 1:
-      return { type: "email", value: String(g.value).toLowerCase() };
-    case 2:
-      return { type: "dns", value: String(g.value).toLowerCase() };
-    case 6:
-      return { type: "uri", value: String(g.value).toLowerCase() };
-    case 7: {
-      const raw = (g.value as asn1js.OctetString).valueBlock.valueHexView;
+    case "email":
+    case "dns":
+    case "uri":
+      return { type: g.type, value: g.value.toLowerCase() };
+    case "ip": {
+      const raw = g.bytes;
       if (raw.length !== 8 && raw.length !== 32) {
         return { type: "other", value: `bad iPAddress constraint (${raw.length} bytes)` };
       }
@@ -284,7 +246,7 @@ function fromGeneralName(g: pkijs.GeneralName): NameSubtree {
       const mask = raw.slice(half);
       return { type: "ip", value: cidrText(address, mask), address, mask };
     }
-    case 4:
+    case "directoryName":
       return { type: "dn", value: "directoryName" };
     default:
       return { type: "other", value: `GeneralName type ${g.type}` };
@@ -292,43 +254,26 @@ function fromGeneralName(g: pkijs.GeneralName): NameSubtree {
 }
 
 /**
- * The name constraints of a parsed certificate, or null when it has none.
- * A malformed extension is a `BAD_CERTIFICATE` error (naming `source`).
+ * The name constraints of a certificate (from the model, where the one codec decoded them),
+ * or null when it has none.
  *
  * @example
- * ```ts ignore
- * import * as pkijs from "npm:pkijs@^4.0.0";
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CertificateAuthority } from "../ca/authority.ts";
+ * import { toCertificate } from "./model.ts";
  * import { readNameConstraints } from "./name_constraints.ts";
- * declare const cert: pkijs.Certificate;
- * console.log(readNameConstraints(cert)?.permitted.map((s) => s.value));
+ * const ca = await CertificateAuthority.create({ permit: ["corp.test"] });
+ * const set = readNameConstraints(toCertificate(ca.certPem));
+ * assert.ok(set?.permitted.some((s) => s.value === "corp.test"));
  * ```
  */
-export function readNameConstraints(
-  cert: pkijs.Certificate,
-  source?: string,
-): NameConstraintSet | null {
-  const ext = cert.extensions?.find((e) => e.extnID === "2.5.29.30");
-  if (!ext) return null;
-  let nc = ext.parsedValue as (pkijs.NameConstraints & { parsingError?: string }) | undefined;
-  if (!(nc instanceof pkijs.NameConstraints) || nc.parsingError) {
-    // pkijs hands back an empty (permit-all) value for a malformed extension: never use that.
-    const bytes = ext.extnValue.valueBlock.valueHexView;
-    const asn = asn1js.fromBER(bytes);
-    try {
-      if (asn.offset !== bytes.length || asn.result.error) throw new Error("not DER");
-      nc = new pkijs.NameConstraints({ schema: asn.result });
-    } catch {
-      throw new TlsmithError(
-        "BAD_CERTIFICATE",
-        `${
-          sourcePrefix(source)
-        }the certificate's nameConstraints extension is malformed, so the names it allows are unknown. Use another CA certificate.`,
-      );
-    }
-  }
+export function readNameConstraints(cert: Certificate): NameConstraintSet | null {
+  const nc = cert.nameConstraints;
+  if (!nc) return null;
   return {
-    permitted: (nc.permittedSubtrees ?? []).map((s) => fromGeneralName(s.base)),
-    excluded: (nc.excludedSubtrees ?? []).map((s) => fromGeneralName(s.base)),
+    permitted: nc.permitted.map((s) => fromGeneralName(s.base)),
+    excluded: nc.excluded.map((s) => fromGeneralName(s.base)),
   };
 }
 

@@ -1,15 +1,24 @@
 /**
- * Host names, IP addresses, e-mail addresses and URIs as certificate subject
- * alternative names (RFC 5280 §4.2.1.6): parse user input into typed SANs
- * (IDN to A-labels, IPs as 4/16 bytes, never an IP as a DNS name), turn them
- * into pkijs `GeneralName`s and back, and print them as OpenSSL does.
+ * THE name-syntax module of tlsmith, used both when issuing and when verifying: host names, IP
+ * addresses, e-mail addresses and URIs as certificate subject alternative names (RFC 5280
+ * §4.2.1.6).
+ *
+ * - Issuing: {@linkcode parseSubjectAltName} turns user input into typed SANs (IDN to A-labels,
+ *   IPs as 4/16 bytes, never an IP as a DNS name). User input is trimmed and normalized.
+ * - Verifying: the predicates {@linkcode isDnsName}, {@linkcode isRfc822Name},
+ *   {@linkcode isUri}, {@linkcode isWellFormedName} say whether a name read from a certificate is
+ *   well formed for its type, exactly as written: they never trim, lower-case or repair, so
+ *   `" evil.test"` or `"evil.test "` is simply not a dNSName.
+ *
+ * A dNSName is LDH labels (letters, digits, hyphens; underscores tolerated, as in `_acme`) of
+ * 1–63 characters that neither start nor end with a hyphen, at most 253 characters, no empty
+ * label and no trailing dot, with an optional leading `*.` where wildcards are allowed.
  *
  * @module
  */
 
-import * as asn1js from "npm:asn1js@^4.0.0";
-import * as pkijs from "npm:pkijs@^4.0.0";
 import { TlsmithError } from "../errors.ts";
+import type { GeneralName } from "./model.ts";
 
 /** The kinds of subject alternative name tlsmith writes. */
 export type SubjectAltNameType = "dns" | "ip" | "email" | "uri";
@@ -100,8 +109,8 @@ function parseIPv6(text: string): Uint8Array | null {
 }
 
 /**
- * Parse an IPv4 or IPv6 address in text form (brackets allowed around IPv6).
- * Returns the 4 or 16 bytes, or null when `text` is not an IP address.
+ * Parse an IPv4 or IPv6 address in text form (brackets allowed around IPv6), exactly as
+ * written (no white space). Returns the 4 or 16 bytes, or null when `text` is not an IP address.
  *
  * @example
  * ```ts
@@ -112,7 +121,7 @@ function parseIPv6(text: string): Uint8Array | null {
  * ```
  */
 export function parseIpAddress(text: string): Uint8Array | null {
-  let s = text.trim();
+  let s = text;
   if (s.startsWith("[") && s.endsWith("]")) s = s.slice(1, -1);
   const v4 = parseIPv4(s);
   if (v4) return v4;
@@ -161,7 +170,7 @@ export function formatIpAddress(bytes: Uint8Array): string {
   return `${hex(words.slice(0, bestStart))}::${hex(words.slice(bestStart + bestLen))}`;
 }
 
-const LABEL_RE = /^[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?$/;
+const LDH_LABEL = /^[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?$/;
 
 /** Normalize and check a DNS name (no wildcard); returns the A-label form. */
 function normalizeDnsName(input: string, name: string, what = "host name"): string {
@@ -199,7 +208,7 @@ function normalizeDnsName(input: string, name: string, what = "host name"): stri
         `"*" is only allowed as the whole leftmost label of a wildcard, as in *.example.test`,
       );
     }
-    if (!LABEL_RE.test(label)) {
+    if (!LDH_LABEL.test(label)) {
       throw badName(
         input,
         `the label "${label}" may only contain letters, digits and hyphens, and must not start or end with a hyphen`,
@@ -413,59 +422,116 @@ export function formatSubjectAltName(san: SubjectAltName): string {
 }
 
 /**
- * The pkijs `GeneralName` of a subject alternative name (dNSName,
- * iPAddress, rfc822Name or uniformResourceIdentifier).
+ * True when `value` is a well-formed dNSName exactly as written (see the module documentation);
+ * with `wildcard`, a leading `*.` label is allowed too. Never trims.
  *
  * @example
  * ```ts
- * import { generalNameOf, parseSubjectAltName } from "./names.ts";
- * const gn = generalNameOf(parseSubjectAltName("127.0.0.1"));
- * console.log(gn.type); // 7
+ * import assert from "node:assert/strict";
+ * import { isDnsName } from "./names.ts";
+ * assert.equal(isDnsName("www.Example.test"), true);
+ * assert.equal(isDnsName(" evil.test"), false);
+ * assert.equal(isDnsName("evil.test."), false);
+ * assert.equal(isDnsName("*.example.test"), false);
+ * assert.equal(isDnsName("*.example.test", { wildcard: true }), true);
  * ```
  */
-export function generalNameOf(san: SubjectAltName): pkijs.GeneralName {
-  switch (san.type) {
-    case "dns":
-      return new pkijs.GeneralName({ type: 2, value: san.value });
-    case "email":
-      return new pkijs.GeneralName({ type: 1, value: san.value });
-    case "uri":
-      return new pkijs.GeneralName({ type: 6, value: san.value });
-    case "ip": {
-      const bytes = san.bytes ?? parseIp(san.value, san.value).bytes!;
-      return new pkijs.GeneralName({
-        type: 7,
-        value: new asn1js.OctetString({ valueHex: bytes.slice() }),
-      });
-    }
-  }
-  throw new TlsmithError("BAD_NAME", `unknown subject alternative name type ${san?.type}.`);
+export function isDnsName(value: string, options: { wildcard?: boolean } = {}): boolean {
+  if (typeof value !== "string") return false;
+  const name = options.wildcard && value.startsWith("*.") ? value.slice(2) : value;
+  if (name.length === 0 || name.length > 253) return false;
+  return name.split(".").every((label) => LDH_LABEL.test(label));
 }
 
 /**
- * The {@linkcode SubjectAltName} of a pkijs `GeneralName`, or `null` for kinds
- * tlsmith does not write (directoryName, otherName, registeredID, …).
+ * True when `value` is a well-formed rfc822Name mailbox (`local@domain`): a local part of 1–64
+ * printable ASCII characters without spaces or `@`, and a {@linkcode isDnsName} domain. Never
+ * trims.
  *
  * @example
  * ```ts
- * import { generalNameOf, parseSubjectAltName, subjectAltNameOf } from "./names.ts";
- * console.log(subjectAltNameOf(generalNameOf(parseSubjectAltName("::1")))?.value); // ::1
+ * import assert from "node:assert/strict";
+ * import { isRfc822Name } from "./names.ts";
+ * assert.equal(isRfc822Name("Foo.Bar@example.test"), true);
+ * assert.equal(isRfc822Name("this @ is invalid"), false);
  * ```
  */
-export function subjectAltNameOf(name: pkijs.GeneralName): SubjectAltName | null {
+export function isRfc822Name(value: string): boolean {
+  if (typeof value !== "string") return false;
+  const at = value.lastIndexOf("@");
+  if (at < 1 || at > 64) return false;
+  return /^[\x21-\x3f\x41-\x7e]+$/.test(value.slice(0, at)) && isDnsName(value.slice(at + 1));
+}
+
+/**
+ * True when `value` is a well-formed absolute URI (RFC 3986: a scheme, `:`, and only URI
+ * characters, every `%` followed by two hex digits). Never trims.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isUri } from "./names.ts";
+ * assert.equal(isUri("https://x.test/a?b#c"), true);
+ * assert.equal(isUri("https://x.test/a b"), false);
+ * assert.equal(isUri("/relative"), false);
+ * ```
+ */
+export function isUri(value: string): boolean {
+  if (typeof value !== "string") return false;
+  return /^[A-Za-z][A-Za-z0-9+.-]*:[A-Za-z0-9\-._~:/?#[\]@!$&'()*+,;=%]*$/.test(value) &&
+    !/%(?![0-9A-Fa-f]{2})/.test(value);
+}
+
+/**
+ * True when a GeneralName read from a certificate is a well-formed name of its type: a dNSName
+ * by {@linkcode isDnsName} (a leading `*.` allowed), an rfc822Name by {@linkcode isRfc822Name},
+ * a URI by {@linkcode isUri}, an iPAddress of 4 or 16 bytes. Other types are not judged (true).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isWellFormedName } from "./names.ts";
+ * assert.equal(isWellFormedName({ type: "dns", value: "this is invalid" }), false);
+ * assert.equal(isWellFormedName({ type: "ip", value: "::1", bytes: new Uint8Array(16) }), true);
+ * ```
+ */
+export function isWellFormedName(name: GeneralName): boolean {
   switch (name.type) {
-    case 1:
-      return { type: "email", value: String(name.value) };
-    case 2:
-      return { type: "dns", value: String(name.value) };
-    case 6:
-      return { type: "uri", value: String(name.value) };
-    case 7: {
-      const v = name.value as asn1js.OctetString;
-      const bytes = new Uint8Array(v.valueBlock.valueHexView);
-      return { type: "ip", value: formatIpAddress(bytes), bytes };
-    }
+    case "dns":
+      return isDnsName(name.value, { wildcard: true });
+    case "email":
+      return isRfc822Name(name.value);
+    case "uri":
+      return isUri(name.value);
+    case "ip":
+      return name.bytes.length === 4 || name.bytes.length === 16;
     default:
-      return null;
+      return true;
   }
+}
+
+/**
+ * The model's {@linkcode GeneralName} of a subject alternative name (an `ip` gets its bytes from
+ * its text when it has none; `BAD_NAME` when that is not an IP address).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { generalNameOf } from "./names.ts";
+ * const name = generalNameOf({ type: "ip", value: "127.0.0.1" });
+ * assert.deepEqual(name.type === "ip" && [...name.bytes], [127, 0, 0, 1]);
+ * ```
+ */
+export function generalNameOf(san: SubjectAltName): GeneralName {
+  if (san?.type === "ip") {
+    const bytes = san.bytes ?? parseIp(san.value, san.value).bytes!;
+    return { type: "ip", value: formatIpAddress(bytes), bytes };
+  }
+  if (san?.type === "dns" || san?.type === "email" || san?.type === "uri") {
+    return { type: san.type, value: san.value };
+  }
+  throw new TlsmithError(
+    "BAD_NAME",
+    `unknown subject alternative name type ${(san as { type?: unknown })?.type}.`,
+  );
 }

@@ -13,7 +13,9 @@
 import * as asn1js from "npm:asn1js@^4.0.0";
 import * as pkijs from "npm:pkijs@^4.0.0";
 import { encodeHex, equalBytes, toArrayBuffer, toBytes } from "../_internal/bytes.ts";
-import { extendedKeyUsageName } from "./describe.ts";
+import { oidName } from "../_internal/oids.ts";
+import { nameFromDer } from "./dn.ts";
+import { readCertificate } from "./model.ts";
 import { sourcePrefix, TlsmithError } from "../errors.ts";
 import { type ConstrainedName, isNamePermitted, readNameConstraints } from "./name_constraints.ts";
 import { formatIpAddress, parseIpAddress } from "./names.ts";
@@ -151,18 +153,6 @@ function parseCertificateDer(der: Uint8Array, source?: string): pkijs.Certificat
   }
 }
 
-const ATTR_NAMES: Record<string, string> = {
-  "2.5.4.3": "CN",
-  "2.5.4.6": "C",
-  "2.5.4.7": "L",
-  "2.5.4.8": "ST",
-  "2.5.4.10": "O",
-  "2.5.4.11": "OU",
-  "2.5.4.5": "serialNumber",
-  "1.2.840.113549.1.9.1": "emailAddress",
-  "0.9.2342.19200300.100.1.25": "DC",
-};
-
 function attrValue(v: unknown): string {
   const block = (v as { valueBlock?: { value?: unknown; valueHexView?: Uint8Array } })?.valueBlock;
   if (block && typeof block.value === "string") return block.value;
@@ -171,8 +161,7 @@ function attrValue(v: unknown): string {
 }
 
 /**
- * A distinguished name as OpenSSL prints it on one line (`CN=a, O=b`), in
- * certificate order.
+ * A distinguished name in the one RFC 4514 form of tlsmith (`CN=a, O=b`, most specific first).
  *
  * @example
  * ```ts ignore
@@ -182,13 +171,13 @@ function attrValue(v: unknown): string {
  * ```
  */
 export function formatName(name: pkijs.RelativeDistinguishedNames): string {
-  return name.typesAndValues
-    .map((tv) => `${ATTR_NAMES[tv.type] ?? tv.type}=${attrValue(tv.value)}`)
-    .join(", ");
+  return nameFromDer(nameDer(name)).text;
 }
 
 function nameDer(name: pkijs.RelativeDistinguishedNames): Uint8Array {
-  return new Uint8Array(name.toSchema().toBER(false));
+  return name.valueBeforeDecode.byteLength > 0
+    ? new Uint8Array(name.valueBeforeDecode)
+    : new Uint8Array(name.toSchema().toBER(false));
 }
 
 function canonicalName(name: pkijs.RelativeDistinguishedNames): string {
@@ -928,7 +917,7 @@ export async function verifyChain(options: VerifyChainOptions): Promise<VerifyCh
       return fail(
         "PURPOSE",
         `the leaf certificate's extended key usage does not include ${purpose}Auth (it has ${
-          leaf.eku.map(extendedKeyUsageName).join(", ")
+          leaf.eku.map(oidName).join(", ")
         }). Issue it ${purpose === "client" ? "with --client" : "for TLS servers"}.`,
         0,
       );
@@ -948,7 +937,7 @@ export async function verifyChain(options: VerifyChainOptions): Promise<VerifyCh
 
   // Name constraints of every CA (including the trusted root) over every certificate below it.
   for (let j = 1; j < path.length; j++) {
-    const set = readNameConstraints(path[j].certificate);
+    const set = readNameConstraints(readCertificate(path[j].der));
     if (!set) continue;
     const unsupported = [...set.permitted, ...set.excluded].find((s) =>
       s.type === "dn" || s.type === "other"

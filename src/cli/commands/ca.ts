@@ -9,7 +9,7 @@
 
 import { CA_KEY_TYPES } from "../../ca/authority.ts";
 import { caStore, createStoredCa } from "../../ca/store.ts";
-import { fingerprint, spkiKeyType } from "../../x509/describe.ts";
+import { readCertificates } from "../../x509/model.ts";
 import { TlsmithError } from "../../errors.ts";
 import { isEncryptedPrivateKey } from "../../keys/formats.ts";
 import { type KeyType, parseKeyType } from "../../keys/keys.ts";
@@ -18,9 +18,9 @@ import {
   describeNameConstraints,
   readNameConstraints,
 } from "../../x509/name_constraints.ts";
-import { formatName, parseCertificates } from "../../x509/verify.ts";
 import { type CliContext, parseCommandArgs, usageError } from "../args.ts";
 import { obtainPassphrase } from "../passphrase.ts";
+import { readInputText } from "../input.ts";
 
 /** Help of `tlsmith ca`. */
 export const help =
@@ -168,14 +168,14 @@ async function show(ctx: CliContext, argv: string[]): Promise<number> {
       `no local CA in ${store.dir} (no ca.pem). Create one with \`tlsmith ca init\`.`,
     );
   }
-  const certPem = await runtime.readTextFile(store.certFile);
+  const certPem = await readInputText(runtime, store.certFile);
   if (values.pem) {
     ctx.print(certPem.trimEnd());
     return 0;
   }
   const keyInfo = await runtime.stat(store.keyFile);
   const keyText = keyInfo ? await runtime.readTextFile(store.keyFile) : null;
-  const [{ certificate, der }] = parseCertificates(certPem, store.certFile);
+  const [certificate] = readCertificates(certPem, store.certFile);
   const constraints = readNameConstraints(certificate);
   const details = {
     dir: store.dir,
@@ -184,15 +184,15 @@ async function show(ctx: CliContext, argv: string[]): Promise<number> {
     keyPresent: keyInfo !== null,
     keyEncrypted: keyText !== null && isEncryptedPrivateKey(keyText),
     keyMode: keyInfo ? await runtime.fileMode(store.keyFile) : null,
-    subject: formatName(certificate.subject),
-    keyType: spkiKeyType(certificate.subjectPublicKeyInfo),
-    notBefore: certificate.notBefore.value.toISOString(),
-    notAfter: certificate.notAfter.value.toISOString(),
-    expired: Date.now() > certificate.notAfter.value.getTime(),
+    subject: certificate.subject.text,
+    keyType: certificate.publicKey.keyType,
+    notBefore: certificate.notBefore.toISOString(),
+    notAfter: certificate.notAfter.toISOString(),
+    expired: Date.now() > certificate.notAfter.getTime(),
     permitted: constraints
       ? constraints.permitted.filter((s) => s.type === "dns" || s.type === "ip").map((s) => s.value)
       : null,
-    sha256: await fingerprint(der, "SHA-256"),
+    sha256: certificate.fingerprints.sha256,
   };
   if (values.json) {
     ctx.print(JSON.stringify(details, null, 2));

@@ -114,7 +114,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
     passphraseFile: values["passphrase-file"],
   });
   // Issue in memory first: bad names fail before anything is written.
-  const leaf = await ca.issue(positionals, { days, client: values.client, keyType });
+  const leaf = await ca.issue(positionals, { days, clientAuth: values.client, keyType });
   // Ask for the .p12 pass phrase before writing anything, so a refusal leaves no files behind.
   const p12 = p12File
     ? await exportPkcs12({

@@ -5,9 +5,10 @@
  */
 
 import { createCsr } from "../../x509/csr.ts";
-import { isEncryptedPrivateKey, readPrivateKey } from "../../keys/formats.ts";
+import { importPrivateKey, isEncryptedPrivateKey } from "../../keys/formats.ts";
 import { type CliContext, parseCommandArgs, refuseExisting, usageError } from "../args.ts";
 import { withPassphrase } from "../passphrase.ts";
+import { readInputText } from "../input.ts";
 
 /** Help of `tlsmith csr`. */
 export const help = `Usage: tlsmith csr HOST... --key FILE [--out FILE] [--cn NAME] [--force]
@@ -50,14 +51,14 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
   const { runtime } = ctx;
   if (values.out !== undefined) await refuseExisting(runtime, [values.out], values.force === true);
   const keyFile = values.key;
-  const keyPem = await runtime.readTextFile(keyFile);
+  const keyPem = await readInputText(runtime, keyFile);
   const pair = isEncryptedPrivateKey(keyPem)
     ? await withPassphrase(
       runtime,
       { passphraseFile: values["passphrase-file"], purpose: `to decrypt ${keyFile}` },
-      (passphrase) => readPrivateKey(keyPem, { passphrase, source: keyFile }),
+      (passphrase) => importPrivateKey(keyPem, { passphrase, source: keyFile }),
     )
-    : await readPrivateKey(keyPem, { source: keyFile });
+    : await importPrivateKey(keyPem, { source: keyFile });
   const { pem } = await createCsr(pair, {
     hosts: positionals,
     ...(values.cn !== undefined ? { subject: values.cn } : {}),

@@ -6,16 +6,16 @@
  * @module
  */
 
-import * as pkijs from "npm:pkijs@^4.0.0";
-import { toArrayBuffer } from "../../_internal/bytes.ts";
 import { parseCsr } from "../../x509/csr.ts";
 import { fingerprint } from "../../x509/describe.ts";
 import { TlsmithError } from "../../errors.ts";
-import { readPrivateKey } from "../../keys/formats.ts";
+import { importPrivateKey } from "../../keys/formats.ts";
 import { exportSpki } from "../../keys/keys.ts";
 import { decodePem, encodePem, isCertificateLabel } from "../../pem.ts";
-import { formatName, parseCertificates } from "../../x509/verify.ts";
+import { readCertificate } from "../../x509/model.ts";
+import { publicKeyInfoFromDer } from "../../x509/public_key.ts";
 import { type CliContext, parseCommandArgs } from "../args.ts";
+import { readInputFile } from "../input.ts";
 import { looksLikePkcs12 } from "../../keys/pkcs12.ts";
 import { pkcs12Hint } from "../output.ts";
 
@@ -49,12 +49,12 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
   const file = positionals[0];
   const alg = values.sha1 ? "SHA-1" : "SHA-256";
   const name = values.sha1 ? "SHA1" : "SHA256";
-  const bytes = await ctx.runtime.readFile(file);
+  const bytes = await readInputFile(ctx.runtime, file);
   if (bytes[0] === 0x30) {
     if (looksLikePkcs12(bytes)) throw pkcs12Hint(file);
-    const [{ der, certificate }] = parseCertificates(bytes, file);
+    const certificate = readCertificate(bytes, file);
     ctx.print(
-      `${name} Fingerprint=${await fingerprint(der, alg)}  ${formatName(certificate.subject)}`,
+      `${name} Fingerprint=${await fingerprint(certificate.der, alg)}  ${certificate.subject.text}`,
     );
     return 0;
   }
@@ -62,20 +62,26 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
   let printed = 0;
   for (const block of blocks) {
     if (isCertificateLabel(block.label)) {
-      const [{ certificate }] = parseCertificates(block.der, file);
+      const certificate = readCertificate(block.der, file);
       ctx.print(
-        `${name} Fingerprint=${await fingerprint(block.der, alg)}  ${
-          formatName(certificate.subject)
-        }`,
+        `${name} Fingerprint=${await fingerprint(block.der, alg)}  ${certificate.subject.text}`,
       );
     } else if (block.label === "PUBLIC KEY") {
-      pkijs.PublicKeyInfo.fromBER(toArrayBuffer(block.der));
+      try {
+        publicKeyInfoFromDer(block.der);
+      } catch (err) {
+        throw new TlsmithError(
+          "BAD_KEY",
+          `${file}: the PUBLIC KEY block is not a SubjectPublicKeyInfo: ${(err as Error).message}`,
+          { cause: err },
+        );
+      }
       ctx.print(`${name} public key=${await fingerprint(block.der, alg)}`);
     } else if (
       ["PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY"].includes(block.label) &&
       !block.headers["Proc-Type"]
     ) {
-      const pair = await readPrivateKey(encodePem(block.label, block.der), { source: file });
+      const pair = await importPrivateKey(encodePem(block.label, block.der), { source: file });
       ctx.print(
         `${name} public key=${await fingerprint(
           await exportSpki(pair.publicKey),

@@ -6,18 +6,18 @@
  * @module
  */
 
-import * as pkijs from "npm:pkijs@^4.0.0";
-import { toArrayBuffer } from "../../_internal/bytes.ts";
 import { parseCsr } from "../../x509/csr.ts";
-import { describeCertificate, fingerprint, spkiKeyType } from "../../x509/describe.ts";
+import { describeCertificate, fingerprint } from "../../x509/describe.ts";
 import { TlsmithError } from "../../errors.ts";
-import { readPrivateKey } from "../../keys/formats.ts";
+import { importPrivateKey } from "../../keys/formats.ts";
 import { exportSpki } from "../../keys/keys.ts";
 import { readNameConstraints } from "../../x509/name_constraints.ts";
-import { formatSubjectAltName } from "../../x509/names.ts";
+import { formatGeneralName } from "../../x509/general_name.ts";
+import { readCertificate } from "../../x509/model.ts";
+import { publicKeyInfoFromDer } from "../../x509/public_key.ts";
 import { decodePem, encodePem, isCertificateLabel, type PemBlock } from "../../pem.ts";
-import { parseCertificates } from "../../x509/verify.ts";
 import { type CliContext, parseCommandArgs } from "../args.ts";
+import { readInputFile } from "../input.ts";
 import { looksLikePkcs12 } from "../../keys/pkcs12.ts";
 import { pkcs12Hint } from "../output.ts";
 
@@ -46,7 +46,7 @@ function daysLeft(date: Date): number {
 }
 
 async function certificateItem(der: Uint8Array, source: string): Promise<Item> {
-  const [{ certificate }] = parseCertificates(der, source);
+  const certificate = readCertificate(der, source);
   const d = await describeCertificate(certificate);
   const nc = readNameConstraints(certificate);
   return {
@@ -58,6 +58,7 @@ async function certificateItem(der: Uint8Array, source: string): Promise<Item> {
     notAfter: d.notAfter.toISOString(),
     expired: Date.now() > d.notAfter.getTime(),
     serialNumber: d.serialNumber,
+    signatureAlgorithm: d.signatureAlgorithm,
     keyType: d.keyType,
     isCa: d.isCa,
     pathLength: d.pathLength,
@@ -79,9 +80,11 @@ async function csrItem(der: Uint8Array, source: string): Promise<Item> {
   return {
     kind: "certificate request",
     subject: info.subject,
-    subjectAltNames: info.subjectAltNames.map(formatSubjectAltName),
+    subjectAltNames: info.subjectAltNames.map(formatGeneralName),
     keyType: info.keyType,
+    signatureAlgorithm: info.signatureAlgorithm,
     signatureValid: info.signatureValid,
+    ...(info.signatureRefused ? { signatureRefused: info.signatureRefused } : {}),
     requestedExtensions: info.requestedExtensions,
     publicKeySha256: await fingerprint(
       info.publicKeyInfo,
@@ -104,7 +107,9 @@ async function itemOf(block: PemBlock, source: string): Promise<Item> {
     };
   }
   if (KEY_LABELS.includes(block.label)) {
-    const pair = await readPrivateKey(encodePem(block.label, block.der, block.headers), { source });
+    const pair = await importPrivateKey(encodePem(block.label, block.der, block.headers), {
+      source,
+    });
     return {
       kind: "private key",
       encrypted: false,
@@ -118,10 +123,19 @@ async function itemOf(block: PemBlock, source: string): Promise<Item> {
     };
   }
   if (block.label === "PUBLIC KEY") {
-    const spki = pkijs.PublicKeyInfo.fromBER(toArrayBuffer(block.der));
+    let keyType: string;
+    try {
+      keyType = publicKeyInfoFromDer(block.der).keyType;
+    } catch (err) {
+      throw new TlsmithError(
+        "BAD_KEY",
+        `${source}: the PUBLIC KEY block is not a SubjectPublicKeyInfo: ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
     return {
       kind: "public key",
-      keyType: spkiKeyType(spki),
+      keyType,
       publicKeySha256: await fingerprint(block.der),
     };
   }
@@ -200,7 +214,14 @@ function printItem(ctx: CliContext, item: Item, index: number, count: number): v
     const sans = item.subjectAltNames as string[];
     p("Names:", sans.length ? sans.join(", ") : "(none)");
     p("Key:", item.keyType);
-    p("Signature:", item.signatureValid ? "valid" : "INVALID (altered or damaged)");
+    p(
+      "Signature:",
+      item.signatureValid
+        ? `valid (${item.signatureAlgorithm})`
+        : item.signatureRefused
+        ? `NOT CHECKED: ${item.signatureRefused}`
+        : `INVALID (altered or damaged; ${item.signatureAlgorithm})`,
+    );
     p("Public key:", `SHA-256 ${item.publicKeySha256}`);
   } else if (item.kind === "private key") {
     ctx.print(`${head}Private key (${item.format}${item.encrypted ? "" : ", not encrypted"})`);
@@ -233,7 +254,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
     name: "FILE",
   });
   const file = positionals[0];
-  const items = await inspectBytes(await ctx.runtime.readFile(file), file);
+  const items = await inspectBytes(await readInputFile(ctx.runtime, file), file);
   if (values.json) {
     ctx.print(JSON.stringify({ file, items }, null, 2));
     return 0;

@@ -8,10 +8,14 @@
  */
 
 import { TlsmithError } from "../../errors.ts";
-import { decodePem, encodePem } from "../../pem.ts";
-import { PLAIN_KEY_LABELS } from "../../_internal/asn1.ts";
-import { DEFAULT_ITERATIONS, encryptPrivateKey, importPrivateKeyInfo } from "../../keys/encrypt.ts";
-import { isEncryptedPrivateKey, readPrivateKeyPkcs8 } from "../../keys/formats.ts";
+import { decodePem } from "../../pem.ts";
+import { DEFAULT_ITERATIONS } from "../../keys/encrypt.ts";
+import {
+  exportPrivateKey,
+  importPrivateKey,
+  isEncryptedPrivateKey,
+  PRIVATE_KEY_LABELS,
+} from "../../keys/formats.ts";
 import {
   type CliContext,
   parseCommandArgs,
@@ -115,10 +119,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
   if (sub === "generate") {
     if (values.out === undefined) throw usageError(`"--out FILE" is required`);
     await refuseExisting(rt, [values.out], force);
-    // keys.ts loads pkijs; only "generate" needs it (decrypt stays fast to start).
-    const { exportPrivateKeyPem, generateKeyPair, parseKeyType } = await import(
-      "../../keys/keys.ts"
-    );
+    const { generateKeyPair, parseKeyType } = await import("../../keys/keys.ts");
     const type = parseKeyType(values.type ?? "ec");
     let passphrase: string | undefined;
     if (values.encrypt) {
@@ -129,9 +130,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
       });
     }
     const pair = await generateKeyPair(type);
-    const pem = passphrase === undefined
-      ? await exportPrivateKeyPem(pair.privateKey)
-      : await encryptPrivateKey(pair, passphrase, { iterations });
+    const pem = await exportPrivateKey(pair, { passphrase, iterations });
     await writeKey(ctx, values.out, pem, force);
     ctx.printError(
       `Wrote ${values.out} (${type}${
@@ -142,7 +141,8 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
   }
 
   const file = positionals[0];
-  const text = await rt.readTextFile(file);
+  // Bytes, not text: DER keys are read as well as PEM.
+  const text = await rt.readFile(file);
   const encrypted = isEncryptedPrivateKey(text);
 
   if (sub === "encrypt") {
@@ -157,9 +157,10 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
     }
     if (out === file) {
       // Encrypting in place keeps only the key: never drop a certificate kept beside it.
-      const others = decodePem(text, { source: file })
-        .map((b) => b.label)
-        .filter((l) => !PLAIN_KEY_LABELS.includes(l) && l !== "EC PARAMETERS");
+      const others =
+        (text[0] === 0x30 ? [] : decodePem(new TextDecoder().decode(text), { source: file }))
+          .map((b) => b.label)
+          .filter((l) => !PRIVATE_KEY_LABELS.includes(l) && l !== "EC PARAMETERS");
       if (others.length > 0) {
         throw new TlsmithError(
           "BAD_OPTION",
@@ -176,14 +177,13 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
       );
     }
     if (out !== file) await refuseExisting(rt, [out], force);
-    const der = await readPrivateKeyPkcs8(text, { source: file });
-    const pair = await importPrivateKeyInfo(der, file);
+    const pair = await importPrivateKey(text, { source: file });
     const passphrase = await obtainPassphrase(rt, {
       passphraseFile,
       purpose: `to encrypt ${file}`,
       confirm: true,
     });
-    const pem = await encryptPrivateKey(encodePem("PRIVATE KEY", der), passphrase, { iterations });
+    const pem = await exportPrivateKey(pair, { passphrase, iterations });
     await writeKey(ctx, out, pem, force || out === file);
     ctx.printError(`Wrote ${out} (${pair.type}, encrypted).`);
     return 0;
@@ -200,36 +200,34 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
   await refuseExisting(rt, [out], force);
   if (sub === "decrypt" && !encrypted) {
     // A certificate or other non-key file: say that, not "not encrypted".
-    await readPrivateKeyPkcs8(text, { source: file });
+    await importPrivateKey(text, { source: file });
     throw new TlsmithError(
       "BAD_OPTION",
       `${file} is not encrypted. To change its format use "tlsmith key convert ${file} --out ${out}".`,
     );
   }
   if (!encrypted) {
-    const der = await readPrivateKeyPkcs8(text, { source: file });
-    const pair = await importPrivateKeyInfo(der, file);
-    await writeKey(ctx, out, encodePem("PRIVATE KEY", der), force);
+    const pair = await importPrivateKey(text, { source: file });
+    await writeKey(ctx, out, await exportPrivateKey(pair), force);
     ctx.printError(`Wrote ${out} (${pair.type}, PKCS#8, not encrypted).`);
     return 0;
   }
-  const { der, passphrase, type } = await withPassphrase(
+  const { pair, passphrase } = await withPassphrase(
     rt,
     { passphraseFile, purpose: `to decrypt ${file}` },
-    async (p) => {
-      const der = await readPrivateKeyPkcs8(text, { passphrase: p, source: file });
-      const pair = await importPrivateKeyInfo(der, file);
-      return { der, passphrase: p, type: pair.type };
-    },
+    async (p) => ({
+      pair: await importPrivateKey(text, { passphrase: p, source: file }),
+      passphrase: p,
+    }),
   );
   if (sub === "decrypt") {
-    await writeKey(ctx, out, encodePem("PRIVATE KEY", der), force);
-    ctx.printError(`Wrote ${out} (${type}, not encrypted; keep it safe).`);
+    await writeKey(ctx, out, await exportPrivateKey(pair), force);
+    ctx.printError(`Wrote ${out} (${pair.type}, not encrypted; keep it safe).`);
     return 0;
   }
   // convert, encrypted: same pass phrase, modern encryption.
-  const pem = await encryptPrivateKey(encodePem("PRIVATE KEY", der), passphrase, { iterations });
+  const pem = await exportPrivateKey(pair, { passphrase, iterations });
   await writeKey(ctx, out, pem, force);
-  ctx.printError(`Wrote ${out} (${type}, PKCS#8, encrypted with the same pass phrase).`);
+  ctx.printError(`Wrote ${out} (${pair.type}, PKCS#8, encrypted with the same pass phrase).`);
   return 0;
 }

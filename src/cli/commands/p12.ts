@@ -6,9 +6,9 @@
  */
 
 import { TlsmithError } from "../../errors.ts";
-import { DEFAULT_ITERATIONS, encryptPrivateKey } from "../../keys/encrypt.ts";
-import { isEncryptedPrivateKey, readPrivateKeyPkcs8 } from "../../keys/formats.ts";
-import { decodePem, encodePem } from "../../pem.ts";
+import { DEFAULT_ITERATIONS } from "../../keys/encrypt.ts";
+import { exportPrivateKey, importPrivateKey, isEncryptedPrivateKey } from "../../keys/formats.ts";
+import { decodePem } from "../../pem.ts";
 import { exportPkcs12, importPkcs12, looksLikePkcs12 } from "../../keys/pkcs12.ts";
 import { type CliContext, parseCommandArgs, refuseExisting, usageError } from "../args.ts";
 
@@ -135,15 +135,15 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
     }
     const keyFile = values.key!;
     const keyText = await rt.readTextFile(keyFile);
-    const keyDer = isEncryptedPrivateKey(keyText)
+    const keyPair = isEncryptedPrivateKey(keyText)
       ? await withPassphrase(
         rt,
         { passphraseFile, purpose: `to decrypt ${keyFile}` },
-        (p) => readPrivateKeyPkcs8(keyText, { passphrase: p, source: keyFile }),
+        (p) => importPrivateKey(keyText, { passphrase: p, source: keyFile }),
       )
-      : await readPrivateKeyPkcs8(keyText, { source: keyFile });
+      : await importPrivateKey(keyText, { source: keyFile });
     // Before asking for the .p12's pass phrase: the key must belong to the certificate.
-    if (!(await certificateMatchesKey(leaf.der, encodePem("PRIVATE KEY", keyDer)))) {
+    if (!(await certificateMatchesKey(leaf.der, keyPair))) {
       throw new TlsmithError(
         "KEY_MISMATCH",
         `${keyFile} is not the private key of the certificate in ${certFile} (their public ` +
@@ -157,7 +157,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
     });
     const p12 = await exportPkcs12({
       cert: certPem,
-      key: encodePem("PRIVATE KEY", keyDer),
+      key: keyPair,
       chain: chainPem,
       passphrase,
       friendlyName: values.name,
@@ -187,27 +187,34 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
       }. Pass the .p12 file; \`tlsmith p12 export\` makes one.`,
     );
   }
-  const contents = await withPassphrase(
-    rt,
-    { passphraseFile, purpose: `to open ${file}` },
-    (p) => importPkcs12(bytes, p, { source: file }),
-  );
-  let keyPem = contents.keyPem;
+  // A file without a pass phrase (its MAC over the empty password) opens without asking.
+  const contents = await importPkcs12(bytes, { source: file }).catch((err) => {
+    if (!(err instanceof TlsmithError && err.code === "WRONG_PASSPHRASE")) throw err;
+    return withPassphrase(
+      rt,
+      { passphraseFile, purpose: `to open ${file}` },
+      (passphrase) => importPkcs12(bytes, { passphrase, source: file }),
+    );
+  });
+  let keyPem = contents.key;
   if (values.encrypt) {
     const passphrase = await obtainPassphrase(rt, {
       passphraseFile,
       purpose: `to encrypt ${outKey}`,
       confirm: true,
     });
-    keyPem = await encryptPrivateKey(keyPem, passphrase, { iterations });
+    keyPem = await exportPrivateKey(contents.keyPair, { passphrase, iterations });
   }
-  await rt.writeFile(outCert, contents.cert + contents.chain.join(""), { overwrite: force });
+  const others = contents.chain.split("-----BEGIN CERTIFICATE-----").length - 2;
+  await rt.writeFile(outCert, contents.chain, { overwrite: force });
   await rt.writeFile(outKey, keyPem, { mode: 0o600, overwrite: force });
   const name = contents.friendlyName ? ` "${contents.friendlyName}"` : "";
   ctx.printError(
     `Wrote ${outCert} (certificate${name}${
-      contents.chain.length ? ` + ${contents.chain.length} chain` : ""
-    }) and ${outKey} (${contents.key.type}, ${values.encrypt ? "encrypted" : "not encrypted"}).`,
+      others ? ` + ${others} chain` : ""
+    }) and ${outKey} (${contents.keyPair.type}, ${
+      values.encrypt ? "encrypted" : "not encrypted"
+    }).`,
   );
   return 0;
 }

@@ -7,6 +7,7 @@
 import { DEFAULT_LEAF_DAYS, MAX_LEAF_DAYS } from "../../ca/authority.ts";
 import { type CliContext, parseCommandArgs, parseDays, refuseExisting } from "../args.ts";
 import { loadStoredCa } from "../local_ca.ts";
+import { readInputFile } from "../input.ts";
 
 /** Help of `tlsmith sign`. */
 export const help =
@@ -55,7 +56,9 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
   const { runtime } = ctx;
   const csrFile = positionals[0];
   if (values.out !== undefined) await refuseExisting(runtime, [values.out], values.force === true);
-  const csrPem = await runtime.readTextFile(csrFile);
+  const csrBytes = await readInputFile(runtime, csrFile);
+  // A DER CSR as it is, PEM as text.
+  const csrPem = csrBytes[0] === 0x30 ? csrBytes : new TextDecoder().decode(csrBytes);
   const { ca } = await loadStoredCa(ctx, {
     dir: values.dir,
     passphraseFile: values["passphrase-file"],
@@ -63,7 +66,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
   const signed = await ca.signCsr(csrPem, {
     hosts: values.host,
     days,
-    client: values.client,
+    clientAuth: values.client,
     source: csrFile,
   });
   if (values.out === undefined) {

@@ -9,6 +9,7 @@ import { TlsmithError } from "../../errors.ts";
 import { verifyChain } from "../../x509/verify.ts";
 import { type CliContext, parseCommandArgs, usageError } from "../args.ts";
 import { caStore } from "../../ca/store.ts";
+import { readInputText } from "../input.ts";
 
 /** Help of `tlsmith verify`. */
 export const help =
@@ -69,9 +70,9 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
       `no local CA at ${caFile}: pass the issuing CA with --ca FILE, or create a local CA with \`tlsmith ca init\`.`,
     );
   }
-  const leaf = await runtime.readTextFile(leafFile);
-  const trusted = await runtime.readTextFile(caFile);
-  const chain = values.chain !== undefined ? await runtime.readTextFile(values.chain) : undefined;
+  const leaf = await readInputText(runtime, leafFile);
+  const trusted = await readInputText(runtime, caFile);
+  const chain = values.chain !== undefined ? await readInputText(runtime, values.chain) : undefined;
   const result = await verifyChain({
     leaf,
     trusted,

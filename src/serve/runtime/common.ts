@@ -9,7 +9,7 @@
  */
 
 import { TlsmithError } from "../../errors.ts";
-import type { WriteFileOptions } from "./types.ts";
+import type { Handler, ServeHandlerInfo, WriteFileOptions } from "./types.ts";
 
 /** For HEAD, a body of unknown length is counted up to this size to give a correct Content-Length. */
 export const HEAD_COUNT_LIMIT = 16 * 1024 * 1024;
@@ -276,6 +276,54 @@ export function errorReporter(onError?: (error: unknown) => void): (error: unkno
       console.error("tlsmith: the request handler failed:", error);
     }
   };
+}
+
+/**
+ * Call a fetch handler and return its Response; a handler that throws (or
+ * returns something that is not a Response) is reported and answered with
+ * `500 Internal Server Error`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { handlerResponse } from "./common.ts";
+ * const errors: unknown[] = [];
+ * const info = { remoteAddr: { hostname: "127.0.0.1", port: 1 } };
+ * const response = await handlerResponse(() => {
+ *   throw new Error("boom");
+ * }, new Request("https://localhost/"), info, (e) => errors.push(e));
+ * assert.equal(response.status, 500);
+ * assert.equal(errors.length, 1);
+ * ```
+ *
+ * @param handler the handler
+ * @param request its request
+ * @param info its connection info
+ * @param report where a failure is reported
+ */
+export async function handlerResponse(
+  handler: Handler,
+  request: Request,
+  info: ServeHandlerInfo,
+  report: (error: unknown) => void,
+): Promise<Response> {
+  try {
+    const response = await handler(request, info);
+    if (!(response instanceof Response)) {
+      throw new TypeError(
+        `the handler returned ${
+          response === null ? "null" : typeof response
+        } instead of a Response; return a Response (e.g. new Response("ok")).`,
+      );
+    }
+    return response;
+  } catch (err) {
+    report(err);
+    return new Response("Internal Server Error", {
+      status: 500,
+      headers: { "content-type": "text/plain;charset=UTF-8" },
+    });
+  }
 }
 
 /**

@@ -14,6 +14,7 @@ import {
   type AtomicWriteFs,
   FILE_SOURCE,
   fileError as commonFileError,
+  type FileErrorKind,
   readStream,
   writeFileAtomic,
 } from "./common.ts";
@@ -71,6 +72,29 @@ export interface FilePrimitives extends Omit<AtomicWriteFs, "fileError"> {
 }
 
 /**
+ * A runtime's mapper from its own file-system errors to `TlsmithError`s that
+ * name the path (`FILE_NOT_FOUND`, `FILE_EXISTS`, `FILE_ERROR` with
+ * `permissionHint`'s advice for a permission error).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { fileErrorFor } from "./files.ts";
+ * const fileError = fileErrorFor(() => "not-found", () => "permission denied");
+ * assert.equal(fileError(new Error("gone"), "key.pem", "read it").code, "FILE_NOT_FOUND");
+ * ```
+ *
+ * @param kind classifies the runtime's errors
+ * @param permissionHint the advice shown for a permission error
+ */
+export function fileErrorFor(
+  kind: (err: unknown) => FileErrorKind | undefined,
+  permissionHint: (err: unknown) => string,
+): (err: unknown, file: string, action: string) => TlsmithError {
+  return (err, file, action) => commonFileError(err, file, action, kind(err), permissionHint(err));
+}
+
+/**
  * The file-system members of a runtime, from its primitives: every error is
  * a `TlsmithError` naming the path (`FILE_NOT_FOUND`, `FILE_EXISTS`,
  * `FILE_ERROR`, with `permissionHint`'s advice for a permission error);
@@ -93,8 +117,7 @@ export function runtimeFiles(
   fs: FilePrimitives,
   permissionHint: (err: unknown) => string,
 ): RuntimeFiles {
-  const fileError = (err: unknown, file: string, action: string): TlsmithError =>
-    commonFileError(err, file, action, fs.kind(err), permissionHint(err));
+  const fileError = fileErrorFor(fs.kind, permissionHint);
   const isMissing = (err: unknown): boolean => {
     const kind = fs.kind(err);
     return kind === "not-found" || kind === "not-directory";

@@ -2,22 +2,51 @@
  * The {@linkcode Runtime} for Node (and Bun, which runs the same code):
  * `node:fs/promises` (through `files.ts`), `node:os`, `node:process`,
  * `node:tty` and an HTTP/2 + HTTP/1.1 TLS server bridged to fetch-style
- * handlers (`node_bridge.ts`, loaded when serving).
+ * handlers (`node_server.ts`, loaded when something serves).
  *
  * @module
  */
 
 import * as fs from "node:fs/promises";
-import { constants as fsConstants } from "node:fs";
+import { constants as fsConstants, rmSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { join as joinNodePath } from "node:path";
 import * as os from "node:os";
 import process from "node:process";
 import type { ReadStream } from "node:tty";
 import { type FileErrorKind, SecretLine } from "./common.ts";
-import { type FilePrimitives, runtimeFiles } from "./files.ts";
-import type { DirEntry, Handler, Runtime, RuntimeServeOptions, ServerHandle } from "./types.ts";
+import { fileErrorFor, type FilePrimitives, runtimeFiles } from "./files.ts";
+import { nodeTlsFetch } from "./node_fetch.ts";
+import { upstreamFetch } from "./upstream.ts";
+import { upstreamUpgradeNode } from "./upgrade_node.ts";
+import {
+  childEnv,
+  commandFailed,
+  DEFAULT_RUN_TIMEOUT_MS,
+  executableCandidates,
+  OutputCollector,
+  signalExitCode,
+} from "./process.ts";
+import type {
+  DirEntry,
+  ExecCommandOptions,
+  FetchFunction,
+  Handler,
+  NetworkAddress,
+  RunCommandOptions,
+  RunCommandResult,
+  Runtime,
+  RuntimeServeOptions,
+  ServerHandle,
+  TlsClientOptions,
+} from "./types.ts";
+
+function errorCode(err: unknown): string | undefined {
+  return (err as { code?: string } | null)?.code;
+}
 
 function fileErrorKind(err: unknown): FileErrorKind | undefined {
-  switch ((err as { code?: string } | null)?.code) {
+  switch (errorCode(err)) {
     case "ENOENT":
       return "not-found";
     case "EEXIST":
@@ -32,6 +61,11 @@ function fileErrorKind(err: unknown): FileErrorKind | undefined {
   }
   return undefined;
 }
+
+const permissionHint = () => "permission denied; check the file's owner and mode";
+
+/** A Node file-system error as a `TlsmithError` naming the path. */
+const fileError = fileErrorFor(fileErrorKind, permissionHint);
 
 /** Node's file-system calls (`node:fs/promises`). */
 const nodeFs: FilePrimitives = {
@@ -145,6 +179,162 @@ function promptSecret(prompt: string): Promise<string | null> {
   });
 }
 
+/** Why a child could not start, for {@linkcode commandFailed}. */
+function spawnFailure(cmd: string, err: unknown) {
+  const code = errorCode(err);
+  const reason = code === "ENOENT"
+    ? "not found"
+    : code === "EACCES"
+    ? "permission denied"
+    : (err as Error)?.message ?? String(err);
+  return commandFailed(cmd, reason, err);
+}
+
+/** `Runtime.run` on Node: spawn with pipes, collect bounded output, SIGKILL at the time limit. */
+function runNodeCommand(
+  cmd: string,
+  args: readonly string[],
+  options: RunCommandOptions = {},
+): Promise<RunCommandResult> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const child = spawn(cmd, [...args], {
+      cwd: options.cwd,
+      env: childEnv(process.env, options.env),
+      stdio: ["pipe", "pipe", "pipe"],
+      windowsHide: true,
+    });
+    const stdout = new OutputCollector();
+    const stderr = new OutputCollector();
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill("SIGKILL");
+    }, options.timeoutMs ?? DEFAULT_RUN_TIMEOUT_MS);
+    child.stdout.on("data", (d: Uint8Array) => stdout.add(d));
+    child.stderr.on("data", (d: Uint8Array) => stderr.add(d));
+    child.on("error", (err) => {
+      clearTimeout(timer);
+      if (settled) return;
+      settled = true;
+      reject(spawnFailure(cmd, err));
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      if (settled) return;
+      settled = true;
+      resolve({
+        code: signal ? null : code,
+        stdout: stdout.text(),
+        stderr: stderr.text(),
+        timedOut,
+      });
+    });
+    child.stdin.on("error", () => {});
+    child.stdin.end(options.input ?? "");
+  });
+}
+
+/**
+ * `Runtime.exec` on Node: the child shares the terminal; SIGINT (which the terminal sends to
+ * the whole process group) is left to the child, SIGTERM and SIGHUP are passed on to it.
+ */
+function execNodeCommand(
+  cmd: string,
+  args: readonly string[],
+  options: ExecCommandOptions = {},
+): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, [...args], {
+      env: childEnv(process.env, options.env),
+      stdio: "inherit",
+    });
+    const ignore = () => {};
+    const forward = (signal: "SIGTERM" | "SIGHUP") => child.kill(signal);
+    process.on("SIGINT", ignore);
+    process.on("SIGTERM", forward);
+    process.on("SIGHUP", forward);
+    const done = () => {
+      process.off("SIGINT", ignore);
+      process.off("SIGTERM", forward);
+      process.off("SIGHUP", forward);
+    };
+    child.on("error", (err) => {
+      done();
+      reject(spawnFailure(cmd, err));
+    });
+    child.on("close", (code, signal) => {
+      done();
+      resolve(signal ? signalExitCode(signal) : code ?? 1);
+    });
+  });
+}
+
+/** `Runtime.which` on Node. */
+async function whichNode(cmd: string): Promise<string | null> {
+  const candidates = executableCandidates(cmd, {
+    path: process.env.PATH ?? process.env.Path,
+    pathExt: process.env.PATHEXT,
+    platform: process.platform,
+  });
+  for (const candidate of candidates) {
+    try {
+      if (!(await fs.stat(candidate)).isFile()) continue;
+      if (process.platform !== "win32") await fs.access(candidate, fsConstants.X_OK);
+      return candidate;
+    } catch {
+      // not here, or not executable
+    }
+  }
+  return null;
+}
+
+/** `Runtime.remove` on Node. */
+async function removeNodePath(path: string, options?: { recursive?: boolean }): Promise<void> {
+  try {
+    await fs.rm(path, { recursive: options?.recursive ?? false, force: true });
+  } catch (err) {
+    throw fileError(err, path, "remove it");
+  }
+}
+
+/** Bun's `fetch` takes TLS settings per request (`tls: { ca, cert, key }`). */
+function bunTlsFetch(tls: TlsClientOptions): FetchFunction {
+  const settings = {
+    ca: [...tls.ca],
+    ...(tls.cert !== undefined ? { cert: tls.cert } : {}),
+    ...(tls.key !== undefined ? { key: tls.key } : {}),
+  };
+  return (input: RequestInfo | URL, init?: RequestInit) =>
+    fetch(input, { ...init, tls: settings } as RequestInit);
+}
+
+/** `Runtime.removeTreeSync` on Node: a missing path is no error. */
+function removeTreeSync(path: string): void {
+  try {
+    rmSync(path, { recursive: true, force: true });
+  } catch (err) {
+    throw fileError(err, path, "remove it");
+  }
+}
+
+/** `Runtime.onExit` on Node: the process's `exit` event. */
+function onExit(fn: () => void): () => void {
+  const listener = () => fn();
+  process.on("exit", listener);
+  return () => void process.off("exit", listener);
+}
+
+/** `Runtime.makeTempDir` on Node. */
+async function makeNodeTempDir(prefix: string): Promise<string> {
+  const base = joinNodePath(os.tmpdir(), prefix);
+  try {
+    return await fs.mkdtemp(base);
+  } catch (err) {
+    throw fileError(err, base, "create a temporary directory");
+  }
+}
+
 /**
  * Create the Node (or Bun) runtime.
  *
@@ -161,6 +351,9 @@ export function createNodeRuntime(): Runtime {
     name: isBun ? "bun" : "node",
     args: () => process.argv.slice(2),
     env: (name) => process.env[name],
+    unsetEnv: (name) => {
+      delete process.env[name];
+    },
     cwd: () => process.cwd(),
     homeDir: () => {
       try {
@@ -171,7 +364,7 @@ export function createNodeRuntime(): Runtime {
     },
     platform: () => process.platform,
 
-    ...runtimeFiles(nodeFs, () => "permission denied; check the file's owner and mode"),
+    ...runtimeFiles(nodeFs, permissionHint),
 
     stdinIsTerminal: () => stdinTty() !== null,
     promptSecret,
@@ -190,6 +383,41 @@ export function createNodeRuntime(): Runtime {
 
     // The server (node:http2, the fetch bridge) loads only when something serves.
     serve: async (handler: Handler, options: RuntimeServeOptions): Promise<ServerHandle> =>
-      (await import("./node_bridge.ts")).serveNode(handler, options),
+      (await import("./node_server.ts")).serveNode(handler, options),
+
+    networkAddresses: () => {
+      try {
+        return Object.values(os.networkInterfaces()).flatMap((list) =>
+          (list ?? []).map((a): NetworkAddress => ({
+            address: a.address.replace(/%.*$/, ""),
+            family: a.family === "IPv6" || (a.family as unknown) === 6 ? 6 : 4,
+            internal: a.internal,
+          }))
+        );
+      } catch {
+        return [];
+      }
+    },
+    hostName: () => {
+      try {
+        return os.hostname() || undefined;
+      } catch {
+        return undefined;
+      }
+    },
+    upstreamFetch,
+    upstreamUpgrade: upstreamUpgradeNode,
+    // node:child_process (see spawn.ts) is loaded on first use only.
+    spawnChild: async (command, args, options) =>
+      (await import("./spawn.ts")).spawnChild(command, args, options),
+    run: runNodeCommand,
+    exec: execNodeCommand,
+    which: whichNode,
+    userId: () => typeof process.getuid === "function" ? process.getuid() : null,
+    remove: removeNodePath,
+    makeTempDir: makeNodeTempDir,
+    tlsFetch: (tls) => isBun ? bunTlsFetch(tls) : nodeTlsFetch(tls),
+    removeTreeSync,
+    onExit,
   };
 }

@@ -1,30 +1,29 @@
 /**
- * The bridge between Node's HTTP servers and fetch-style handlers: an
- * `node:http2` secure server that also speaks HTTP/1.1 (ALPN), whose
- * requests become WHATWG `Request`s and whose handler `Response`s are written
- * back with streaming and backpressure in both directions. Node (and Bun)
- * only; Deno serves with `Deno.serve` (see `deno.ts`).
+ * The bridge between Node's HTTP servers and fetch-style handlers: Node
+ * requests (HTTP/1.1 or HTTP/2) become WHATWG `Request`s and the handler's
+ * `Response`s are written back with streaming and backpressure in both
+ * directions. The server itself (listening, TLS, timeouts) is
+ * `node_server.ts`.
+ *
+ * Cheap on Node (see `node_fast.ts`): the request is lazy, a string, bytes
+ * or Blob body goes out in one `writeHead` + `end`, and a file the runtime
+ * opened is piped as a Node stream.
  *
  * @module
  */
 
 import { Buffer } from "node:buffer";
-import * as http2 from "node:http2";
+import type * as http2 from "node:http2";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Socket } from "node:net";
 import process from "node:process";
 import type { Readable, Writable } from "node:stream";
-import type { TLSSocket } from "node:tls";
-import { TlsmithError } from "../../errors.ts";
 import {
-  errorReporter,
   FILE_SOURCE,
   type FileSource,
+  handlerResponse,
   HEAD_COUNT_LIMIT,
   isBadAuthority,
-  keyMismatchError,
   requestPath,
-  serverOrigin,
 } from "./common.ts";
 import {
   type FastParts,
@@ -34,14 +33,9 @@ import {
   type LazySignal,
   NativeResponse,
   takeFastBody,
-} from "./node_fetch.ts";
-import type {
-  Handler,
-  RuntimeServeOptions,
-  ServeHandlerInfo,
-  ServerAddr,
-  ServerHandle,
-} from "./types.ts";
+} from "./node_fast.ts";
+import { drained, readableBody } from "./node_streams.ts";
+import type { Handler, ServeHandlerInfo } from "./types.ts";
 
 /** A Node request of either protocol (HTTP/1.1 via the compat layer of the HTTP/2 server, or HTTP/2). */
 export type NodeRequest = IncomingMessage | http2.Http2ServerRequest;
@@ -81,41 +75,12 @@ const FORBIDDEN_METHODS = new Set(["CONNECT", "TRACE", "TRACK"]);
  * ```
  */
 export function requestBodyStream(req: NodeRequest): ReadableStream<Uint8Array> {
-  let done = false;
-  return new ReadableStream<Uint8Array>({
-    start(controller) {
-      req.on("data", (chunk: Uint8Array) => {
-        if (done) return;
-        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-        if ((controller.desiredSize ?? 1) <= 0) req.pause();
-      });
-      req.on("end", () => {
-        if (done) return;
-        done = true;
-        controller.close();
-      });
-      req.on("error", (err: Error) => {
-        if (done) return;
-        done = true;
-        controller.error(err);
-      });
-      req.on("close", () => {
-        if (done) return;
-        done = true;
-        controller.error(
-          new Error("the client closed the connection before the request body ended"),
-        );
-      });
-    },
-    pull() {
-      req.resume();
-    },
-    cancel() {
-      done = true;
-      // Discard the rest of the body so the connection can be reused.
-      req.resume();
-    },
-  }, { highWaterMark: REQUEST_BODY_HIGH_WATER, size: (chunk) => chunk.byteLength });
+  return readableBody(req, {
+    highWaterMark: REQUEST_BODY_HIGH_WATER,
+    closedEarly: "the client closed the connection before the request body ended",
+    // Discard the rest of the body so the connection can be reused.
+    cancel: () => req.resume(),
+  });
 }
 
 /**
@@ -247,22 +212,6 @@ function writeHead(
   } else {
     (res as ServerResponse).writeHead(status, headers);
   }
-}
-
-/** Resolves true on 'drain', false when the response closes first. */
-function drained(res: NodeResponse): Promise<boolean> {
-  return new Promise((resolve) => {
-    const onDrain = () => {
-      res.off("close", onClose);
-      resolve(true);
-    };
-    const onClose = () => {
-      res.off("drain", onDrain);
-      resolve(false);
-    };
-    res.once("drain", onDrain);
-    res.once("close", onClose);
-  });
 }
 
 /** True when the response can no longer be written (the client went away or it was destroyed). */
@@ -521,225 +470,6 @@ async function sendStream(
   }
 }
 
-function tlsError(err: unknown): TlsmithError {
-  const message = err instanceof Error ? err.message : String(err);
-  if (/key values mismatch/i.test(message)) {
-    return keyMismatchError(message, err);
-  }
-  return new TlsmithError(
-    "SERVE_FAILED",
-    `the TLS library rejected the certificate or key: ${message}. Check that both are PEM and the key is not encrypted.`,
-    { cause: err },
-  );
-}
-
-function listenError(err: unknown, hostname: string, port: number): TlsmithError {
-  const code = (err as { code?: string }).code;
-  const where = `${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`;
-  const hint = code === "EADDRINUSE"
-    ? "the port is in use; stop the other server or pick another port (0 picks a free one)"
-    : code === "EACCES"
-    ? "permission denied; ports below 1024 need privileges, use a port above 1024"
-    : code === "EADDRNOTAVAIL" || code === "ENOTFOUND" || code === "EAI_AGAIN"
-    ? "this machine has no such address; use 127.0.0.1, ::1, localhost or 0.0.0.0"
-    : "check the hostname and port";
-  return new TlsmithError(
-    "SERVE_FAILED",
-    `cannot listen on ${where}: ${(err as Error).message ?? err} (${hint}).`,
-    { cause: err },
-  );
-}
-
-/**
- * Serve HTTPS on Node (or Bun) with a fetch-style handler: an HTTP/2 secure
- * server with HTTP/1.1 fallback chosen by ALPN. Errors thrown by the handler
- * become a 500 response and are reported once to `onError` (or standard error).
- * `shutdown()` stops accepting, lets in-flight requests finish, closes idle
- * keep-alive connections and HTTP/2 sessions, and resolves when all is closed.
- *
- * Requests are lazy and `globalThis.Response` becomes {@linkcode FastResponse}
- * (a subclass of the native one) on Node, so that a string, bytes or Blob body
- * is written in one piece; see `node_fetch.ts`.
- *
- * @example
- * ```ts ignore
- * import { serveNode } from "./node_bridge.ts";
- * const server = await serveNode(() => new Response("hi"), {
- *   hostname: "127.0.0.1", port: 0, cert: "-----BEGIN CERTIFICATE-----…", key: "-----BEGIN PRIVATE KEY-----…",
- * });
- * await server.shutdown();
- * ```
- */
-export function serveNode(handler: Handler, options: RuntimeServeOptions): Promise<ServerHandle> {
-  // `new Response(…)` in handlers keeps its body cheap (see node_fetch.ts); Bun's and Deno's are native.
-  if (!NATIVE_FETCH) installFastResponse();
-  let server: http2.Http2SecureServer;
-  try {
-    server = http2.createSecureServer({
-      cert: options.cert,
-      key: options.key,
-      allowHTTP1: true,
-    });
-  } catch (err) {
-    return Promise.reject(tlsError(err));
-  }
-
-  const report = errorReporter(options.onError);
-
-  const sockets = new Set<Socket>();
-  const tlsSockets = new Set<TLSSocket>();
-  const sessions = new Set<http2.ServerHttp2Session>();
-  const activeOnSocket = new Map<Socket, number>();
-  let inFlight = 0;
-  let shuttingDown = false;
-  let idleWaiter: (() => void) | null = null;
-  let addr: ServerAddr = { hostname: options.hostname, port: options.port };
-  let origin = serverOrigin(options.hostname, options.port);
-
-  server.on("connection", (socket: Socket) => {
-    // Responses are written after the handler's promise settles, so headers and body can leave
-    // in separate writes: without this, Nagle's algorithm holds the second one back.
-    socket.setNoDelay(true);
-    sockets.add(socket);
-    socket.once("close", () => sockets.delete(socket));
-    if (shuttingDown) socket.destroy();
-  });
-  server.on("secureConnection", (socket: TLSSocket) => {
-    tlsSockets.add(socket);
-    socket.once("close", () => tlsSockets.delete(socket));
-  });
-  server.on("session", (session: http2.ServerHttp2Session) => {
-    sessions.add(session);
-    session.once("close", () => sessions.delete(session));
-    if (shuttingDown) session.close();
-  });
-  // Handshake failures (a client that does not trust the certificate) and broken sessions are
-  // the client's business; they must not reach the handler's error reporter or crash the process.
-  server.on("tlsClientError", () => {});
-  server.on("sessionError", () => {});
-  server.on("clientError", (_err: Error, socket: Socket) => socket.destroy());
-
-  const onRequest = (req: NodeRequest, res: NodeResponse) => {
-    inFlight++;
-    const http1 = req.httpVersionMajor < 2;
-    const socket = req.socket as Socket;
-    if (http1) activeOnSocket.set(socket, (activeOnSocket.get(socket) ?? 0) + 1);
-    if (shuttingDown && http1) res.setHeader("connection", "close");
-    // The abort signal is made only when the handler asks for it (see toFetchRequest).
-    let controller: AbortController | undefined;
-    let wentAway = false;
-    const signal = () => {
-      if (!controller) {
-        controller = new AbortController();
-        if (wentAway) controller.abort(new Error("the client closed the connection"));
-      }
-      return controller.signal;
-    };
-    // 'close' comes once; `on` spares the wrapper `once` makes.
-    res.on("close", () => {
-      if (clientWentAway(res, http1)) {
-        wentAway = true;
-        controller?.abort(new Error("the client closed the connection"));
-      }
-      inFlight--;
-      if (http1) {
-        const left = (activeOnSocket.get(socket) ?? 1) - 1;
-        if (left > 0) activeOnSocket.set(socket, left);
-        else {
-          activeOnSocket.delete(socket);
-          if (shuttingDown) socket.end();
-        }
-      }
-      if (inFlight === 0 && idleWaiter) idleWaiter();
-    });
-    req.on("error", ignore);
-    res.on("error", ignore);
-
-    let request: Request;
-    try {
-      request = toFetchRequest(req, origin, signal);
-    } catch {
-      writeHead(res, 400, "", { "content-type": "text/plain;charset=UTF-8" }, http1);
-      res.end("Bad Request");
-      return;
-    }
-    respond(handler, request, new ConnectionInfo(socket), req, res, report);
-  };
-  server.on("request", onRequest);
-
-  let resolveFinished!: () => void;
-  const finished = new Promise<void>((resolve) => (resolveFinished = resolve));
-  let shutdownPromise: Promise<void> | null = null;
-
-  const shutdown = (): Promise<void> => {
-    if (shutdownPromise) return shutdownPromise;
-    shuttingDown = true;
-    shutdownPromise = (async () => {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const session of sessions) session.close();
-      for (const socket of tlsSockets) {
-        if (socket.alpnProtocol !== "h2" && !activeOnSocket.has(socket)) socket.end();
-      }
-      if (inFlight > 0) {
-        await new Promise<void>((resolve) => (idleWaiter = resolve));
-      }
-      // Everything answered: give the closing sockets a moment to flush, then cut what is left
-      // (idle keep-alive clients that ignore the close, unfinished handshakes).
-      const timer = setTimeout(() => {
-        for (const session of sessions) session.destroy();
-        for (const socket of tlsSockets) socket.destroy();
-        for (const socket of sockets) socket.destroy();
-      }, 500);
-      await closed;
-      clearTimeout(timer);
-      resolveFinished();
-    })();
-    return shutdownPromise;
-  };
-
-  return new Promise<ServerHandle>((resolve, reject) => {
-    const onListenError = (err: unknown) => {
-      reject(listenError(err, options.hostname, options.port));
-    };
-    server.once("error", onListenError);
-    server.listen(options.port, options.hostname, () => {
-      server.off("error", onListenError);
-      server.on("error", (err: unknown) => report(err));
-      const address = server.address();
-      if (address && typeof address === "object") {
-        addr = { hostname: address.address, port: address.port };
-      }
-      origin = serverOrigin(addr.hostname, addr.port);
-      if (options.signal) {
-        if (options.signal.aborted) shutdown();
-        else options.signal.addEventListener("abort", () => shutdown(), { once: true });
-      }
-      const handle: ServerHandle = { addr, finished, shutdown };
-      try {
-        options.onListen?.(addr);
-      } catch (err) {
-        report(err);
-      }
-      resolve(handle);
-    });
-  });
-}
-
-/** The handler's connection info; the peer address is looked up only when read. */
-class ConnectionInfo implements ServeHandlerInfo {
-  #socket: Socket;
-  #addr: { hostname: string; port: number } | undefined;
-  constructor(socket: Socket) {
-    this.#socket = socket;
-  }
-  get remoteAddr(): { hostname: string; port: number } {
-    return this.#addr ??= {
-      hostname: this.#socket.remoteAddress ?? "",
-      port: this.#socket.remotePort ?? 0,
-    };
-  }
-}
-
 function internalError(): Response {
   return new FastResponse("Internal Server Error", {
     status: 500,
@@ -747,12 +477,78 @@ function internalError(): Response {
   });
 }
 
-function notAResponse(value: unknown): TypeError {
-  return new TypeError(
-    `the handler returned ${
-      value === null ? "null" : typeof value
-    } instead of a Response; return a Response (e.g. new Response("ok")).`,
-  );
+let prepared = false;
+
+/**
+ * Answer one Node request with a fetch-style handler: build the `Request`
+ * (a `400` when fetch cannot represent it, or for a malformed target or
+ * `Host`), call the handler, write its `Response`. The request's URL is
+ * `origin` plus its path. `request.signal` aborts when the client goes
+ * away. Errors thrown by the handler become a `500` and are reported once to
+ * `report`. The server around it (`node_server.ts`) owns connections,
+ * timeouts and shutdown. On Node the first call makes `globalThis.Response`
+ * a {@linkcode FastResponse} (see `node_fast.ts`).
+ *
+ * @example
+ * ```ts ignore
+ * import { createServer } from "node:http";
+ * import { handleNodeRequest } from "./node_bridge.ts";
+ * createServer((req, res) => {
+ *   const info = { remoteAddr: { hostname: req.socket.remoteAddress ?? "", port: req.socket.remotePort ?? 0 } };
+ *   handleNodeRequest(() => new Response("hi"), req, res, "https://localhost:8080", info, console.error);
+ * });
+ * ```
+ *
+ * @param handler the fetch-style handler
+ * @param req the Node request
+ * @param res the Node response
+ * @param origin the server's origin, `https://host:port`
+ * @param info the connection info handed to the handler
+ * @param report where handler and body errors are reported
+ */
+export function handleNodeRequest(
+  handler: Handler,
+  req: NodeRequest,
+  res: NodeResponse,
+  origin: string,
+  info: ServeHandlerInfo,
+  report: (error: unknown) => void,
+): void {
+  if (!prepared) {
+    prepared = true;
+    // `new Response(…)` in handlers keeps its body cheap; Bun's and Deno's are native.
+    if (!NATIVE_FETCH) installFastResponse();
+  }
+  const http1 = req.httpVersionMajor < 2;
+  // The abort signal is made only when the handler asks for it (see toFetchRequest).
+  let controller: AbortController | undefined;
+  let wentAway = false;
+  const signal = () => {
+    if (!controller) {
+      controller = new AbortController();
+      if (wentAway) controller.abort(new Error("the client closed the connection"));
+    }
+    return controller.signal;
+  };
+  // 'close' comes once; `on` spares the wrapper `once` makes.
+  res.on("close", () => {
+    if (clientWentAway(res, http1)) {
+      wentAway = true;
+      controller?.abort(new Error("the client closed the connection"));
+    }
+  });
+  req.on("error", ignore);
+  res.on("error", ignore);
+
+  let request: Request;
+  try {
+    request = toFetchRequest(req, origin, signal);
+  } catch {
+    writeHead(res, 400, "", { "content-type": "text/plain;charset=UTF-8" }, http1);
+    res.end("Bad Request");
+    return;
+  }
+  respond(handler, request, info, req, res, report);
 }
 
 /** Call the handler and send its response; a handler that answers at once costs no promise. */
@@ -776,13 +572,10 @@ function respond(
     send(result, req, res, report);
     return;
   }
-  Promise.resolve(result).then((response) => {
-    if (response instanceof NativeResponse) return response;
-    throw notAResponse(response);
-  }).catch((err) => {
-    report(err);
-    return internalError();
-  }).then((response) => send(response, req, res, report));
+  // Anything else (a promise, or not a Response at all): the common checks and 500.
+  handlerResponse(() => result, request, info, report).then((response) =>
+    send(response, req, res, report)
+  );
 }
 
 function send(

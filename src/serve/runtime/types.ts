@@ -7,6 +7,8 @@
  * @module
  */
 
+import type { CertificateDescription } from "../../x509/describe.ts";
+
 /** A fetch-style request handler. */
 export type Handler = (
   request: Request,
@@ -17,6 +19,19 @@ export type Handler = (
 export interface ServeHandlerInfo {
   /** The client's address. */
   remoteAddr: { hostname: string; port: number };
+  /**
+   * With mutual TLS (`clientCa`): the client's certificate (DER), verified
+   * against the client CA. Absent when the client sent none (only possible
+   * with `requestClientCert: "optional"`). `serve()` hands handlers its
+   * description as `clientCertificate` too.
+   */
+  peerCertificate?: Uint8Array;
+  /**
+   * With mutual TLS: the client's verified certificate, described (subject,
+   * issuer, SANs, validity, SHA-256 fingerprint, …), as `serve()` hands it to
+   * handlers.
+   */
+  clientCertificate?: CertificateDescription;
 }
 
 /** The listening address of a server. */
@@ -35,28 +50,100 @@ export interface TlsPem {
   key: string;
 }
 
+/**
+ * Timeouts (milliseconds) and limits of a server, all enforced by the
+ * runtime adapters the same way on Deno and Node. A connection is closed
+ * when its TLS handshake takes longer than `handshakeTimeout` (counted from
+ * the accept, so a client that sends nothing is closed too), when no request
+ * arrives within `headersTimeout` after the handshake (a request counts once
+ * its headers are complete), or when it stays without a request in flight
+ * for `idleTimeout`. Headers above `maxHeaderSize` bytes get `431`.
+ * Connections above `maxConnections` are closed at once.
+ */
+export interface ServerLimits {
+  /** The TLS handshake, from accepting the connection (default 10 000). */
+  handshakeTimeout: number;
+  /** The first request's headers, from the end of the handshake (default 30 000). */
+  headersTimeout: number;
+  /** A keep-alive connection (or HTTP/2 session) with no request in flight (default 30 000). */
+  idleTimeout: number;
+  /** The request line (or pseudo-headers) and headers, in bytes (default 16 KiB). */
+  maxHeaderSize: number;
+  /** Open connections at once (default 1000). */
+  maxConnections: number;
+}
+
+/** Client certificate verification (mutual TLS). */
+export interface ClientAuth {
+  /** The CA certificates (PEM) that client certificates must chain to. */
+  ca: string;
+  /** `"required"`: a client without a certificate is refused; `"optional"`: it is let in without one. */
+  mode: "required" | "optional";
+  /**
+   * Verify a client certificate (DER) and the intermediates it sent against
+   * `ca`, for TLS libraries that do not (Deno's `node:tls` only asks for a
+   * certificate); false refuses the connection.
+   */
+  verify: (leaf: Uint8Array, chain: Uint8Array[]) => Promise<boolean>;
+}
+
 /** Options of {@linkcode Runtime.serve}. */
 export interface RuntimeServeOptions extends TlsPem {
-  /** Host to bind. */
-  hostname: string;
+  /**
+   * Hosts to bind, all on the same port (e.g. `["127.0.0.1", "::1"]`). With
+   * port 0 the first gets a free port and the others the same one. A host of
+   * `optionalHosts` that this machine does not have (no IPv6) is skipped.
+   */
+  hostnames: string[];
+  /** Hosts of `hostnames` that may be missing on this machine. */
+  optionalHosts?: string[];
   /** Port to bind; 0 for an ephemeral one. */
   port: number;
+  /** Timeouts and limits. */
+  limits: ServerLimits;
+  /** Verify client certificates (mutual TLS). */
+  clientAuth?: ClientAuth;
+  /**
+   * Also listen for plain HTTP on this port (on the same hosts) and redirect
+   * every request to `https://` on the main port.
+   */
+  httpPort?: number;
   /** Abort to shut the server down. */
   signal?: AbortSignal;
   /** Called once the server listens. */
   onListen?: (addr: ServerAddr) => void;
   /** Called when the handler throws; the client then gets a 500. */
   onError?: (error: unknown) => void;
+  /**
+   * Load a certificate that OpenSSL's default security level refuses (an RSA-1024 key, a SHA-1
+   * signature): for test fixtures that prove clients refuse it. Node only; Deno and Bun
+   * cannot serve such a key at all.
+   */
+  weakCertificate?: boolean;
 }
 
 /** A running server. */
 export interface ServerHandle {
-  /** Where it listens. */
+  /** Where it listens (the first of `addrs`). */
   readonly addr: ServerAddr;
+  /** Every address it listens on (one per bound host). */
+  readonly addrs: readonly ServerAddr[];
+  /** The plain-HTTP redirect listeners (`httpPort`), if any. */
+  readonly httpAddrs: readonly ServerAddr[];
+  /**
+   * True when a plain `http://` request to the HTTPS port gets a redirect to
+   * `https://` (Node: the first byte of each connection tells TLS from HTTP).
+   */
+  readonly redirectsPlainHttp: boolean;
   /** Resolves when the server has fully stopped. */
   readonly finished: Promise<void>;
   /** Stop accepting, let in-flight requests finish, then close; resolves when stopped. */
   shutdown(): Promise<void>;
+  /**
+   * Present a new certificate and key to new connections; open connections
+   * keep theirs. Rejects (and keeps the old one) when the TLS library refuses them.
+   */
+  setCertificate(tls: TlsPem): Promise<void>;
 }
 
 /** A directory entry. */
@@ -95,6 +182,39 @@ export interface WriteFileOptions {
   overwrite?: boolean;
 }
 
+/** Options of {@linkcode Runtime.run}. */
+export interface RunCommandOptions {
+  /**
+   * Environment changes: each name is set to its value, or removed when the value is
+   * `undefined`; everything else is inherited from this process.
+   */
+  env?: Record<string, string | undefined>;
+  /** Text or bytes written to the command's standard input, which is then closed. */
+  input?: string | Uint8Array;
+  /** Working directory (default: this process's). */
+  cwd?: string;
+  /** Kill the command (SIGKILL) after this many milliseconds (default 60 000). */
+  timeoutMs?: number;
+}
+
+/** What {@linkcode Runtime.run} reports. */
+export interface RunCommandResult {
+  /** The exit code, or null when the command was killed by a signal (or the time limit). */
+  code: number | null;
+  /** Standard output as UTF-8 (at most 16 MiB; the rest is dropped). */
+  stdout: string;
+  /** Standard error as UTF-8 (at most 16 MiB; the rest is dropped). */
+  stderr: string;
+  /** True when the time limit killed it. */
+  timedOut: boolean;
+}
+
+/** Options of {@linkcode Runtime.exec}. */
+export interface ExecCommandOptions {
+  /** Environment changes, as in {@linkcode RunCommandOptions.env}. */
+  env?: Record<string, string | undefined>;
+}
+
 /** Everything runtime-specific tlsmith needs. */
 export interface Runtime {
   /** `"deno"`, `"node"` or `"bun"` (Bun runs the Node implementation). */
@@ -103,6 +223,8 @@ export interface Runtime {
   args(): string[];
   /** An environment variable, or undefined. */
   env(name: string): string | undefined;
+  /** Remove an environment variable from this process (children no longer inherit it). */
+  unsetEnv(name: string): void;
   /** The current working directory. */
   cwd(): string;
   /** The user's home directory, if known. */
@@ -159,4 +281,132 @@ export interface Runtime {
 
   /** Serve HTTPS (HTTP/1.1 and HTTP/2 via ALPN) with a fetch-style handler. */
   serve(handler: Handler, options: RuntimeServeOptions): Promise<ServerHandle>;
+
+  /** This machine's network addresses (loopback ones marked `internal`); empty when unknown. */
+  networkAddresses(): NetworkAddress[];
+  /** This machine's host name, or undefined when unknown. */
+  hostName(): string | undefined;
+  /**
+   * Send a request to an upstream HTTP/1.1 server as a reverse proxy does:
+   * the header lines exactly as given (`Host` included, nothing added but the
+   * framing), the body streamed up with backpressure, over pooled keep-alive
+   * connections. Resolves with the upstream's answer as it is: redirects not
+   * followed, the body not decoded (a gzip body stays gzip) and streamed with
+   * backpressure. A connection that cannot be made or breaks before the answer
+   * is an `UPSTREAM_UNREACHABLE` error.
+   */
+  upstreamFetch(request: UpstreamRequest): Promise<Response>;
+  /**
+   * Hand an HTTP upgrade request (WebSocket) that this runtime's `serve()`
+   * received over to an upstream server, in both directions until either
+   * side closes. Resolves with the response for the handler to return, as
+   * is: the switch (`switched: true`) or the upstream's own answer when it
+   * refuses; or null when this request cannot be upgraded here (not an
+   * upgrade request, or not one this runtime can hand over). An upstream that
+   * cannot be reached is an `UPSTREAM_UNREACHABLE` error.
+   */
+  upstreamUpgrade(request: Request, upstream: UpstreamRequest): Promise<UpgradeResult | null>;
+  /**
+   * Start a long-running child process (a dev server) in a process group of
+   * its own, no standard input, its output handed to the callbacks as it
+   * comes. A command that cannot be started makes `exited` reject with
+   * `FILE_NOT_FOUND` (no such command) or `FILE_ERROR`.
+   */
+  spawnChild(command: string, args: string[], options?: SpawnChildOptions): Promise<ChildHandle>;
+  /**
+   * Run a command to completion and collect its output; a non-zero exit is a result, not an
+   * error. A command that cannot be started (not found, not executable) is `COMMAND_FAILED`.
+   */
+  run(cmd: string, args: readonly string[], options?: RunCommandOptions): Promise<RunCommandResult>;
+  /**
+   * Run a command attached to this process's standard input, output and error and resolve to
+   * its exit code (128 + the signal number when a signal ended it). SIGINT and SIGTERM reach
+   * the command, not this process, while it runs. Not startable: `COMMAND_FAILED`.
+   */
+  exec(cmd: string, args: readonly string[], options?: ExecCommandOptions): Promise<number>;
+  /** The full path of an executable named `cmd` on PATH, or null (`PATHEXT` on Windows). */
+  which(cmd: string): Promise<string | null>;
+  /** The user id (0 is root), or null where there is none (Windows). */
+  userId(): number | null;
+  /** Remove a file, or a directory and its contents with `recursive`; a missing path is fine. */
+  remove(path: string, options?: { recursive?: boolean }): Promise<void>;
+  /** Create a new private (0700) temporary directory whose name starts with `prefix`. */
+  makeTempDir(prefix: string): Promise<string>;
+  /**
+   * A `fetch` whose TLS trusts `options.ca` and presents `options.cert` when asked, without
+   * touching any global setting (Deno: `Deno.createHttpClient`, Bun: `fetch`'s `tls` option,
+   * Node: `node:https`). Failures reject as `fetch` does (a `TypeError` whose `cause` says why).
+   */
+  tlsFetch(options: TlsClientOptions): FetchFunction;
+  /** Remove a file or a directory tree, synchronously; a missing path is no error. */
+  removeTreeSync(path: string): void;
+  /** Call `fn` (synchronously) when the process exits; returns a function that cancels it. */
+  onExit(fn: () => void): () => void;
+}
+
+/** A function with the signature of the global `fetch`. */
+export type FetchFunction = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
+
+/** TLS settings of a client: whom to trust, and optionally who to be. */
+export interface TlsClientOptions {
+  /** CA certificates (PEM) to trust. */
+  ca: readonly string[];
+  /** A client certificate (chain, PEM) to present when the server asks for one. */
+  cert?: string;
+  /** The unencrypted private key (PEM) of `cert`. */
+  key?: string;
+}
+
+/** Options of {@linkcode Runtime.spawnChild}. */
+export interface SpawnChildOptions {
+  /** Environment variables added to (or replacing those of) this process's environment. */
+  env?: Record<string, string>;
+  /** Working directory (default: this process's). */
+  cwd?: string;
+  /** Called with each chunk of the child's standard output. */
+  onStdout?: (chunk: Uint8Array) => void;
+  /** Called with each chunk of the child's standard error. */
+  onStderr?: (chunk: Uint8Array) => void;
+}
+
+/** A child process started by {@linkcode Runtime.spawnChild}. */
+export interface ChildHandle {
+  /** Its process id. */
+  readonly pid: number;
+  /** Resolves when it has exited: the exit code, or the signal that ended it. */
+  readonly exited: Promise<{ code: number | null; signal: string | null }>;
+  /** Send a signal to it and every process it started (its process group). */
+  kill(signal: "SIGTERM" | "SIGINT" | "SIGKILL"): void;
+}
+
+/** The outcome of {@linkcode Runtime.upstreamUpgrade}. */
+export interface UpgradeResult {
+  /** True when the upstream switched protocols; `response` must then be returned unchanged. */
+  switched: boolean;
+  /** What the handler returns: the switch, or the upstream's answer when it refused. */
+  response: Response;
+}
+
+/** A request for {@linkcode Runtime.upstreamFetch} and {@linkcode Runtime.upstreamUpgrade}. */
+export interface UpstreamRequest {
+  /** The absolute `http:` URL to ask (its path and query are the request target). */
+  url: string;
+  /** The method, e.g. `GET`. */
+  method: string;
+  /** Header lines in order, repeated names allowed; sent as given (hop-by-hop headers already removed). */
+  headers: [string, string][];
+  /** The body to stream up, or null for none. */
+  body: ReadableStream<Uint8Array> | null;
+  /** Aborting it abandons the request and the response body. */
+  signal?: AbortSignal;
+}
+
+/** One address of a network interface. */
+export interface NetworkAddress {
+  /** The address, e.g. `192.168.1.20` or `fe80::1` (no zone). */
+  address: string;
+  /** 4 or 6. */
+  family: 4 | 6;
+  /** True for loopback addresses. */
+  internal: boolean;
 }

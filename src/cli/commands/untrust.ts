@@ -1,0 +1,68 @@
+/**
+ * `tlsmith untrust`: remove the local CA from every trust store it is in.
+ *
+ * @module
+ */
+
+import { uninstallTrustOn } from "../../trust/install.ts";
+import { type CliContext, parseCommandArgs } from "../args.ts";
+import { dirArgument, incomplete, parseKinds, printTrustReport } from "../trust_output.ts";
+
+/** Help of `tlsmith untrust`. */
+export const help = `Usage: tlsmith untrust [--dir DIR] [--only KINDS] [--json]
+
+Remove the local CA from every trust store \`tlsmith trust\` added it to (as
+recorded in trust.json of the CA directory) and every store it is found in,
+then check that no store still trusts it. Only entries whose certificate is
+byte-identical to the CA are removed; nothing else in any store is touched.
+The CA itself stays in its directory.
+
+Options:
+  --dir DIR      The CA directory (default $TLSMITH_CA_DIR or the user data directory)
+  --only KINDS   Only these stores: system, nss, java (comma-separated)
+  --json         Print the report as JSON
+
+Exit code: 0 when no store trusts the CA any more, 1 otherwise (the report
+says what to do, e.g. the commands to run with sudo).
+
+Examples:
+  tlsmith untrust
+  tlsmith untrust --dir ./ca`;
+
+/**
+ * Run `tlsmith untrust`.
+ *
+ * @example
+ * ```ts ignore
+ * await run(ctx, []);
+ * ```
+ */
+export async function run(ctx: CliContext, argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs(argv, {
+    dir: { type: "string" },
+    only: { type: "string", multiple: true },
+    json: { type: "boolean" },
+  });
+  const report = await uninstallTrustOn(ctx.runtime, {
+    dir: values.dir,
+    kinds: parseKinds(values.only),
+  });
+  if (values.json) ctx.print(JSON.stringify(report, null, 2));
+  else {
+    printTrustReport(ctx, report);
+    if (report.stillTrusted.length) {
+      ctx.print(
+        `Still trusted by: ${
+          report.stillTrusted.map((s) => `${s.name} (${s.location})`).join(", ")
+        }`,
+      );
+    } else ctx.print("No trust store holds the CA any more.");
+  }
+  if (!report.complete) {
+    const tail = values.dir === undefined ? "" : ` ${dirArgument(values.dir)}`;
+    throw incomplete(
+      `the CA is not removed everywhere yet: do what the report says, then run \`tlsmith untrust${tail}\` again.`,
+    );
+  }
+  return 0;
+}

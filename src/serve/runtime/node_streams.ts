@@ -1,0 +1,115 @@
+/**
+ * Node stream plumbing shared by the server bridge, the upgrade path and the
+ * upstream client (Node, Bun, and Deno's `node:http`): a Node readable as a
+ * WHATWG `ReadableStream` with backpressure, and waiting for a writable to
+ * drain.
+ *
+ * @module
+ */
+
+/** The part of a Node readable (request, response, socket) that {@linkcode readableBody} uses. */
+export interface NodeReadable {
+  on(event: "data", listener: (chunk: Uint8Array) => void): unknown;
+  on(event: "end" | "close", listener: () => void): unknown;
+  on(event: "error", listener: (err: Error) => void): unknown;
+  pause(): unknown;
+  resume(): unknown;
+}
+
+/** Options of {@linkcode readableBody}. */
+export interface ReadableBodyOptions {
+  /** Bytes queued before the source is paused. */
+  highWaterMark: number;
+  /** The error message when the source closes before its end. */
+  closedEarly: string;
+  /** What cancelling the stream does to the source (discard the rest, or close it). */
+  cancel: () => void;
+}
+
+/**
+ * A Node readable as a `ReadableStream` of bytes, with backpressure: the
+ * source is paused while the queue holds `highWaterMark` bytes and resumed
+ * when the reader pulls. An error, or a close before the end, errors the
+ * stream; cancelling it calls `options.cancel`.
+ *
+ * @example
+ * ```ts ignore
+ * import { createServer } from "node:http";
+ * import { readableBody } from "./node_streams.ts";
+ * createServer(async (req, res) => {
+ *   const body = readableBody(req, { highWaterMark: 65536, closedEarly: "gone", cancel: () => req.resume() });
+ *   res.end(`got ${(await new Response(body).arrayBuffer()).byteLength} bytes`);
+ * });
+ * ```
+ *
+ * @param source the Node readable
+ * @param options queue size, early-close message, cancel action
+ */
+export function readableBody(
+  source: NodeReadable,
+  options: ReadableBodyOptions,
+): ReadableStream<Uint8Array> {
+  let done = false;
+  return new ReadableStream<Uint8Array>({
+    start(controller) {
+      source.on("data", (chunk: Uint8Array) => {
+        if (done) return;
+        controller.enqueue(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+        if ((controller.desiredSize ?? 1) <= 0) source.pause();
+      });
+      source.on("end", () => {
+        if (done) return;
+        done = true;
+        controller.close();
+      });
+      source.on("error", (err: Error) => {
+        if (done) return;
+        done = true;
+        controller.error(err);
+      });
+      source.on("close", () => {
+        if (done) return;
+        done = true;
+        controller.error(new Error(options.closedEarly));
+      });
+    },
+    pull() {
+      source.resume();
+    },
+    cancel() {
+      done = true;
+      options.cancel();
+    },
+  }, { highWaterMark: options.highWaterMark, size: (chunk) => chunk.byteLength });
+}
+
+/** The part of a Node writable that {@linkcode drained} uses. */
+export interface NodeWritable {
+  once(event: "drain" | "close", listener: () => void): unknown;
+  off(event: "drain" | "close", listener: () => void): unknown;
+}
+
+/**
+ * Resolves true on the writable's next 'drain', false when it closes first.
+ *
+ * @example
+ * ```ts ignore
+ * if (!socket.write(chunk) && !(await drained(socket))) return; // closed
+ * ```
+ *
+ * @param writable a Node writable (response, request, socket)
+ */
+export function drained(writable: NodeWritable): Promise<boolean> {
+  return new Promise((resolve) => {
+    const onDrain = () => {
+      writable.off("close", onClose);
+      resolve(true);
+    };
+    const onClose = () => {
+      writable.off("drain", onDrain);
+      resolve(false);
+    };
+    writable.once("drain", onDrain);
+    writable.once("close", onClose);
+  });
+}
