@@ -3,9 +3,10 @@
 # loopback only, in interleaved rounds (every server once per round; medians over the rounds):
 #
 #   hello     `new Response("hello world")`: raw node:http2 (allowHTTP1) vs tlsmith serve() vs srvx
-#             (its FastResponse, and a plain Response) on every Node given; on Deno raw Deno.serve,
-#             raw node:http2 (what tlsmith serves with there) and tlsmith serve(). wrk (HTTP/1.1
-#             keep-alive, 16 connections) and h2load (HTTP/2, 16 connections x 10 streams).
+#             (its FastResponse, and a plain Response) on every Node given; raw Deno.serve vs
+#             tlsmith serve() on Deno (its own listeners, node:tls and a relay to an internal
+#             Deno.serve: see src/serve/runtime/deno_server.ts). wrk (HTTP/1.1 keep-alive, 16
+#             connections) and h2load (HTTP/2, 16 connections x 10 streams).
 #   static    one small file (1 KiB): tlsmith serveDir() on Node and on Deno vs http-server -S
 #             (npm, HTTP/1.1 only); and raw Deno.serve answering 1 KiB from memory (its stall).
 #   sequence  1,000 different small files fetched one after another over ONE keep-alive
@@ -193,7 +194,6 @@ while [ "$round" -lt "$ROUNDS" ]; do
     done
     if [ -n "$DENO_ON" ]; then
       measure "hello/deno/raw" / "h1 h2" "$DENO" run -A bench/serve_bench_server.mjs raw-deno "$WORK/cert.pem" "$WORK/key.pem"
-      measure "hello/deno/raw-http2" / "h1 h2" "$DENO" run -A bench/serve_bench_server.mjs raw-http2 "$WORK/cert.pem" "$WORK/key.pem"
       measure "hello/deno/tlsmith" / "h1 h2" "$DENO" run -A bench/serve_bench_server.mjs tlsmith "$WORK/cert.pem" "$WORK/key.pem" "$ROOT"
     fi
   fi
@@ -287,8 +287,7 @@ if want hello; then
   done
   if [ -n "$DENO_ON" ]; then
     row "Deno.serve raw" hello/deno/raw hello/deno/raw "h1 h2"
-    row "node:http2 raw on Deno" hello/deno/raw-http2 hello/deno/raw-http2 "h1 h2"
-    row "  tlsmith serve() on Deno" hello/deno/tlsmith hello/deno/raw-http2 "h1 h2"
+    row "  tlsmith serve() on Deno" hello/deno/tlsmith hello/deno/raw "h1 h2"
   fi
 fi
 if want static; then
