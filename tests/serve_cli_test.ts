@@ -411,10 +411,12 @@ describe("tlsmith serve never hands out a key or a secret", () => {
       /https:\/\/localhost:(\d+)\//,
     );
     try {
-      assert.match(
-        served.stderr(),
-        /warning: .* holds private key files \(localhost\+2-key\.pem\)/,
-      );
+      // The warning follows the banner (printed once the server listens).
+      const warned = /warning: .* holds private key files \(localhost\+2-key\.pem\)/;
+      for (let i = 0; i < 100 && !warned.test(served.stderr()); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      assert.match(served.stderr(), warned);
       const base = `https://localhost:${served.port}`;
       const ca = ["--cacert", join(caDir, "ca.pem")];
       const status = async (path: string) =>

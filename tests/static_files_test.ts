@@ -471,7 +471,20 @@ describe("serveDir: secrets are never served", () => {
 
   it("holdsPrivateKey and isSecretFileName", () => {
     const enc = new TextEncoder();
-    assert.equal(holdsPrivateKey(enc.encode("-----BEGIN ENCRYPTED PRIVATE KEY-----\n")), true);
+    assert.equal(
+      holdsPrivateKey(
+        enc.encode(
+          "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIFHDBOBgkqhkiG9w0BBQ0w\n-----END ENCRYPTED PRIVATE KEY-----",
+        ),
+      ),
+      true,
+    );
+    // Documentation that mentions a key's first line is not a key.
+    assert.equal(holdsPrivateKey(enc.encode('key: "-----BEGIN PRIVATE KEY-----…"')), false);
+    assert.equal(
+      holdsPrivateKey(enc.encode("-----BEGIN PRIVATE KEY-----\n-----END PRIVATE KEY-----")),
+      false,
+    );
     assert.equal(holdsPrivateKey(enc.encode("PuTTY-User-Key-File-3: ssh-ed25519\n")), true);
     assert.equal(holdsPrivateKey(enc.encode("-----BEGIN PUBLIC KEY-----\n")), false);
     assert.equal(holdsPrivateKey(enc.encode("the words PRIVATE KEY in prose")), false);

@@ -179,17 +179,19 @@ const KEY_SCAN = 64 * 1024;
 const PEM_BEGIN = /-----BEGIN ([A-Z0-9 ]{1,64})-----/g;
 
 /**
- * True when `bytes` hold private key material: a PEM block whose label is a
- * private key's (`PRIVATE KEY`, `ENCRYPTED PRIVATE KEY`, `RSA PRIVATE KEY`,
- * `OPENSSH PRIVATE KEY`, …) anywhere in them, or a PuTTY key file.
+ * True when `bytes` hold private key material: a whole PEM block (a
+ * `-----BEGIN …-----` line, a base64 body, the matching `-----END …-----`
+ * line) whose label is a private key's (`PRIVATE KEY`, `ENCRYPTED PRIVATE KEY`,
+ * `RSA PRIVATE KEY`, `OPENSSH PRIVATE KEY`, …) anywhere in them, or a PuTTY
+ * key file. A BEGIN line alone (in documentation, say) is not a key.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { holdsPrivateKey } from "./static.ts";
- * const pem = "Bag Attributes\n-----BEGIN EC PRIVATE KEY-----\nMHcC…\n-----END EC PRIVATE KEY-----\n";
+ * const pem = "Bag Attributes\n-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIBbW4mD1\n-----END EC PRIVATE KEY-----\n";
  * assert.equal(holdsPrivateKey(new TextEncoder().encode(pem)), true);
- * assert.equal(holdsPrivateKey(new TextEncoder().encode("-----BEGIN CERTIFICATE-----")), false);
+ * assert.equal(holdsPrivateKey(new TextEncoder().encode('key: "-----BEGIN PRIVATE KEY-----…"')), false);
  * ```
  *
  * @param bytes the start (or all) of a file
@@ -198,7 +200,12 @@ export function holdsPrivateKey(bytes: Uint8Array): boolean {
   const text = new TextDecoder("latin1").decode(bytes);
   if (text.startsWith("PuTTY-User-Key-File-")) return true;
   for (const m of text.matchAll(PEM_BEGIN)) {
-    if (isPrivateKeyLabel(m[1])) return true;
+    if (!isPrivateKeyLabel(m[1])) continue;
+    const bodyStart = m.index! + m[0].length;
+    const end = text.indexOf(`-----END ${m[1]}-----`, bodyStart);
+    if (end < 0) continue;
+    // A real block has base64 between its lines (headers like Proc-Type may come first).
+    if (/[A-Za-z0-9+/]{16}/.test(text.slice(bodyStart, end))) return true;
   }
   return false;
 }
@@ -348,6 +355,7 @@ async function fileHoldsKey(runtime: Runtime, path: string, size: number): Promi
  *
  * @example
  * ```ts ignore
+ * // Not run: it needs a ./public directory.
  * import { serveDir } from "./static.ts";
  * import { getRuntime } from "./runtime/mod.ts";
  * const runtime = await getRuntime();
@@ -678,6 +686,7 @@ export interface KeyFilesFound {
  *
  * @example
  * ```ts ignore
+ * // Not run: it searches the current directory.
  * import { findKeyFiles } from "./static.ts";
  * const { files } = await findKeyFiles(runtime, ".");
  * if (files.length > 0) console.error(`key files here: ${files.join(", ")}`);

@@ -90,6 +90,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
   const info = real === null ? null : await runtime.stat(real);
   let handler: Handler;
   let heading: string;
+  let keysIn: string | undefined;
   if (values.dir === undefined && isAppModuleName(target) && (info === null || info.isFile)) {
     handler = await loadAppHandler(runtime, target);
     heading = `Serving ${target} (its default export's fetch handler) on`;
@@ -114,11 +115,13 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
       onError: (err) => ctx.printError(`tlsmith: error serving a request: ${err}`),
     });
     heading = `Serving ${real} on`;
-    await warnAboutKeys(ctx, real);
+    keysIn = real;
   }
   const material = await loadServingTls(ctx, plan);
   return await runServing(ctx, logRequests(ctx, handler, values.quiet === true), plan, material, {
     heading,
+    // Once it serves, so a start that fails says only what failed.
+    onReady: keysIn === undefined ? undefined : () => warnAboutKeys(ctx, keysIn!),
   });
 }
 

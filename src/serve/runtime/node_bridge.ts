@@ -66,6 +66,7 @@ const FORBIDDEN_METHODS = new Set(["CONNECT", "TRACE", "TRACK"]);
  *
  * @example
  * ```ts ignore
+ * // Not run: it is a server.
  * import { createServer } from "node:http";
  * import { requestBodyStream } from "./node_bridge.ts";
  * createServer(async (req, res) => {
@@ -254,6 +255,7 @@ function bytesOf(chunk: unknown): Uint8Array {
  *
  * @example
  * ```ts ignore
+ * // Not run: it is a server.
  * import { createServer } from "node:http";
  * import { writeFetchResponse } from "./node_bridge.ts";
  * createServer((req, res) => {
@@ -491,6 +493,7 @@ let prepared = false;
  *
  * @example
  * ```ts ignore
+ * // Not run: it is a server.
  * import { createServer } from "node:http";
  * import { handleNodeRequest } from "./node_bridge.ts";
  * createServer((req, res) => {

@@ -110,19 +110,19 @@ class NodeHeaders {
     });
   }
 
-  entries(): HeadersIterator<[string, string]> {
+  entries(): ReturnType<Headers["entries"]> {
     return this.#materialize().entries();
   }
 
-  keys(): HeadersIterator<string> {
+  keys(): ReturnType<Headers["keys"]> {
     return this.#materialize().keys();
   }
 
-  values(): HeadersIterator<string> {
+  values(): ReturnType<Headers["values"]> {
     return this.#materialize().values();
   }
 
-  [Symbol.iterator](): HeadersIterator<[string, string]> {
+  [Symbol.iterator](): ReturnType<Headers["entries"]> {
     return this.#materialize()[Symbol.iterator]();
   }
 
@@ -606,6 +606,7 @@ export function takeFastBody(response: Response): FastParts | undefined {
  *
  * @example
  * ```ts ignore
+ * // Not run: it replaces globalThis.Response for the rest of the process.
  * import { installFastResponse } from "./node_fast.ts";
  * installFastResponse(); // new Response("hi") is now a FastResponse
  * ```
