@@ -8,6 +8,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { EventEmitter } from "node:events";
 import {
+  handleNodeRequest,
   type NodeRequest,
   type NodeResponse,
   requestBodyStream,
@@ -571,5 +572,63 @@ describe("node bridge: fast paths", () => {
     r2.emit("data", new TextEncoder().encode("twice"));
     r2.emit("end");
     assert.deepEqual(await both, ["twice", "twice"]);
+  });
+});
+
+describe("node bridge: handleNodeRequest", () => {
+  it("request.signal aborts when the client goes away, whenever the handler reads it", async () => {
+    const info = { remoteAddr: { hostname: "127.0.0.1", port: 1 } };
+    const report = (err: unknown) => assert.fail(String(err));
+    // Read before the client leaves.
+    let early: Request | undefined;
+    const r1 = new FakeResponse();
+    handleNodeRequest(
+      (request) => {
+        early = request;
+        assert.equal(request.signal.aborted, false);
+        return new Promise<Response>(() => {}); // never answers
+      },
+      req(new FakeRequest("GET", "/", [])),
+      res(r1),
+      "https://localhost:1",
+      info,
+      report,
+    );
+    r1.destroy(); // the client went away: 'close' before the end
+    assert.equal(early!.signal.aborted, true);
+    // Read only after the client left.
+    let late: Request | undefined;
+    const r2 = new FakeResponse();
+    handleNodeRequest(
+      (request) => {
+        late = request;
+        return new Promise<Response>(() => {});
+      },
+      req(new FakeRequest("GET", "/", [])),
+      res(r2),
+      "https://localhost:1",
+      info,
+      report,
+    );
+    r2.destroy();
+    assert.equal(late!.signal.aborted, true);
+    // A response that finished: the signal never aborts.
+    let done: Request | undefined;
+    const r3 = new FakeResponse();
+    handleNodeRequest(
+      (request) => {
+        done = request;
+        return new Response("ok");
+      },
+      req(new FakeRequest("GET", "/", [])),
+      res(r3),
+      "https://localhost:1",
+      info,
+      report,
+    );
+    await tick(); // a native Response (Deno, Bun) streams its body
+    r3.emit("close");
+    assert.equal(r3.body, "ok");
+    assert.equal(done!.signal.aborted, false);
   });
 });

@@ -523,23 +523,23 @@ export function handleNodeRequest(
     if (!NATIVE_FETCH) installFastResponse();
   }
   const http1 = req.httpVersionMajor < 2;
-  // The abort signal is made only when the handler asks for it (see toFetchRequest).
+  // The abort signal (and the 'close' listener that aborts it) is made only when the handler
+  // asks for it (see toFetchRequest): most handlers never do.
   let controller: AbortController | undefined;
-  let wentAway = false;
   const signal = () => {
     if (!controller) {
-      controller = new AbortController();
-      if (wentAway) controller.abort(new Error("the client closed the connection"));
+      const made = new AbortController();
+      controller = made;
+      const abortIfGone = () => {
+        if (clientWentAway(res, http1)) {
+          made.abort(new Error("the client closed the connection"));
+        }
+      };
+      if (isClosed(res)) abortIfGone();
+      else res.on("close", abortIfGone);
     }
     return controller.signal;
   };
-  // 'close' comes once; `on` spares the wrapper `once` makes.
-  res.on("close", () => {
-    if (clientWentAway(res, http1)) {
-      wentAway = true;
-      controller?.abort(new Error("the client closed the connection"));
-    }
-  });
   req.on("error", ignore);
   res.on("error", ignore);
 
