@@ -1,21 +1,39 @@
 #!/bin/sh
-# serve() against the raw runtime server on the same certificate (ECDSA P-256), on loopback:
-#   keep-alive HTTP/1.1 requests/s (wrk), new TLS connections/s (wrk, "Connection: close"),
-#   HTTP/2 requests/s (h2load, 10 streams per connection, when installed).
-# Deno: serve() vs Deno.serve. Node: serve() vs node:http2 createSecureServer({ allowHTTP1 })
-# (what the bridge runs on), and node:https for reference. Goal: serve() costs <= 5 %.
-# Usage: bench/serve_bench.sh [seconds per run, default 5] [connections, default 16] [rounds, default 2]
-#   TLSMITH_BENCH_NODES="node /path/to/node24" also measures other Node versions ("" for none);
-#   TLSMITH_BENCH_SKIP_DENO=1 skips Deno.
+# tlsmith's serving speed, side by side with references on the same certificate (ECDSA P-256),
+# loopback only, in interleaved rounds (every server once per round; medians over the rounds):
+#
+#   hello     `new Response("hello world")`: raw node:http2 (allowHTTP1) vs tlsmith serve() vs srvx
+#             (its FastResponse, and a plain Response) on every Node given; raw Deno.serve vs
+#             tlsmith serve() on Deno (its own listeners, node:tls and a relay to an internal
+#             Deno.serve: see src/serve/runtime/deno_server.ts). wrk (HTTP/1.1 keep-alive, 16
+#             connections) and h2load (HTTP/2, 16 connections x 10 streams).
+#   static    one small file (1 KiB): tlsmith serveDir() on Node and on Deno vs http-server -S
+#             (npm, HTTP/1.1 only); and raw Deno.serve answering 1 KiB from memory (its stall).
+#   sequence  1,000 different small files fetched one after another over ONE keep-alive
+#             HTTP/1.1 connection (curl): total time. A per-response stall shows here.
+#   start-up  whole process `tlsmith cert localhost` (from an existing CA) and `tlsmith --version`
+#             vs the bare runtime (`node -e 0`, an empty `deno run`), hyperfine means; and the
+#             in-process cost of loading the CA and issuing (the crypto work itself).
+#
+# Every load run prints requests/s and the server's CPU time per request (user+system from
+# /proc/PID/stat: robust when the machine is busy), and each ratio against its reference.
+# srvx and http-server are installed privately into .tmp/bench-deps/ on first use (npm).
+#
+# Usage: bench/serve_bench.sh [seconds per load run, default 5] [rounds, default 3]
+#   TLSMITH_BENCH_NODES="node /path/to/node24"  Node binaries (default: node, and the Node 22/24
+#                                                of .tmp/toolchains/ when present)
+#   TLSMITH_BENCH_ONLY="hello static sequence startup"  parts to run (default all)
+#   TLSMITH_BENCH_SKIP_DENO=1                     no Deno rows
+#   TLSMITH_BENCH_NO_BUILD=1                      reuse .tmp/bench/npm (the npm build) as it is
 set -eu
 cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
 SECS="${1:-5}"
-CONNS="${2:-16}"
-ROUNDS="${3:-2}"
-# Node binaries to compare (space-separated); default: the node on PATH.
-NODES="${TLSMITH_BENCH_NODES-$(command -v node)}"
+ROUNDS="${2:-3}"
+ONLY="${TLSMITH_BENCH_ONLY:-hello static sequence startup}"
 DENO="$ROOT/node_modules/.bin/deno"
+DEPS="$ROOT/.tmp/bench-deps"
+NPM_BUILD="$ROOT/.tmp/bench/npm"
 WORK="$(mktemp -d)"
 SERVER_PID=""
 cleanup() {
@@ -23,111 +41,282 @@ cleanup() {
   rm -rf "$WORK"
 }
 trap cleanup EXIT INT TERM
+want() { case " $ONLY " in *" $1 "*) return 0 ;; esac; return 1; }
+have() { command -v "$1" >/dev/null 2>&1; }
 
-command -v wrk >/dev/null || { echo "serve_bench: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
+for tool in wrk curl openssl; do have "$tool" || { echo "serve_bench: $tool is not installed" >&2; exit 1; }; done
+if [ -z "${TLSMITH_BENCH_NODES+x}" ]; then
+  NODES="$(command -v node)"
+  for v in 22 24; do
+    b="$ROOT/.tmp/toolchains/node$v/node_modules/.bin/node"
+    [ -x "$b" ] && NODES="$NODES $b"
+  done
+else
+  NODES="$TLSMITH_BENCH_NODES"
+fi
+DENO_ON=1
+[ -n "${TLSMITH_BENCH_SKIP_DENO:-}" ] && DENO_ON=""
+
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$WORK/key.pem" \
   -out "$WORK/cert.pem" -days 2 -subj /CN=localhost \
   -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" 2>/dev/null
 
-# Node runs the library compiled by tsc (as the npm build does) into .tmp/bench/.
-BUILD="$ROOT/.tmp/bench"
-mkdir -p "$BUILD"
-cat > "$BUILD/tsconfig.json" <<JSON
-{ "compilerOptions": { "target": "ES2022", "module": "nodenext", "moduleResolution": "nodenext",
-  "lib": ["es2022", "dom", "dom.iterable"], "types": ["node"], "typeRoots": ["$ROOT/node_modules/@types"],
-  "strict": true, "skipLibCheck": true, "rewriteRelativeImportExtensions": true,
-  "rootDir": "$ROOT", "outDir": "$BUILD/out" }, "files": ["$ROOT/src/serve/serve.ts"] }
-JSON
-echo '{ "type": "module" }' > "$BUILD/package.json"
-"$ROOT/node_modules/.bin/tsc" -p "$BUILD/tsconfig.json"
+# Node runs the npm build (what users install); Deno runs the source.
+if [ -z "${TLSMITH_BENCH_NO_BUILD:-}" ] || [ ! -d "$NPM_BUILD/esm" ]; then
+  echo "building the npm package into .tmp/bench/npm …" >&2
+  TLSMITH_NPM_DIR="$NPM_BUILD" "$DENO" run -A scripts/build_npm.ts >"$WORK/build.log" 2>&1 ||
+    { cat "$WORK/build.log" >&2; exit 1; }
+fi
+if [ ! -d "$DEPS/node_modules/srvx" ] || [ ! -d "$DEPS/node_modules/http-server" ]; then
+  echo "installing srvx and http-server into .tmp/bench-deps …" >&2
+  mkdir -p "$DEPS"
+  npm install --prefix "$DEPS" --no-save --no-package-lock --no-audit --no-fund \
+    --loglevel=error srvx http-server >&2
+fi
+SRVX="$DEPS/node_modules/srvx/dist/adapters/node.mjs"
+HTTP_SERVER="$DEPS/node_modules/http-server/bin/http-server"
 
-start() { # runtime kind [module]
+# A site: index.html and 1,000 small files (1 KiB each).
+SITE="$WORK/site"
+mkdir -p "$SITE"
+echo "<h1>bench</h1>" > "$SITE/index.html"
+head -c 1024 /dev/zero | tr '\0' 'x' > "$WORK/kib"
+i=0
+while [ "$i" -lt 1000 ]; do cp "$WORK/kib" "$SITE/f$i.txt"; i=$((i + 1)); done
+export TLSMITH_BENCH_SITE="$SITE"
+
+# --- servers ---------------------------------------------------------------------------------
+start() { # command... ; ours print "PORT n"; http-server gets a free port in $FIXED_PORT
   "$@" > "$WORK/server.out" 2>&1 &
   SERVER_PID=$!
   i=0
-  while ! grep -q '^PORT ' "$WORK/server.out" 2>/dev/null; do
+  PORT=""
+  while [ -z "$PORT" ]; do
+    if [ -n "${FIXED_PORT:-}" ]; then
+      curl -sk -o /dev/null "https://127.0.0.1:$FIXED_PORT/" && PORT="$FIXED_PORT"
+    else
+      PORT="$(sed -n 's/^PORT //p' "$WORK/server.out" | head -1)"
+    fi
     i=$((i + 1))
-    if [ "$i" -gt 200 ]; then echo "server did not start:" >&2; cat "$WORK/server.out" >&2; exit 1; fi
-    sleep 0.05
+    if [ "$i" -gt 400 ]; then echo "server did not start: $*" >&2; cat "$WORK/server.out" >&2; exit 1; fi
+    [ -n "$PORT" ] || sleep 0.05
   done
-  PORT="$(sed -n 's/^PORT //p' "$WORK/server.out")"
+}
+free_port() {
+  node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); })'
+}
+# http-server -S, quiet (it logs every request otherwise), on a free port.
+http_server() { # kind key [path protocols]
+  FIXED_PORT="$(free_port)"
+  if [ "$1" = measure ]; then
+    measure "$2" "$3" "$4" "$NODE1" "$HTTP_SERVER" "$SITE" -S -C "$WORK/cert.pem" -K "$WORK/key.pem" -a 127.0.0.1 -p "$FIXED_PORT" -d false -s
+  else
+    sequence "$2" "$NODE1" "$HTTP_SERVER" "$SITE" -S -C "$WORK/cert.pem" -K "$WORK/key.pem" -a 127.0.0.1 -p "$FIXED_PORT" -d false -s
+  fi
+  FIXED_PORT=""
 }
 stop() {
   kill "$SERVER_PID" 2>/dev/null || true
   wait "$SERVER_PID" 2>/dev/null || true
   SERVER_PID=""
 }
-cpu_ticks() { # user+system CPU of the server process, in clock ticks
-  awk '{ print $14 + $15 }' "/proc/$SERVER_PID/stat"
-}
-# Each load run prints "<requests/s> <server CPU µs per request>".
-load() { # tool args...
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$SERVER_PID/stat"; }
+
+# load TOOL PATH -> "rps cpu_us_per_request"
+load() {
   t0="$(cpu_ticks)"
-  out="$("$@" 2>/dev/null || true)"
+  if [ "$1" = h2 ]; then
+    out="$(h2load -c16 -m10 -D"$SECS" "https://127.0.0.1:$PORT$2" 2>/dev/null || true)"
+  else
+    out="$(wrk -t1 -c16 -d"${SECS}s" "https://127.0.0.1:$PORT$2" 2>/dev/null || true)"
+  fi
   t1="$(cpu_ticks)"
   printf '%s\n' "$out" | awk -v ticks="$((t1 - t0))" -v hz="$(getconf CLK_TCK)" '
-    /requests in/ { n = $1 }                         # wrk
+    /requests in/ { n = $1 }                                  # wrk
     /^Requests\/sec/ { rps = $2 }
-    /^requests:/ { n = $2 }                          # h2load
+    /^requests:/ { n = $8 }                                   # h2load: succeeded
     /^finished in/ { gsub(",", "", $4); rps = $4 }
-    END { if (n > 0) printf "%d %.0f", rps, ticks * 1e6 / hz / n; else printf "0 0" }'
-  if [ -z "$(printf "%s" "$out" | grep "requests")" ]; then printf "%s\n" "load failed: $*" "$out" >&2; cat "$WORK/server.out" >&2; fi
+    / Non-2xx or 3xx responses/ { bad = 1 }
+    END { if (n > 0 && !bad) printf "%d %.1f\n", rps, ticks * 1e6 / hz / n; else print "0 0" }'
 }
-wrk_load() { load wrk -t1 -c"$CONNS" -d"${SECS}s" "$@" "https://127.0.0.1:$PORT/"; }
-h2_load() {
-  if command -v h2load >/dev/null; then
-    load h2load -c"$CONNS" -m10 -D"$SECS" "https://127.0.0.1:$PORT/"
-  else printf "0 0"; fi
-}
+warm() { wrk -t1 -c4 -d1s "https://127.0.0.1:$PORT$1" >/dev/null 2>&1 || true; }
 
-echo "serve() vs raw servers: ${SECS}s per run, best of $ROUNDS, $CONNS connections, 'hello world', $(nproc) cores"
-echo "(requests/s, and the server's CPU time per request in µs: robust when the machine is busy)"
-printf '%-34s %20s %20s %20s\n' "server" "keep-alive/s  µs" "new TLS conn/s  µs" "HTTP/2 req/s  µs"
-RES="$WORK/results"
+RES="$WORK/results" # lines: "<key> <metric> <value>"
 : > "$RES"
-best() { # "rps cpu" lines on stdin -> max rps, min cpu
-  awk 'NR == 1 || $1 > r { r = $1 } NR == 1 || ($2 < c && $2 > 0) { c = $2 } END { printf "%d %d", r, c }'
-}
-run_one() { # key label command...
-  key="$1"; label="$2"; shift 2
-  : > "$WORK/ka"; : > "$WORK/close"; : > "$WORK/h2"
-  round=0
-  while [ "$round" -lt "$ROUNDS" ]; do
-    round=$((round + 1))
-    start "$@"
-    wrk -t1 -c4 -d1s "https://127.0.0.1:$PORT/" >/dev/null 2>&1 || true # warm up (JIT)
-    wrk_load >> "$WORK/ka"; echo >> "$WORK/ka"
-    wrk_load -H 'Connection: close' >> "$WORK/close"; echo >> "$WORK/close"
-    h2_load >> "$WORK/h2"; echo >> "$WORK/h2"
-    stop
-  done
-  ka="$(best < "$WORK/ka")"; close="$(best < "$WORK/close")"; h2="$(best < "$WORK/h2")"
-  printf '%-34s %20s %20s %20s\n' "$label" "$ka" "$close" "$h2"
-  echo "$key $ka $close $h2" >> "$RES"
-}
-[ -n "${TLSMITH_BENCH_SKIP_DENO:-}" ] || run_one deno_raw "Deno.serve (raw)" "$DENO" run -A bench/serve_bench_server.mjs raw-deno "$WORK/cert.pem" "$WORK/key.pem"
-[ -n "${TLSMITH_BENCH_SKIP_DENO:-}" ] || run_one deno_tls "tlsmith serve() on Deno" "$DENO" run -A bench/serve_bench_server.mjs tlsmith "$WORK/cert.pem" "$WORK/key.pem" "$ROOT/src/serve/serve.ts"
-for NODE in $NODES; do
-  v="$("$NODE" --version)"
-  run_one "node${v%%.*}_raw" "node:http2 allowHTTP1 (raw) $v" "$NODE" bench/serve_bench_server.mjs raw-http2 "$WORK/cert.pem" "$WORK/key.pem"
-  run_one "node${v%%.*}_tls" "tlsmith serve() on Node $v" "$NODE" bench/serve_bench_server.mjs tlsmith "$WORK/cert.pem" "$WORK/key.pem" "$BUILD/out/src/serve/serve.js"
-  run_one "node${v%%.*}_naive" "naive fetch adapter (ref.) $v" "$NODE" bench/serve_bench_server.mjs naive-fetch "$WORK/cert.pem" "$WORK/key.pem"
-done
-[ -z "$NODES" ] || run_one node_https "node:https (reference, HTTP/1 only)" node bench/serve_bench_server.mjs raw-https "$WORK/cert.pem" "$WORK/key.pem"
+record() { echo "$1 $2 $3" >> "$RES"; }
 
-get() { awk -v k="$1" -v c="$2" '$1 == k { print $c }' "$RES"; }
-echo
-echo "serve() cost: extra server CPU per request vs the raw server (goal <= 5 %; req/s above is noisier):"
-printf '%-24s%16s %16s %16s\n' "" "keep-alive" "new TLS conn" "HTTP/2"
-for rt in $(awk '/_(tls|naive) / { sub(/_(tls|naive)$/, "", $1); print $1 }' "$RES" | uniq); do
-  for what in tls naive; do
-    [ -n "$(get "${rt}_$what" 2)" ] || continue
-    row=""
-    for col in 3 5 7; do
-      row="$row$(awk -v t="$(get "${rt}_$what" "$col")" -v r="$(get "${rt}_raw" "$col")" \
-        'BEGIN { if (r > 0 && t > 0) printf "%16s ", sprintf("%+.0f %%", (t - r) * 100 / r); else printf "%16s ", "-" }')"
-    done
-    label="tlsmith serve() $rt"; [ "$what" = tls ] || label="naive adapter $rt"
-    printf '%-24s%s\n' "$label" "$row"
+# measure KEY PATH PROTOCOLS command...
+measure() {
+  key="$1"; path="$2"; protos="$3"; shift 3
+  start "$@"
+  warm "$path"
+  for proto in $protos; do
+    if [ "$proto" = h2 ] && ! have h2load; then continue; fi
+    set -- $(load "$proto" "$path")
+    record "$key" "$proto-rps" "$1"
+    record "$key" "$proto-cpu" "$2"
   done
+  stop
+}
+
+# sequence KEY command...: 1,000 files over one connection, total ms
+sequence() {
+  key="$1"; shift
+  start "$@"
+  : > "$WORK/curl.cfg"
+  i=0
+  while [ "$i" -lt 1000 ]; do
+    printf 'url = "https://127.0.0.1:%s/f%s.txt"\noutput = "/dev/null"\n' "$PORT" "$i" >> "$WORK/curl.cfg"
+    i=$((i + 1))
+  done
+  curl -sk --http1.1 "https://127.0.0.1:$PORT/index.html" -o /dev/null
+  t0="$(date +%s%N)"
+  curl -sk --http1.1 -K "$WORK/curl.cfg" || true
+  t1="$(date +%s%N)"
+  record "$key" seq-ms "$(( (t1 - t0) / 1000000 ))"
+  stop
+}
+
+node_label() { "$1" --version; }
+
+# --- rounds ----------------------------------------------------------------------------------
+round=0
+while [ "$round" -lt "$ROUNDS" ]; do
+  round=$((round + 1))
+  echo "round $round of $ROUNDS …" >&2
+  if want hello; then
+    for NODE in $NODES; do
+      v="$(node_label "$NODE")"
+      measure "hello/node-$v/raw" / "h1 h2" "$NODE" bench/serve_bench_server.mjs raw-http2 "$WORK/cert.pem" "$WORK/key.pem"
+      measure "hello/node-$v/tlsmith" / "h1 h2" "$NODE" bench/serve_bench_server.mjs tlsmith "$WORK/cert.pem" "$WORK/key.pem" "$NPM_BUILD/esm"
+      measure "hello/node-$v/srvx" / "h1 h2" "$NODE" bench/serve_bench_server.mjs srvx "$WORK/cert.pem" "$WORK/key.pem" "$SRVX"
+      measure "hello/node-$v/srvx-plain" / "h1 h2" "$NODE" bench/serve_bench_server.mjs srvx-plain "$WORK/cert.pem" "$WORK/key.pem" "$SRVX"
+    done
+    if [ -n "$DENO_ON" ]; then
+      measure "hello/deno/raw" / "h1 h2" "$DENO" run -A bench/serve_bench_server.mjs raw-deno "$WORK/cert.pem" "$WORK/key.pem"
+      measure "hello/deno/tlsmith" / "h1 h2" "$DENO" run -A bench/serve_bench_server.mjs tlsmith "$WORK/cert.pem" "$WORK/key.pem" "$ROOT"
+    fi
+  fi
+  NODE1="$(echo "$NODES" | awk '{ print $1 }')"
+  if want static; then
+    http_server measure static/http-server /f1.txt h1
+    measure "static/tlsmith-node" /f1.txt "h1 h2" "$NODE1" bench/serve_bench_server.mjs static "$WORK/cert.pem" "$WORK/key.pem" "$NPM_BUILD/esm"
+    [ -z "$DENO_ON" ] || measure "static/tlsmith-deno" /f1.txt "h1 h2" "$DENO" run -A bench/serve_bench_server.mjs static "$WORK/cert.pem" "$WORK/key.pem" "$ROOT"
+    [ -z "$DENO_ON" ] || measure "static/deno-serve-1k" / "h1 h2" env TLSMITH_BENCH_BODY=1024 "$DENO" run -A bench/serve_bench_server.mjs raw-deno "$WORK/cert.pem" "$WORK/key.pem"
+  fi
+  if want sequence; then
+    http_server sequence sequence/http-server
+    sequence "sequence/tlsmith-node" "$NODE1" bench/serve_bench_server.mjs static "$WORK/cert.pem" "$WORK/key.pem" "$NPM_BUILD/esm"
+    [ -z "$DENO_ON" ] || sequence "sequence/tlsmith-deno" "$DENO" run -A bench/serve_bench_server.mjs static "$WORK/cert.pem" "$WORK/key.pem" "$ROOT"
+  fi
 done
+
+# --- start-up --------------------------------------------------------------------------------
+if want startup && have hyperfine; then
+  echo "start-up …" >&2
+  export TLSMITH_CA_DIR="$WORK/ca"
+  mkdir -p "$WORK/out"
+  NODE1="$(echo "$NODES" | awk '{ print $1 }')"
+  BIN="$NPM_BUILD/esm/src/cli/bin.js"
+  "$NODE1" "$BIN" ca init >/dev/null
+  echo "" > "$WORK/empty.mjs"
+  (cd "$WORK/out" && hyperfine -N -w 3 -r $((ROUNDS * 7)) --export-json "$WORK/startup.json" \
+    -n node-bare "$NODE1 -e 0" \
+    -n node-version "$NODE1 $BIN --version" \
+    -n node-cert "$NODE1 $BIN cert localhost --force" \
+    ${DENO_ON:+-n deno-bare "$DENO run -A $WORK/empty.mjs"} \
+    ${DENO_ON:+-n deno-version "$DENO run -A $ROOT/cli.ts --version"} \
+    ${DENO_ON:+-n deno-cert "$DENO run -A $ROOT/cli.ts cert localhost --force"} >/dev/null)
+  "$NODE1" -e '
+    const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).results;
+    for (const x of r) console.log(`startup/${x.command} ms ${(x.mean * 1000).toFixed(1)}`);
+  ' "$WORK/startup.json" | while read -r k m v; do record "$k" "$m" "$v"; done
+  # The crypto work itself: load the CA and issue one leaf, in process, modules already loaded.
+  cat > "$WORK/crypto.mjs" <<'JS'
+const root = process.argv[2];
+const ext = typeof Deno === "undefined" ? "js" : "ts";
+const { CertificateAuthority } = await import(`${root}/src/ca/authority.${ext}`);
+const { readFileSync } = await import("node:fs");
+const dir = process.env.TLSMITH_CA_DIR;
+const load = () => CertificateAuthority.load({
+  cert: readFileSync(`${dir}/ca.pem`, "utf8"), key: readFileSync(`${dir}/ca-key.pem`, "utf8"),
+});
+await (await load()).issue(["localhost"]); // warm (JIT, WebCrypto)
+const times = [];
+for (let i = 0; i < 7; i++) {
+  const t = performance.now();
+  await (await load()).issue(["localhost"]);
+  times.push(performance.now() - t);
+}
+times.sort((a, b) => a - b);
+console.log(times[3].toFixed(1));
+JS
+  record startup/node-crypto ms "$("$NODE1" "$WORK/crypto.mjs" "$NPM_BUILD/esm" 2>/dev/null || echo 0)"
+  [ -z "$DENO_ON" ] || record startup/deno-crypto ms "$(cd "$ROOT" && "$DENO" run -A "$WORK/crypto.mjs" "$ROOT" 2>/dev/null || echo 0)"
+fi
+
+# --- report ----------------------------------------------------------------------------------
+median() { # key metric
+  awk -v k="$1" -v m="$2" '$1 == k && $2 == m { print $3 }' "$RES" | sort -n |
+    awk '{ a[NR] = $1 } END { if (NR == 0) print ""; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b > 0) printf "%.0f %%", a * 100 / b; else printf "-" }'; }
+row() { # label key reference-key protocols
+  label="$1"; key="$2"; ref="$3"; protos="$4"
+  line="$(printf '%-34s' "$label")"
+  for p in $protos; do
+    rps="$(median "$key" "$p-rps")"; cpu="$(median "$key" "$p-cpu")"
+    if [ -z "$rps" ]; then line="$line$(printf '%32s' '-')"; continue; fi
+    r=""; [ "$key" = "$ref" ] || r="$(ratio "$rps" "$(median "$ref" "$p-rps")")"
+    line="$line$(printf '%10s/s %6s µs %10s' "$rps" "$cpu" "$r")"
+  done
+  echo "$line"
+}
+echo
+echo "tlsmith serving benchmark: ${SECS}s per load run, median of $ROUNDS interleaved rounds, $(nproc) cores"
+echo "(req/s, server CPU µs per request, and req/s as a % of the reference row above it)"
+if want hello; then
+  echo
+  printf '%-34s%32s%32s\n' "hello world" "HTTP/1.1 keep-alive (wrk)" "HTTP/2 (h2load -m10)"
+  for NODE in $NODES; do
+    v="$(node_label "$NODE")"
+    row "node:http2 raw $v" "hello/node-$v/raw" "hello/node-$v/raw" "h1 h2"
+    row "  tlsmith serve()" "hello/node-$v/tlsmith" "hello/node-$v/raw" "h1 h2"
+    row "  srvx FastResponse" "hello/node-$v/srvx" "hello/node-$v/raw" "h1 h2"
+    row "  srvx plain Response" "hello/node-$v/srvx-plain" "hello/node-$v/raw" "h1 h2"
+  done
+  if [ -n "$DENO_ON" ]; then
+    row "Deno.serve raw" hello/deno/raw hello/deno/raw "h1 h2"
+    row "  tlsmith serve() on Deno" hello/deno/tlsmith hello/deno/raw "h1 h2"
+  fi
+fi
+if want static; then
+  echo
+  printf '%-34s%32s%32s\n' "one small file (1 KiB)" "HTTP/1.1 keep-alive (wrk)" "HTTP/2 (h2load -m10)"
+  row "http-server -S (Node)" static/http-server static/http-server "h1 h2"
+  row "  tlsmith serveDir() on Node" static/tlsmith-node static/http-server "h1 h2"
+  [ -z "$DENO_ON" ] || row "  tlsmith serveDir() on Deno" static/tlsmith-deno static/http-server "h1 h2"
+  [ -z "$DENO_ON" ] || row "  Deno.serve raw, 1 KiB in memory" static/deno-serve-1k static/http-server "h1 h2"
+fi
+if want sequence; then
+  echo
+  echo "1,000 small files, one after another, one HTTP/1.1 connection (ms; lower is better)"
+  for k in http-server tlsmith-node tlsmith-deno; do
+    v="$(median "sequence/$k" seq-ms)"
+    [ -z "$v" ] || printf '  %-32s %8s ms\n' "$k" "$v"
+  done
+fi
+if want startup && [ -n "$(median startup/node-bare ms)" ]; then
+  echo
+  echo "start-up, whole process (hyperfine mean, ms); crypto = loading the CA and issuing, in process"
+  for rt in node deno; do
+    bare="$(median "startup/$rt-bare" ms)"
+    [ -n "$bare" ] || continue
+    crypto="$(median "startup/$rt-crypto" ms)"
+    version="$(median "startup/$rt-version" ms)"
+    cert="$(median "startup/$rt-cert" ms)"
+    printf '  %-5s bare %7s   --version %7s (%s)   cert %7s, crypto %6s: (cert - crypto) / bare = %s\n' \
+      "$rt" "$bare" "$version" "$(awk -v a="$version" -v b="$bare" 'BEGIN { printf "%.2fx", a / b }')" \
+      "$cert" "$crypto" "$(awk -v a="$cert" -v c="$crypto" -v b="$bare" 'BEGIN { printf "%.2fx", (a - c) / b }')"
+  done
+fi

@@ -1,20 +1,35 @@
 // A server for bench/serve_bench.sh, runnable by Deno and Node:
-//   <runtime> serve_bench_server.mjs <kind> <cert.pem> <key.pem> [serve module URL]
-// kind: "tlsmith" (serve() from the given module), "raw-deno" (Deno.serve),
-// "raw-http2" (node:http2 secure server with HTTP/1.1 fallback, as our bridge uses),
-// "raw-https" (node:https), "naive-fetch" (node:http2 + the least a fetch adapter must do). Prints "PORT <n>" once listening; stops on SIGTERM/SIGINT.
+//   <runtime> serve_bench_server.mjs <kind> <cert.pem> <key.pem> [arg]
+// kind:
+//   raw-http2     node:http2 secure server with HTTP/1.1 fallback (what tlsmith's bridge runs on)
+//   raw-deno      Deno.serve
+//   tlsmith       serve() from <arg>/src/serve/serve.{ts,js} (the source on Deno, the npm build on Node)
+//   srvx          srvx's serve() (node:http2 + allowHTTP1, the same TLS settings) with its FastResponse
+//   srvx-plain    the same with a plain Response
+//   static        tlsmith serve() + serveDir() of the directory in TLSMITH_BENCH_SITE, from <arg>
+// Every handler answers "hello world" (text/plain), or TLSMITH_BENCH_BODY bytes of "x" when set.
+// Prints "PORT <n>" once listening; stops on SIGTERM/SIGINT.
 import { readFileSync } from "node:fs";
 import process from "node:process";
 
-const [kind, certFile, keyFile, moduleUrl] = process.argv.slice(2);
+const [kind, certFile, keyFile, arg] = process.argv.slice(2);
 const cert = readFileSync(certFile, "utf8");
 const key = readFileSync(keyFile, "utf8");
-const BODY = "hello world";
+const BODY = process.env.TLSMITH_BENCH_BODY
+  ? "x".repeat(Number(process.env.TLSMITH_BENCH_BODY))
+  : "hello world";
+const ext = typeof globalThis.Deno === "undefined" ? "js" : "ts";
 let stop;
 
-if (kind === "tlsmith") {
-  const { serve } = await import(moduleUrl);
-  const server = await serve(() => new Response(BODY), { cert: { cert, key }, port: 0 });
+if (kind === "tlsmith" || kind === "static") {
+  const { serve } = await import(`${arg}/src/serve/serve.${ext}`);
+  let handler = () => new Response(BODY);
+  if (kind === "static") {
+    const { serveDir } = await import(`${arg}/src/serve/static.${ext}`);
+    const { getRuntime } = await import(`${arg}/src/serve/runtime/mod.${ext}`);
+    handler = serveDir(await getRuntime(), process.env.TLSMITH_BENCH_SITE);
+  }
+  const server = await serve(handler, { cert: { cert, key }, port: 0 });
   console.log(`PORT ${server.addr.port}`);
   stop = () => server.shutdown();
 } else if (kind === "raw-deno") {
@@ -24,46 +39,36 @@ if (kind === "tlsmith") {
   );
   console.log(`PORT ${server.addr.port}`);
   stop = () => server.shutdown();
-} else if (kind === "naive-fetch") {
-  // The least any fetch-style adapter does on Node: build a Request, call the handler, read the
-  // Response whole and write it (no streaming, no signal, no HEAD/HTTP/2 rules).
-  const http2 = await import("node:http2");
-  const handler = () => new Response(BODY);
-  const server = http2.createSecureServer({ cert, key, allowHTTP1: true }, async (req, res) => {
-    const headers = new Headers();
-    for (let i = 0; i < req.rawHeaders.length; i += 2) {
-      if (req.rawHeaders[i][0] !== ":") headers.append(req.rawHeaders[i], req.rawHeaders[i + 1]);
-    }
-    const host = req.headers[":authority"] ?? req.headers.host;
-    const response = await handler(new Request(`https://${host}${req.url}`, { headers }));
-    const body = new Uint8Array(await response.arrayBuffer());
-    const out = Object.fromEntries(response.headers);
-    out["content-length"] = String(body.byteLength);
-    res.writeHead(response.status, out);
-    res.end(body);
+} else if (kind === "srvx" || kind === "srvx-plain") {
+  const { serve, FastResponse } = await import(arg);
+  const R = kind === "srvx" ? FastResponse : Response;
+  const server = serve({
+    fetch: () => new R(BODY),
+    hostname: "127.0.0.1",
+    port: 0,
+    tls: { cert, key },
+    silent: true,
+    gracefulShutdown: false,
   });
-  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
-  console.log(`PORT ${server.address().port}`);
-  stop = () => server.close();
-} else {
+  await server.ready();
+  console.log(`PORT ${server.node.server.address().port}`);
+  stop = () => server.close(true);
+} else if (kind === "raw-http2") {
+  const http2 = await import("node:http2");
   const headers = {
     "content-type": "text/plain;charset=UTF-8",
     "content-length": String(BODY.length),
   };
-  const handler = (_req, res) => {
+  const server = http2.createSecureServer({ cert, key, allowHTTP1: true }, (_req, res) => {
     res.writeHead(200, headers);
     res.end(BODY);
-  };
-  const mod = kind === "raw-https" ? await import("node:https") : await import("node:http2");
-  const server = kind === "raw-https"
-    ? mod.createServer({ cert, key }, handler)
-    : mod.createSecureServer({ cert, key, allowHTTP1: true }, handler);
+  });
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
   console.log(`PORT ${server.address().port}`);
-  stop = () => {
-    server.close();
-    process.exit(0);
-  };
+  stop = () => process.exit(0);
+} else {
+  console.error(`serve_bench_server: unknown kind ${kind}`);
+  process.exit(2);
 }
 const onSignal = async () => {
   await stop();

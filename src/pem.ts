@@ -34,6 +34,23 @@ export function isCertificateLabel(label: string): boolean {
     label === "TRUSTED CERTIFICATE";
 }
 
+/**
+ * The PEM labels private key material is found under: PKCS#8 `PRIVATE KEY`
+ * and `ENCRYPTED PRIVATE KEY`, and the older `RSA`, `EC`, `DSA` and
+ * `OPENSSH PRIVATE KEY` (any label ending in `PRIVATE KEY`).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isPrivateKeyLabel } from "./pem.ts";
+ * assert.equal(isPrivateKeyLabel("EC PRIVATE KEY"), true);
+ * assert.equal(isPrivateKeyLabel("PUBLIC KEY"), false);
+ * ```
+ */
+export function isPrivateKeyLabel(label: string): boolean {
+  return label === "PRIVATE KEY" || label.endsWith(" PRIVATE KEY");
+}
+
 /** Options of {@linkcode decodePem}. */
 export interface DecodePemOptions {
   /** Where the text came from (a file name), used in error messages. */

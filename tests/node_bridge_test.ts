@@ -8,12 +8,14 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { EventEmitter } from "node:events";
 import {
+  handleNodeRequest,
   type NodeRequest,
   type NodeResponse,
   requestBodyStream,
   toFetchRequest,
   writeFetchResponse,
 } from "../src/serve/runtime/node_bridge.ts";
+import { FastResponse } from "../src/serve/runtime/node_fast.ts";
 
 class FakeRequest extends EventEmitter {
   pauses = 0;
@@ -106,7 +108,7 @@ const signal = new AbortController().signal;
 const tick = () => new Promise((r) => setTimeout(r, 10));
 
 describe("node bridge: request", () => {
-  it("builds the URL from :authority, skips pseudo-headers, keeps repeated headers", () => {
+  it("builds the URL from the server's origin and the path, skips pseudo-headers, keeps repeated headers", () => {
     const r = new FakeRequest("GET", "/a/b?c=d", [
       ":method",
       "GET",
@@ -123,62 +125,83 @@ describe("node bridge: request", () => {
       "X-Multi",
       "2",
     ], 2);
-    const request = toFetchRequest(req(r), "fallback:1", signal);
-    assert.equal(request.url, "https://example.test:8443/a/b?c=d");
+    const request = toFetchRequest(req(r), "https://localhost:1", signal);
+    assert.equal(request.url, "https://localhost:1/a/b?c=d");
     assert.equal(request.method, "GET");
     assert.equal(request.headers.get("x-multi"), "1, 2");
     assert.equal(request.headers.get("accept"), "text/html");
+    assert.equal(request.headers.has("X-MULTI"), true);
     assert.deepEqual([...request.headers.keys()].filter((k) => k.startsWith(":")), []);
+    assert.deepEqual([...request.headers.keys()], ["accept", "x-multi"]);
     assert.equal(request.body, null);
     assert.equal(request.signal.aborted, false);
+    assert.ok(request instanceof Request);
+    assert.ok(request.headers instanceof Headers);
+    // Changing the headers works on a copy of the raw list, read back through the same object.
+    request.headers.set("x-added", "yes");
+    assert.equal(request.headers.get("x-added"), "yes");
+    assert.equal(request.headers.get("accept"), "text/html");
+    assert.throws(() => request.headers.get("bad name"), TypeError);
   });
 
-  it("uses Host for HTTP/1, the fallback without one, and absolute-form targets", () => {
+  it("ignores Host and absolute-form targets: the URL is the server's origin plus the path", () => {
     const withHost = toFetchRequest(
       req(new FakeRequest("DELETE", "/x", ["Host", "localhost:9"])),
-      "fallback:1",
+      "https://localhost:1",
       signal,
     );
-    assert.equal(withHost.url, "https://localhost:9/x");
+    assert.equal(withHost.url, "https://localhost:1/x");
     assert.equal(withHost.method, "DELETE");
-    const noHost = toFetchRequest(req(new FakeRequest("GET", "/y", [])), "127.0.0.1:5", signal);
-    assert.equal(noHost.url, "https://127.0.0.1:5/y");
+    assert.equal(withHost.headers.get("host"), "localhost:9");
+    const noHost = toFetchRequest(req(new FakeRequest("GET", "/y", [])), "https://[::1]:5", signal);
+    assert.equal(noHost.url, "https://[::1]:5/y");
     const absolute = toFetchRequest(
-      req(new FakeRequest("GET", "https://other.test/z", ["Host", "localhost"])),
-      "f:1",
+      req(new FakeRequest("GET", "https://other.test/z?q", ["Host", "localhost"])),
+      "https://localhost:1",
       signal,
     );
-    assert.equal(absolute.url, "https://other.test/z");
+    assert.equal(absolute.url, "https://localhost:1/z?q");
+    // A path that looks like an authority stays a path.
+    const doubleSlash = toFetchRequest(
+      req(new FakeRequest("GET", "//evil.example/x", [])),
+      "https://localhost:1",
+      signal,
+    );
+    assert.equal(new URL(doubleSlash.url).host, "localhost:1");
+    assert.equal(new URL(doubleSlash.url).pathname, "//evil.example/x");
   });
 
-  it("rejects what fetch cannot represent", () => {
-    assert.throws(
-      () => toFetchRequest(req(new FakeRequest("GET", "/", ["Host", "bad host/"])), "f:1", signal),
-      TypeError,
-    );
-    assert.throws(
-      () => toFetchRequest(req(new FakeRequest("GET", "*", [])), "f:1", signal),
-      TypeError,
-    );
-    // A Host header must not be able to move into the path or the userinfo of request.url.
-    for (const host of ["localhost/admin", "evil@localhost", "a?b", "a#b", "a\\b"]) {
+  it("rejects what fetch cannot represent and malformed targets or Host headers", () => {
+    const origin = "https://localhost:1";
+    for (const target of ["*", "file:///etc/passwd", "x", "/a b", "javascript:alert(1)", ""]) {
       assert.throws(
-        () => toFetchRequest(req(new FakeRequest("GET", "/x", ["Host", host])), "f:1", signal),
+        () => toFetchRequest(req(new FakeRequest("GET", target, [])), origin, signal),
+        TypeError,
+        target,
+      );
+    }
+    // A Host header that would move into the path or the userinfo of a URL is malformed.
+    for (const host of ["bad host/", "localhost/admin", "evil@localhost", "a?b", "a#b", "a\\b"]) {
+      assert.throws(
+        () => toFetchRequest(req(new FakeRequest("GET", "/x", ["Host", host])), origin, signal),
         TypeError,
         host,
       );
     }
-    assert.throws(
-      () => toFetchRequest(req(new FakeRequest("CONNECT", "/", ["Host", "a"])), "f:1", signal),
-      TypeError,
-    );
+    for (const method of ["CONNECT", "TRACE", "track"]) {
+      assert.throws(
+        () => toFetchRequest(req(new FakeRequest(method, "/", ["Host", "a"])), origin, signal),
+        TypeError,
+        method,
+      );
+    }
   });
 
   it("passes the abort signal through", () => {
     const controller = new AbortController();
     const request = toFetchRequest(
       req(new FakeRequest("GET", "/", ["Host", "a"])),
-      "f:1",
+      "https://localhost:1",
       controller.signal,
     );
     controller.abort();
@@ -187,7 +210,7 @@ describe("node bridge: request", () => {
 
   it("streams the body with backpressure (pause when full, resume on pull)", async () => {
     const r = new FakeRequest("POST", "/", ["Host", "a", "content-type", "text/plain"]);
-    const request = toFetchRequest(req(r), "f:1", signal);
+    const request = toFetchRequest(req(r), "https://localhost:1", signal);
     assert.ok(request.body);
     const reader = request.body.getReader();
     // Fill the queue beyond its 64 KiB high-water mark without reading.
@@ -441,5 +464,171 @@ describe("node bridge: response", () => {
       /not a Uint8Array/,
     );
     assert.equal(r.headersSent, false);
+  });
+});
+
+describe("node bridge: fast paths", () => {
+  it("a FastResponse with a string, bytes or Blob goes out in one writeHead + end", async () => {
+    const text = new FakeResponse();
+    await writeFetchResponse(
+      req(new FakeRequest("GET", "/", [])),
+      res(text),
+      new FastResponse("héllo"),
+    );
+    assert.deepEqual(text.log, ["head", "end 6"]);
+    assert.equal(text.headers["content-type"], "text/plain;charset=UTF-8");
+    assert.equal(text.headers["content-length"], "6");
+    assert.equal(text.body, "héllo");
+
+    const bytes = new Uint8Array([1, 2, 3]);
+    const fromBytes = new FastResponse(bytes, { status: 201, statusText: "Made" });
+    bytes[0] = 9; // the body was copied, as fetch does
+    const b = new FakeResponse();
+    await writeFetchResponse(req(new FakeRequest("GET", "/", [])), res(b), fromBytes);
+    assert.equal(b.status, 201);
+    assert.equal(b.statusMessage, "Made");
+    assert.deepEqual(b.chunks, [new Uint8Array([1, 2, 3])]);
+    assert.equal(b.headers["content-type"], undefined);
+
+    const blob = new FakeResponse();
+    const html = new Blob(["<p>"], { type: "text/html" });
+    await writeFetchResponse(
+      req(new FakeRequest("GET", "/", [], 2)),
+      res(blob),
+      new FastResponse(html, {
+        headers: { "set-cookie": "a=1", connection: "close", "x-a": "1" },
+      }),
+    );
+    assert.deepEqual(blob.log, ["head", "end 3"]);
+    assert.equal(blob.headers["content-type"], html.type); // Bun spells it with a charset
+    assert.deepEqual(blob.headers["set-cookie"], ["a=1"]);
+    assert.equal(blob.headers["connection"], undefined, "HTTP/2 drops connection headers");
+    assert.equal(blob.headers["x-a"], "1");
+
+    const head = new FakeResponse();
+    await writeFetchResponse(
+      req(new FakeRequest("HEAD", "/", [])),
+      res(head),
+      new FastResponse("abc"),
+    );
+    assert.deepEqual(head.log, ["head", "end"]);
+    assert.equal(head.headers["content-length"], "3");
+  });
+
+  it("FastResponse behaves as a Response", async () => {
+    const r = new FastResponse("hi", { headers: { "x-a": "1" } });
+    assert.ok(r instanceof Response);
+    assert.equal(r.headers.get("content-type"), "text/plain;charset=UTF-8");
+    assert.equal(r.headers.get("x-a"), "1");
+    assert.equal(r.bodyUsed, false);
+    const copy = r.clone();
+    assert.equal(await r.text(), "hi");
+    assert.equal(r.bodyUsed, true);
+    await assert.rejects(r.text(), TypeError);
+    assert.equal(await copy.text(), "hi");
+    assert.equal(new TextDecoder().decode(await new FastResponse("s").arrayBuffer()), "s");
+    const json = FastResponse.json({ a: 1 }, { status: 202 });
+    assert.equal(json.status, 202);
+    assert.equal(json.headers.get("content-type"), "application/json");
+    assert.deepEqual(await json.json(), { a: 1 });
+    assert.throws(() => new FastResponse("x", { status: 204 }), TypeError);
+    assert.throws(() => new FastResponse("x", { status: 99 }), RangeError);
+    assert.throws(() => new FastResponse("x", { headers: { "bad name": "1" } }), TypeError);
+    const streamed = new FastResponse(
+      new ReadableStream({
+        start(c) {
+          c.enqueue(new TextEncoder().encode("st"));
+          c.close();
+        },
+      }),
+    );
+    assert.equal(await streamed.text(), "st");
+    // Read in JavaScript first: the bridge then streams what is left (nothing), as for any Response.
+    const read = new FastResponse("gone");
+    await read.text();
+    const after = new FakeResponse();
+    await assert.rejects(
+      writeFetchResponse(req(new FakeRequest("GET", "/", [])), res(after), read),
+    );
+  });
+
+  it("the lazy request makes the real one for its body, clone() and new Request(url, request)", async () => {
+    const r = new FakeRequest("POST", "/in?q=1", ["Host", "x", "Content-Type", "text/plain"]);
+    const request = toFetchRequest(req(r), "https://localhost:1", signal);
+    const copy = new Request("https://upstream.test/in", request);
+    assert.equal(copy.method, "POST");
+    assert.equal(copy.headers.get("content-type"), "text/plain");
+    const body = copy.text();
+    r.emit("data", new TextEncoder().encode("payload"));
+    r.emit("end");
+    assert.equal(await body, "payload");
+
+    const r2 = new FakeRequest("PUT", "/", []);
+    const request2 = toFetchRequest(req(r2), "https://localhost:1", signal);
+    const clone = request2.clone();
+    assert.ok(clone instanceof Request);
+    assert.equal(clone.url, "https://localhost:1/");
+    const both = Promise.all([request2.text(), clone.text()]);
+    r2.emit("data", new TextEncoder().encode("twice"));
+    r2.emit("end");
+    assert.deepEqual(await both, ["twice", "twice"]);
+  });
+});
+
+describe("node bridge: handleNodeRequest", () => {
+  it("request.signal aborts when the client goes away, whenever the handler reads it", async () => {
+    const info = { remoteAddr: { hostname: "127.0.0.1", port: 1 } };
+    const report = (err: unknown) => assert.fail(String(err));
+    // Read before the client leaves.
+    let early: Request | undefined;
+    const r1 = new FakeResponse();
+    handleNodeRequest(
+      (request) => {
+        early = request;
+        assert.equal(request.signal.aborted, false);
+        return new Promise<Response>(() => {}); // never answers
+      },
+      req(new FakeRequest("GET", "/", [])),
+      res(r1),
+      "https://localhost:1",
+      info,
+      report,
+    );
+    r1.destroy(); // the client went away: 'close' before the end
+    assert.equal(early!.signal.aborted, true);
+    // Read only after the client left.
+    let late: Request | undefined;
+    const r2 = new FakeResponse();
+    handleNodeRequest(
+      (request) => {
+        late = request;
+        return new Promise<Response>(() => {});
+      },
+      req(new FakeRequest("GET", "/", [])),
+      res(r2),
+      "https://localhost:1",
+      info,
+      report,
+    );
+    r2.destroy();
+    assert.equal(late!.signal.aborted, true);
+    // A response that finished: the signal never aborts.
+    let done: Request | undefined;
+    const r3 = new FakeResponse();
+    handleNodeRequest(
+      (request) => {
+        done = request;
+        return new Response("ok");
+      },
+      req(new FakeRequest("GET", "/", [])),
+      res(r3),
+      "https://localhost:1",
+      info,
+      report,
+    );
+    await tick(); // a native Response (Deno, Bun) streams its body
+    r3.emit("close");
+    assert.equal(r3.body, "ok");
+    assert.equal(done!.signal.aborted, false);
   });
 });

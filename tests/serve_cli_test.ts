@@ -369,3 +369,118 @@ describe("tlsmith serve on ::1 and with openssl-made certificates", () => {
     }
   });
 });
+
+/** Send one raw HTTP/1.1 request over TLS with openssl s_client; returns what came back. */
+async function rawRequest(port: number, request: string): Promise<string> {
+  const r = await run("openssl", [
+    "s_client",
+    "-quiet",
+    "-connect",
+    `127.0.0.1:${port}`,
+    "-servername",
+    "localhost",
+    "-alpn",
+    "http/1.1",
+  ], { input: request, timeoutMs: 20_000 });
+  return r.stdout;
+}
+
+describe("tlsmith serve never hands out a key or a secret", () => {
+  it("the README flow: a key written into the served directory is 404, unlisted, warned about", async () => {
+    const dir = join(tmp.path, "flow");
+    const caDir = join(tmp.path, "flow-ca");
+    await mkdir(dir, { recursive: true });
+    const { cmd, args } = cliCommand();
+    const issued = await run(cmd, [...args, "cert", "localhost", "127.0.0.1", "::1"], {
+      cwd: dir,
+      env: { TLSMITH_CA_DIR: caDir, TLSMITH_PASSPHRASE: "" },
+      timeoutMs: 60_000,
+    });
+    assert.equal(issued.code, 0, issued.stderr);
+    await writeFiles(dir, { ".env": "TOKEN=flow-secret-1", "page.txt": "public\n" });
+    const served = await startServe(
+      [
+        "--cert",
+        join(dir, "localhost+2.pem"),
+        "--key",
+        join(dir, "localhost+2-key.pem"),
+        "--port",
+        "0",
+        dir,
+      ],
+      /https:\/\/localhost:(\d+)\//,
+    );
+    try {
+      // The warning follows the banner (printed once the server listens).
+      const warned = /warning: .* holds private key files \(localhost\+2-key\.pem\)/;
+      for (let i = 0; i < 100 && !warned.test(served.stderr()); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      assert.match(served.stderr(), warned);
+      const base = `https://localhost:${served.port}`;
+      const ca = ["--cacert", join(caDir, "ca.pem")];
+      const status = async (path: string) =>
+        (await curl([...ca, "-o", "/dev/null", "-w", "%{http_code}", base + path])).stdout;
+      assert.equal(await status("/localhost%2B2-key.pem"), "404");
+      assert.equal(await status("/.env"), "404");
+      assert.equal(await status("/localhost%2B2.pem"), "200");
+      const listing = await curl([...ca, base + "/"]);
+      assert.ok(listing.stdout.includes("localhost+2.pem"), listing.stdout);
+      assert.ok(!listing.stdout.includes("key.pem"), listing.stdout);
+      assert.ok(!listing.stdout.includes(".env"), listing.stdout);
+
+      // The Host header and absolute-form targets never change what is served.
+      const hostTrick = await rawRequest(
+        served.port,
+        "GET / HTTP/1.1\r\nHost: localhost/.env?\r\nConnection: close\r\n\r\n",
+      );
+      assert.match(hostTrick, /^HTTP\/1\.1 400/, hostTrick);
+      assert.ok(!hostTrick.includes("flow-secret"), hostTrick);
+      const absolute = await rawRequest(
+        served.port,
+        "GET http://evil.example/page.txt HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n",
+      );
+      assert.match(absolute, /^HTTP\/1\.1 200/, absolute);
+      assert.ok(absolute.endsWith("public\n"), absolute);
+      const file = await rawRequest(
+        served.port,
+        "GET file:///etc/passwd HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n",
+      );
+      assert.match(file, /^HTTP\/1\.1 (400|404)/, file);
+      assert.ok(!file.includes("root:"), file);
+    } finally {
+      await served.stop();
+    }
+  });
+
+  it("--spa and --cors", async () => {
+    const served = await startServe(
+      ["--port", "0", "--spa", "--cors", "--quiet", site],
+      /https:\/\/localhost:(\d+)\//,
+    );
+    try {
+      const base = `https://localhost:${served.port}`;
+      const route = await curl(["-k", "-i", base + "/app/settings"]);
+      assert.match(route.stdout, /^HTTP\/2 200/);
+      assert.match(route.stdout, /access-control-allow-origin: \*/i);
+      assert.ok(route.stdout.endsWith("<h1>tlsmith works</h1>\n"), route.stdout);
+      const pre = await curl([
+        "-k",
+        "-i",
+        "-X",
+        "OPTIONS",
+        "-H",
+        "Origin: https://app.example",
+        "-H",
+        "Access-Control-Request-Method: GET",
+        base + "/hello.txt",
+      ]);
+      assert.match(pre.stdout, /^HTTP\/2 204/);
+      assert.match(pre.stdout, /access-control-allow-methods: GET, HEAD, OPTIONS/i);
+      const missing = await curl(["-k", "-o", "/dev/null", "-w", "%{http_code}", base + "/x.js"]);
+      assert.equal(missing.stdout, "404");
+    } finally {
+      await served.stop();
+    }
+  });
+});

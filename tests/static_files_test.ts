@@ -1,12 +1,19 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { chmod, mkdir, symlink, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import process from "node:process";
 import { getRuntime } from "../src/serve/runtime/mod.ts";
 import type { Handler } from "../src/serve/runtime/types.ts";
-import { contentTypeFor, parseRange, serveDir } from "../src/serve/static.ts";
-import { tempDir } from "./helpers.ts";
+import {
+  contentTypeFor,
+  findKeyFiles,
+  holdsPrivateKey,
+  isSecretFileName,
+  parseRange,
+  serveDir,
+} from "../src/serve/static.ts";
+import { openssl, tempDir } from "./helpers.ts";
 
 const SECRET = "TOP-SECRET-2f9c1e";
 const INFO = { remoteAddr: { hostname: "127.0.0.1", port: 50000 } };
@@ -73,7 +80,7 @@ describe("serveDir: files", () => {
     }
   });
 
-  it("serves binary and empty files and dotfiles", async () => {
+  it("serves binary and empty files; dotfiles only when asked", async () => {
     const png = await handler(new Request("https://localhost/pic.png"), INFO);
     assert.equal(png.headers.get("content-type"), "image/png");
     assert.deepEqual(
@@ -86,7 +93,11 @@ describe("serveDir: files", () => {
     assert.equal(empty.res.status, 200);
     assert.equal(empty.body, "");
     assert.equal(empty.res.headers.get("content-length"), "0");
-    assert.equal((await get("/.hidden")).body, "dot");
+    assert.equal((await get("/.hidden")).res.status, 404);
+    const withDotfiles = serveDir(await getRuntime(), root, { dotfiles: true });
+    const dot = await withDotfiles(new Request("https://localhost/.hidden"), INFO);
+    assert.equal(dot.status, 200);
+    assert.equal(await dot.text(), "dot");
   });
 
   it("decodes percent-encoded names", async () => {
@@ -141,14 +152,14 @@ describe("serveDir: directories", () => {
     assert.equal(res.headers.get("location"), "/list/");
   });
 
-  it("lists a directory, escaping names and hiding nothing", async () => {
+  it("lists a directory, escaping names, hiding dotfiles", async () => {
     const { res, body } = await get("/");
     assert.equal(res.status, 200);
     assert.equal(res.headers.get("content-type"), "text/html; charset=utf-8");
     assert.ok(body.includes("we&lt;i&gt;rd &amp; &quot;q&quot;.txt"), body);
     assert.ok(!body.includes("we<i>rd"), "raw name must not appear");
     assert.ok(body.includes(`href="${encodeURIComponent('we<i>rd & "q".txt')}"`));
-    assert.ok(body.includes('href=".hidden"'));
+    assert.ok(!body.includes(".hidden"), "dotfiles are not listed by default");
     assert.ok(body.includes('href="sub/"'));
     assert.ok(body.includes('href="in"'), "inside symlink is linked");
     // Out-of-root symlinks are listed by name but not linked or followed.
@@ -331,5 +342,233 @@ describe("serveDir: ranges", () => {
     assert.deepEqual(parseRange("bytes=-5", 0), { kind: "unsatisfiable" });
     assert.deepEqual(parseRange("bytes=99999999999999999999-", 10), { kind: "none" });
     assert.deepEqual(parseRange("", 10), { kind: "none" });
+  });
+});
+
+describe("serveDir: secrets are never served", () => {
+  let keyRoot: string;
+  let keys: Handler;
+  const KEYS = [
+    "localhost+2-key.pem",
+    "rsa.key",
+    "bundle.pem",
+    "id_ed25519",
+    "enc.pem",
+    "sub/deep-key.txt",
+    "big-key.pem",
+  ];
+  const NAMES = ["store.p12", "store.PFX", ".localhost-key.pem.0123456789ab.tmp"];
+  const DOT = [".env", ".git/config", ".htpasswd"];
+
+  before(async () => {
+    keyRoot = join(tmp.path, "keys");
+    await mkdir(join(keyRoot, "sub"), { recursive: true });
+    await mkdir(join(keyRoot, ".git"), { recursive: true });
+    await mkdir(join(keyRoot, ".well-known", "acme-challenge"), { recursive: true });
+    const key = await openssl([
+      "genpkey",
+      "-algorithm",
+      "EC",
+      "-pkeyopt",
+      "ec_paramgen_curve:P-256",
+    ]);
+    const rsa = await openssl(["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:1024"]);
+    const rsaTraditional = await openssl(["pkey", "-traditional"], { input: rsa });
+    const encrypted = await openssl(["pkcs8", "-topk8", "-passout", "pass:pw"], { input: key });
+    const cert = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+    await writeFile(join(keyRoot, "localhost+2-key.pem"), key);
+    await writeFile(join(keyRoot, "rsa.key"), rsaTraditional);
+    await writeFile(join(keyRoot, "bundle.pem"), `Bag Attributes\n${cert}${key}`);
+    await writeFile(
+      join(keyRoot, "id_ed25519"),
+      "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n",
+    );
+    await writeFile(join(keyRoot, "enc.pem"), encrypted);
+    await writeFile(join(keyRoot, "sub", "deep-key.txt"), `notes\n${key}`);
+    // Larger than what is kept in memory: the key is found in the file's first bytes.
+    await writeFile(join(keyRoot, "big-key.pem"), key + "#".repeat(400 * 1024));
+    for (const name of NAMES) await writeFile(join(keyRoot, name), "not really a key store");
+    await writeFile(join(keyRoot, ".env"), "API_TOKEN=secret");
+    await writeFile(join(keyRoot, ".git", "config"), "[core]");
+    await writeFile(join(keyRoot, ".htpasswd"), "u:x");
+    await writeFile(join(keyRoot, ".well-known", "acme-challenge", "token"), "challenge");
+    await writeFile(join(keyRoot, "cert.pem"), cert);
+    await writeFile(join(keyRoot, "index.txt"), "public");
+    keys = serveDir(await getRuntime(), keyRoot, { listing: true });
+  });
+
+  const fetchKeys = async (path: string, h: Handler = keys) => {
+    const res = await h(new Request(`https://localhost${path}`), INFO);
+    return { res, body: res.body ? await res.text() : "" };
+  };
+
+  it("private keys, PKCS#12 files, temporary files and dotfiles are 404", async () => {
+    for (const name of [...KEYS, ...NAMES, ...DOT]) {
+      const { res, body } = await fetchKeys(
+        "/" + name.split("/").map(encodeURIComponent).join("/"),
+      );
+      assert.equal(res.status, 404, name);
+      assert.ok(!body.includes("PRIVATE KEY"), name);
+      const head = await keys(new Request(`https://localhost/${name}`, { method: "HEAD" }), INFO);
+      assert.equal(head.status, 404, `HEAD ${name}`);
+    }
+    // Certificates and other files are served; so is /.well-known/.
+    assert.equal((await fetchKeys("/cert.pem")).res.status, 200);
+    assert.equal((await fetchKeys("/.well-known/acme-challenge/token")).body, "challenge");
+    // A range request does not get around it either.
+    const ranged = await keys(
+      new Request("https://localhost/big-key.pem", { headers: { range: "bytes=0-40" } }),
+      INFO,
+    );
+    assert.equal(ranged.status, 404);
+  });
+
+  it("they are left out of listings", async () => {
+    const { body } = await fetchKeys("/");
+    for (const name of [...KEYS, ...NAMES, ...DOT]) {
+      const top = name.split("/")[0];
+      if (top === "sub") continue;
+      assert.ok(!body.includes(top), `${top} is listed`);
+    }
+    assert.ok(body.includes('href="cert.pem"'));
+    assert.ok(body.includes('href="sub/"'));
+    assert.ok(body.includes('href=".well-known/"'), "/.well-known/ is listed");
+    assert.ok(!(await fetchKeys("/sub/")).body.includes("deep-key"));
+  });
+
+  it("dotfiles: true serves dotfiles, never keys or temporary files", async () => {
+    const open = serveDir(await getRuntime(), keyRoot, { dotfiles: true });
+    assert.equal((await fetchKeys("/.env", open)).body, "API_TOKEN=secret");
+    assert.equal((await fetchKeys("/.git/config", open)).res.status, 200);
+    for (const name of [...KEYS, ...NAMES]) {
+      assert.equal((await fetchKeys("/" + name, open)).res.status, 404, name);
+    }
+    const listing = (await fetchKeys("/", open)).body;
+    assert.ok(listing.includes('href=".env"'));
+    assert.ok(!listing.includes(".tmp"));
+  });
+
+  it("a file that becomes a key stops being served at once", async () => {
+    const path = join(keyRoot, "changing.txt");
+    await writeFile(path, "public text");
+    assert.equal((await fetchKeys("/changing.txt")).body, "public text");
+    await writeFile(path, await readFile(join(keyRoot, "localhost+2-key.pem")));
+    assert.equal((await fetchKeys("/changing.txt")).res.status, 404);
+    await writeFile(path, "public again");
+    assert.equal((await fetchKeys("/changing.txt")).body, "public again");
+  });
+
+  it("findKeyFiles names the key files under a directory (not dotfiles)", async () => {
+    const found = await findKeyFiles(await getRuntime(), keyRoot);
+    assert.deepEqual(
+      found.files.sort(),
+      [...KEYS, "store.p12", "store.PFX"].sort(),
+    );
+    assert.equal(found.truncated, false);
+    const bounded = await findKeyFiles(await getRuntime(), keyRoot, { entries: 2 });
+    assert.equal(bounded.truncated, true);
+  });
+
+  it("holdsPrivateKey and isSecretFileName", () => {
+    const enc = new TextEncoder();
+    assert.equal(
+      holdsPrivateKey(
+        enc.encode(
+          "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIFHDBOBgkqhkiG9w0BBQ0w\n-----END ENCRYPTED PRIVATE KEY-----",
+        ),
+      ),
+      true,
+    );
+    // Documentation that mentions a key's first line is not a key.
+    assert.equal(holdsPrivateKey(enc.encode('key: "-----BEGIN PRIVATE KEY-----…"')), false);
+    assert.equal(
+      holdsPrivateKey(enc.encode("-----BEGIN PRIVATE KEY-----\n-----END PRIVATE KEY-----")),
+      false,
+    );
+    assert.equal(holdsPrivateKey(enc.encode("PuTTY-User-Key-File-3: ssh-ed25519\n")), true);
+    assert.equal(holdsPrivateKey(enc.encode("-----BEGIN PUBLIC KEY-----\n")), false);
+    assert.equal(holdsPrivateKey(enc.encode("the words PRIVATE KEY in prose")), false);
+    assert.equal(isSecretFileName("a.p12"), true);
+    assert.equal(isSecretFileName("a.p12.txt"), false);
+  });
+});
+
+describe("serveDir: a changed file is served fresh", () => {
+  it("same size, new content; a link moved outside the root", async () => {
+    const dir = join(tmp.path, "fresh");
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, "f.txt"), "aaaa");
+    await writeFile(join(dir, "g.txt"), "gggg");
+    await symlink(join(dir, "g.txt"), join(dir, "link"));
+    const h = serveDir(await getRuntime(), dir);
+    const text = async (path: string) => {
+      const res = await h(new Request(`https://localhost${path}`), INFO);
+      return `${res.status} ${res.body ? await res.text() : ""}`;
+    };
+    assert.equal(await text("/f.txt"), "200 aaaa");
+    await writeFile(join(dir, "f.txt"), "bbbb");
+    assert.equal(await text("/f.txt"), "200 bbbb");
+    assert.equal(await text("/link"), "200 gggg");
+    await rm(join(dir, "link"));
+    await symlink(join(tmp.path, "secret.txt"), join(dir, "link"));
+    assert.equal(await text("/link"), "404 404 Not Found\n");
+    await rm(join(dir, "f.txt"));
+    assert.equal((await text("/f.txt")).slice(0, 3), "404");
+  });
+});
+
+describe("serveDir: CORS and single-page apps", () => {
+  it("cors: Access-Control-Allow-Origin on every response, preflights answered", async () => {
+    const h = serveDir(await getRuntime(), root, { cors: true });
+    const ok = await h(new Request("https://localhost/hello.txt"), INFO);
+    assert.equal(ok.headers.get("access-control-allow-origin"), "*");
+    assert.match(ok.headers.get("access-control-expose-headers") ?? "", /ETag/);
+    const missing = await h(new Request("https://localhost/nope"), INFO);
+    assert.equal(missing.status, 404);
+    assert.equal(missing.headers.get("access-control-allow-origin"), "*");
+    const pre = await h(
+      new Request("https://localhost/hello.txt", {
+        method: "OPTIONS",
+        headers: {
+          origin: "https://app.example",
+          "access-control-request-method": "GET",
+          "access-control-request-headers": "x-custom",
+        },
+      }),
+      INFO,
+    );
+    assert.equal(pre.status, 204);
+    assert.equal(pre.headers.get("access-control-allow-origin"), "*");
+    assert.equal(pre.headers.get("access-control-allow-methods"), "GET, HEAD, OPTIONS");
+    assert.equal(pre.headers.get("access-control-allow-headers"), "x-custom");
+    assert.equal((await get("/hello.txt")).res.headers.get("access-control-allow-origin"), null);
+  });
+
+  it("spa: unknown routes without an extension get the root index.html", async () => {
+    const dir = join(tmp.path, "spa");
+    await mkdir(join(dir, "assets"), { recursive: true });
+    await writeFile(join(dir, "index.html"), "<div id=app></div>");
+    await writeFile(join(dir, "assets", "app.js"), "run()");
+    await writeFile(join(dir, ".env"), "X=1");
+    const h = serveDir(await getRuntime(), dir, { spa: true });
+    const page = async (path: string) => {
+      const res = await h(new Request(`https://localhost${path}`), INFO);
+      return { status: res.status, body: res.body ? await res.text() : "", res };
+    };
+    for (const path of ["/settings", "/users/42/edit", "/assets/"]) {
+      const { status, body, res } = await page(path);
+      assert.equal(status, 200, path);
+      assert.equal(body, path === "/assets/" ? body : "<div id=app></div>", path);
+      if (path !== "/assets/") {
+        assert.equal(res.headers.get("content-type"), "text/html; charset=utf-8");
+      }
+    }
+    assert.equal((await page("/assets/app.js")).body, "run()");
+    assert.equal((await page("/assets/missing.js")).status, 404);
+    assert.equal((await page("/.env")).status, 404);
+    assert.equal((await page("/favicon.ico")).status, 404);
+    // Without spa, an unknown route is 404.
+    const plain = serveDir(await getRuntime(), dir);
+    assert.equal((await plain(new Request("https://localhost/settings"), INFO)).status, 404);
   });
 });

@@ -29,8 +29,7 @@ import type {
   ServerLimits,
   TlsPem,
 } from "./runtime/types.ts";
-import { certificateMatchesKey, hostMatches } from "../x509/match.ts";
-import { verifyChain } from "../x509/verify.ts";
+import { certificateMatchesKey } from "../x509/match.ts";
 
 export type { Handler, ServeHandlerInfo, ServerAddr } from "./runtime/types.ts";
 
@@ -690,8 +689,9 @@ export async function serve(handler: Handler, options: ServeOptions): Promise<Se
     clientAuth: clientCa === undefined ? undefined : {
       ca: clientCa,
       mode: options.requestClientCert ?? "required",
+      // Chain verification (and pkijs) loads only for servers that check client certificates.
       verify: async (leaf, chain) =>
-        (await verifyChain({
+        (await (await import("../x509/verify.ts")).verifyChain({
           leaf,
           chain,
           trusted: clientCa,
@@ -747,7 +747,11 @@ export async function serve(handler: Handler, options: ServeOptions): Promise<Se
 
   const addr = handle.addr;
   const urlHost = WILDCARD_HOSTS.has(bindHost) || loopback
-    ? (hostMatches(current.cert, "localhost") ? "localhost" : "127.0.0.1")
+    ? ((await describeCertificate(current.cert)).dnsNames.some((n) =>
+        n.toLowerCase() === "localhost"
+      )
+      ? "localhost"
+      : "127.0.0.1")
     : bindHost.includes(":")
     ? `[${bindHost}]`
     : bindHost;

@@ -1,15 +1,26 @@
 /**
- * A small, careful static file handler for `tlsmith serve`: GET and HEAD,
- * safe path resolution (no `..`, no encoded slashes or backslashes, no NUL,
- * symlinks may not lead outside the root), `index.html`, HTML directory
+ * A small, careful and fast static file handler for `tlsmith serve`: GET and
+ * HEAD, safe path resolution (no `..`, no encoded slashes or backslashes, no
+ * NUL, symlinks may not lead outside the root), `index.html`, HTML directory
  * listings, MIME types, ETag / Last-Modified revalidation and single byte
- * ranges. Files are streamed through the {@linkcode Runtime}.
+ * ranges; optional CORS and single-page-app fallback.
+ *
+ * It never hands out a secret: files holding a PEM private key, `.p12` /
+ * `.pfx` files, tlsmith's own temporary files and (unless asked) dotfiles
+ * are 404 and left out of listings.
+ *
+ * Speed: one `stat` per request; what the file's metadata says (its real
+ * path, ETag, headers, whether it holds a key) is cached until the metadata
+ * changes, and files up to 256 KiB are kept in memory and sent from one
+ * buffer. Larger files are streamed through the {@linkcode Runtime}.
  *
  * @module
  */
 
 import { TlsmithError } from "../errors.ts";
-import type { Handler, Runtime } from "./runtime/types.ts";
+import { isPrivateKeyLabel } from "../pem.ts";
+import { isTemporaryName, readUpTo } from "./runtime/common.ts";
+import type { FileInfo, Handler, Runtime } from "./runtime/types.ts";
 
 /** Options of {@linkcode serveDir}. */
 export interface ServeDirOptions {
@@ -19,6 +30,23 @@ export interface ServeDirOptions {
   listing?: boolean;
   /** Called with unexpected errors (the client gets a 500). */
   onError?: (error: unknown) => void;
+  /**
+   * Serve and list dotfiles and dot-directories (`.env`, `.git/`, …). Default
+   * false: they are 404 and not listed, except `/.well-known/`. tlsmith's
+   * temporary files, `.p12`/`.pfx` files and private keys are never served.
+   */
+  dotfiles?: boolean;
+  /**
+   * Allow cross-origin requests from any origin: `Access-Control-Allow-Origin: *`
+   * on every response and `OPTIONS` preflights answered 204 (default false).
+   */
+  cors?: boolean;
+  /**
+   * Single-page app: a GET or HEAD of a path that does not exist and whose
+   * last segment has no extension (`/app/settings`, not `/app.js`) gets the
+   * root's index file with status 200 (default false).
+   */
+  spa?: boolean;
 }
 
 const TEXT = "; charset=utf-8";
@@ -139,9 +167,84 @@ const STATUS_TEXT: Record<number, string> = {
   500: "Internal Server Error",
 };
 
+/** Files up to this size are kept in memory and sent from one buffer. */
+const SMALL_FILE = 256 * 1024;
+/** Memory for kept files, all together. */
+const CACHE_BYTES = 32 * 1024 * 1024;
+/** Cached file facts, at most. */
+const CACHE_ENTRIES = 10_000;
+/** How much of a larger file is searched for a private key. */
+const KEY_SCAN = 64 * 1024;
+
+const PEM_BEGIN = /-----BEGIN ([A-Z0-9 ]{1,64})-----/g;
+
+/**
+ * True when `bytes` hold private key material: a whole PEM block (a
+ * `-----BEGIN …-----` line, a base64 body, the matching `-----END …-----`
+ * line) whose label is a private key's (`PRIVATE KEY`, `ENCRYPTED PRIVATE KEY`,
+ * `RSA PRIVATE KEY`, `OPENSSH PRIVATE KEY`, …) anywhere in them, or a PuTTY
+ * key file. A BEGIN line alone (in documentation, say) is not a key.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { holdsPrivateKey } from "./static.ts";
+ * const pem = "Bag Attributes\n-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIBbW4mD1\n-----END EC PRIVATE KEY-----\n";
+ * assert.equal(holdsPrivateKey(new TextEncoder().encode(pem)), true);
+ * assert.equal(holdsPrivateKey(new TextEncoder().encode('key: "-----BEGIN PRIVATE KEY-----…"')), false);
+ * ```
+ *
+ * @param bytes the start (or all) of a file
+ */
+export function holdsPrivateKey(bytes: Uint8Array): boolean {
+  const text = new TextDecoder("latin1").decode(bytes);
+  if (text.startsWith("PuTTY-User-Key-File-")) return true;
+  for (const m of text.matchAll(PEM_BEGIN)) {
+    if (!isPrivateKeyLabel(m[1])) continue;
+    const bodyStart = m.index! + m[0].length;
+    const end = text.indexOf(`-----END ${m[1]}-----`, bodyStart);
+    if (end < 0) continue;
+    // A real block has base64 between its lines (headers like Proc-Type may come first).
+    if (/[A-Za-z0-9+/]{16}/.test(text.slice(bodyStart, end))) return true;
+  }
+  return false;
+}
+
+/**
+ * True for a file name the static server never serves, whatever the
+ * options: PKCS#12 key stores (`.p12`, `.pfx`) and tlsmith's own temporary
+ * files (which may hold a key being written).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isSecretFileName } from "./static.ts";
+ * assert.equal(isSecretFileName("server.PFX"), true);
+ * assert.equal(isSecretFileName("index.html"), false);
+ * ```
+ *
+ * @param name a file name (no directory)
+ */
+export function isSecretFileName(name: string): boolean {
+  return /\.(p12|pfx)$/i.test(name) || isTemporaryName(name);
+}
+
+/** True when the path (decoded segments) names something never served with these options. */
+function isRefused(segments: readonly string[], dotfiles: boolean): boolean {
+  for (let i = 0; i < segments.length; i++) {
+    const seg = segments[i];
+    if (isSecretFileName(seg)) return true;
+    if (seg.charCodeAt(0) === 46 /* "." */ && !dotfiles && !(i === 0 && seg === ".well-known")) {
+      return true;
+    }
+  }
+  return false;
+}
+
 function errorResponse(
   status: number,
   method: string,
+  extra: Record<string, string>,
   headers: Record<string, string> = {},
 ): Response {
   const body = `${status} ${STATUS_TEXT[status] ?? ""}\n`;
@@ -149,8 +252,9 @@ function errorResponse(
     status,
     headers: {
       "content-type": "text/plain; charset=utf-8",
-      "content-length": String(new TextEncoder().encode(body).length),
+      "content-length": String(body.length),
       "x-content-type-options": "nosniff",
+      ...extra,
       ...headers,
     },
   });
@@ -162,7 +266,7 @@ function splitPath(pathname: string, windows: boolean): string[] | number {
   for (const raw of pathname.split("/")) {
     let seg: string;
     try {
-      seg = decodeURIComponent(raw);
+      seg = raw.includes("%") ? decodeURIComponent(raw) : raw;
     } catch {
       return 400; // bad %-encoding
     }
@@ -203,23 +307,59 @@ function formatSize(size: number): string {
   return `${value.toFixed(1)} ${units[i]}`;
 }
 
+/** What a path's metadata says, so it changes when the file (or where a link points) does. */
+function signature(info: FileInfo): string {
+  return `${info.size}:${info.mtime?.getTime() ?? ""}:${info.ctime?.getTime() ?? ""}:${
+    info.ino ?? ""
+  }:${info.isFile ? "f" : info.isDirectory ? "d" : "o"}`;
+}
+
+/** What the server knows about a path, valid while its {@linkcode signature} holds. */
+interface Entry {
+  sig: string;
+  /** The real path, or null when it leads outside the root. */
+  real: string | null;
+  info: FileInfo;
+  /** True for a file holding private key material. */
+  secret: boolean;
+  /** The whole file, for a small one. */
+  bytes?: Uint8Array<ArrayBuffer>;
+  /** Headers of a 200 response (and the base of the others). */
+  headers?: Record<string, string>;
+  etag?: string;
+}
+
+/** True when the file at `path` (of `size` bytes) holds private key material. */
+async function fileHoldsKey(runtime: Runtime, path: string, size: number): Promise<boolean> {
+  if (size === 0) return false;
+  const head = size <= KEY_SCAN
+    ? await runtime.readFile(path)
+    : (await readUpTo(await runtime.openRead(path, { start: 0, end: KEY_SCAN - 1 }), KEY_SCAN))
+      .bytes;
+  return holdsPrivateKey(head);
+}
+
 /**
  * A request {@linkcode Handler} serving the files under `root`, for
  * `tlsmith serve` or your own `serve()` call. Only GET and HEAD (others get 405
- * with `Allow`). Paths are decoded strictly (bad `%`-encoding → 400); `..`,
- * encoded slashes, backslashes and NUL are refused (403); a path whose real
- * location (symlinks resolved) is outside the real root is 404. Directories
- * redirect to their `/` form (301), then serve `index.html` or a listing.
- * Responses carry `Content-Type`, `Content-Length`, `Last-Modified`, a weak
- * `ETag` (304 on `If-None-Match` / `If-Modified-Since`), `Accept-Ranges` and
+ * with `Allow`; `OPTIONS` preflights with `cors`). Paths are decoded strictly
+ * (bad `%`-encoding → 400); `..`, encoded slashes, backslashes and NUL are
+ * refused (403); a path whose real location (symlinks resolved) is outside the
+ * real root is 404. Secrets are 404 and not listed: files holding a PEM
+ * private key, `.p12`/`.pfx`, tlsmith's temporary files, and dotfiles unless
+ * `dotfiles` (`/.well-known/` is served). Directories redirect to their `/`
+ * form (301), then serve `index.html` or a listing. Responses carry
+ * `Content-Type`, `Content-Length`, `Last-Modified`, a weak `ETag` (304 on
+ * `If-None-Match` / `If-Modified-Since`), `Accept-Ranges` and
  * `X-Content-Type-Options: nosniff`; one byte range gives 206.
  *
  * @example
  * ```ts ignore
+ * // Not run: it needs a ./public directory.
  * import { serveDir } from "./static.ts";
  * import { getRuntime } from "./runtime/mod.ts";
  * const runtime = await getRuntime();
- * const handler = serveDir(runtime, "./public");
+ * const handler = serveDir(runtime, "./public", { spa: true });
  * const res = await handler(new Request("https://localhost/"), {
  *   remoteAddr: { hostname: "127.0.0.1", port: 1 },
  * });
@@ -228,14 +368,25 @@ function formatSize(size: number): string {
  *
  * @param runtime the runtime whose file system is served
  * @param root the directory to serve
- * @param options index file, listings, error callback
+ * @param options index file, listings, dotfiles, CORS, SPA fallback, error callback
  */
 export function serveDir(runtime: Runtime, root: string, options: ServeDirOptions = {}): Handler {
   const index = options.index ?? "index.html";
   const listing = options.listing ?? true;
+  const dotfiles = options.dotfiles ?? false;
+  const spa = options.spa ?? false;
+  const extra: Record<string, string> = options.cors
+    ? {
+      "access-control-allow-origin": "*",
+      "access-control-expose-headers": "ETag, Content-Range, Accept-Ranges",
+    }
+    : {};
+  const allow = options.cors ? "GET, HEAD, OPTIONS" : "GET, HEAD";
   const windows = runtime.platform() === "win32";
   const sep = windows ? "\\" : "/";
   let rootReal: Promise<string | null> | undefined;
+  const cache = new Map<string, Entry>();
+  let cachedBytes = 0;
 
   const inside = (path: string, base: string): boolean => {
     const p = windows ? path.toLowerCase() : path;
@@ -246,125 +397,203 @@ export function serveDir(runtime: Runtime, root: string, options: ServeDirOption
   const join = (base: string, parts: string[]): string =>
     parts.length === 0 ? base : (base.endsWith(sep) ? base : base + sep) + parts.join(sep);
 
-  /** The real path of `path` if it exists inside the root, else null. */
-  const resolveInside = async (base: string, path: string): Promise<string | null> => {
-    const real = await runtime.realPath(path);
-    return real !== null && inside(real, base) ? real : null;
+  const remember = (path: string, entry: Entry): Entry => {
+    const old = cache.get(path);
+    if (old) {
+      cachedBytes -= old.bytes?.byteLength ?? 0;
+      cache.delete(path);
+    }
+    cache.set(path, entry);
+    cachedBytes += entry.bytes?.byteLength ?? 0;
+    // Forget the oldest entries first (Map keeps insertion order).
+    for (const [key, e] of cache) {
+      if (cachedBytes <= CACHE_BYTES && cache.size <= CACHE_ENTRIES) break;
+      cache.delete(key);
+      cachedBytes -= e.bytes?.byteLength ?? 0;
+    }
+    return entry;
+  };
+
+  /**
+   * What is at `path` (inside the root `base`): one `stat`, and when its
+   * metadata changed, the real path, the key check and (small files, unless
+   * `keep` is false) the content. Null when nothing is there.
+   */
+  const lookup = async (base: string, path: string, keep = true): Promise<Entry | null> => {
+    const info = await runtime.stat(path);
+    if (info === null) {
+      cache.delete(path);
+      return null;
+    }
+    const sig = signature(info);
+    const known = cache.get(path);
+    if (known !== undefined && known.sig === sig) return known;
+    const realPath = await runtime.realPath(path);
+    const real = realPath !== null && inside(realPath, base) ? realPath : null;
+    const entry: Entry = { sig, real, info, secret: false };
+    if (real !== null && info.isFile) {
+      // A listing (keep false) only looks at what a key check needs.
+      if (info.size <= (keep ? SMALL_FILE : KEY_SCAN)) {
+        const bytes = await runtime.readFile(real) as Uint8Array<ArrayBuffer>;
+        entry.secret = holdsPrivateKey(bytes);
+        // A file that changed while it was read is streamed, and looked at again next time.
+        if (bytes.byteLength === info.size) entry.bytes = bytes;
+        else entry.sig = "";
+      } else {
+        entry.secret = await fileHoldsKey(runtime, real, info.size);
+      }
+      const etag = weakEtag(info.size, info.mtime);
+      const headers: Record<string, string> = {
+        "content-type": contentTypeFor(real.replaceAll("\\", "/")),
+        "content-length": String(info.size),
+        "etag": etag,
+        "accept-ranges": "bytes",
+        "cache-control": "no-cache",
+        "x-content-type-options": "nosniff",
+        ...extra,
+      };
+      if (info.mtime) headers["last-modified"] = info.mtime.toUTCString();
+      entry.etag = etag;
+      entry.headers = headers;
+    }
+    return remember(path, entry);
+  };
+
+  const preflight = (request: Request): Response => {
+    const headers: Record<string, string> = {
+      ...extra,
+      "access-control-allow-methods": allow,
+      "access-control-max-age": "86400",
+      "allow": allow,
+    };
+    const asked = request.headers.get("access-control-request-headers");
+    if (asked !== null) headers["access-control-allow-headers"] = asked;
+    return new Response(null, { status: 204, headers });
   };
 
   return async (request: Request): Promise<Response> => {
     const method = request.method.toUpperCase();
+    if (method === "OPTIONS" && options.cors) return preflight(request);
     if (method !== "GET" && method !== "HEAD") {
-      return errorResponse(405, method, { allow: "GET, HEAD" });
+      return errorResponse(405, method, extra, { allow });
     }
     try {
-      let pathname: string;
+      let url: URL;
       try {
-        pathname = new URL(request.url).pathname;
+        url = new URL(request.url);
       } catch {
-        return errorResponse(400, method);
+        return errorResponse(400, method, extra);
       }
+      const pathname = url.pathname;
       const segments = splitPath(pathname, windows);
-      if (typeof segments === "number") return errorResponse(segments, method);
+      if (typeof segments === "number") return errorResponse(segments, method, extra);
+      if (isRefused(segments, dotfiles)) return errorResponse(404, method, extra);
 
       rootReal ??= runtime.realPath(root);
       const base = await rootReal;
-      if (base === null) return errorResponse(404, method);
+      if (base === null) return errorResponse(404, method, extra);
 
-      const real = await resolveInside(base, join(base, segments));
-      if (real === null) return errorResponse(404, method);
-      const info = await runtime.stat(real);
-      if (info === null) return errorResponse(404, method);
-
-      const urlPath = "/" + segments.map(encodeURIComponent).join("/");
-      if (info.isDirectory) {
+      const entry = await lookup(base, join(base, segments));
+      if (entry === null || entry.real === null) {
+        const last = segments[segments.length - 1] ?? "";
+        if (spa && entry === null && index && !last.includes(".")) {
+          const app = await lookup(base, join(base, [index]));
+          if (app?.real && app.info.isFile && !app.secret) {
+            return await fileResponse(request, method, app);
+          }
+        }
+        return errorResponse(404, method, extra);
+      }
+      if (entry.info.isDirectory) {
         if (!pathname.endsWith("/")) {
-          const location = (segments.length ? urlPath + "/" : "/") + new URL(request.url).search;
+          const urlPath = "/" + segments.map(encodeURIComponent).join("/");
+          const location = (segments.length ? urlPath + "/" : "/") + url.search;
           return new Response(null, {
             status: 301,
-            headers: { location, "content-length": "0", "x-content-type-options": "nosniff" },
+            headers: {
+              location,
+              "content-length": "0",
+              "x-content-type-options": "nosniff",
+              ...extra,
+            },
           });
         }
         if (index) {
-          const indexReal = await resolveInside(base, join(real, [index]));
-          const indexInfo = indexReal === null ? null : await runtime.stat(indexReal);
-          if (indexReal !== null && indexInfo?.isFile) {
-            return await fileResponse(request, method, indexReal, indexInfo);
+          const page = await lookup(base, join(entry.real, [index]));
+          if (page?.real && page.info.isFile && !page.secret) {
+            return await fileResponse(request, method, page);
           }
         }
-        if (!listing) return errorResponse(403, method);
-        return await listingResponse(method, base, real, segments);
+        if (!listing) return errorResponse(403, method, extra);
+        return await listingResponse(method, base, entry.real, segments);
       }
-      if (!info.isFile) return errorResponse(403, method);
-      return await fileResponse(request, method, real, info);
+      if (!entry.info.isFile) return errorResponse(403, method, extra);
+      if (entry.secret) return errorResponse(404, method, extra);
+      return await fileResponse(request, method, entry);
     } catch (err) {
       if (err instanceof TlsmithError && err.code === "FILE_NOT_FOUND") {
-        return errorResponse(404, method);
+        return errorResponse(404, method, extra);
       }
       if (err instanceof TlsmithError && err.code === "FILE_ERROR") {
-        return errorResponse(403, method);
+        return errorResponse(403, method, extra);
       }
       options.onError?.(err);
-      return errorResponse(500, method);
+      return errorResponse(500, method, extra);
     }
   };
 
-  async function fileResponse(
-    request: Request,
-    method: string,
-    path: string,
-    info: { size: number; mtime: Date | null },
-  ): Promise<Response> {
-    const size = info.size;
-    const etag = weakEtag(size, info.mtime);
-    const headers: Record<string, string> = {
-      "content-type": contentTypeFor(path.replaceAll("\\", "/")),
-      "etag": etag,
-      "accept-ranges": "bytes",
-      "cache-control": "no-cache",
-      "x-content-type-options": "nosniff",
-    };
-    if (info.mtime) headers["last-modified"] = info.mtime.toUTCString();
-
+  async function fileResponse(request: Request, method: string, entry: Entry): Promise<Response> {
+    const headers = entry.headers!;
+    const etag = entry.etag!;
+    const size = entry.info.size;
+    const mtime = entry.info.mtime;
     const ifNoneMatch = request.headers.get("if-none-match");
-    const ifModifiedSince = request.headers.get("if-modified-since");
     let notModified = false;
     if (ifNoneMatch !== null) {
       notModified = etagMatches(ifNoneMatch, etag);
-    } else if (ifModifiedSince !== null && info.mtime) {
-      const since = Date.parse(ifModifiedSince);
-      notModified = !Number.isNaN(since) &&
-        Math.floor(info.mtime.getTime() / 1000) <= Math.floor(since / 1000);
+    } else if (mtime) {
+      const ifModifiedSince = request.headers.get("if-modified-since");
+      if (ifModifiedSince !== null) {
+        const since = Date.parse(ifModifiedSince);
+        notModified = !Number.isNaN(since) &&
+          Math.floor(mtime.getTime() / 1000) <= Math.floor(since / 1000);
+      }
     }
     if (notModified) {
-      const { "content-type": _, ...rest } = headers;
+      const { "content-type": _, "content-length": __, ...rest } = headers;
       return new Response(null, { status: 304, headers: rest });
     }
 
-    let range: ByteRange = { kind: "none" };
     const rangeHeader = request.headers.get("range");
-    const ifRange = request.headers.get("if-range");
-    // Our ETags are weak, which never match If-Range; a date must equal Last-Modified.
-    const rangeAllowed = ifRange === null ||
-      (!ifRange.trim().startsWith('"') && !ifRange.trim().startsWith("W/") &&
-        headers["last-modified"] !== undefined &&
-        Date.parse(ifRange) === Date.parse(headers["last-modified"]));
-    if (rangeHeader !== null && rangeAllowed) range = parseRange(rangeHeader, size);
-
-    if (range.kind === "unsatisfiable") {
-      return errorResponse(416, method, { "content-range": `bytes */${size}` });
+    if (rangeHeader !== null) {
+      const ifRange = request.headers.get("if-range");
+      // Our ETags are weak, which never match If-Range; a date must equal Last-Modified.
+      const rangeAllowed = ifRange === null ||
+        (!ifRange.trim().startsWith('"') && !ifRange.trim().startsWith("W/") &&
+          headers["last-modified"] !== undefined &&
+          Date.parse(ifRange) === Date.parse(headers["last-modified"]));
+      const range = rangeAllowed ? parseRange(rangeHeader, size) : { kind: "none" as const };
+      if (range.kind === "unsatisfiable") {
+        return errorResponse(416, method, extra, { "content-range": `bytes */${size}` });
+      }
+      if (range.kind === "range") {
+        const partial = {
+          ...headers,
+          "content-range": `bytes ${range.start}-${range.end}/${size}`,
+          "content-length": String(range.end - range.start + 1),
+        };
+        const body = method === "HEAD"
+          ? null
+          : entry.bytes
+          ? entry.bytes.subarray(range.start, range.end + 1)
+          : await runtime.openRead(entry.real!, { start: range.start, end: range.end });
+        return new Response(body as BodyInit | null, { status: 206, headers: partial });
+      }
     }
-    if (range.kind === "range") {
-      headers["content-range"] = `bytes ${range.start}-${range.end}/${size}`;
-      headers["content-length"] = String(range.end - range.start + 1);
-      const body = method === "HEAD"
-        ? null
-        : await runtime.openRead(path, { start: range.start, end: range.end });
-      return new Response(body, { status: 206, headers });
-    }
-    headers["content-length"] = String(size);
-    const body = method === "HEAD" || size === 0 ? null : await runtime.openRead(path);
-    return new Response(body, { status: 200, headers });
+    const body = method === "HEAD" || size === 0
+      ? null
+      : entry.bytes ?? await runtime.openRead(entry.real!);
+    return new Response(body as BodyInit | null, { status: 200, headers });
   }
 
   async function listingResponse(
@@ -376,27 +605,27 @@ export function serveDir(runtime: Runtime, root: string, options: ServeDirOption
     const entries = await runtime.readDir(dir);
     const rows: { name: string; href: string | null; dir: boolean; size: string; mtime: string }[] =
       [];
-    for (const entry of entries) {
-      const full = join(dir, [entry.name]);
-      let isDir = entry.isDirectory;
+    for (const item of entries) {
+      if (isRefused([...segments, item.name], dotfiles)) continue;
+      let isDir = item.isDirectory;
       let size = "";
       let mtime = "";
-      let href: string | null = encodeURIComponent(entry.name);
-      // Look through a symlink only when it stays inside the root.
-      const target = entry.isSymlink ? await resolveInside(base, full) : full;
-      if (target === null) {
+      let href: string | null = encodeURIComponent(item.name);
+      const found = await lookup(base, join(dir, [item.name]), false).catch(() => null);
+      if (found?.secret) continue;
+      if (found !== null && found.real === null) {
+        // Look through a symlink only when it stays inside the root.
         href = null;
         size = "link outside the served directory";
-      } else {
-        const st = await runtime.stat(target).catch(() => null);
-        if (st) {
-          isDir = st.isDirectory;
-          if (st.isFile) size = formatSize(st.size);
-          if (st.mtime) mtime = st.mtime.toISOString().replace("T", " ").slice(0, 19);
+      } else if (found !== null) {
+        isDir = found.info.isDirectory;
+        if (found.info.isFile) size = formatSize(found.info.size);
+        if (found.info.mtime) {
+          mtime = found.info.mtime.toISOString().replace("T", " ").slice(0, 19);
         }
       }
       if (href !== null && isDir) href += "/";
-      rows.push({ name: entry.name + (isDir ? "/" : ""), href, dir: isDir, size, mtime });
+      rows.push({ name: item.name + (isDir ? "/" : ""), href, dir: isDir, size, mtime });
     }
     rows.sort((a, b) =>
       a.dir === b.dir ? (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) : a.dir ? -1 : 1
@@ -434,7 +663,81 @@ export function serveDir(runtime: Runtime, root: string, options: ServeDirOption
         "content-length": String(body.length),
         "cache-control": "no-cache",
         "x-content-type-options": "nosniff",
+        ...extra,
       },
     });
   }
+}
+
+/** What {@linkcode findKeyFiles} found. */
+export interface KeyFilesFound {
+  /** Paths relative to the root (with `/`), of files holding private keys or PKCS#12 stores. */
+  files: string[];
+  /** True when the search stopped at its bound before seeing everything. */
+  truncated: boolean;
+}
+
+/**
+ * Look for private key material under `root` (the files {@linkcode serveDir}
+ * refuses to serve for their content or name: PEM private keys, `.p12`,
+ * `.pfx`), so `tlsmith serve` can warn about them at start. The search is
+ * bounded (depth, number of entries) and skips dot-directories and
+ * `node_modules`; it never throws.
+ *
+ * @example
+ * ```ts ignore
+ * // Not run: it searches the current directory.
+ * import { findKeyFiles } from "./static.ts";
+ * const { files } = await findKeyFiles(runtime, ".");
+ * if (files.length > 0) console.error(`key files here: ${files.join(", ")}`);
+ * ```
+ *
+ * @param runtime the runtime whose file system is searched
+ * @param root the served directory
+ * @param limits how deep and how many entries to look at
+ */
+export async function findKeyFiles(
+  runtime: Runtime,
+  root: string,
+  limits: { depth?: number; entries?: number } = {},
+): Promise<KeyFilesFound> {
+  const maxDepth = limits.depth ?? 3;
+  let budget = limits.entries ?? 2000;
+  const sep = runtime.platform() === "win32" ? "\\" : "/";
+  const files: string[] = [];
+  let truncated = false;
+  const walk = async (dir: string, rel: string, depth: number): Promise<void> => {
+    let entries;
+    try {
+      entries = await runtime.readDir(dir);
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      if (budget-- <= 0) {
+        truncated = true;
+        return;
+      }
+      const path = dir + (dir.endsWith(sep) ? "" : sep) + entry.name;
+      const relPath = rel === "" ? entry.name : `${rel}/${entry.name}`;
+      if (entry.name.startsWith(".") || entry.name === "node_modules") continue;
+      if (/\.(p12|pfx)$/i.test(entry.name)) {
+        files.push(relPath);
+        continue;
+      }
+      try {
+        if (entry.isDirectory) {
+          if (depth < maxDepth) await walk(path, relPath, depth + 1);
+          else truncated = true;
+        } else if (entry.isFile) {
+          const info = await runtime.stat(path);
+          if (info?.isFile && await fileHoldsKey(runtime, path, info.size)) files.push(relPath);
+        }
+      } catch {
+        // unreadable: not served either
+      }
+    }
+  };
+  await walk(root, "", 0);
+  return { files, truncated };
 }

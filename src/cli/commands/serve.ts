@@ -10,7 +10,7 @@
 import { TlsmithError } from "../../errors.ts";
 import type { Handler } from "../../serve/runtime/types.ts";
 import { type CliContext, parseCommandArgs, usageError } from "../args.ts";
-import { serveDir } from "../../serve/static.ts";
+import { findKeyFiles, serveDir } from "../../serve/static.ts";
 import { APP_MODULE_EXTENSIONS, isAppModuleName, loadAppHandler } from "../app_module.ts";
 import {
   checkServing,
@@ -26,6 +26,8 @@ export const help: string = `Usage: tlsmith serve [options] [DIR | APP]
 
 Serve the files in DIR (default: the current directory) over HTTPS:
 index.html for directories, else a listing; ranges and revalidation work.
+Private keys (PEM), .p12/.pfx files and dotfiles are never served or listed
+(404); keep keys outside DIR anyway.
 
 Or serve APP, a module (${APP_MODULE_EXTENSIONS.join(" ")}) whose default export is a fetch handler,
 as deno serve and Bun take it:
@@ -36,11 +38,18 @@ and 23.6+ (Node's type stripping).
 Options:
 ${servingHelp("adhoc")}
   --dir DIR          Directory to serve (same as the DIR argument).
+  --cors             Allow requests from any origin (Access-Control-Allow-Origin: *,
+                     OPTIONS preflights answered).
+  --spa              Single-page app: unknown paths without an extension get
+                     DIR/index.html (status 200).
+  --dotfiles         Also serve and list dotfiles (.env, .git/, …); private keys
+                     and tlsmith's temporary files stay hidden.
   -h, --help         Show this help.
 
 Examples:
   tlsmith serve
   tlsmith serve --port 0 --save-cert dev-cert.pem site/
+  tlsmith serve --spa --cors dist/
   tlsmith serve --cert local app.ts
   tlsmith serve --cert local --lan
   tlsmith serve --cert cert.pem --key key.pem --host 0.0.0.0 --port 443 --http-port 80
@@ -63,6 +72,9 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(argv, {
     ...SERVING_OPTIONS,
     dir: { type: "string" },
+    cors: { type: "boolean" },
+    spa: { type: "boolean" },
+    dotfiles: { type: "boolean" },
   }, { max: 1, name: "DIR" });
   const { runtime } = ctx;
 
@@ -78,6 +90,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
   const info = real === null ? null : await runtime.stat(real);
   let handler: Handler;
   let heading: string;
+  let keysIn: string | undefined;
   if (values.dir === undefined && isAppModuleName(target) && (info === null || info.isFile)) {
     handler = await loadAppHandler(runtime, target);
     heading = `Serving ${target} (its default export's fetch handler) on`;
@@ -96,12 +109,29 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
       );
     }
     handler = serveDir(runtime, real, {
+      cors: values.cors === true,
+      spa: values.spa === true,
+      dotfiles: values.dotfiles === true,
       onError: (err) => ctx.printError(`tlsmith: error serving a request: ${err}`),
     });
     heading = `Serving ${real} on`;
+    keysIn = real;
   }
   const material = await loadServingTls(ctx, plan);
   return await runServing(ctx, logRequests(ctx, handler, values.quiet === true), plan, material, {
     heading,
+    // Once it serves, so a start that fails says only what failed.
+    onReady: keysIn === undefined ? undefined : () => warnAboutKeys(ctx, keysIn!),
   });
+}
+
+/** Warn when the served directory holds private keys (they are not served, but do not belong there). */
+async function warnAboutKeys(ctx: CliContext, dir: string): Promise<void> {
+  const { files, truncated } = await findKeyFiles(ctx.runtime, dir);
+  if (files.length === 0) return;
+  const shown = files.slice(0, 5).join(", ") + (files.length > 5 || truncated ? ", …" : "");
+  ctx.printError(
+    `warning: ${dir} holds private key files (${shown}). They are not served (404), ` +
+      "but keep keys outside the served directory (tlsmith cert --out-key ../certs/key.pem).",
+  );
 }

@@ -114,6 +114,25 @@ export function tempPathFor(file: string): string {
   return `${dir}${sep}.${base}.${randomSuffix()}.tmp`;
 }
 
+/**
+ * True for a name {@linkcode tempPathFor} makes (`.base.<12 hex>.tmp`): a
+ * file being written, possibly holding a private key. The static file server
+ * never serves or lists one.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isTemporaryName, splitPath, tempPathFor } from "./common.ts";
+ * assert.equal(isTemporaryName(splitPath(tempPathFor("certs/key.pem")).base), true);
+ * assert.equal(isTemporaryName("key.pem"), false);
+ * ```
+ *
+ * @param base a file name (no directory)
+ */
+export function isTemporaryName(base: string): boolean {
+  return /^\..+\.[0-9a-f]{12}\.tmp$/.test(base);
+}
+
 /** The file-system calls {@linkcode writeFileAtomic} needs from a runtime. */
 export interface AtomicWriteFs {
   /** True when something (even a dangling symlink) is at `path`. */
@@ -399,4 +418,152 @@ export function readStream(
       await close();
     },
   });
+}
+
+/** Hosts meaning "every interface" or "this machine": a request URL names them `localhost`. */
+const LOCAL_HOSTS = new Set(["0.0.0.0", "::", "127.0.0.1", "::1", "localhost"]);
+
+/**
+ * The origin (`https://host:port`) a server's requests are given: the URL a
+ * handler sees is this origin plus the request path, never the client's
+ * `Host` header. Wildcard and loopback binds are `localhost`; IPv6 is
+ * bracketed.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { serverOrigin } from "./common.ts";
+ * assert.equal(serverOrigin("127.0.0.1", 8443), "https://localhost:8443");
+ * assert.equal(serverOrigin("fe80::1", 443), "https://[fe80::1]:443");
+ * ```
+ *
+ * @param hostname the bound host
+ * @param port the bound port
+ */
+export function serverOrigin(hostname: string, port: number): string {
+  const host = hostname.replace(/^\[(.*)\]$/, "$1");
+  if (LOCAL_HOSTS.has(host.toLowerCase())) return `https://localhost:${port}`;
+  return `https://${host.includes(":") ? `[${host}]` : host}:${port}`;
+}
+
+/** A `Host` or `:authority` value that would move into the path or the userinfo of a URL. */
+const BAD_AUTHORITY = /[/\\?#@\s]/;
+
+/**
+ * True for a `Host` (or HTTP/2 `:authority`) value that is malformed: it holds
+ * a character that would move into the path, query or userinfo of a URL. The
+ * server answers such a request 400.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isBadAuthority } from "./common.ts";
+ * assert.equal(isBadAuthority("localhost:8443"), false);
+ * assert.equal(isBadAuthority("localhost/.env?"), true);
+ * ```
+ *
+ * @param value the header value
+ */
+export function isBadAuthority(value: string): boolean {
+  return BAD_AUTHORITY.test(value);
+}
+
+/** A request path: `/`, then no control characters, spaces or DEL. */
+// deno-lint-ignore no-control-regex
+const ORIGIN_FORM = /^\/[^\x00-\x20\x7f]*$/;
+
+/**
+ * The path (with query) a request target stands for, or null when the target
+ * is malformed (the server answers 400). An origin-form target (`/a?b`) is
+ * itself; an absolute-form one (`https://any.host/a?b`, which only proxies
+ * should get) keeps only its path and query, so neither it nor the `Host`
+ * header can change what is served; `*`, `file:` and other targets are null.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { requestPath } from "./common.ts";
+ * assert.equal(requestPath("/a/b?c"), "/a/b?c");
+ * assert.equal(requestPath("http://evil.example/x?y"), "/x?y");
+ * assert.equal(requestPath("file:///etc/passwd"), null);
+ * assert.equal(requestPath("*"), null);
+ * ```
+ *
+ * @param target the request target as received
+ */
+export function requestPath(target: string): string | null {
+  if (ORIGIN_FORM.test(target)) return target;
+  if (!/^https?:\/\//i.test(target)) return null;
+  let url: URL;
+  try {
+    url = new URL(target);
+  } catch {
+    return null;
+  }
+  const path = url.pathname + url.search;
+  return ORIGIN_FORM.test(path) ? path : null;
+}
+
+/**
+ * The key under which a runtime's file stream (`Runtime.openRead`) offers its
+ * open file to the Node bridge, which then sends it with a Node stream
+ * instead of reading the web stream.
+ */
+export const FILE_SOURCE: unique symbol = Symbol("tlsmith.fileSource");
+
+/** What a file stream offers under {@linkcode FILE_SOURCE}. */
+export interface FileSource {
+  /**
+   * Take over the open file as a Node `Readable` of the stream's byte range;
+   * null once the web stream was read from or the file was taken.
+   */
+  take(): unknown;
+}
+
+/**
+ * Read a byte stream to its end, or until more than `limit` bytes came (the
+ * rest is then cancelled): the bytes read, in one buffer, and whether the
+ * stream ended.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { readUpTo } from "./common.ts";
+ * const { bytes, ended } = await readUpTo(new Response("hello").body!, 100);
+ * assert.equal(new TextDecoder().decode(bytes), "hello");
+ * assert.equal(ended, true);
+ * ```
+ *
+ * @param stream the stream (read, then released)
+ * @param limit stop once more than this many bytes came
+ */
+export async function readUpTo(
+  stream: ReadableStream<Uint8Array>,
+  limit: number,
+): Promise<{ bytes: Uint8Array<ArrayBuffer>; ended: boolean }> {
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  let ended = false;
+  try {
+    while (total <= limit) {
+      const r = await reader.read();
+      if (r.done) {
+        ended = true;
+        break;
+      }
+      chunks.push(r.value);
+      total += r.value.byteLength;
+    }
+  } finally {
+    if (!ended) reader.cancel().catch(() => {});
+    reader.releaseLock();
+  }
+  const bytes = new Uint8Array(total);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return { bytes, ended };
 }

@@ -1,21 +1,16 @@
 /**
  * The {@linkcode Runtime} for Deno. Deno is reached through `globalThis.Deno`
  * typed by the small local {@linkcode DenoLike} interface, so this file also
- * compiles with `tsc` for npm (where no Deno types exist). Serving is in
+ * compiles with `tsc` for npm (where no Deno types exist). The file system is
+ * `files.ts` (shared with Node) over Deno's own calls. Serving is in
  * `deno_server.ts` (Deno's HTTP server behind tlsmith's own listeners).
  *
  * @module
  */
 
 import { TlsmithError } from "../../errors.ts";
-import {
-  type AtomicWriteFs,
-  fileError as commonFileError,
-  type FileErrorKind,
-  readStream,
-  SecretLine,
-  writeFileAtomic,
-} from "./common.ts";
+import { type FileErrorKind, SecretLine } from "./common.ts";
+import { fileErrorFor, type FilePrimitives, runtimeFiles } from "./files.ts";
 import { upstreamUpgradeDeno } from "./upgrade_deno.ts";
 import {
   childEnv,
@@ -29,7 +24,6 @@ import type {
   DirEntry,
   ExecCommandOptions,
   FetchFunction,
-  FileInfo,
   Handler,
   NetworkAddress,
   RunCommandOptions,
@@ -46,6 +40,8 @@ interface DenoFileInfo {
   isSymlink: boolean;
   size: number;
   mtime: Date | null;
+  ctime?: Date | null;
+  ino?: number | null;
   mode: number | null;
 }
 
@@ -100,6 +96,10 @@ function errorName(err: unknown): string | undefined {
   return (err as { name?: string } | null)?.name;
 }
 
+function isWindows(): boolean {
+  return deno().build.os === "windows";
+}
+
 function fileErrorKind(err: unknown): FileErrorKind | undefined {
   switch (errorName(err)) {
     case "NotFound":
@@ -117,38 +117,31 @@ function fileErrorKind(err: unknown): FileErrorKind | undefined {
   return undefined;
 }
 
-/** Map a Deno file-system error to a TlsmithError that names the path. */
-function fileError(err: unknown, file: string, action: string): TlsmithError {
-  const kind = fileErrorKind(err);
-  return commonFileError(
-    err,
-    file,
-    action,
-    kind,
-    kind === "permission"
-      ? `permission denied (${
-        (err as Error).message
-      }); check the file's mode or Deno's --allow-read/--allow-write`
-      : "",
-  );
+/** Deno's advice for a file it may not touch. */
+function permissionHint(err: unknown): string {
+  return `permission denied (${
+    (err as Error)?.message
+  }); check the file's mode or Deno's --allow-read/--allow-write`;
 }
 
-function isWindows(): boolean {
-  return deno().build.os === "windows";
-}
+/** A Deno file-system error as a `TlsmithError` naming the path. */
+const fileError = fileErrorFor(fileErrorKind, permissionHint);
 
-async function exists(file: string): Promise<boolean> {
-  try {
-    await deno().lstat(file);
-    return true;
-  } catch (err) {
-    if (errorName(err) === "NotFound") return false;
-    throw err;
-  }
-}
-
-const atomicFs: AtomicWriteFs = {
-  exists,
+/** Deno's own file-system calls (its `node:fs` would cost ≈ 25 ms of start-up). */
+const denoFs: FilePrimitives = {
+  kind: fileErrorKind,
+  get windows() {
+    return isWindows();
+  },
+  async exists(file) {
+    try {
+      await deno().lstat(file);
+      return true;
+    } catch (err) {
+      if (fileErrorKind(err) === "not-found") return false;
+      throw err;
+    }
+  },
   async writeNew(tmp, data, mode) {
     const D = deno();
     const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
@@ -163,32 +156,48 @@ const atomicFs: AtomicWriteFs = {
   rename: (from, to) => deno().rename(from, to),
   link: (from, to) => deno().link(from, to),
   remove: (file) => deno().remove(file),
-  kind: fileErrorKind,
-  fileError,
+  readFile: (file) => deno().readFile(file),
+  readTextFile: (file) => deno().readTextFile(file),
+  mkdir: (dir, mode) => deno().mkdir(dir, { recursive: true, mode }),
+  async stat(file) {
+    const s = await deno().stat(file);
+    return {
+      isFile: s.isFile,
+      isDirectory: s.isDirectory,
+      size: s.size,
+      mtime: s.mtime,
+      ctime: s.ctime ?? null,
+      ino: s.ino ?? null,
+      mode: s.mode,
+    };
+  },
+  realPath: (file) => deno().realPath(file),
+  async readDir(dir) {
+    const out: DirEntry[] = [];
+    for await (const e of deno().readDir(dir)) {
+      out.push({
+        name: e.name,
+        isDirectory: e.isDirectory,
+        isFile: e.isFile,
+        isSymlink: e.isSymlink,
+      });
+    }
+    return out;
+  },
+  async open(file) {
+    const handle = await deno().open(file, { read: true });
+    let at = 0;
+    return {
+      async read(buffer, position) {
+        if (position !== at) await handle.seek(position, 0 /* SeekMode.Start */);
+        const n = await handle.read(buffer);
+        at = position + (n ?? 0);
+        return n;
+      },
+      close: () => handle.close(),
+    };
+  },
 };
-
-function fileInfo(s: DenoFileInfo): FileInfo {
-  return { isFile: s.isFile, isDirectory: s.isDirectory, size: s.size, mtime: s.mtime };
-}
-
-async function openRead(
-  file: string,
-  range?: { start: number; end: number },
-): Promise<ReadableStream<Uint8Array>> {
-  let handle: DenoFsFile;
-  try {
-    handle = await deno().open(file, { read: true });
-    if (range && range.start > 0) await handle.seek(range.start, 0 /* SeekMode.Start */);
-  } catch (err) {
-    throw fileError(err, file, "open it");
-  }
-  // Reads follow on from the seek above, so the position is not needed.
-  return readStream({
-    read: (buffer) => handle.read(buffer),
-    close: () => handle.close(),
-    error: (err) => fileError(err, file, "read"),
-  }, range);
-}
 
 function writeAll(out: { writeSync(p: Uint8Array): number }, text: string): void {
   let bytes = new TextEncoder().encode(text);
@@ -562,79 +571,7 @@ export function createDenoRuntime(): Runtime {
       return os === "windows" ? "win32" : os;
     },
 
-    async readFile(file) {
-      try {
-        return await D.readFile(file);
-      } catch (err) {
-        throw fileError(err, file, "read it");
-      }
-    },
-    async readTextFile(file) {
-      try {
-        return await D.readTextFile(file);
-      } catch (err) {
-        throw fileError(err, file, "read it");
-      }
-    },
-    writeFile: (file, data, options) => writeFileAtomic(atomicFs, file, data, options),
-    async rename(from, to) {
-      try {
-        await D.rename(from, to);
-      } catch (err) {
-        throw fileError(err, from, `rename it to ${to}`);
-      }
-    },
-    async mkdir(dir, options) {
-      try {
-        await D.mkdir(dir, { recursive: true, mode: options?.mode });
-      } catch (err) {
-        throw fileError(err, dir, "create the directory");
-      }
-    },
-    async stat(file) {
-      try {
-        return fileInfo(await D.stat(file));
-      } catch (err) {
-        const name = errorName(err);
-        if (name === "NotFound" || name === "NotADirectory") return null;
-        throw fileError(err, file, "inspect it");
-      }
-    },
-    async realPath(file) {
-      try {
-        return await D.realPath(file);
-      } catch (err) {
-        const name = errorName(err);
-        if (name === "NotFound" || name === "NotADirectory") return null;
-        throw fileError(err, file, "resolve it");
-      }
-    },
-    async readDir(dir) {
-      try {
-        const out: DirEntry[] = [];
-        for await (const e of D.readDir(dir)) {
-          out.push({
-            name: e.name,
-            isDirectory: e.isDirectory,
-            isFile: e.isFile,
-            isSymlink: e.isSymlink,
-          });
-        }
-        return out;
-      } catch (err) {
-        throw fileError(err, dir, "list the directory");
-      }
-    },
-    openRead,
-    async fileMode(file) {
-      if (isWindows()) return null;
-      try {
-        const mode = (await D.stat(file)).mode;
-        return mode === null ? null : mode & 0o7777;
-      } catch (err) {
-        throw fileError(err, file, "inspect it");
-      }
-    },
+    ...runtimeFiles(denoFs, permissionHint),
 
     stdinIsTerminal,
     promptSecret,

@@ -20,7 +20,14 @@
 import * as tls from "node:tls";
 import { Duplex } from "node:stream";
 import { TlsmithError } from "../../errors.ts";
-import { errorReporter, HEAD_COUNT_LIMIT, keyMismatchError } from "./common.ts";
+import {
+  errorReporter,
+  HEAD_COUNT_LIMIT,
+  isBadAuthority,
+  keyMismatchError,
+  requestPath,
+  serverOrigin,
+} from "./common.ts";
 import {
   ConnectionTracker,
   headersTooLarge,
@@ -149,6 +156,31 @@ function sleep(ms: number): Promise<void> {
 }
 
 /**
+ * The path (and query) a relayed request asked for, or null for a malformed
+ * one. Deno's `request.url` is the scheme + the `Host` header + the target (or
+ * an absolute-form target as is), so a `Host` like `localhost/.env?` would
+ * move into the path: the target is cut after the exact `Host` value, and a
+ * malformed `Host` is refused.
+ */
+function relayedPath(request: Request): string | null {
+  const url = request.url;
+  const host = request.headers.get("host");
+  if (host !== null) {
+    if (isBadAuthority(host)) return null;
+    for (const scheme of ["http://", "https://"]) {
+      const prefix = scheme + host;
+      if (url.startsWith(prefix) && url.charCodeAt(prefix.length) === 47 /* "/" */) {
+        return requestPath(url.slice(prefix.length));
+      }
+    }
+  }
+  // HTTP/2 (a checked :authority) or an absolute-form target: the path starts after the authority.
+  const m = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*(.*)$/i.exec(url);
+  if (m === null) return null;
+  return requestPath(m[1] === "" ? "/" : m[1]);
+}
+
+/**
  * Abort a per-connection server. Deno's abort listener throws `BadResource`
  * (an uncaught error that would end the process) when the connection ended
  * a moment before: that one error, raised synchronously inside `abort()`,
@@ -199,6 +231,9 @@ async function writeAll(conn: Conn, bytes: Uint8Array): Promise<void> {
  */
 function connStream(conn: Conn, first: Uint8Array): Duplex {
   let pending: Uint8Array | null = first;
+  // One read buffer per connection; what is read is copied out at its size (a request is a few
+  // hundred bytes: a fresh 64 KiB buffer per read cost more than the rest of the relay).
+  const buffer = new Uint8Array(64 * 1024);
   return new Duplex({
     read() {
       if (pending) {
@@ -206,9 +241,8 @@ function connStream(conn: Conn, first: Uint8Array): Duplex {
         pending = null;
         return;
       }
-      const buffer = new Uint8Array(64 * 1024);
       conn.read(buffer).then(
-        (n) => this.push(n === null ? null : buffer.subarray(0, n)),
+        (n) => this.push(n === null ? null : buffer.slice(0, n)),
         (err) => this.destroy(err),
       );
     },
@@ -349,6 +383,8 @@ export async function serveDeno(
   const report = errorReporter(options.onError);
   const tracker = new ConnectionTracker(limits);
   const relayed = new Map<number, ServedConnection>();
+  // The origin every request URL is built from; set once listening.
+  let origin = "https://localhost";
   let context = secureContext(options, clientAuth);
   let closing = false;
   let inFlight = 0;
@@ -418,13 +454,19 @@ export async function serveDeno(
             if (!connection || info.remoteAddr.hostname !== "127.0.0.1") {
               return new Response("Forbidden\n", { status: 403 });
             }
-            // The relay speaks plain HTTP; the client spoke HTTPS.
-            if (request.url.startsWith("http:")) {
-              Object.defineProperty(request, "url", {
-                value: `https${request.url.slice(4)}`,
-                configurable: true,
+            // The URL the handler sees: the server's own origin and the path, never the Host
+            // header (the relay spoke plain HTTP; the client spoke HTTPS).
+            const path = relayedPath(request);
+            if (path === null) {
+              return new Response("Bad Request", {
+                status: 400,
+                headers: { "content-type": "text/plain;charset=UTF-8" },
               });
             }
+            Object.defineProperty(request, "url", {
+              value: new URL(origin + path).href,
+              configurable: true,
+            });
             return respond(request, info.completed, connection);
           },
         });
@@ -637,6 +679,7 @@ export async function serveDeno(
   }
   mainPort = addrs[0].port;
   const firstHost = addrs[0].hostname;
+  origin = serverOrigin(firstHost, mainPort);
   fallbackHost = firstHost === "0.0.0.0" || firstHost === "::" ? "localhost" : firstHost;
 
   // --- Shutdown.

@@ -1,7 +1,8 @@
 /**
  * The {@linkcode Runtime} for Node (and Bun, which runs the same code):
- * `node:fs/promises`, `node:os`, `node:process`, `node:tty` and an HTTP/2 +
- * HTTP/1.1 TLS server bridged to fetch-style handlers (`node_server.ts`).
+ * `node:fs/promises` (through `files.ts`), `node:os`, `node:process`,
+ * `node:tty` and an HTTP/2 + HTTP/1.1 TLS server bridged to fetch-style
+ * handlers (`node_server.ts`, loaded when something serves).
  *
  * @module
  */
@@ -13,16 +14,8 @@ import { join as joinNodePath } from "node:path";
 import * as os from "node:os";
 import process from "node:process";
 import type { ReadStream } from "node:tty";
-import type { TlsmithError } from "../../errors.ts";
-import {
-  type AtomicWriteFs,
-  fileError as commonFileError,
-  type FileErrorKind,
-  readStream,
-  SecretLine,
-  writeFileAtomic,
-} from "./common.ts";
-import { serveNode } from "./node_server.ts";
+import { type FileErrorKind, SecretLine } from "./common.ts";
+import { fileErrorFor, type FilePrimitives, runtimeFiles } from "./files.ts";
 import { nodeTlsFetch } from "./node_fetch.ts";
 import { upstreamFetch } from "./upstream.ts";
 import { upstreamUpgradeNode } from "./upgrade_node.ts";
@@ -38,7 +31,6 @@ import type {
   DirEntry,
   ExecCommandOptions,
   FetchFunction,
-  FileInfo,
   Handler,
   NetworkAddress,
   RunCommandOptions,
@@ -70,29 +62,24 @@ function fileErrorKind(err: unknown): FileErrorKind | undefined {
   return undefined;
 }
 
-/** Map a Node file-system error to a TlsmithError that names the path. */
-function fileError(err: unknown, file: string, action: string): TlsmithError {
-  return commonFileError(
-    err,
-    file,
-    action,
-    fileErrorKind(err),
-    "permission denied; check the file's owner and mode",
-  );
-}
+const permissionHint = () => "permission denied; check the file's owner and mode";
 
-async function exists(file: string): Promise<boolean> {
-  try {
-    await fs.lstat(file);
-    return true;
-  } catch (err) {
-    if (errorCode(err) === "ENOENT") return false;
-    throw err;
-  }
-}
+/** A Node file-system error as a `TlsmithError` naming the path. */
+const fileError = fileErrorFor(fileErrorKind, permissionHint);
 
-const atomicFs: AtomicWriteFs = {
-  exists,
+/** Node's file-system calls (`node:fs/promises`). */
+const nodeFs: FilePrimitives = {
+  kind: fileErrorKind,
+  windows: process.platform === "win32",
+  async exists(file) {
+    try {
+      await fs.lstat(file);
+      return true;
+    } catch (err) {
+      if (fileErrorKind(err) === "not-found") return false;
+      throw err;
+    }
+  },
   async writeNew(tmp, data, mode) {
     const handle = await fs.open(
       tmp,
@@ -115,31 +102,42 @@ const atomicFs: AtomicWriteFs = {
   rename: (from, to) => fs.rename(from, to),
   link: (from, to) => fs.link(from, to),
   remove: (file) => fs.rm(file, { force: true }),
-  kind: fileErrorKind,
-  fileError,
+  readFile: async (file) => new Uint8Array(await fs.readFile(file)),
+  readTextFile: (file) => fs.readFile(file, "utf8"),
+  mkdir: async (dir, mode) => void await fs.mkdir(dir, { recursive: true, mode }),
+  async stat(file) {
+    const s = await fs.stat(file);
+    return {
+      isFile: s.isFile(),
+      isDirectory: s.isDirectory(),
+      size: s.size,
+      mtime: s.mtime ?? null,
+      ctime: s.ctime ?? null,
+      ino: s.ino,
+      mode: s.mode,
+    };
+  },
+  realPath: (file) => fs.realpath(file),
+  async readDir(dir) {
+    const entries = await fs.readdir(dir, { withFileTypes: true });
+    return entries.map((e): DirEntry => ({
+      name: e.name,
+      isDirectory: e.isDirectory(),
+      isFile: e.isFile(),
+      isSymlink: e.isSymbolicLink(),
+    }));
+  },
+  async open(file) {
+    const handle = await fs.open(file, "r");
+    return {
+      read: async (buffer, position) =>
+        (await handle.read(buffer, 0, buffer.length, position)).bytesRead,
+      close: () => handle.close(),
+      // The Node bridge pipes this into the response (see FILE_SOURCE in common.ts).
+      take: (range) => handle.createReadStream({ start: range?.start ?? 0, end: range?.end }),
+    };
+  },
 };
-
-function fileInfo(s: import("node:fs").Stats): FileInfo {
-  return { isFile: s.isFile(), isDirectory: s.isDirectory(), size: s.size, mtime: s.mtime ?? null };
-}
-
-async function openRead(
-  file: string,
-  range?: { start: number; end: number },
-): Promise<ReadableStream<Uint8Array>> {
-  let handle: fs.FileHandle;
-  try {
-    handle = await fs.open(file, "r");
-  } catch (err) {
-    throw fileError(err, file, "open it");
-  }
-  return readStream({
-    read: async (buffer, position) =>
-      (await handle.read(buffer, 0, buffer.length, position)).bytesRead,
-    close: () => handle.close(),
-    error: (err) => fileError(err, file, "read"),
-  }, range);
-}
 
 function stdinTty(): ReadStream | null {
   const stdin = process.stdin as ReadStream;
@@ -366,73 +364,7 @@ export function createNodeRuntime(): Runtime {
     },
     platform: () => process.platform,
 
-    async readFile(file) {
-      try {
-        return new Uint8Array(await fs.readFile(file));
-      } catch (err) {
-        throw fileError(err, file, "read it");
-      }
-    },
-    async readTextFile(file) {
-      try {
-        return await fs.readFile(file, "utf8");
-      } catch (err) {
-        throw fileError(err, file, "read it");
-      }
-    },
-    writeFile: (file, data, options) => writeFileAtomic(atomicFs, file, data, options),
-    async rename(from, to) {
-      try {
-        await fs.rename(from, to);
-      } catch (err) {
-        throw fileError(err, from, `rename it to ${to}`);
-      }
-    },
-    async mkdir(dir, options) {
-      try {
-        await fs.mkdir(dir, { recursive: true, mode: options?.mode });
-      } catch (err) {
-        throw fileError(err, dir, "create the directory");
-      }
-    },
-    async stat(file) {
-      try {
-        return fileInfo(await fs.stat(file));
-      } catch (err) {
-        if (errorCode(err) === "ENOENT" || errorCode(err) === "ENOTDIR") return null;
-        throw fileError(err, file, "inspect it");
-      }
-    },
-    async realPath(file) {
-      try {
-        return await fs.realpath(file);
-      } catch (err) {
-        if (errorCode(err) === "ENOENT" || errorCode(err) === "ENOTDIR") return null;
-        throw fileError(err, file, "resolve it");
-      }
-    },
-    async readDir(dir) {
-      try {
-        const entries = await fs.readdir(dir, { withFileTypes: true });
-        return entries.map((e): DirEntry => ({
-          name: e.name,
-          isDirectory: e.isDirectory(),
-          isFile: e.isFile(),
-          isSymlink: e.isSymbolicLink(),
-        }));
-      } catch (err) {
-        throw fileError(err, dir, "list the directory");
-      }
-    },
-    openRead,
-    async fileMode(file) {
-      if (process.platform === "win32") return null;
-      try {
-        return (await fs.stat(file)).mode & 0o7777;
-      } catch (err) {
-        throw fileError(err, file, "inspect it");
-      }
-    },
+    ...runtimeFiles(nodeFs, permissionHint),
 
     stdinIsTerminal: () => stdinTty() !== null,
     promptSecret,
@@ -449,8 +381,9 @@ export function createNodeRuntime(): Runtime {
     },
     exit: (code) => process.exit(code),
 
-    serve: (handler: Handler, options: RuntimeServeOptions): Promise<ServerHandle> =>
-      serveNode(handler, options),
+    // The server (node:http2, the fetch bridge) loads only when something serves.
+    serve: async (handler: Handler, options: RuntimeServeOptions): Promise<ServerHandle> =>
+      (await import("./node_server.ts")).serveNode(handler, options),
 
     networkAddresses: () => {
       try {

@@ -14,8 +14,8 @@ import * as http2 from "node:http2";
 import type * as net from "node:net";
 import type { TLSSocket } from "node:tls";
 import { TlsmithError } from "../../errors.ts";
-import { errorReporter, keyMismatchError } from "./common.ts";
-import { ConnectionTracker, headersTooLarge, urlHost } from "./connections.ts";
+import { errorReporter, keyMismatchError, serverOrigin } from "./common.ts";
+import { ConnectionTracker, headersTooLarge } from "./connections.ts";
 import {
   handleNodeRequest,
   type NodeRequest,
@@ -106,7 +106,8 @@ export async function serveNode(
   let inFlight = 0;
   let shuttingDown = false;
   let idleWaiter: (() => void) | null = null;
-  let fallbackAuthority = "localhost";
+  // The origin every request URL is built from (the Host header never is); set once listening.
+  let origin = "https://localhost";
 
   const fronts = await openFronts(
     options,
@@ -207,13 +208,13 @@ export async function serveNode(
       remoteAddr: connection?.remoteAddr ?? { hostname: "", port: 0 },
     };
     if (connection?.peerCertificate) info.peerCertificate = connection.peerCertificate;
-    handleNodeRequest(handler, req, res, fallbackAuthority, info, report);
+    handleNodeRequest(handler, req, res, origin, info, report);
   });
   // HTTP/1.1 upgrade requests (WebSocket) reach the handler too; see upgrade_node.ts.
   handleUpgrades(server, {
     handler,
     report,
-    toRequest: (req) => toFetchRequest(req, fallbackAuthority, () => new AbortController().signal),
+    toRequest: (req) => toFetchRequest(req, origin, () => new AbortController().signal),
   });
 
   let resolveFinished!: () => void;
@@ -248,7 +249,7 @@ export async function serveNode(
   };
 
   const addr = fronts.addrs[0];
-  fallbackAuthority = `${urlHost(addr.hostname)}:${addr.port}`;
+  origin = serverOrigin(addr.hostname, addr.port);
   if (options.signal) {
     if (options.signal.aborted) shutdown();
     else options.signal.addEventListener("abort", () => shutdown(), { once: true });

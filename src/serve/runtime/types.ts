@@ -168,6 +168,10 @@ export interface FileInfo {
   size: number;
   /** Last modification, if known. */
   mtime: Date | null;
+  /** Last status change (content or metadata), if known. */
+  ctime?: Date | null;
+  /** Inode number, if the platform has one (a file replaced by another gets a new one). */
+  ino?: number | null;
 }
 
 /** Options of {@linkcode Runtime.writeFile}. */

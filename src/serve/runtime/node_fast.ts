@@ -1,0 +1,622 @@
+/**
+ * The fetch objects of the Node bridge, made cheap: on Node, undici's
+ * `Request` costs 2–6 µs to build and a `Response` with a body 10–70 µs
+ * (its body stream), against ≈ 14 µs for a whole raw `node:http2` request.
+ *
+ * - {@linkcode lazyRequest}: a `Request` (by prototype) over the Node request.
+ *   Method and URL are read on first use, headers through a {@linkcode Headers}
+ *   view of the raw header list (no copy); the real undici `Request` (and the
+ *   body stream) is made only when something needs it (`body`, `text()`,
+ *   `clone()`, …).
+ * - {@linkcode FastResponse}: a real subclass of `Response` that keeps a
+ *   string, bytes or `Blob` body as given, so the bridge writes it in one
+ *   `writeHead` + `end`; everything else is the native `Response`. The bridge
+ *   installs it as `globalThis.Response` on Node (never on Deno or Bun).
+ *
+ * Node (and Bun, for the request helpers) only; loaded by `node_bridge.ts`.
+ *
+ * @module
+ */
+
+const NativeRequest: typeof Request = globalThis.Request;
+/** The runtime's own `Response` (before {@linkcode installFastResponse}); every response is one. */
+export const NativeResponse: typeof Response = globalThis.Response;
+const NativeHeaders: typeof Headers = globalThis.Headers;
+
+/** The parts of a Node request (HTTP/1.1 or HTTP/2 compat) the lazy request reads. */
+export interface RawNodeRequest {
+  /** The method as received. */
+  method?: string;
+  /** Alternating names and values, as received (HTTP/2 pseudo-headers included). */
+  rawHeaders: string[];
+}
+
+/** A header name as fetch accepts it (RFC 9110 token). */
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/**
+ * Headers read from a Node request's raw header list without copying it:
+ * `get`, `has` and `getSetCookie` scan the list (repeated fields joined with
+ * `", "` as fetch does, HTTP/2 pseudo-headers skipped); anything else
+ * (iteration, changes, an odd name) first copies the list into a real
+ * `Headers` and uses that from then on. `instanceof Headers` holds.
+ */
+class NodeHeaders {
+  #raw: string[];
+  #real: Headers | undefined;
+
+  constructor(raw: string[]) {
+    this.#raw = raw;
+  }
+
+  #materialize(): Headers {
+    if (this.#real === undefined) {
+      const headers = new NativeHeaders();
+      const raw = this.#raw;
+      for (let i = 0; i + 1 < raw.length; i += 2) {
+        if (raw[i].charCodeAt(0) === 58 /* ":" */) continue;
+        headers.append(raw[i], raw[i + 1]);
+      }
+      this.#real = headers;
+    }
+    return this.#real;
+  }
+
+  /** All values of `name` joined by `", "`, or null. */
+  #scan(name: string): string | null {
+    const wanted = name.toLowerCase();
+    const raw = this.#raw;
+    let out: string | null = null;
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      const key = raw[i];
+      if (key.length !== wanted.length || key.toLowerCase() !== wanted) continue;
+      out = out === null ? raw[i + 1] : `${out}, ${raw[i + 1]}`;
+    }
+    return out;
+  }
+
+  get(name: string): string | null {
+    if (this.#real !== undefined || !TOKEN.test(name)) return this.#materialize().get(name);
+    return this.#scan(name);
+  }
+
+  has(name: string): boolean {
+    if (this.#real !== undefined || !TOKEN.test(name)) return this.#materialize().has(name);
+    return this.#scan(name) !== null;
+  }
+
+  getSetCookie(): string[] {
+    return this.#materialize().getSetCookie();
+  }
+
+  set(name: string, value: string): void {
+    this.#materialize().set(name, value);
+  }
+
+  append(name: string, value: string): void {
+    this.#materialize().append(name, value);
+  }
+
+  delete(name: string): void {
+    this.#materialize().delete(name);
+  }
+
+  forEach(
+    callback: (value: string, key: string, parent: Headers) => void,
+    thisArg?: unknown,
+  ): void {
+    this.#materialize().forEach((value, key) => {
+      callback.call(thisArg, value, key, this as unknown as Headers);
+    });
+  }
+
+  entries(): ReturnType<Headers["entries"]> {
+    return this.#materialize().entries();
+  }
+
+  keys(): ReturnType<Headers["keys"]> {
+    return this.#materialize().keys();
+  }
+
+  values(): ReturnType<Headers["values"]> {
+    return this.#materialize().values();
+  }
+
+  [Symbol.iterator](): ReturnType<Headers["entries"]> {
+    return this.#materialize()[Symbol.iterator]();
+  }
+
+  get [Symbol.toStringTag](): string {
+    return "Headers";
+  }
+}
+Object.setPrototypeOf(NodeHeaders.prototype, NativeHeaders.prototype);
+
+/**
+ * A `Headers` that reads a Node request's raw header list on demand.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { nodeHeaders } from "./node_fast.ts";
+ * const headers = nodeHeaders([":path", "/", "Accept", "a", "accept", "b"]);
+ * assert.equal(headers.get("accept"), "a, b");
+ * assert.equal(headers instanceof Headers, true);
+ * assert.deepEqual([...headers.keys()], ["accept"]);
+ * ```
+ *
+ * @param raw alternating names and values (Node's `rawHeaders`)
+ */
+export function nodeHeaders(raw: string[]): Headers {
+  return new NodeHeaders(raw) as unknown as Headers;
+}
+
+/** The abort signal of a request, or a function that makes it on first use. */
+export type LazySignal = AbortSignal | (() => AbortSignal);
+
+/** Builds the real request of a Node request when a lazy one needs it (one function for all). */
+export type RealRequestFactory<R extends RawNodeRequest = RawNodeRequest> = (
+  req: R,
+  url: string,
+  method: string,
+  headers: Headers,
+  signal: LazySignal,
+) => Request;
+
+/**
+ * Symbols undici (Node 20 and 22) keeps a Request's state under. The lazy
+ * request forwards them to its real request, so `new Request(request)` and
+ * `fetch(request)` work there. (Node 24's undici uses private fields: there,
+ * pass `request.clone()` instead.)
+ */
+const REQUEST_SYMBOLS: symbol[] = (() => {
+  try {
+    return Object.getOwnPropertySymbols(new NativeRequest("http://localhost/"));
+  } catch {
+    return [];
+  }
+})();
+
+/** Request members that need the real request. */
+const DELEGATED_GETTERS = [
+  "bodyUsed",
+  "cache",
+  "credentials",
+  "destination",
+  "duplex",
+  "integrity",
+  "isHistoryNavigation",
+  "isReloadNavigation",
+  "keepalive",
+  "mode",
+  "redirect",
+  "referrer",
+  "referrerPolicy",
+  "targetAddressSpace",
+] as const;
+const DELEGATED_METHODS = [
+  "arrayBuffer",
+  "blob",
+  "bytes",
+  "formData",
+  "json",
+  "text",
+  "clone",
+] as const;
+
+/**
+ * A `Request` (by prototype) over a Node request: `method`, `url`, `headers`
+ * and `signal` are read on first use; the real `Request` is made by
+ * `makeReal` when a body or another member is needed.
+ */
+class LazyRequest {
+  #req: RawNodeRequest;
+  #method: string;
+  #target: string;
+  #origin: string;
+  #hasBody: boolean;
+  #signal: LazySignal;
+  #makeReal: RealRequestFactory;
+  #url: string | undefined;
+  #headers: Headers | undefined;
+  #real: Request | undefined;
+
+  constructor(
+    req: RawNodeRequest,
+    method: string,
+    origin: string,
+    target: string,
+    hasBody: boolean,
+    signal: LazySignal,
+    makeReal: RealRequestFactory,
+  ) {
+    this.#req = req;
+    this.#method = method;
+    this.#origin = origin;
+    this.#target = target;
+    this.#hasBody = hasBody;
+    this.#signal = signal;
+    this.#makeReal = makeReal;
+  }
+
+  /** The real request (made once). */
+  real(): Request {
+    return this.#real ??= this.#makeReal(
+      this.#req,
+      this.url,
+      this.#method,
+      this.headers,
+      this.#signal,
+    );
+  }
+
+  get method(): string {
+    return this.#method;
+  }
+
+  get url(): string {
+    return this.#url ??= new URL(this.#origin + this.#target).href;
+  }
+
+  get headers(): Headers {
+    return this.#headers ??= nodeHeaders(this.#req.rawHeaders);
+  }
+
+  get signal(): AbortSignal {
+    const signal = this.#signal;
+    return typeof signal === "function" ? signal() : signal;
+  }
+
+  get body(): ReadableStream<Uint8Array> | null {
+    return this.#hasBody || this.#real !== undefined ? this.real().body : null;
+  }
+
+  get [Symbol.toStringTag](): string {
+    return "Request";
+  }
+}
+for (const name of DELEGATED_GETTERS) {
+  Object.defineProperty(LazyRequest.prototype, name, {
+    get(this: LazyRequest) {
+      return (this.real() as unknown as Record<string, unknown>)[name];
+    },
+    configurable: true,
+  });
+}
+for (const name of DELEGATED_METHODS) {
+  Object.defineProperty(LazyRequest.prototype, name, {
+    value: function (this: LazyRequest) {
+      const real = this.real() as unknown as Record<string, () => unknown>;
+      return real[name]();
+    },
+    writable: true,
+    configurable: true,
+  });
+}
+for (const symbol of REQUEST_SYMBOLS) {
+  Object.defineProperty(LazyRequest.prototype, symbol, {
+    get(this: LazyRequest) {
+      return (this.real() as unknown as Record<symbol, unknown>)[symbol];
+    },
+    configurable: true,
+  });
+}
+Object.setPrototypeOf(LazyRequest.prototype, NativeRequest.prototype);
+
+/** Methods whose spelling fetch keeps as is (others are normalized or refused by `Request`). */
+const PLAIN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]);
+
+/**
+ * A lazy `Request` for a Node request whose target was already checked (see
+ * `requestTarget` in `node_bridge.ts`): `origin + target` is its URL. Methods
+ * other than the usual upper-case ones get the real `Request` at once, so
+ * fetch's own checks (e.g. `CONNECT` is refused with a `TypeError`) apply.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { lazyRequest } from "./node_fast.ts";
+ * const request = lazyRequest(
+ *   { method: "GET", rawHeaders: ["Host", "x", "Accept", "text/html"] },
+ *   "https://localhost:8443",
+ *   "/a?b",
+ *   false,
+ *   new AbortController().signal,
+ *   (_req, url, method, headers) => new Request(url, { method, headers }),
+ * );
+ * assert.equal(request.url, "https://localhost:8443/a?b");
+ * assert.equal(request.headers.get("accept"), "text/html");
+ * assert.equal(request instanceof Request, true);
+ * ```
+ *
+ * @param req the Node request (method and raw headers)
+ * @param origin `https://host:port` of the server
+ * @param target the checked request path (`/…`)
+ * @param hasBody whether the request can carry a body (not GET or HEAD)
+ * @param signal the abort signal, or a function making it on first use
+ * @param makeReal builds the real `Request` when needed (one function for every request)
+ */
+export function lazyRequest<R extends RawNodeRequest>(
+  req: R,
+  origin: string,
+  target: string,
+  hasBody: boolean,
+  signal: LazySignal,
+  makeReal: RealRequestFactory<R>,
+): Request {
+  const method = req.method ?? "GET";
+  const lazy = new LazyRequest(
+    req,
+    method,
+    origin,
+    target,
+    hasBody,
+    signal,
+    makeReal as RealRequestFactory,
+  );
+  if (!PLAIN_METHODS.has(method)) lazy.real(); // throws what `new Request` throws
+  return lazy as unknown as Request;
+}
+
+/** A body the fast response keeps as given. */
+export type FastBody = string | Uint8Array<ArrayBuffer> | Blob;
+
+/** What the bridge needs from an unread fast response. */
+export interface FastParts {
+  /** The body as given (bytes already copied). */
+  body: FastBody;
+  /**
+   * The response's headers, or null when there are none besides the default
+   * `Content-Type` (then `type`).
+   */
+  headers: Headers | null;
+  /** The default `Content-Type` when `headers` is null ("" for none). */
+  type: string;
+}
+
+function isNullBodyStatus(status: number): boolean {
+  return status === 204 || status === 205 || status === 304;
+}
+
+/** A copy of a buffer body as fetch takes it, or undefined for other bodies. */
+function fastBodyOf(body: unknown): FastBody | undefined {
+  if (typeof body === "string") return body;
+  if (body instanceof Uint8Array) {
+    return body.buffer instanceof ArrayBuffer
+      ? new Uint8Array(body as Uint8Array<ArrayBuffer>)
+      : undefined;
+  }
+  if (body instanceof ArrayBuffer) return new Uint8Array(body.slice(0));
+  if (ArrayBuffer.isView(body)) {
+    if (!(body.buffer instanceof ArrayBuffer)) return undefined;
+    return new Uint8Array(body.buffer, body.byteOffset, body.byteLength).slice();
+  }
+  if (typeof Blob === "function" && body instanceof Blob) return body;
+  return undefined;
+}
+
+let takeFastParts: (response: Response) => FastParts | undefined;
+let jsonType: string | undefined;
+
+const BODY_USED = "Body is unusable: Body has already been read";
+
+/**
+ * `Response` with a cheap body: a string, bytes or `Blob` body is kept as
+ * given (bytes copied, as fetch does) and handed to the bridge whole; a
+ * native `Response` holds it only when the body is read in JavaScript.
+ * Status, status text and headers are the native ones (the native
+ * constructor checks them). Other bodies (streams, form data, …) are native
+ * from the start.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { FastResponse } from "./node_fast.ts";
+ * const response = new FastResponse("héllo", { status: 201 });
+ * assert.equal(response instanceof Response, true);
+ * assert.equal(response.headers.get("content-type"), "text/plain;charset=UTF-8");
+ * assert.equal(await response.text(), "héllo");
+ * ```
+ */
+export class FastResponse extends NativeResponse {
+  /** The kept body until it is read or sent. */
+  #body: FastBody | undefined;
+  /** The native response holding the body once JavaScript reads it. */
+  #inner: Response | undefined;
+  /** True once the bridge took the body. */
+  #sent = false;
+  /** The default Content-Type not yet put into the headers. */
+  #type: string | undefined;
+  /** True while the headers hold nothing but what the constructor put there. */
+  #plain: boolean;
+
+  /**
+   * Same arguments as `new Response(body, init)`.
+   *
+   * @param body the body
+   * @param init status, status text, headers
+   */
+  constructor(body?: BodyInit | null, init?: ResponseInit) {
+    const fast = body === undefined || body === null ? undefined : fastBodyOf(body);
+    super(fast === undefined ? body : null, init);
+    this.#plain = init === undefined || init === null || init.headers === undefined;
+    if (fast === undefined) return;
+    if (isNullBodyStatus(this.status)) {
+      throw new TypeError(`Response constructor: Invalid response status code ${this.status}`);
+    }
+    this.#body = fast;
+    const type = jsonType ??
+      (typeof fast === "string"
+        ? "text/plain;charset=UTF-8"
+        : fast instanceof Blob
+        ? fast.type
+        : "");
+    if (type === "") return;
+    if (this.#plain) this.#type = type;
+    else if (!super.headers.has("content-type")) super.headers.set("content-type", type);
+  }
+
+  static {
+    takeFastParts = (response) => {
+      if (!(#body in response) || response.#body === undefined) return undefined;
+      const body = response.#body;
+      response.#body = undefined;
+      response.#sent = true;
+      if (response.#plain) return { body, headers: null, type: response.#type ?? "" };
+      return { body, headers: response.headers, type: "" };
+    };
+  }
+
+  /** True when the body was given as a string, bytes or Blob. */
+  #isFast(): boolean {
+    return this.#body !== undefined || this.#inner !== undefined || this.#sent;
+  }
+
+  /** The native response holding the kept body. */
+  #native(): Response {
+    if (this.#inner === undefined) {
+      if (this.#sent) throw new TypeError(BODY_USED);
+      this.#inner = new NativeResponse(this.#body);
+      this.#body = undefined;
+    }
+    return this.#inner;
+  }
+
+  /** The headers (with the default Content-Type of the body). */
+  override get headers(): Headers {
+    const headers = super.headers;
+    this.#plain = false;
+    if (this.#type !== undefined) {
+      if (!headers.has("content-type")) headers.set("content-type", this.#type);
+      this.#type = undefined;
+    }
+    return headers;
+  }
+
+  /** The body as a stream. */
+  override get body(): ReadableStream<Uint8Array<ArrayBuffer>> | null {
+    if (!this.#isFast()) return super.body;
+    if (this.#sent && this.#inner === undefined) return null;
+    return this.#native().body;
+  }
+
+  /** True once the body was read. */
+  override get bodyUsed(): boolean {
+    if (!this.#isFast()) return super.bodyUsed;
+    return this.#sent || (this.#inner?.bodyUsed ?? false);
+  }
+
+  /** The body as an ArrayBuffer. */
+  override arrayBuffer(): Promise<ArrayBuffer> {
+    return this.#isFast() ? this.#read((r) => r.arrayBuffer()) : super.arrayBuffer();
+  }
+
+  /** The body as a Blob. */
+  override blob(): Promise<Blob> {
+    return this.#isFast() ? this.#read((r) => r.blob()) : super.blob();
+  }
+
+  /** The body as form data. */
+  override formData(): Promise<FormData> {
+    return this.#isFast() ? this.#read((r) => r.formData()) : super.formData();
+  }
+
+  /** The body parsed as JSON. */
+  override json(): Promise<unknown> {
+    return this.#isFast() ? this.#read((r) => r.json()) : super.json();
+  }
+
+  /** The body as text. */
+  override text(): Promise<string> {
+    return this.#isFast() ? this.#read((r) => r.text()) : super.text();
+  }
+
+  #read<T>(read: (response: Response) => Promise<T>): Promise<T> {
+    try {
+      return read(this.#native());
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** A copy of the response (the body is shared or teed). */
+  override clone(): Response {
+    if (!this.#isFast()) return super.clone();
+    if (this.bodyUsed) throw new TypeError("Response.clone: Body has already been consumed.");
+    const body = this.#inner !== undefined ? this.#inner.clone().body : this.#body;
+    return new FastResponse(body, {
+      status: this.status,
+      statusText: this.statusText,
+      headers: this.headers,
+    });
+  }
+
+  /**
+   * `Response.json(data, init)`: the JSON text as a fast body.
+   *
+   * @param data the value to serialize
+   * @param init status, status text, headers
+   */
+  static override json(data: unknown, init?: ResponseInit): Response {
+    const text = JSON.stringify(data);
+    if (text === undefined) throw new TypeError("Value is not JSON serializable");
+    jsonType = "application/json";
+    try {
+      return new FastResponse(text, init);
+    } finally {
+      jsonType = undefined;
+    }
+  }
+}
+Object.defineProperty(FastResponse, "name", { value: "Response" });
+if (typeof (NativeResponse.prototype as { bytes?: unknown }).bytes === "function") {
+  Object.defineProperty(FastResponse.prototype, "bytes", {
+    value: function (this: Response) {
+      return this.arrayBuffer().then((buffer) => new Uint8Array(buffer));
+    },
+    writable: true,
+    configurable: true,
+  });
+}
+
+/**
+ * Take the kept body of an unread {@linkcode FastResponse} for sending
+ * (the response then counts as read); undefined for any other response.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { FastResponse, takeFastBody } from "./node_fast.ts";
+ * const parts = takeFastBody(new FastResponse("hi"));
+ * assert.equal(parts?.body, "hi");
+ * assert.equal(parts?.type, "text/plain;charset=UTF-8");
+ * assert.equal(takeFastBody(new Response(null)), undefined);
+ * ```
+ *
+ * @param response a response from a handler
+ */
+export function takeFastBody(response: Response): FastParts | undefined {
+  return takeFastParts(response);
+}
+
+/**
+ * Make `new Response(…)` build a {@linkcode FastResponse} in this process
+ * (idempotent). Called by the Node server; never on Deno or Bun, whose
+ * native responses are already cheap.
+ *
+ * @example
+ * ```ts ignore
+ * // Not run: it replaces globalThis.Response for the rest of the process.
+ * import { installFastResponse } from "./node_fast.ts";
+ * installFastResponse(); // new Response("hi") is now a FastResponse
+ * ```
+ */
+export function installFastResponse(): void {
+  if (globalThis.Response === FastResponse) return;
+  Object.defineProperty(globalThis, "Response", {
+    value: FastResponse,
+    writable: true,
+    configurable: true,
+    enumerable: false,
+  });
+}
