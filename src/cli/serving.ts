@@ -14,6 +14,7 @@ import { describeCertificate } from "../x509/describe.ts";
 import { hostMatches } from "../x509/verify.ts";
 import { TlsmithError } from "../errors.ts";
 import { PASSPHRASE_ENV, readPassphrase } from "./passphrase.ts";
+import { carryCaDir } from "./local_ca.ts";
 import type { Handler } from "../serve/runtime/types.ts";
 import {
   type CertSource,
@@ -23,7 +24,9 @@ import {
   type Server,
 } from "../serve/serve.ts";
 import { type CliContext, parsePort, refuseExisting, usageError } from "./args.ts";
-import { caStore, createStoredCa, readStoredCa } from "../ca/store.ts";
+import { caStore, ensureStoredCa } from "../ca/store.ts";
+import { shellWord } from "../_internal/shell.ts";
+import { isDnsName, parseIpAddress } from "../x509/names.ts";
 
 /**
  * The `parseArgs` options of the serving flags, to spread into a serving
@@ -39,6 +42,7 @@ export const SERVING_OPTIONS = {
   cert: { type: "string" },
   key: { type: "string" },
   "passphrase-file": { type: "string" },
+  "ca-dir": { type: "string" },
   host: { type: "string" },
   lan: { type: "boolean" },
   port: { type: "string" },
@@ -84,6 +88,9 @@ export function servingHelp(defaultCert: "adhoc" | "local"): string {
                      The pass phrase of an encrypted --key, or with --cert local
                      of an encrypted CA key (first line of FILE); else
                      TLSMITH_PASSPHRASE, else a prompt on the terminal.
+  --ca-dir DIR       With --cert local: the CA directory (default
+                     $TLSMITH_CA_DIR or the user data directory; see
+                     \`tlsmith ca\`).
   --host HOST        Address to listen on (default: 127.0.0.1 and ::1, this
                      machine only; 0.0.0.0 or :: exposes the server to your
                      network and prints its addresses).
@@ -115,6 +122,8 @@ export interface ServingValues {
   key?: string;
   /** `--passphrase-file`. */
   "passphrase-file"?: string;
+  /** `--ca-dir`. */
+  "ca-dir"?: string;
   /** `--host`. */
   host?: string;
   /** `--lan`. */
@@ -203,6 +212,51 @@ function parseCount(text: string | undefined, option: string, min: number): numb
   return Number(text);
 }
 
+/** What a listen address is, for the `--host` errors. */
+const LISTEN_ADDRESS =
+  "the address to listen on: an IP address of this machine (127.0.0.1, ::1), " +
+  "0.0.0.0 or :: for every interface, or a host name that resolves to one (localhost)";
+
+/**
+ * Check a `--host` value: an IP address (IPv6 with or without brackets) or a host name. A port, a
+ * URL or anything else is a `BAD_USAGE` error that says what a listen address is.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseListenHost } from "./serving.ts";
+ * assert.equal(parseListenHost("[::1]"), "::1");
+ * assert.throws(() => parseListenHost("localhost:8443"), /--port 8443/);
+ * ```
+ *
+ * @param text the value of `--host`
+ */
+export function parseListenHost(text: string): string {
+  const bare = text.replace(/^\[(.*)\]$/, "$1");
+  if (parseIpAddress(text) !== null) return bare;
+  if (isDnsName(text)) return text;
+  const url = /^[a-z][a-z0-9+.-]*:\/\/\[?([^/\]]*?)\]?(?::(\d+))?(?:\/.*)?$/i.exec(text);
+  if (url && (parseIpAddress(url[1]) || isDnsName(url[1]))) {
+    throw usageError(
+      `"--host" is ${LISTEN_ADDRESS}; not a URL. Use --host ${url[1]}${
+        url[2] ? ` --port ${url[2]}` : ""
+      }.`,
+    );
+  }
+  const port = /^(?:\[([^\]]*)\]|([^:]*)):(\d+)$/.exec(text);
+  const named = port?.[1] ?? port?.[2];
+  if (port && named !== undefined && (parseIpAddress(named) || isDnsName(named))) {
+    throw usageError(
+      `"--host" is ${LISTEN_ADDRESS}, without a port. Use --host ${named} --port ${port[3]}.`,
+    );
+  }
+  throw usageError(
+    `"--host" is ${LISTEN_ADDRESS}; ${
+      text === "" ? "it is empty" : `"${text}" is neither an IP address nor a host name`
+    }.`,
+  );
+}
+
 /**
  * Check the serving flags against each other (BAD_USAGE, before touching
  * anything), with `defaultCert` when `--cert` is not given.
@@ -250,13 +304,19 @@ export function checkServing(values: ServingValues, defaultCert: "adhoc" | "loca
         `${certOption} has the names it has (use "--host 0.0.0.0" to listen on your network)`,
     );
   }
+  if (values["ca-dir"] !== undefined && !local) {
+    throw usageError(
+      `"--ca-dir" is the local CA's directory, used with "--cert local"${
+        values.cert === undefined ? "; add --cert local" : ""
+      }`,
+    );
+  }
   if (values.force && values["save-cert"] === undefined) {
     throw usageError('"--force" only applies to "--save-cert FILE"');
   }
-  const host = (values.host ?? (values.lan ? "0.0.0.0" : "localhost")).trim();
-  if (host === "" || /[\s/]/.test(host)) {
-    throw usageError(`"--host" must be a host name or IP address, not "${values.host}"`);
-  }
+  const host = values.host === undefined
+    ? (values.lan ? "0.0.0.0" : "localhost")
+    : parseListenHost(values.host);
   return {
     certOption,
     adhoc,
@@ -358,17 +418,14 @@ export async function loadServingTls(ctx: CliContext, plan: ServingPlan): Promis
   let localCaFile: string | undefined;
   if (plan.local) {
     // The CA exists before anything is started that should trust it (run --proxy's child).
-    const store = caStore(runtime);
-    if (!(await readStoredCa(runtime, store))) {
-      try {
-        await createStoredCa(runtime, store, {});
-        ctx.printError(
-          `Created a new local CA in ${store.dir}. Trust ${store.certFile} to trust its certificates.`,
-        );
-      } catch (err) {
-        // Another tlsmith created it at the same moment: use that one.
-        if (!(err instanceof TlsmithError && err.code === "FILE_EXISTS")) throw err;
-      }
+    const store = caStore(runtime, values["ca-dir"]);
+    if (await ensureStoredCa(runtime, store)) {
+      ctx.printError(
+        `Created a new local CA in ${store.dir}. Trust ${store.certFile} to trust its ` +
+          `certificates (\`tlsmith trust${
+            values["ca-dir"] === undefined ? "" : ` --dir ${shellWord(values["ca-dir"])}`
+          }\` does it for this machine).`,
+      );
     }
     localCaFile = store.certFile;
   }
@@ -425,11 +482,6 @@ export function logRequests(ctx: CliContext, handler: Handler, quiet: boolean): 
 /** `host` for a URL: IPv6 in brackets. */
 function urlHost(host: string): string {
   return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
-}
-
-/** Quote a path for a POSIX shell when it needs it. */
-function shellQuote(text: string): string {
-  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
 }
 
 /**
@@ -549,6 +601,7 @@ export async function runServing(
         hosts: material.hosts,
         clientCa: material.clientCa,
         passphrase: material.passphrase,
+        ...(plan.local && values["ca-dir"] !== undefined ? { caDir: values["ca-dir"] } : {}),
         ...limits,
         onReload: (event) => {
           if (event.ok) {
@@ -561,7 +614,7 @@ export async function runServing(
         },
       });
     } catch (err) {
-      if (err instanceof TlsmithError) throw err;
+      if (err instanceof TlsmithError) throw carryCaDir(err, values["ca-dir"]);
       throw new TlsmithError(
         "SERVE_FAILED",
         `cannot serve HTTPS on ${urlHost(hostname)}:${port}: ${
@@ -687,7 +740,7 @@ async function printBanner(
   }
   const url = urls[0];
   if (o.certFile) {
-    ctx.print(`Try:  curl --cacert ${shellQuote(o.certFile)} ${url}`);
+    ctx.print(`Try:  curl --cacert ${shellWord(o.certFile)} ${url}`);
   } else {
     ctx.print(`Try:  curl -k ${url}`);
     ctx.print("  (-k skips verification; add --save-cert FILE and use curl --cacert FILE instead)");

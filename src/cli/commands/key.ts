@@ -19,10 +19,12 @@ import {
 import {
   type CliContext,
   parseCommandArgs,
+  parseKeyTypeOption,
   refuseExisting,
   refuseMissingDirs,
   usageError,
 } from "../args.ts";
+import { withProgress } from "../output.ts";
 import { obtainPassphrase, withPassphrase } from "../passphrase.ts";
 
 /** Help for `tlsmith key --help`. */
@@ -118,9 +120,9 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
 
   if (sub === "generate") {
     if (values.out === undefined) throw usageError(`"--out FILE" is required`);
+    const type = parseKeyTypeOption(values.type ?? "ec", "--type");
     await refuseExisting(rt, [values.out], force);
-    const { generateKeyPair, parseKeyType } = await import("../../keys/keys.ts");
-    const type = parseKeyType(values.type ?? "ec");
+    const { generateKeyPair } = await import("../../keys/keys.ts");
     let passphrase: string | undefined;
     if (values.encrypt) {
       passphrase = await obtainPassphrase(rt, {
@@ -129,7 +131,11 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
         confirm: true,
       });
     }
-    const pair = await generateKeyPair(type);
+    const pair = await withProgress(
+      rt,
+      `Generating an ${type.toUpperCase()} key`,
+      () => generateKeyPair(type),
+    );
     const pem = await exportPrivateKey(pair, { passphrase, iterations });
     await writeKey(ctx, values.out, pem, force);
     ctx.printError(
