@@ -215,6 +215,11 @@ async function removeTemp(fs: GroupFiles, temp: string): Promise<void> {
 
 /** Put one committed entry in place; a step already done is skipped, so this can run twice. */
 async function applyEntry(fs: GroupFiles, entry: JournalEntry): Promise<void> {
+  if (entry.backup) {
+    // A copy of a key killed half-way leaves `.BACKUP.*.tmp`: it holds a key too.
+    const { dir, base } = split(entry.backup);
+    await removeLeftovers(fs, dir, base);
+  }
   if (!(await fs.stat(entry.temp))) return; // already in place
   if (entry.backup && !(await fs.stat(entry.backup))) {
     try {

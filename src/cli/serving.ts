@@ -25,6 +25,8 @@ import {
 } from "../serve/serve.ts";
 import { type CliContext, parsePort, refuseExisting, usageError } from "./args.ts";
 import { caStore, ensureStoredCa } from "../ca/store.ts";
+import { recoverFileGroup } from "../_internal/file_group.ts";
+import { splitPath } from "../serve/runtime/common.ts";
 import { shellWord } from "../_internal/shell.ts";
 import { isDnsName, parseIpAddress } from "../x509/names.ts";
 
@@ -414,6 +416,23 @@ export async function loadServingTls(ctx: CliContext, plan: ServingPlan): Promis
     }
     const name = runtime.hostName();
     if (name && /^[A-Za-z0-9.-]+$/.test(name)) hosts.push(name.toLowerCase());
+  }
+  if (!plan.adhoc && !plan.local) {
+    // A `tlsmith cert --force` killed while it replaced these files is finished (or undone)
+    // first, so the pair matches.
+    for (const dir of new Set([splitPath(plan.certOption).dir, splitPath(values.key!).dir])) {
+      if (!(await runtime.stat(dir))?.isDirectory) continue;
+      const done = await recoverFileGroup(runtime, dir);
+      if (done) {
+        ctx.printError(
+          done.action === "completed"
+            ? `Finished the interrupted replacement of ${done.files.join(", ")}.`
+            : `Removed what an interrupted write of ${
+              done.files.join(", ")
+            } left behind; those files are unchanged.`,
+        );
+      }
+    }
   }
   let localCaFile: string | undefined;
   if (plan.local) {
