@@ -9,7 +9,7 @@
 import { CertificateAuthority, type CreateAuthorityOptions } from "./authority.ts";
 import { exportPrivateKey, isEncryptedPrivateKey, type Passphrase } from "../keys/formats.ts";
 import { TlsmithError } from "../errors.ts";
-import { shellWord } from "../_internal/shell.ts";
+import { shellWord } from "../_internal/commands.ts";
 import { type GroupFiles, recoverFileGroup, writeFileGroup } from "../_internal/file_group.ts";
 
 /** What the store needs of a runtime (the runtime adapters' `Runtime` has all of it). */

@@ -11,7 +11,9 @@
  */
 
 import { describeCertificate } from "../x509/describe.ts";
-import { hostMatches } from "../x509/verify.ts";
+import { hostMatches, verifyChain } from "../x509/verify.ts";
+import { readCertificates } from "../x509/model.ts";
+import { OID } from "../_internal/oids.ts";
 import { TlsmithError } from "../errors.ts";
 import { PASSPHRASE_ENV, readPassphrase } from "./passphrase.ts";
 import { carryCaDir } from "./local_ca.ts";
@@ -27,7 +29,7 @@ import { type CliContext, parsePort, refuseExisting, usageError } from "./args.t
 import { caStore, ensureStoredCa } from "../ca/store.ts";
 import { recoverFileGroup } from "../_internal/file_group.ts";
 import { splitPath } from "../serve/runtime/common.ts";
-import { shellWord } from "../_internal/shell.ts";
+import { shellWord } from "../_internal/commands.ts";
 import { isDnsName, parseIpAddress } from "../x509/names.ts";
 
 /**
@@ -670,6 +672,8 @@ export async function runServing(
       adhoc: plan.adhoc,
       local: plan.local,
       certFile: plan.adhoc ? saveCert : server.localCa?.certFile ?? plan.certOption,
+      keyFile: plan.adhoc || plan.local ? undefined : values.key,
+      caDirFlag: values["ca-dir"] === undefined ? "" : ` --dir ${shellWord(values["ca-dir"])}`,
       clientCa: values["client-ca"],
     });
     try {
@@ -687,6 +691,96 @@ export async function runServing(
   }
 }
 
+/** The (last) CN of the leaf certificate's subject, if it has one. */
+function commonName(certPem: string): string | undefined {
+  const [leaf] = readCertificates(certPem, "the certificate");
+  return leaf.subject.rdns.flat().filter((a) => a.oid === OID.commonName).at(-1)?.value;
+}
+
+/**
+ * What clients make of a certificate that names its host only in the subject CN (what
+ * `openssl req -x509 -subj /CN=localhost` makes, as the Flask tutorial does): measured with
+ * curl, OpenSSL, GnuTLS, Node, Python's ssl, Java (they fall back to the CN for a host name),
+ * Chromium, Go and pyca/cryptography (they refuse), and every client for an IP address.
+ */
+function cnOnlyWarning(
+  cn: string,
+  names: string[],
+  port: number,
+  certFile: string | undefined,
+  keyFile: string | undefined,
+): string[] {
+  const url = (name: string) => `https://${urlHost(name)}:${port}/`;
+  const lines = [
+    `warning: the certificate has no subjectAltName; it names ${cn} only in its subject CN.`,
+  ];
+  for (const name of names) {
+    if (parseIpAddress(name) !== null) {
+      lines.push(
+        `  ${
+          url(name)
+        }: every client refuses it (IP addresses are matched against subjectAltName only).`,
+      );
+    } else if (name.toLowerCase() === cn.toLowerCase()) {
+      lines.push(
+        `  ${
+          url(name)
+        }: curl, OpenSSL, GnuTLS, Node, Python's ssl and Java fall back to the CN and ` +
+          `accept it; Chromium, Go and pyca/cryptography refuse it.`,
+      );
+    } else {
+      lines.push(
+        `  ${url(name)}: every client refuses it (the certificate does not name ${name}).`,
+      );
+    }
+  }
+  const hosts = [cn, ...names.filter((n) => n.toLowerCase() !== cn.toLowerCase())];
+  const files = certFile && keyFile
+    ? ` --out-cert ${shellWord(certFile)} --out-key ${shellWord(keyFile)} --force`
+    : "";
+  lines.push(
+    `  Make one with the names in subjectAltName${files ? " (it replaces these files)" : ""}:`,
+    `  tlsmith cert --self-signed ${hosts.map(shellWord).join(" ")}${files}`,
+  );
+  return lines;
+}
+
+/**
+ * The `Try:` lines for a certificate issued by a CA: trust the CA (its ca.pem), not the server's
+ * certificate. When the local CA issued it, its ca.pem and `tlsmith trust`.
+ */
+async function issuedTryLines(
+  ctx: CliContext,
+  certificate: string,
+  issuer: string,
+  url: string,
+): Promise<string[]> {
+  const { runtime } = ctx;
+  let localCa: string | undefined;
+  try {
+    const store = caStore(runtime);
+    if ((await runtime.stat(store.certFile))?.isFile) {
+      const ca = await runtime.readTextFile(store.certFile);
+      const result = await verifyChain({ leaf: certificate, trusted: ca, purpose: "any" });
+      if (result.ok) localCa = store.certFile;
+    }
+  } catch {
+    localCa = undefined; // no default CA here: say what to trust instead
+  }
+  if (localCa) {
+    return [
+      `Try:  curl --cacert ${shellWord(localCa)} ${url}`,
+      `  (the local CA issued it: trust its ca.pem, or once for this machine: tlsmith trust)`,
+    ];
+  }
+  return [
+    `Try:  curl --cacert ca.pem ${url}`,
+    `  where ca.pem is the certificate of the CA that issued it (${issuer}):`,
+    "  clients trust the CA, not the server's certificate. For a CA made by tlsmith,",
+    "  `tlsmith trust --dir DIR` makes this machine trust it.",
+  ];
+}
+
 /** Print where the server listens, its certificate and how to reach it with curl. */
 async function printBanner(
   ctx: CliContext,
@@ -697,6 +791,8 @@ async function printBanner(
     adhoc: boolean;
     local: boolean;
     certFile?: string;
+    keyFile?: string;
+    caDirFlag: string;
     clientCa?: string;
   },
 ): Promise<void> {
@@ -725,6 +821,8 @@ async function printBanner(
     ctx.print(`  Clients need a certificate issued by a CA in ${o.clientCa} (mutual TLS).`);
   }
   const info = await describeCertificate(server.certificate);
+  const cn = commonName(server.certificate);
+  const cnOnly = info.subjectAltNames.length === 0 && cn !== undefined;
   ctx.print(
     o.adhoc
       ? "Certificate: adhoc, self-signed, in memory only (browsers will warn)"
@@ -732,7 +830,13 @@ async function printBanner(
       ? `Certificate: fresh, from the local CA ${o.certFile} (in memory only)`
       : `Certificate: ${o.certFile}${info.selfSigned ? " (self-signed)" : ""}`,
   );
-  ctx.print(`  names:    ${info.subjectAltNames.join(", ") || "(none)"}`);
+  ctx.print(
+    `  names:    ${
+      cnOnly
+        ? `(none: no subjectAltName, only the subject CN=${cn})`
+        : info.subjectAltNames.join(", ") || "(none)"
+    }`,
+  );
   ctx.print(`  expires:  ${utc(info.notAfter)}`);
   ctx.print(`  SHA-256:  ${info.fingerprints.sha256}`);
   const now = Date.now();
@@ -743,7 +847,11 @@ async function printBanner(
   }
   const names = urls.map((url) => new URL(url).hostname.replace(/^\[|\]$/g, ""));
   const unnamed = names.filter((name) => !hostMatches(server.certificate, name));
-  if (ANY_HOSTS.has(o.host) && o.adhoc && unnamed.length > 0) {
+  if (cnOnly) {
+    for (const line of cnOnlyWarning(cn, names, port, o.certFile, o.keyFile)) {
+      ctx.printError(line);
+    }
+  } else if (ANY_HOSTS.has(o.host) && o.adhoc && unnamed.length > 0) {
     ctx.print(
       "  The adhoc certificate does not name " + unnamed.join(", ") + ": other machines get a\n" +
         "  name mismatch. Add --lan to put this machine's addresses into it.",
@@ -758,11 +866,19 @@ async function printBanner(
     }
   }
   const url = urls[0];
-  if (o.certFile) {
-    ctx.print(`Try:  curl --cacert ${shellWord(o.certFile)} ${url}`);
-  } else {
+  if (o.adhoc && !o.certFile) {
     ctx.print(`Try:  curl -k ${url}`);
     ctx.print("  (-k skips verification; add --save-cert FILE and use curl --cacert FILE instead)");
+  } else if (o.local || info.selfSigned || !o.certFile) {
+    // The CA's ca.pem, or a self-signed certificate (its own trust anchor).
+    ctx.print(`Try:  curl --cacert ${shellWord(o.certFile ?? "cert.pem")} ${url}`);
+    if (o.local) {
+      ctx.print(`  (or trust the local CA once for this machine: tlsmith trust${o.caDirFlag})`);
+    }
+  } else {
+    for (const line of await issuedTryLines(ctx, server.certificate, info.issuer, url)) {
+      ctx.print(line);
+    }
   }
   ctx.print("Press Ctrl-C to stop.");
 }

@@ -220,7 +220,7 @@ function badOption(message: string): TlsmithError {
 
 /** Check that `key` is an unencrypted private key in PEM; `source` names it in errors. */
 function checkKeyPem(key: string, source: string): void {
-  const blocks = decodePem(key, { source });
+  const blocks = decodePem(key, { source, expect: "private key" });
   const encrypted = blocks.find((b) =>
     b.label === "ENCRYPTED PRIVATE KEY" || /ENCRYPTED/i.test(b.headers["Proc-Type"] ?? "")
   );
@@ -241,7 +241,7 @@ function checkKeyPem(key: string, source: string): void {
 
 /** Check that `cert` holds at least one certificate; returns the leaf's DER. */
 function checkCertPem(cert: string, source: string): Uint8Array {
-  const blocks = decodePem(cert, { source });
+  const blocks = decodePem(cert, { source, expect: "certificate" });
   const certs = blocks.filter((b) => b.label === "CERTIFICATE" || b.label === "X509 CERTIFICATE");
   if (certs.length === 0) {
     const found = [...new Set(blocks.map((b) => b.label))].join(", ");

@@ -6,7 +6,7 @@
  */
 
 import type { RunCommandOptions, RunCommandResult, Runtime } from "../serve/runtime/types.ts";
-import { shellWord } from "../_internal/shell.ts";
+import { shellWord } from "../_internal/commands.ts";
 
 export { shellWord };
 

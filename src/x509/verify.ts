@@ -113,7 +113,7 @@ export function parseCertificates(input: CertificateInput, source?: string): Par
   for (const item of items) {
     let ders: Uint8Array[];
     if (typeof item === "string") {
-      const blocks = decodePem(item, { source });
+      const blocks = decodePem(item, { source, expect: "certificate" });
       const certs = blocks.filter((b) => isCertificateLabel(b.label));
       if (certs.length === 0) {
         const labels = [...new Set(blocks.map((b) => b.label))].join(", ");

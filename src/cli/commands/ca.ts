@@ -28,7 +28,7 @@ import {
 } from "../args.ts";
 import { withProgress } from "../output.ts";
 import { dirArgument } from "../trust_output.ts";
-import { shellWord } from "../../_internal/shell.ts";
+import { shellWord } from "../../_internal/commands.ts";
 import { obtainPassphrase } from "../passphrase.ts";
 import { readInputText } from "../input.ts";
 

@@ -14,7 +14,7 @@ import { writeFileGroup } from "../../_internal/file_group.ts";
 import { exportPrivateKey } from "../../keys/formats.ts";
 import type { KeyType } from "../../keys/keys.ts";
 import { exportPkcs12 } from "../../keys/pkcs12.ts";
-import { shellWord } from "../../_internal/shell.ts";
+import { shellWord } from "../../_internal/commands.ts";
 import { TlsmithError } from "../../errors.ts";
 import {
   type CliContext,

@@ -111,7 +111,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
     await refuseExisting(ctx.runtime, [out], force);
     const certFile = values.cert!;
     const certPem = await rt.readTextFile(certFile);
-    const certBlocks = decodePem(certPem, { source: certFile });
+    const certBlocks = decodePem(certPem, { source: certFile, expect: "certificate" });
     const leaf = certBlocks.find((b) => b.label === "CERTIFICATE");
     if (!leaf) {
       throw new TlsmithError(
@@ -123,7 +123,9 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
     }
     const chainPem = values.chain === undefined ? undefined : await rt.readTextFile(values.chain);
     if (chainPem !== undefined) {
-      const labels = decodePem(chainPem, { source: values.chain }).map((b) => b.label);
+      const labels = decodePem(chainPem, { source: values.chain, expect: "certificate" }).map((b) =>
+        b.label
+      );
       if (!labels.includes("CERTIFICATE")) {
         throw new TlsmithError(
           "BAD_PEM",
