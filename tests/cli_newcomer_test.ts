@@ -100,7 +100,7 @@ async function site(): Promise<string> {
 
 /** `tlsmith serve ARGS… --port 0 --quiet SITE` (TLSMITH_CA_DIR as `env` says); stop() it. */
 async function serveSite(args: string[], env: Record<string, string> = {}) {
-  return await serveSite(
+  return await startServe(
     [...args, "--port", "0", "--quiet", await site()],
     /https:\/\/localhost:(\d+)\//,
     { TLSMITH_CA_DIR: defaultCa, ...env },
@@ -181,9 +181,7 @@ describe("tlsmith cert --self-signed: the Flask tutorial's pair, with names in s
     assert.match(text, /CA:FALSE/);
     assert.match(text, /DNS:localhost, IP Address:127\.0\.0\.1, IP Address:0:0:0:0:0:0:0:1/);
 
-    const served = await startServe(
-      ["--cert", cert, "--key", join(dir, "key.pem")],
-    );
+    const served = await serveSite(["--cert", cert, "--key", join(dir, "key.pem")]);
     try {
       assert.ok(
         served.stdout().includes(`Try:  curl --cacert ${cert} https://localhost:${served.port}/\n`),
