@@ -1,54 +1,59 @@
 /**
- * tlsmith — local and test HTTPS in one line, on Deno and Node.
+ * tlsmith — local and test HTTPS in one line, on Deno, Node and Bun.
  *
- * Certificates (adhoc, self-signed, a local CA that issues leaves and signs CSRs), keys (PKCS#8,
- * encrypted PKCS#8, OpenSSL's formats) and an HTTPS `serve()` for fetch-style handlers.
+ * Certificates (adhoc, self-signed, a name-constrained local CA that issues leaves and signs
+ * CSRs), keys (every OpenSSL format read; PKCS#8, encrypted PKCS#8 and PKCS#12 written), chain
+ * verification, and an HTTPS `serve()` for fetch-style handlers. Everything but `serve()` runs in
+ * a browser too. More entries: `tlsmith/serve` (serve, proxy), `tlsmith/testing` (trustme for
+ * TypeScript), `tlsmith/trust` (trust stores), `tlsmith/pem`, `tlsmith/names`, `tlsmith/cli`.
  *
  * When run as the main module (`deno run -A mod.ts serve --cert=adhoc`) it is the tlsmith CLI.
  *
+ * @example A certificate for localhost, checked the way a TLS client checks it
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CertificateAuthority, verifyChain } from "./mod.ts";
+ * const ca = await CertificateAuthority.create();
+ * const { chain } = await ca.issue(["localhost", "127.0.0.1"]);
+ * assert.equal((await verifyChain({ leaf: chain, trusted: ca.cert, host: "127.0.0.1" })).ok, true);
+ * ```
+ *
  * @example Serve HTTPS with a certificate made on the spot
  * ```ts ignore
+ * // Not run: it starts a server.
  * import { serve } from "./mod.ts";
  * const server = await serve(() => new Response("hello over TLS"), { cert: "adhoc", port: 0 });
- * console.log(`https://localhost:${server.addr.port}/`);
+ * console.log(server.url);
  * await server.shutdown();
  * ```
  *
  * @module
  */
 
-// Errors and PEM
+// Errors
 export { isTlsmithError, TlsmithError, type TlsmithErrorCode } from "./src/errors.ts";
-export {
-  decodeOnePem,
-  decodePem,
-  type DecodePemOptions,
-  encodePem,
-  type PemBlock,
-} from "./src/pem.ts";
 
-// Keys, names, certificates (src/keys/keys.ts, src/x509/names.ts, src/x509/certificate.ts, src/ca/adhoc.ts, src/x509/describe.ts)
-export { certificateMatchesKey } from "./src/x509/match.ts";
+// Keys
+export { generateKeyPair, KEY_TYPES, type KeyPair, type KeyType } from "./src/keys/keys.ts";
+export { exportPublicKey } from "./src/keys/keys.ts";
 export {
-  derivePublicKey,
-  exportPublicKeyPem,
-  exportSpki,
-  generateKeyPair,
-  KEY_TYPES,
-  type KeyPair,
-  type KeyType,
-  keyTypeOf,
-  parseKeyType,
-  signatureHashFor,
-} from "./src/keys/keys.ts";
+  exportPrivateKey,
+  type ExportPrivateKeyOptions,
+  importPrivateKey,
+  type ImportPrivateKeyOptions,
+  type Passphrase,
+  type PrivateKeyData,
+  type PrivateKeyInput,
+} from "./src/keys/formats.ts";
 export {
-  formatIpAddress,
-  formatSubjectAltName,
-  parseHosts,
-  parseSubjectAltName,
-  type SubjectAltName,
-  type SubjectAltNameType,
-} from "./src/x509/names.ts";
+  exportPkcs12,
+  type ExportPkcs12Options,
+  importPkcs12,
+  type ImportPkcs12Options,
+  type Pkcs12Contents,
+} from "./src/keys/pkcs12.ts";
+
+// Certificates
 export {
   type CertificateIssuer,
   type CertificateSubject,
@@ -56,9 +61,14 @@ export {
   type CreateCertificateOptions,
   type CreatedCertificate,
   type ExtensionInput,
-  OID,
-  randomSerialNumber,
 } from "./src/x509/certificate.ts";
+export { adhocCert, type AdhocCertificate, type AdhocOptions } from "./src/ca/adhoc.ts";
+export {
+  type CertificateDescription,
+  describeCertificate,
+  fingerprint,
+} from "./src/x509/describe.ts";
+export { certificateMatchesKey } from "./src/x509/match.ts";
 export type {
   AlgorithmIdentifier,
   AuthorityKeyIdentifier,
@@ -75,64 +85,9 @@ export type {
   PublicKeyInfo,
   Rdn,
 } from "./src/x509/model.ts";
-export {
-  adhocCert,
-  type AdhocCertificate,
-  type AdhocOptions,
-  DEFAULT_ADHOC_HOSTS,
-} from "./src/ca/adhoc.ts";
-export {
-  type CertificateDescription,
-  describeCertificate,
-  fingerprint,
-} from "./src/x509/describe.ts";
+export type { SubjectAltName, SubjectAltNameType } from "./src/x509/names.ts";
 
-// Keys at rest (src/keys/formats.ts: the one reader and writer; the rest are deprecated names)
-export { DEFAULT_ITERATIONS } from "./src/keys/encrypt.ts";
-export { KEY_LIMITS, type KeyLimits } from "./src/keys/limits.ts";
-export {
-  decryptPrivateKey,
-  type DecryptPrivateKeyOptions,
-  encryptPrivateKey,
-  type EncryptPrivateKeyOptions,
-  exportPrivateKey,
-  type ExportPrivateKeyOptions,
-  exportPrivateKeyPem,
-  type ImportKeyOptions,
-  importPkcs8,
-  importPrivateKey,
-  type ImportPrivateKeyOptions,
-  importPrivateKeyPem,
-  isEncryptedPrivateKey,
-  type Passphrase,
-  type PrivateKeyData,
-  type PrivateKeyInput,
-  readPrivateKey,
-  type ReadPrivateKeyOptions,
-  toPkcs8Pem,
-} from "./src/keys/formats.ts";
-export {
-  exportPkcs12,
-  type ExportPkcs12Options,
-  importPkcs12,
-  type ImportPkcs12Options,
-  type Pkcs12Contents,
-} from "./src/keys/pkcs12.ts";
-
-// Certificate authority (src/x509/csr.ts, src/x509/name_constraints.ts, src/ca/authority.ts, src/x509/verify.ts)
-export {
-  CA_KEY_TYPES,
-  CertificateAuthority,
-  type CreateAuthorityOptions,
-  type CreateIntermediateOptions,
-  DEFAULT_LEAF_DAYS,
-  type IssuedCertificate,
-  type IssuedCertificateWithKey,
-  type IssueOptions,
-  type LoadAuthorityOptions,
-  MAX_LEAF_DAYS,
-  type SignCsrOptions,
-} from "./src/ca/authority.ts";
+// Certificate signing requests
 export {
   createCsr,
   type CreateCsrOptions,
@@ -142,18 +97,21 @@ export {
   type ParseCsrOptions,
   type SubjectFields,
 } from "./src/x509/csr.ts";
+
+// A certificate authority
 export {
-  assertNamesPermitted,
-  buildNameConstraints,
-  type BuildNameConstraintsOptions,
-  type ConstrainedName,
-  DEFAULT_PERMITTED_NAMES,
-  describeNameConstraints,
-  isNamePermitted,
-  type NameConstraintSet,
-  type NameSubtree,
-  parsePermitEntry,
-} from "./src/x509/name_constraints.ts";
+  CertificateAuthority,
+  type CreateAuthorityOptions,
+  type CreateIntermediateOptions,
+  type IssuedCertificate,
+  type IssuedCertificateWithKey,
+  type IssueOptions,
+  type LoadAuthorityOptions,
+  type SignCsrOptions,
+} from "./src/ca/authority.ts";
+export type { NameConstraintSet, NameSubtree } from "./src/x509/name_constraints.ts";
+
+// Verification
 export {
   type CertificateInput,
   hostMatches,
@@ -164,7 +122,7 @@ export {
   type VerifyFailureCode,
 } from "./src/x509/verify.ts";
 
-// Serving (src/serve/serve.ts, src/serve/runtime/types.ts)
+// Serving (more in tlsmith/serve: proxy)
 export {
   type CertSource,
   type Handler,
@@ -177,6 +135,18 @@ export {
   type Server,
   type ServerAddr,
 } from "./src/serve/serve.ts";
+
+// Old names, kept so that code written for tlsmith 0.1 keeps working (see CHANGELOG.md).
+export {
+  encryptPrivateKey,
+  type EncryptPrivateKeyOptions,
+  exportPrivateKeyPem,
+  type ImportKeyOptions,
+  importPrivateKeyPem,
+  readPrivateKey,
+  type ReadPrivateKeyOptions,
+} from "./src/keys/formats.ts";
+export { exportPublicKeyPem } from "./src/keys/keys.ts";
 
 // The CLI when run as the main module. No top-level await: `require("tlsmith")` must keep working.
 if ((import.meta as { main?: boolean }).main) {

@@ -266,7 +266,7 @@ describe("CertificateAuthority", { timeout: 180_000 }, () => {
       /leaf\.pem.*not a CA/,
     );
     const old = await CertificateAuthority.create({
-      now: new Date(Date.now() - 40 * 86400_000),
+      notBefore: new Date(Date.now() - 40 * 86400_000),
       days: 30,
     });
     await rejectsWith(

@@ -278,7 +278,8 @@ describe("key readers under mutation", { skip: !runHere }, () => {
       for (const m of mutants(p12.bytes, 4000 + i, MUTANTS_PER_INPUT * 2)) {
         const outcome = await check(
           `${p12.name}, ${m.how}`,
-          async () => (await importPkcs12(m.bytes, "pw", { source: "mutant.p12" })).key,
+          async () =>
+            (await importPkcs12(m.bytes, { passphrase: "pw", source: "mutant.p12" })).keyPair,
           p12.original,
           true,
         );

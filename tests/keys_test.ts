@@ -158,7 +158,7 @@ describe("export and import", () => {
 
   it("refuses to export public keys as private, and non-extractable keys", async () => {
     const p = await pair("ec-p256");
-    await rejectsWith(exportPrivateKeyPem(p.publicKey), "BAD_OPTION", "exportPublicKeyPem");
+    await rejectsWith(exportPrivateKeyPem(p.publicKey), "BAD_OPTION", "exportPublicKey");
     const fixed = await crypto.subtle.generateKey({ name: "ECDSA", namedCurve: "P-256" }, false, [
       "sign",
       "verify",

@@ -377,8 +377,13 @@ describe("serve", () => {
   });
 
   it("shutdown() waits for in-flight requests, closes idle connections, frees the port", async () => {
+    let slowArrived!: () => void;
+    const arrived = new Promise<void>((resolve) => (slowArrived = resolve));
     const server = await serve(async (req) => {
-      if (new URL(req.url).pathname === "/slow") await new Promise((r) => setTimeout(r, 700));
+      if (new URL(req.url).pathname === "/slow") {
+        slowArrived();
+        await new Promise((r) => setTimeout(r, 700));
+      }
       return new Response("done");
     }, { cert: "adhoc", port: 0 });
     const ca = join(dir.path, "shutdown-ca.pem");
@@ -395,7 +400,7 @@ describe("serve", () => {
     try {
       await new Promise((r) => setTimeout(r, 300));
       const slow = curl(["--cacert", ca, "-w", " %{http_code}", `${server.url}slow`]);
-      await new Promise((r) => setTimeout(r, 250));
+      await arrived; // the request is in flight when the shutdown starts
       let finished = false;
       server.finished.then(() => (finished = true));
       await server.shutdown();

@@ -16,6 +16,7 @@ import { generateKeyPair, type KeyPair, type KeyType, keyTypeOf } from "../keys/
 import {
   assertNamesPermitted,
   buildNameConstraints,
+  DEFAULT_PERMITTED_NAMES,
   type NameConstraintSet,
   nameConstraintsExtension,
   readNameConstraints,
@@ -58,7 +59,9 @@ export interface CreateAuthorityOptions {
   nameConstraints?: boolean;
   /** Extra domains, IP addresses or CIDR ranges to permit beyond the defaults. */
   permit?: readonly string[];
-  /** Start of validity (default now minus 5 minutes). */
+  /** Start of validity (default 5 minutes ago). */
+  notBefore?: Date;
+  /** @deprecated Use `notBefore`; the validity then starts 5 minutes before `now`. */
   now?: Date;
 }
 
@@ -74,7 +77,9 @@ export interface LoadAuthorityOptions {
   certSource?: string;
   /** File name of the key, for messages. */
   keySource?: string;
-  /** The time to check validity at (default now). */
+  /** The time to check the CA's validity at (default now). */
+  at?: Date;
+  /** @deprecated Use `at`. */
   now?: Date;
 }
 
@@ -82,16 +87,20 @@ export interface LoadAuthorityOptions {
 export interface IssueOptions {
   /** Validity in days (default 397, at most 825; never past the CA's own expiry). */
   days?: number;
-  /** Also allow TLS client authentication (extKeyUsage clientAuth). */
+  /** Also allow TLS client authentication (extKeyUsage clientAuth), as `createCertificate` says it. */
+  clientAuth?: boolean;
+  /** @deprecated Use `clientAuth`. */
   client?: boolean;
   /**
    * Allow TLS server authentication (extKeyUsage serverAuth; default true). `false` with
-   * `client: true` makes a client-only certificate.
+   * `clientAuth: true` makes a client-only certificate.
    */
   serverAuth?: boolean;
   /** Key type of the new leaf key (default `ec-p256`). */
   keyType?: KeyType;
-  /** Start of validity (default now minus 5 minutes). */
+  /** Start of validity (default 5 minutes ago). */
+  notBefore?: Date;
+  /** @deprecated Use `notBefore`; the validity then starts 5 minutes before `now`. */
   now?: Date;
 }
 
@@ -101,11 +110,15 @@ export interface SignCsrOptions {
   hosts?: readonly string[];
   /** Validity in days (default 397, at most 825). */
   days?: number;
-  /** Also allow TLS client authentication. */
+  /** Also allow TLS client authentication (extKeyUsage clientAuth). */
+  clientAuth?: boolean;
+  /** @deprecated Use `clientAuth`. */
   client?: boolean;
   /** File name of the CSR, for messages. */
   source?: string;
-  /** Start of validity (default now minus 5 minutes). */
+  /** Start of validity (default 5 minutes ago). */
+  notBefore?: Date;
+  /** @deprecated Use `notBefore`; the validity then starts 5 minutes before `now`. */
   now?: Date;
 }
 
@@ -244,6 +257,12 @@ function requestedNames(names: readonly GeneralName[], source: string): string[]
   });
 }
 
+/** The reference time of a new certificate: `notBefore` + 5 minutes, or (deprecated) `now`. */
+function referenceTime(options: { notBefore?: Date; now?: Date }): Date {
+  if (options.notBefore !== undefined) return new Date(options.notBefore.getTime() + 5 * 60_000);
+  return options.now ?? new Date();
+}
+
 /** The checked key type, validity, path length and name-constraint extension of a new CA. */
 function caProfile(options: CreateAuthorityOptions | CreateIntermediateOptions): {
   keyType: KeyType;
@@ -303,6 +322,15 @@ function caCommonName(prefix: string, now: Date): string {
  * ```
  */
 export class CertificateAuthority {
+  /** Key types a CA may use: `ec-p256` (the default), `ec-p384`, `rsa-3072`, `rsa-4096`. */
+  static readonly KEY_TYPES: readonly KeyType[] = CA_KEY_TYPES;
+  /** Default leaf validity in days (397, the CA/Browser Forum's former limit). */
+  static readonly DEFAULT_LEAF_DAYS: number = DEFAULT_LEAF_DAYS;
+  /** Longest leaf validity accepted, in days (825, Apple's limit for locally trusted CAs). */
+  static readonly MAX_LEAF_DAYS: number = MAX_LEAF_DAYS;
+  /** The names a new CA is limited to unless told otherwise (its name constraints). */
+  static readonly DEFAULT_PERMITTED_NAMES: readonly string[] = DEFAULT_PERMITTED_NAMES;
+
   readonly #certificate: Certificate;
   /** The CA certificate in PEM (what users trust). */
   readonly certPem: string;
@@ -332,6 +360,11 @@ export class CertificateAuthority {
     this.issuersPem = issuersPem;
   }
 
+  /** The CA certificate in PEM (what users trust): the same as `certPem`. */
+  get cert(): string {
+    return this.certPem;
+  }
+
   /** The CA's subject in the one RFC 4514 form (`CN=…, OU=…, O=…`). */
   get subject(): string {
     return this.#certificate.subject.text;
@@ -359,7 +392,7 @@ export class CertificateAuthority {
    */
   static async create(options: CreateAuthorityOptions = {}): Promise<CertificateAuthority> {
     const { keyType, days, pathLength, extensions } = caProfile(options);
-    const now = options.now ?? new Date();
+    const now = referenceTime(options);
     const keyPair = await generateKeyPair(keyType);
     const { certificate, pem } = await createCertificate({
       keyPair,
@@ -401,7 +434,7 @@ export class CertificateAuthority {
         `${certSource}: "${certificate.subject.text}" is not a CA certificate (basicConstraints CA:TRUE is missing), so it cannot issue certificates. Pass the CA's certificate, or create a CA with \`tlsmith ca init\`.`,
       );
     }
-    const now = options.now ?? new Date();
+    const now = options.at ?? options.now ?? new Date();
     if (now.getTime() > certificate.notAfter.getTime()) {
       throw new TlsmithError(
         "CA_EXPIRED",
@@ -490,9 +523,16 @@ export class CertificateAuthority {
   async #sign(
     names: SubjectAltName[],
     publicKey: CryptoKey,
-    options: { days?: number; client?: boolean; serverAuth?: boolean; now?: Date },
+    options: {
+      days?: number;
+      clientAuth?: boolean;
+      client?: boolean;
+      serverAuth?: boolean;
+      notBefore?: Date;
+      now?: Date;
+    },
   ): Promise<IssuedCertificate> {
-    const { notBefore, notAfter } = this.#leafWindow(options.days, options.now);
+    const { notBefore, notAfter } = this.#leafWindow(options.days, referenceTime(options));
     const owner = subjectAttribute(this.#certificate, OID.organizationalUnitName);
     const firstDns = names.find((n) => n.type === "dns" && n.value.length <= 64);
     const { pem } = await createCertificate({
@@ -507,7 +547,7 @@ export class CertificateAuthority {
       hosts: names,
       notBefore,
       notAfter,
-      clientAuth: options.client === true,
+      clientAuth: (options.clientAuth ?? options.client) === true,
       serverAuth: options.serverAuth !== false,
     });
     return { cert: pem, chain: pem + this.certPem + this.issuersPem, names, notAfter };
@@ -522,7 +562,7 @@ export class CertificateAuthority {
    * ```ts
    * import { CertificateAuthority } from "./authority.ts";
    * const ca = await CertificateAuthority.create();
-   * const leaf = await ca.issue(["app.localhost", "*.app.localhost"], { days: 30, client: true });
+   * const leaf = await ca.issue(["app.localhost", "*.app.localhost"], { days: 30, clientAuth: true });
    * console.log(leaf.names.map((n) => n.value)); // [ "app.localhost", "*.app.localhost" ]
    * ```
    */
@@ -566,7 +606,7 @@ export class CertificateAuthority {
           }, got ${pathLength}.`,
       );
     }
-    const now = options.now ?? new Date();
+    const now = referenceTime(options);
     if (now.getTime() >= this.notAfter.getTime()) {
       throw new TlsmithError(
         "CA_EXPIRED",

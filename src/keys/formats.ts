@@ -417,7 +417,7 @@ async function privateCryptoKey(key: PrivateKeyInput, source?: string): Promise<
     throw new TlsmithError(
       "BAD_OPTION",
       "expected a private CryptoKey, a KeyPair, or a private key as PEM text or DER bytes " +
-        "(for a public key use exportPublicKeyPem).",
+        "(for a public key use exportPublicKey).",
     );
   }
   if (!cryptoKey.extractable) {

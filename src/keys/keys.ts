@@ -310,11 +310,28 @@ export async function exportSpki(key: CryptoKey): Promise<Uint8Array<ArrayBuffer
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { exportPublicKeyPem, generateKeyPair } from "./keys.ts";
+ * import { exportPublicKey, generateKeyPair } from "./keys.ts";
  * const { publicKey } = await generateKeyPair();
- * assert.match(await exportPublicKeyPem(publicKey), /^-----BEGIN PUBLIC KEY-----\n/);
+ * assert.match(await exportPublicKey(publicKey), /^-----BEGIN PUBLIC KEY-----\n/);
  * ```
  */
-export async function exportPublicKeyPem(key: CryptoKey): Promise<string> {
+export async function exportPublicKey(key: CryptoKey): Promise<string> {
   return encodePem("PUBLIC KEY", await exportSpki(key));
+}
+
+/**
+ * The old name of {@linkcode exportPublicKey}.
+ *
+ * @deprecated Use {@linkcode exportPublicKey}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { exportPublicKey, exportPublicKeyPem, generateKeyPair } from "./keys.ts";
+ * const { publicKey } = await generateKeyPair();
+ * assert.equal(await exportPublicKeyPem(publicKey), await exportPublicKey(publicKey));
+ * ```
+ */
+export function exportPublicKeyPem(key: CryptoKey): Promise<string> {
+  return exportPublicKey(key);
 }

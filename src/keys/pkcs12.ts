@@ -83,18 +83,25 @@ export interface ExportPkcs12Options {
 export interface Pkcs12Contents {
   /** The certificate that belongs to the key, in PEM. */
   cert: string;
-  /** The private key. */
-  key: KeyPair;
   /** The private key as unencrypted PKCS#8 PEM (to write out or give a TLS server). */
-  keyPem: string;
-  /** The other certificates, in PEM, in file order. */
-  chain: string[];
+  key: string;
+  /** The private key as a WebCrypto key pair. */
+  keyPair: KeyPair;
+  /**
+   * `cert` followed by the file's other certificates (its CA chain), in PEM, in file order:
+   * what a server presents.
+   */
+  chain: string;
   /** The key's (or certificate's) friendlyName attribute, if any. */
   friendlyName?: string;
+  /** @deprecated Use {@linkcode Pkcs12Contents.key}, the same PEM. */
+  keyPem: string;
 }
 
 /** Options of {@linkcode importPkcs12}. */
 export interface ImportPkcs12Options {
+  /** The file's pass phrase (default: the empty pass phrase of a file made without one). */
+  passphrase?: string;
   /** Where the bytes came from (a file name), used in error messages. */
   source?: string;
 }
@@ -416,7 +423,7 @@ function certBag(der: Uint8Array, attrs?: Uint8Array): Uint8Array {
  *
  * const { cert, key } = await adhocCert();
  * const p12 = await exportPkcs12({ cert, key, passphrase: "changeit", friendlyName: "dev", iterations: 2048 });
- * const back = await importPkcs12(p12, "changeit");
+ * const back = await importPkcs12(p12, { passphrase: "changeit" });
  * assert.equal(back.friendlyName, "dev");
  * assert.equal(back.cert, cert);
  * ```
@@ -701,15 +708,23 @@ async function readBags(
  * // Reads a file: see exportPkcs12's example for a round trip that runs.
  * import { importPkcs12 } from "./pkcs12.ts";
  * const p12 = await Deno.readFile("server.p12");
- * const { cert, keyPem, chain, friendlyName } = await importPkcs12(p12, "changeit", { source: "server.p12" });
+ * const { cert, key, chain, friendlyName } = await importPkcs12(p12, {
+ *   passphrase: "changeit",
+ *   source: "server.p12",
+ * });
  * ```
  */
 export async function importPkcs12(
   bytes: Uint8Array,
-  passphrase: string,
-  options: ImportPkcs12Options = {},
+  options: ImportPkcs12Options | string = {},
+  legacyOptions: ImportPkcs12Options = {},
 ): Promise<Pkcs12Contents> {
-  const source = options?.source;
+  // The pass phrase used to be the second argument: importPkcs12(bytes, "pw", { source }).
+  const opts = typeof options === "string"
+    ? { ...legacyOptions, passphrase: options }
+    : options ?? {};
+  const source = opts.source;
+  const passphrase = opts.passphrase ?? "";
   if (!(bytes instanceof Uint8Array) || bytes.length === 0) throw bad(source, "empty input");
   if (typeof passphrase !== "string") {
     throw new TlsmithError("BAD_OPTION", "the pass phrase of a PKCS#12 file must be a string.");
@@ -803,11 +818,15 @@ export async function importPkcs12(
       `${sourcePrefix(source)}no certificate in the PKCS#12 file belongs to its private key.`,
     );
   }
+  const cert = encodePem("CERTIFICATE", leaf.der);
+  const keyPem = encodePem("PRIVATE KEY", keyBag.der);
   const result: Pkcs12Contents = {
-    cert: encodePem("CERTIFICATE", leaf.der),
-    key,
-    keyPem: encodePem("PRIVATE KEY", keyBag.der),
-    chain: certs.filter((c) => c !== leaf).map((c) => encodePem("CERTIFICATE", c.der)),
+    cert,
+    key: keyPem,
+    keyPair: key,
+    chain: cert +
+      certs.filter((c) => c !== leaf).map((c) => encodePem("CERTIFICATE", c.der)).join(""),
+    keyPem,
   };
   const name = keyBag.friendlyName ?? leaf.friendlyName;
   if (name !== undefined) result.friendlyName = name;

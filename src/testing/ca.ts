@@ -466,7 +466,10 @@ class CA implements TestCA {
     switch (fixture) {
       case null:
       case "wrongHost": {
-        const issued = await this.#authority.issue(names, { ...common, client: options.client });
+        const issued = await this.#authority.issue(names, {
+          ...common,
+          clientAuth: options.client,
+        });
         return this.#leaf({ ...issued, names }, fixture);
       }
       case "expired": {
@@ -474,19 +477,22 @@ class CA implements TestCA {
         const issued = await this.#authority.issue(names, {
           ...common,
           days: 1,
-          now: new Date(start),
+          notBefore: new Date(start - 5 * 60_000),
         });
         return this.#leaf({ ...issued, names }, fixture);
       }
       case "notYetValid": {
         const start = now + 2 * DAY;
-        const issued = await this.#authority.issue(names, { ...common, now: new Date(start) });
+        const issued = await this.#authority.issue(names, {
+          ...common,
+          notBefore: new Date(start - 5 * 60_000),
+        });
         return this.#leaf({ ...issued, names }, fixture);
       }
       case "wrongPurpose": {
         const issued = await this.#authority.issue(names, {
           ...common,
-          client: true,
+          clientAuth: true,
           serverAuth: false,
         });
         return this.#leaf({ ...issued, names }, fixture);
@@ -582,7 +588,7 @@ class CA implements TestCA {
     const issued = await this.#authority.issue(names, {
       days: options.days,
       keyType: options.keyType,
-      client: true,
+      clientAuth: true,
       serverAuth: false,
     });
     return this.#leaf({ ...issued, names }, null);

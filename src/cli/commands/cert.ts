@@ -209,7 +209,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
     });
     const issue = (ca: typeof local.ca) =>
       generating(ctx, keyType)(() =>
-        ca.issue(positionals, { days, client: values.client, keyType })
+        ca.issue(positionals, { days, clientAuth: values.client, keyType })
       );
     let leaf = await issue(local.ca).catch((err) => {
       throw carryCaDir(

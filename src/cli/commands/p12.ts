@@ -190,30 +190,33 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
     );
   }
   // A file without a pass phrase (its MAC over the empty password) opens without asking.
-  const contents = await importPkcs12(bytes, "", { source: file }).catch((err) => {
+  const contents = await importPkcs12(bytes, { source: file }).catch((err) => {
     if (!(err instanceof TlsmithError && err.code === "WRONG_PASSPHRASE")) throw err;
     return withPassphrase(
       rt,
       { passphraseFile, purpose: `to open ${file}` },
-      (p) => importPkcs12(bytes, p, { source: file }),
+      (passphrase) => importPkcs12(bytes, { passphrase, source: file }),
     );
   });
-  let keyPem = contents.keyPem;
+  let keyPem = contents.key;
   if (values.encrypt) {
     const passphrase = await obtainPassphrase(rt, {
       passphraseFile,
       purpose: `to encrypt ${outKey}`,
       confirm: true,
     });
-    keyPem = await exportPrivateKey(contents.key, { passphrase, iterations });
+    keyPem = await exportPrivateKey(contents.keyPair, { passphrase, iterations });
   }
-  await rt.writeFile(outCert, contents.cert + contents.chain.join(""), { overwrite: force });
+  const others = contents.chain.split("-----BEGIN CERTIFICATE-----").length - 2;
+  await rt.writeFile(outCert, contents.chain, { overwrite: force });
   await rt.writeFile(outKey, keyPem, { mode: 0o600, overwrite: force });
   const name = contents.friendlyName ? ` "${contents.friendlyName}"` : "";
   ctx.printError(
     `Wrote ${outCert} (certificate${name}${
-      contents.chain.length ? ` + ${contents.chain.length} chain` : ""
-    }) and ${outKey} (${contents.key.type}, ${values.encrypt ? "encrypted" : "not encrypted"}).`,
+      others ? ` + ${others} chain` : ""
+    }) and ${outKey} (${contents.keyPair.type}, ${
+      values.encrypt ? "encrypted" : "not encrypted"
+    }).`,
   );
   return 0;
 }

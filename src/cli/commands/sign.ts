@@ -73,7 +73,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
   const signed = await ca.signCsr(csrPem, {
     hosts: values.host,
     days,
-    client: values.client,
+    clientAuth: values.client,
     source: csrFile,
   }).catch((err) => {
     throw carryCaDir(err, values.dir);
