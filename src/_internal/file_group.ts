@@ -251,6 +251,7 @@ function removeJournalTemps(fs: GroupFiles, dir: string): Promise<void> {
  *
  * @example
  * ```ts ignore
+ * // Not run: it needs a runtime and a directory (tests/file_group_test.ts kills writers to test it).
  * const done = await recoverFileGroup(runtime, "/home/me/.local/share/tlsmith");
  * if (done) console.error(`finished an interrupted write of ${done.files.join(", ")}`);
  * ```
@@ -329,6 +330,7 @@ async function lock(
  *
  * @example
  * ```ts ignore
+ * // Not run: it writes files (tests/file_group_test.ts kills it at every step).
  * await writeFileGroup(runtime, [
  *   { path: "localhost-key.pem", data: keyPem, mode: 0o600 },
  *   { path: "localhost.pem", data: certPem, mode: 0o644 },

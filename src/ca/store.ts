@@ -156,6 +156,7 @@ async function checkStoreDir(runtime: StoreFiles, store: CaStore): Promise<void>
  *
  * @example
  * ```ts ignore
+ * // Not run: it writes a CA into the user's data directory.
  * const fresh = await newStoredCa(runtime, {});
  * await fresh.ca.issue(["localhost"]); // names checked before anything is written
  * await saveStoredCa(runtime, caStore(runtime), fresh);
@@ -186,6 +187,7 @@ export async function newStoredCa(
  *
  * @example
  * ```ts ignore
+ * // Not run: it writes a CA into a directory.
  * await saveStoredCa(runtime, caStore(runtime, "/tmp/ca"), await newStoredCa(runtime), {});
  * ```
  */
@@ -234,6 +236,7 @@ function caExists(store: CaStore, existing: string[]): TlsmithError {
  *
  * @example
  * ```ts ignore
+ * // Not run: it writes a CA into a directory.
  * const { ca } = await createStoredCa(runtime, caStore(runtime, "/tmp/ca"), {});
  * ```
  */
@@ -263,6 +266,7 @@ export interface StoredCaFiles {
  *
  * @example
  * ```ts ignore
+ * // Not run: it reads (and may finish) the user's CA directory.
  * const note = await recoverCaStore(runtime, caStore(runtime));
  * if (note) console.error(note);
  * ```
@@ -303,6 +307,7 @@ async function restoreHint(runtime: StoreFiles, file: string): Promise<string | 
  *
  * @example
  * ```ts ignore
+ * // Not run: it reads the user's CA directory.
  * const files = await readStoredCa(runtime, caStore(runtime));
  * ```
  */
@@ -361,6 +366,7 @@ export async function readStoredCa(
  *
  * @example
  * ```ts ignore
+ * // Not run: it may create a CA in the user's data directory.
  * if (await ensureStoredCa(runtime, store)) console.error(`Created a new local CA in ${store.dir}`);
  * ```
  */
@@ -407,6 +413,7 @@ export interface OpenedStoredCa {
  *
  * @example
  * ```ts ignore
+ * // Not run: it may create a CA in the user's data directory.
  * const opened = await openStoredCa(runtime, caStore(runtime), {
  *   create: true,
  *   unlock: (files) => loadStoredCa(store, files),

@@ -79,6 +79,7 @@ export function carryCaDir(err: unknown, dir: string | undefined): unknown {
  *
  * @example
  * ```ts ignore
+ * // Not run: it needs a command's context and may create the user's CA.
  * const local = await loadStoredCa(ctx, { create: true });
  * const leaf = await local.ca.issue(["localhost"]); // names checked before the CA is written
  * await local.save();

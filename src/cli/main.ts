@@ -55,6 +55,7 @@ export type CommandGroup = typeof COMMAND_GROUPS[number]["name"];
  *
  * @example
  * ```ts ignore
+ * // Not run: a fragment of the command table.
  * const entry: CommandEntry = {
  *   name: "serve",
  *   group: "everyday",
@@ -79,8 +80,9 @@ export interface CommandEntry {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { COMMANDS } from "./main.ts";
- * console.log(COMMANDS.map((c) => c.name).includes("serve")); // true
+ * assert.ok(COMMANDS.map((c) => c.name).includes("serve"));
  * ```
  */
 export const COMMANDS: readonly CommandEntry[] = [

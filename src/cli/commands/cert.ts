@@ -86,9 +86,10 @@ Examples:
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { hostFileBase } from "./cert.ts";
- * console.log(hostFileBase(["localhost", "127.0.0.1", "::1"])); // localhost+2
- * console.log(hostFileBase(["*.app.test"])); // _wildcard.app.test
+ * assert.equal(hostFileBase(["localhost", "127.0.0.1", "::1"]), "localhost+2");
+ * assert.equal(hostFileBase(["*.app.test"]), "_wildcard.app.test");
  * ```
  */
 export function hostFileBase(hosts: readonly string[]): string {
@@ -125,6 +126,7 @@ function generating(ctx: CliContext, keyType: KeyType | undefined) {
  *
  * @example
  * ```ts ignore
+ * // Not run: it writes files and may create the user's CA (tests/cli_newcomer_test.ts runs it).
  * await run(ctx, ["localhost", "127.0.0.1"]);
  * ```
  */
