@@ -660,6 +660,14 @@ public class Client { public static void main(String[] a) throws Exception {
     } finally {
       await served.stop();
     }
+    // The suggested fix, run as printed: afterwards the pair names 127.0.0.1 and ::1 too.
+    const fixLine = /^ {2}tlsmith cert --self-signed (.*)$/m.exec(served.stderr())![1];
+    ok(await cli(["cert", "--self-signed", ...fixLine.split(" ")], dir), "the suggested fix");
+    for (const check of [["-verify_hostname", "localhost"], ["-verify_ip", "127.0.0.1"]]) {
+      const v = await opensslVerifyStrict(cert, cert, check);
+      assert.equal(v.code, 0, `${check.join(" ")}: ${v.stdout}${v.stderr}`);
+    }
+    assert.equal(await publicKeyOf(cert, "cert"), await publicKeyOf(key, "key"));
   });
 });
 
@@ -785,6 +793,11 @@ describe("--dir works for every command that uses the CA, and every next step ca
     assert.ok(
       refused.stderr.includes(`\`tlsmith ca init --dir ${quoted} --force --permit example.com\``),
       refused.stderr,
+    );
+    const verify = await cli(["verify", "x.pem", "--dir", join(dir, "none")], dir, env);
+    assert.ok(
+      verify.stderr.includes(`\`tlsmith ca init --dir ${join(dir, "none")}\``),
+      verify.stderr,
     );
     const show = await cli(["ca", "show", "--dir", join(dir, "none")], dir, env);
     assert.equal(

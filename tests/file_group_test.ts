@@ -235,6 +235,12 @@ describe("the CA store and half-written CAs", () => {
         "no new CA is made in its place",
       );
       assert.deepEqual((await readdir(dir)).sort(), ["ca-key.pem.bak", "ca.pem.bak"]);
+      // The restore command, run as printed, brings the old CA back.
+      const restore = /\((mv [^)]*)\)/.exec(err.message)![1];
+      const sh = await run("sh", ["-c", restore]);
+      assert.equal(sh.code, 0, sh.stderr);
+      const back = await openStoredCa(rt, store, { create: true, unlock });
+      assert.equal(back.created, false);
     });
   });
 
