@@ -7,6 +7,7 @@
  * @module
  */
 
+import { writeFileGroup } from "../../_internal/file_group.ts";
 import { TlsmithError } from "../../errors.ts";
 import { decodePem } from "../../pem.ts";
 import { DEFAULT_ITERATIONS } from "../../keys/encrypt.ts";
@@ -83,7 +84,9 @@ async function writeKey(
   pem: string,
   force: boolean,
 ): Promise<void> {
-  await ctx.runtime.writeFile(path, pem, { mode: 0o600, overwrite: force });
+  // A key file goes through a group write: a killed run leaves no temporary copy of the key behind
+  // (the next run removes it).
+  await writeFileGroup(ctx.runtime, [{ path, data: pem, mode: 0o600 }], { overwrite: force });
 }
 
 /**
