@@ -754,7 +754,9 @@ describe("--dir works for every command that uses the CA, and every next step ca
     const init = ok(await cli(["ca", "init", "--dir", caDir], dir, env), "ca init --dir");
     const quoted = shellQuote(caDir);
     assert.ok(
-      init.stdout.includes(`Or trust it on this machine: tlsmith trust --dir ${quoted}\n`),
+      init.stdout.includes(
+        `Trust it on this machine (system store, browsers, Java): tlsmith trust --dir ${quoted}\n`,
+      ),
       init.stdout,
     );
     assert.ok(

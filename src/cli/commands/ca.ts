@@ -72,7 +72,7 @@ Examples:
 
 function trustHints(certFile: string): string[] {
   return [
-    "Trust it:",
+    "Or by hand, client by client:",
     `  curl:            curl --cacert "${certFile}" https://localhost:8443/`,
     `  Node:            NODE_EXTRA_CA_CERTS="${certFile}" node app.js`,
     `  Deno:            DENO_CERT="${certFile}" deno run …`,
@@ -164,9 +164,8 @@ async function init(ctx: CliContext, argv: string[]): Promise<number> {
     }`,
   );
   ctx.print("");
+  ctx.print(`Trust it on this machine (system store, browsers, Java): tlsmith trust${dir}`);
   for (const line of trustHints(store.certFile)) ctx.print(line);
-  ctx.print("");
-  ctx.print(`Or trust it on this machine: tlsmith trust${dir}`);
   ctx.print("");
   ctx.print(
     `Then: tlsmith cert${dir} localhost 127.0.0.1 ::1   or   tlsmith serve --cert=local${
