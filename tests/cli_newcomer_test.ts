@@ -8,6 +8,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { createHash } from "node:crypto";
 import { mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import {
   chromiumDumpDom,
@@ -799,6 +800,20 @@ describe("--dir works for every command that uses the CA, and every next step ca
     assert.ok(
       refused.stderr.includes(`\`tlsmith ca init --dir ${quoted} --force --permit example.com\``),
       refused.stderr,
+    );
+    // tlsmith run, after the CA was untrusted (as trust.json records it), says how to trust it again.
+    const pem = await readFile(join(caDir, "ca.pem"), "utf8");
+    const der = Buffer.from(pem.replace(/-----[^-]+-----|\s/g, ""), "base64");
+    const sha256 = createHash("sha256").update(der).digest("hex");
+    await writeFile(
+      join(caDir, "trust.json"),
+      JSON.stringify({ version: 1, changes: [], untrusted: [sha256] }),
+    );
+    const untrusted = await cli(["run", "--dir", caDir, "--", "true"], dir, env);
+    assert.equal(untrusted.code, 1, untrusted.stderr);
+    assert.ok(
+      untrusted.stderr.includes(`Run \`tlsmith trust --dir ${quoted}\` to trust it again.`),
+      untrusted.stderr,
     );
     const verify = await cli(["verify", "x.pem", "--dir", join(dir, "none")], dir, env);
     assert.ok(
