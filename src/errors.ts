@@ -40,7 +40,8 @@ export type TlsmithErrorCode =
   | "CA_UNCONSTRAINED"
   | "TRUST_INCOMPLETE"
   | "CA_UNTRUSTED"
-  | "FETCH_FAILED";
+  | "FETCH_FAILED"
+  | "CANCELLED";
 
 /**
  * An error with a stable machine-readable `code` and a human message.

@@ -6,6 +6,7 @@
  * @module
  */
 
+import { derToPemCommand } from "./_internal/commands.ts";
 import { decodeBase64, encodeBase64 } from "./_internal/bytes.ts";
 import { sourcePrefix, TlsmithError } from "./errors.ts";
 
@@ -55,6 +56,11 @@ export function isPrivateKeyLabel(label: string): boolean {
 export interface DecodePemOptions {
   /** Where the text came from (a file name), used in error messages. */
   source?: string;
+  /**
+   * What the caller expects the text to hold, so that the command suggested for binary DER
+   * input converts that kind (`openssl x509`, `pkey` or `req`).
+   */
+  expect?: "certificate" | "private key" | "certificate request";
 }
 
 /**
@@ -197,7 +203,7 @@ export function decodePem(
       : /^\s*[MA-Za-z0-9+/=\s]+$/.test(text) && text.trim().length > 16
       ? "the text looks like bare base64 without BEGIN/END lines"
       : text.charCodeAt(0) === 0x30
-      ? "the data looks like binary DER; convert it with `openssl x509 -inform der -in FILE -out FILE.pem`"
+      ? `the data looks like binary DER; ${derHint(options)}`
       : 'there is no "-----BEGIN …-----" line';
     throw new TlsmithError(
       "BAD_PEM",
@@ -205,6 +211,17 @@ export function decodePem(
     );
   }
   return blocks;
+}
+
+/** How to convert a DER file to PEM, for what the caller expects it to hold. */
+function derHint(options: DecodePemOptions | undefined): string {
+  const source = options?.source;
+  if (options?.expect) {
+    return `convert it with \`${derToPemCommand(options.expect, source)}\``;
+  }
+  return `convert it with \`${derToPemCommand("certificate", source)}\` (a certificate), ` +
+    `\`${derToPemCommand("private key", source)}\` (a key) or ` +
+    `\`${derToPemCommand("certificate request", source)}\` (a CSR)`;
 }
 
 /**

@@ -46,10 +46,16 @@ function ok(r: RunResult, what: string) {
   assert.equal(r.code, 0, `${what} failed (${r.code}):\n${r.stdout}\n${r.stderr}`);
 }
 
-function failed(r: RunResult, pattern: RegExp) {
-  assert.equal(r.code, 1, `expected exit 1, got ${r.code}:\n${r.stdout}\n${r.stderr}`);
+function failed(r: RunResult, pattern: RegExp, code = 1) {
+  assert.equal(r.code, code, `expected exit ${code}, got ${r.code}:\n${r.stdout}\n${r.stderr}`);
   assert.match(r.stderr, pattern);
   assert.doesNotMatch(r.stderr, /\n\s+at /, "no stack trace");
+}
+
+/** A mistake on the command line: exit 2 and the usage hint. */
+function usage(r: RunResult, pattern: RegExp) {
+  failed(r, pattern, 2);
+  assert.match(r.stderr, /Run "tlsmith [a-z]+ --help" for usage\./);
 }
 
 /** `openssl verify -x509_strict -purpose sslserver` of `certFile` against the store's CA succeeds. */
@@ -135,7 +141,7 @@ describe(
       const badPermit = await cli(["ca", "init", "--permit", "10.0.0.1/8"], {
         dir: join(root, "never"),
       });
-      failed(badPermit, /10\.0\.0\.0\/8/);
+      usage(badPermit, /10\.0\.0\.0\/8/);
       await assert.rejects(stat(join(root, "never")), "nothing was created");
     });
 
@@ -163,7 +169,7 @@ describe(
         await cli(["cert", "example.com"]),
         /"example\.com" is outside.*--permit example\.com/s,
       );
-      failed(await cli(["cert", "localhost", "--days", "900"]), /825/);
+      usage(await cli(["cert", "localhost", "--days", "900"]), /825/);
       assert.equal(await snapshot(work), before, "nothing was written");
       ok(
         await cli(["cert", "localhost", "127.0.0.1", "::1", "--force", "--client"]),

@@ -168,7 +168,7 @@ describe("cli: serve usage errors (exit 2)", () => {
     );
     assertUsage(await cli(["serve", "--force"]), /"--force" only applies to "--save-cert FILE"/);
     assertUsage(await cli(["serve", "--dir", tmp.path, tmp.path]), /give the directory once/);
-    assertUsage(await cli(["serve", "--host", ""]), /"--host" must be a host name/);
+    assertUsage(await cli(["serve", "--host", ""]), /"--host" is the address to listen on/);
     assertUsage(await cli(["serve", "--port", "0", "--save-cert", "-"]), /"-" is not a file name/);
   });
 });

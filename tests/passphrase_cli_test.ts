@@ -3,12 +3,13 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { readFile, stat } from "node:fs/promises";
 import {
-  CONFIRM_PROMPT,
+  confirmPromptFor,
   obtainPassphrase,
-  PROMPT,
+  promptFor,
   readPassphrase,
   withPassphrase,
 } from "../src/cli/passphrase.ts";
+import { SecretLine } from "../src/serve/runtime/common.ts";
 import { encryptPrivateKey, exportPrivateKey, importPrivateKey } from "../src/keys/formats.ts";
 import { generateKeyPair } from "../src/keys/keys.ts";
 import { serve } from "../src/serve/serve.ts";
@@ -63,6 +64,20 @@ function fakeRuntime(opts: {
   return { rt, prompts, errors };
 }
 
+describe("the secret line editor", () => {
+  const feed = (line: SecretLine, text: string) =>
+    Array.from(new TextEncoder().encode(text), (b) => line.feed(b)).filter((e) => e !== null);
+
+  it("Enter ends the line; Ctrl-D cancels (nothing entered); Ctrl-C interrupts", () => {
+    const line = new SecretLine();
+    assert.deepEqual(feed(line, "secret\r"), ["enter"]);
+    assert.equal(line.take(), "secret");
+    assert.deepEqual(feed(line, "half typed\x04"), ["cancel"]);
+    assert.equal(line.take(), "", "what was typed before Ctrl-D is dropped");
+    assert.deepEqual(feed(line, "\x03"), ["interrupt"]);
+  });
+});
+
 describe("obtainPassphrase", () => {
   it("prefers --passphrase-file (first line) over TLSMITH_PASSPHRASE over the prompt", async () => {
     const f = fakeRuntime({
@@ -81,8 +96,7 @@ describe("obtainPassphrase", () => {
     });
     const g = fakeRuntime({ env: { TLSMITH_PASSPHRASE: "" }, tty: true, answers: ["typed"] });
     assert.equal(await obtainPassphrase(g.rt, { purpose: "to test" }), "typed");
-    assert.deepEqual(g.prompts, [PROMPT]);
-    assert.equal(PROMPT, "Enter PEM pass phrase:");
+    assert.deepEqual(g.prompts, ["Enter pass phrase to test:"]);
   });
 
   it("takes TLSMITH_PASSPHRASE out of the environment once read, and keeps it for the run", async () => {
@@ -111,6 +125,25 @@ describe("obtainPassphrase", () => {
     );
   });
 
+  it("Ctrl-D at the prompt cancels: CANCELLED, not a wrong pass phrase, and no second prompt", async () => {
+    // The runtime's prompt answers null for Ctrl-D.
+    const f = fakeRuntime({ tty: true, answers: [] });
+    await rejectsWith(
+      obtainPassphrase(f.rt, { purpose: "to decrypt key.pem" }),
+      "CANCELLED",
+      /^cancelled \(Ctrl-D\): no pass phrase was entered to decrypt key\.pem/,
+    );
+    assert.equal(f.prompts.length, 1);
+    const g = fakeRuntime({ tty: true, answers: [] });
+    let calls = 0;
+    await rejectsWith(
+      withPassphrase(g.rt, { purpose: "to decrypt key.pem" }, () => Promise.resolve(calls++)),
+      "CANCELLED",
+    );
+    assert.equal(calls, 0);
+    assert.deepEqual(g.errors, []);
+  });
+
   it("an empty or missing pass phrase file is an error", async () => {
     const f = fakeRuntime({ files: { "empty.txt": "\nsecond\n" } });
     assert.equal(
@@ -126,7 +159,9 @@ describe("obtainPassphrase", () => {
   it("confirm asks twice, retries on a mismatch or a too-short one, then gives up", async () => {
     const f = fakeRuntime({ tty: true, answers: ["abc", "abcd", "abce", "good one", "good one"] });
     assert.equal(await obtainPassphrase(f.rt, { purpose: "x", confirm: true }), "good one");
-    assert.deepEqual(f.prompts, [PROMPT, PROMPT, CONFIRM_PROMPT, PROMPT, CONFIRM_PROMPT]);
+    const [P, C] = [promptFor("x"), confirmPromptFor("x")];
+    assert.deepEqual(f.prompts, [P, P, C, P, C]);
+    assert.equal(C, "Verifying - Enter pass phrase x again:");
     assert.equal(f.errors.length, 2);
     const g = fakeRuntime({ tty: true, answers: ["aaaa", "bbbb", "aaaa", "bbbb", "aaaa", "bbbb"] });
     await rejectsWith(obtainPassphrase(g.rt, { purpose: "x", confirm: true }), "BAD_OPTION");
@@ -262,6 +297,8 @@ describe("pass phrase prompt on a real terminal", () => {
   after(async () => {
     await dir.cleanup();
   });
+  /** The prompt for the server key: it names the file. */
+  const keyPrompt = () => `Enter pass phrase to decrypt ${files["enc.key"]}:`;
 
   it("serve: the pass phrase is not echoed, a wrong one is asked again, then curl gets the page", async (t) => {
     if (!(await have("script")) || !(await have("curl"))) {
@@ -282,8 +319,8 @@ describe("pass phrase prompt on a real terminal", () => {
         dir.path,
       ],
       [
-        { waitFor: PROMPT, type: "wr0ngPhrase\r" },
-        { waitFor: PROMPT, count: 2, type: "open sesame\r" },
+        { waitFor: keyPrompt(), type: "wr0ngPhrase\r" },
+        { waitFor: keyPrompt(), count: 2, type: "open sesame\r" },
         {
           waitFor: "https://",
           act: async (output) => {
@@ -306,7 +343,7 @@ describe("pass phrase prompt on a real terminal", () => {
     );
     assert.equal(body, "served from an encrypted key\n", r.output);
     assert.ok(r.output.includes("Wrong pass phrase, try again."), r.output);
-    assert.equal(r.output.split(PROMPT).length - 1, 2, r.output);
+    assert.equal(r.output.split(keyPrompt()).length - 1, 2, r.output);
     // Nothing typed was echoed.
     assert.ok(!r.output.includes("wr0ngPhrase"), r.output);
     assert.ok(!r.output.includes("open sesame"), r.output);
@@ -320,9 +357,9 @@ describe("pass phrase prompt on a real terminal", () => {
     const r = await cliOnTerminal(
       ["serve", "--cert", files.cert, "--key", files["enc.key"], "--port", "0"],
       [
-        { waitFor: PROMPT, type: "one\r" },
-        { waitFor: PROMPT, count: 2, type: "two\r" },
-        { waitFor: PROMPT, count: 3, type: "three\r" },
+        { waitFor: keyPrompt(), type: "one\r" },
+        { waitFor: keyPrompt(), count: 2, type: "two\r" },
+        { waitFor: keyPrompt(), count: 3, type: "three\r" },
       ],
     );
     assert.equal(r.code, 1, r.output);
@@ -339,10 +376,10 @@ describe("pass phrase prompt on a real terminal", () => {
     const r = await cliOnTerminal(
       ["key", "generate", "--encrypt", "--iterations", "1000", "--out", out],
       [
-        { waitFor: PROMPT, type: "first try\r" },
-        { waitFor: CONFIRM_PROMPT, type: "first tyr\r" },
-        { waitFor: PROMPT, count: 3, type: "second try\r" },
-        { waitFor: CONFIRM_PROMPT, count: 2, type: "second try\r" },
+        { waitFor: promptFor(`to encrypt ${out}`), type: "first try\r" },
+        { waitFor: confirmPromptFor(`to encrypt ${out}`), type: "first tyr\r" },
+        { waitFor: promptFor(`to encrypt ${out}`), count: 2, type: "second try\r" },
+        { waitFor: confirmPromptFor(`to encrypt ${out}`), count: 2, type: "second try\r" },
       ],
     );
     assert.equal(r.code, 0, r.output);
@@ -350,5 +387,65 @@ describe("pass phrase prompt on a real terminal", () => {
     assert.ok(!r.output.includes("second try"), r.output);
     assert.equal((await stat(out)).mode & 0o777, 0o600);
     await openssl(["pkey", "-in", out, "-passin", "pass:second try", "-noout"]);
+  });
+
+  it("serve: Ctrl-D at the prompt cancels (exit 1, not a wrong pass phrase)", async (t) => {
+    if (!(await have("script"))) {
+      t.skip("util-linux script is not installed");
+      return;
+    }
+    const r = await cliOnTerminal(
+      ["serve", "--cert", files.cert, "--key", files["enc.key"], "--port", "0"],
+      [{ waitFor: keyPrompt(), type: "half\x04" }],
+    );
+    assert.equal(r.code, 1, r.output);
+    assert.ok(
+      r.output.includes(
+        `tlsmith: cancelled (Ctrl-D): no pass phrase was entered to decrypt ${files["enc.key"]}`,
+      ),
+      r.output,
+    );
+    assert.ok(!/wrong pass phrase/i.test(r.output), r.output);
+    assert.equal(r.output.split(keyPrompt()).length - 1, 1, r.output);
+  });
+
+  it("cert with an encrypted CA key and --encrypt: each prompt names its file", async (t) => {
+    if (!(await have("script"))) {
+      t.skip("util-linux script is not installed");
+      return;
+    }
+    const caDir = join(dir.path, "enc-ca");
+    const init = await run(cliCommand().cmd, [
+      ...cliCommand().args,
+      "ca",
+      "init",
+      "--dir",
+      caDir,
+      "--encrypt",
+    ], { env: { TLSMITH_PASSPHRASE: "ca secret" } });
+    assert.equal(init.code, 0, init.stderr);
+    const out = join(dir.path, "both");
+    const caKey = join(caDir, "ca-key.pem");
+    const r = await cliOnTerminal(
+      [
+        "cert",
+        "--dir",
+        caDir,
+        "--encrypt",
+        "--out-cert",
+        `${out}.pem`,
+        "--out-key",
+        `${out}-key.pem`,
+        "localhost",
+      ],
+      [
+        { waitFor: promptFor(`to decrypt the CA key ${caKey}`), type: "ca secret\r" },
+        { waitFor: promptFor(`to encrypt ${out}-key.pem`), type: "leaf secret\r" },
+        { waitFor: confirmPromptFor(`to encrypt ${out}-key.pem`), type: "leaf secret\r" },
+      ],
+    );
+    assert.equal(r.code, 0, r.output);
+    await openssl(["pkey", "-in", `${out}-key.pem`, "-passin", "pass:leaf secret", "-noout"]);
+    assert.ok(!r.output.includes("secret"), r.output);
   });
 });

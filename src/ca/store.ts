@@ -9,29 +9,19 @@
 import { CertificateAuthority, type CreateAuthorityOptions } from "./authority.ts";
 import { exportPrivateKey, isEncryptedPrivateKey, type Passphrase } from "../keys/formats.ts";
 import { TlsmithError } from "../errors.ts";
+import { shellWord } from "../_internal/commands.ts";
+import { type GroupFiles, recoverFileGroup, writeFileGroup } from "../_internal/file_group.ts";
 
 /** What the store needs of a runtime (the runtime adapters' `Runtime` has all of it). */
-export interface StoreFiles {
+export interface StoreFiles extends GroupFiles {
   /** An environment variable, or undefined. */
   env(name: string): string | undefined;
-  /** The platform, as Node's `process.platform` names it. */
-  platform(): string;
   /** The user's home directory, if known. */
   homeDir(): string | undefined;
   /** Read a whole file as UTF-8 (`FILE_NOT_FOUND` when missing). */
   readTextFile(path: string): Promise<string>;
-  /** Write atomically; without `overwrite` an existing file is `FILE_EXISTS`. */
-  writeFile(
-    path: string,
-    data: string | Uint8Array,
-    options?: { mode?: number; overwrite?: boolean },
-  ): Promise<void>;
-  /** Rename (same file system). */
-  rename(from: string, to: string): Promise<void>;
   /** Create a directory and its parents. */
   mkdir(path: string, options?: { mode?: number }): Promise<void>;
-  /** Metadata, or null when the path does not exist. */
-  stat(path: string): Promise<{ isFile: boolean; isDirectory: boolean } | null>;
 }
 
 /** The files of a CA store. */
@@ -136,30 +126,20 @@ export interface CreateStoredCaOptions
 export interface CreatedStoredCa {
   /** The new CA. */
   ca: CertificateAuthority;
-  /** Old files renamed to `*.bak` (with `force`). */
+  /** Old files kept as `*.bak` (with `force`). */
   kept: { file: string; backup: string }[];
 }
 
-async function backupName(runtime: StoreFiles, file: string): Promise<string> {
-  let name = `${file}.bak`;
-  for (let i = 1; await runtime.stat(name); i++) name = `${file}.${i}.bak`;
-  return name;
+/** A CA made in memory by {@linkcode newStoredCa}, not written yet. */
+export interface NewStoredCa {
+  /** The CA. */
+  ca: CertificateAuthority;
+  /** `ca-key.pem` as it will be written (encrypted with a pass phrase). */
+  keyPem: string;
 }
 
-/**
- * Create a CA and write it into `store`. Everything that can fail on bad input happens before
- * the first write; an existing CA is `FILE_EXISTS` unless `force`.
- *
- * @example
- * ```ts ignore
- * const { ca } = await createStoredCa(runtime, caStore(runtime, "/tmp/ca"), {});
- * ```
- */
-export async function createStoredCa(
-  runtime: StoreFiles,
-  store: CaStore,
-  options: CreateStoredCaOptions,
-): Promise<CreatedStoredCa> {
+/** The same check {@linkcode createStoredCa} and {@linkcode saveStoredCa} make: a directory, not a file. */
+async function checkStoreDir(runtime: StoreFiles, store: CaStore): Promise<void> {
   const dirInfo = await runtime.stat(store.dir);
   if (dirInfo && !dirInfo.isDirectory) {
     throw new TlsmithError(
@@ -168,6 +148,24 @@ export async function createStoredCa(
         `directory with --dir DIR (or TLSMITH_CA_DIR).`,
     );
   }
+}
+
+/**
+ * Make a CA in memory, ready for {@linkcode saveStoredCa}: nothing is written, so a command can
+ * first check that the CA can do what it is asked (issue for these names) and only then keep it.
+ *
+ * @example
+ * ```ts ignore
+ * // Not run: it writes a CA into the user's data directory.
+ * const fresh = await newStoredCa(runtime, {});
+ * await fresh.ca.issue(["localhost"]); // names checked before anything is written
+ * await saveStoredCa(runtime, caStore(runtime), fresh);
+ * ```
+ */
+export async function newStoredCa(
+  runtime: StoreFiles,
+  options: Omit<CreateStoredCaOptions, "force"> = {},
+): Promise<NewStoredCa> {
   const ca = await CertificateAuthority.create({
     keyType: options.keyType,
     permit: options.permit,
@@ -178,28 +176,77 @@ export async function createStoredCa(
   const keyPem = options.passphrase
     ? await exportPrivateKey(ca.privateKey, { passphrase: options.passphrase })
     : await ca.keyPem();
+  return { ca, keyPem };
+}
+
+/**
+ * Write a CA made by {@linkcode newStoredCa} into `store`, both files as a unit
+ * (`writeFileGroup`: killed at any moment, the directory holds the old CA or the new one, never
+ * a mix, and never a stray copy of a key). An existing CA is `FILE_EXISTS` unless `force`, which
+ * keeps the old files as `*.bak`.
+ *
+ * @example
+ * ```ts ignore
+ * // Not run: it writes a CA into a directory.
+ * await saveStoredCa(runtime, caStore(runtime, "/tmp/ca"), await newStoredCa(runtime), {});
+ * ```
+ */
+export async function saveStoredCa(
+  runtime: StoreFiles,
+  store: CaStore,
+  fresh: NewStoredCa,
+  options: { force?: boolean } = {},
+): Promise<CreatedStoredCa> {
+  await checkStoreDir(runtime, store);
+  await runtime.mkdir(store.dir, { mode: 0o700 });
+  await recoverFileGroup(runtime, store.dir);
   const existing = [
     (await runtime.stat(store.certFile)) ? store.certFile : null,
     (await runtime.stat(store.keyFile)) ? store.keyFile : null,
   ].filter((f): f is string => f !== null);
-  if (existing.length && !options.force) {
-    throw new TlsmithError(
-      "FILE_EXISTS",
-      `a CA already exists in ${store.dir} (${
-        existing.join(", ")
-      }). Keep using it, or replace it with --force (the old files are kept as *.bak; certificates it issued stop being trusted).`,
-    );
+  if (existing.length && !options.force) throw caExists(store, existing);
+  try {
+    const { backups } = await writeFileGroup(runtime, [
+      { path: store.keyFile, data: fresh.keyPem, mode: 0o600, backup: true },
+      { path: store.certFile, data: fresh.ca.certPem, mode: 0o644, backup: true },
+    ], { overwrite: options.force === true, journalDir: store.dir });
+    return { ca: fresh.ca, kept: backups };
+  } catch (err) {
+    // Another tlsmith created a CA here at the same moment.
+    if (err instanceof TlsmithError && err.code === "FILE_EXISTS") {
+      throw caExists(store, [store.certFile]);
+    }
+    throw err;
   }
-  await runtime.mkdir(store.dir, { mode: 0o700 });
-  const kept: { file: string; backup: string }[] = [];
-  for (const file of existing) {
-    const backup = await backupName(runtime, file);
-    await runtime.rename(file, backup);
-    kept.push({ file, backup });
-  }
-  await runtime.writeFile(store.keyFile, keyPem, { mode: 0o600 });
-  await runtime.writeFile(store.certFile, ca.certPem, { mode: 0o644 });
-  return { ca, kept };
+}
+
+function caExists(store: CaStore, existing: string[]): TlsmithError {
+  return new TlsmithError(
+    "FILE_EXISTS",
+    `a CA already exists in ${store.dir} (${
+      existing.join(", ")
+    }). Keep using it, or replace it with --force (the old files are kept as *.bak; certificates it issued stop being trusted).`,
+  );
+}
+
+/**
+ * Create a CA and write it into `store` ({@linkcode newStoredCa} then {@linkcode saveStoredCa}).
+ * Everything that can fail on bad input happens before the first write; an existing CA is
+ * `FILE_EXISTS` unless `force`.
+ *
+ * @example
+ * ```ts ignore
+ * // Not run: it writes a CA into a directory.
+ * const { ca } = await createStoredCa(runtime, caStore(runtime, "/tmp/ca"), {});
+ * ```
+ */
+export async function createStoredCa(
+  runtime: StoreFiles,
+  store: CaStore,
+  options: CreateStoredCaOptions,
+): Promise<CreatedStoredCa> {
+  await checkStoreDir(runtime, store);
+  return await saveStoredCa(runtime, store, await newStoredCa(runtime, options), options);
 }
 
 /** A stored CA's files as text. */
@@ -213,11 +260,54 @@ export interface StoredCaFiles {
 }
 
 /**
- * Read `ca.pem` and `ca-key.pem` of `store`: null when neither exists, `CA_NOT_FOUND` naming the
- * missing file when only one does.
+ * Finish what a killed `ca init --force` (or a first `tlsmith cert`) left in the CA directory:
+ * a new CA that was completely written is put in place, an unfinished one is removed (the old CA
+ * stays). Returns a sentence saying what was done, or null when there was nothing to do.
  *
  * @example
  * ```ts ignore
+ * // Not run: it reads (and may finish) the user's CA directory.
+ * const note = await recoverCaStore(runtime, caStore(runtime));
+ * if (note) console.error(note);
+ * ```
+ */
+export async function recoverCaStore(runtime: StoreFiles, store: CaStore): Promise<string | null> {
+  if (!(await runtime.stat(store.dir))?.isDirectory) return null;
+  const done = await recoverFileGroup(runtime, store.dir);
+  if (!done) return null;
+  return done.action === "completed"
+    ? `Finished writing the CA in ${store.dir}, which an interrupted run had left half-done.`
+    : `Removed the unfinished files of an interrupted CA write in ${store.dir}; the CA there is unchanged.`;
+}
+
+/** `FILE.bak`, `FILE.1.bak`, … of `file` that exist, oldest first. */
+async function backupsOf(runtime: StoreFiles, file: string): Promise<string[]> {
+  const found: string[] = [];
+  if (await runtime.stat(`${file}.bak`)) found.push(`${file}.bak`);
+  for (let i = 1; i <= 1000; i++) {
+    const name = `${file}.${i}.bak`;
+    if (!(await runtime.stat(name))) break;
+    found.push(name);
+  }
+  return found;
+}
+
+/** How to get back the newest kept copy of `file`, when there is one. */
+async function restoreHint(runtime: StoreFiles, file: string): Promise<string | null> {
+  const kept = await backupsOf(runtime, file);
+  return kept.length ? `mv ${shellWord(kept[kept.length - 1])} ${shellWord(file)}` : null;
+}
+
+/**
+ * Read `ca.pem` and `ca-key.pem` of `store`, after finishing an interrupted write
+ * ({@linkcode recoverCaStore}). Null when the directory holds no CA at all; `CA_NOT_FOUND`
+ * saying what happened and how to recover when it holds half of one: one file without the
+ * other, or only the `*.bak` copies an interrupted replacement left (a new CA is then never
+ * made silently in its place).
+ *
+ * @example
+ * ```ts ignore
+ * // Not run: it reads the user's CA directory.
  * const files = await readStoredCa(runtime, caStore(runtime));
  * ```
  */
@@ -225,26 +315,149 @@ export async function readStoredCa(
   runtime: StoreFiles,
   store: CaStore,
 ): Promise<StoredCaFiles | null> {
+  await recoverCaStore(runtime, store);
   const [certInfo, keyInfo] = await Promise.all([
     runtime.stat(store.certFile),
     runtime.stat(store.keyFile),
   ]);
-  if (!certInfo && !keyInfo) return null;
-  if (!keyInfo) {
+  const dirArg = (cmd: string) => `\`${cmd} --dir ${shellWord(store.dir)}\``;
+  if (!certInfo && !keyInfo) {
+    const cert = await restoreHint(runtime, store.certFile);
+    const key = await restoreHint(runtime, store.keyFile);
+    if (!cert && !key) return null;
     throw new TlsmithError(
       "CA_NOT_FOUND",
-      `${store.certFile} exists but its key ${store.keyFile} is missing, so the CA cannot sign. Restore ca-key.pem, or replace the CA with \`tlsmith ca init --force\`.`,
+      `${store.dir} holds no CA (no ca.pem, no ca-key.pem) but the copies an earlier ` +
+        `replacement kept (*.bak): the CA was moved away or its replacement was interrupted, so ` +
+        `no new CA is made in its place. Restore the old one (${
+          [cert, key].filter(Boolean).join(" && ")
+        }), or make a new one with ${dirArg("tlsmith ca init")}.`,
+    );
+  }
+  if (!keyInfo) {
+    const restore = await restoreHint(runtime, store.keyFile);
+    throw new TlsmithError(
+      "CA_NOT_FOUND",
+      `${store.certFile} exists but its key ${store.keyFile} is missing, so the CA cannot sign. ${
+        restore
+          ? `Restore the kept copy (${restore}) if it belongs to it, `
+          : "Restore ca-key.pem, "
+      }or replace the CA with ${dirArg("tlsmith ca init --force")}.`,
     );
   }
   if (!certInfo) {
+    const restore = await restoreHint(runtime, store.certFile);
     throw new TlsmithError(
       "CA_NOT_FOUND",
-      `${store.keyFile} exists but the CA certificate ${store.certFile} is missing. Restore ca.pem, or replace the CA with \`tlsmith ca init --force\`.`,
+      `${store.keyFile} exists but the CA certificate ${store.certFile} is missing. ${
+        restore ? `Restore the kept copy (${restore}) if it belongs to it, ` : "Restore ca.pem, "
+      }or replace the CA with ${dirArg("tlsmith ca init --force")}.`,
     );
   }
   const cert = await runtime.readTextFile(store.certFile);
   const key = await runtime.readTextFile(store.keyFile);
   return { cert, key, encrypted: isEncryptedPrivateKey(key) };
+}
+
+/**
+ * Make sure `store` holds a CA, creating (and writing) one when it holds none; true when it was
+ * created now. For commands that only need `ca.pem` (trust it, hand it to a child process), so an
+ * encrypted key is not unlocked. A half-written CA is an error ({@linkcode readStoredCa}).
+ *
+ * @example
+ * ```ts ignore
+ * // Not run: it may create a CA in the user's data directory.
+ * if (await ensureStoredCa(runtime, store)) console.error(`Created a new local CA in ${store.dir}`);
+ * ```
+ */
+export async function ensureStoredCa(runtime: StoreFiles, store: CaStore): Promise<boolean> {
+  if (await readStoredCa(runtime, store)) return false;
+  try {
+    await createStoredCa(runtime, store, {});
+    return true;
+  } catch (err) {
+    // Another tlsmith created it at the same moment: use that one.
+    if (!(err instanceof TlsmithError && err.code === "FILE_EXISTS")) throw err;
+    return false;
+  }
+}
+
+/** Options of {@linkcode openStoredCa}. */
+export interface OpenStoredCaOptions {
+  /** Make a CA (in memory: see {@linkcode OpenedStoredCa.save}) when the directory has none. */
+  create?: boolean;
+  /** Load the stored CA from its files (e.g. with a pass phrase for an encrypted key). */
+  unlock(files: StoredCaFiles): Promise<CertificateAuthority>;
+  /** The `CA_NOT_FOUND` message when there is no CA and `create` is off. */
+  missing?: string;
+}
+
+/** What {@linkcode openStoredCa} found or made. */
+export interface OpenedStoredCa {
+  /** The CA. */
+  ca: CertificateAuthority;
+  /** True when it was made now (and is stored once {@linkcode OpenedStoredCa.save} ran). */
+  created: boolean;
+  /**
+   * Store a CA made now (nothing to do for a loaded one); resolves to the CA that is stored,
+   * which is another one when another tlsmith stored its own at the same moment.
+   */
+  save(): Promise<CertificateAuthority>;
+}
+
+/**
+ * The one way to get the local CA that makes it on first use: load it ({@linkcode readStoredCa},
+ * then `unlock`), or with `create` make a new one in memory that {@linkcode OpenedStoredCa.save}
+ * writes, so that the caller can check its work (issue for the names it was given) before
+ * anything is written. A half-written CA is an error that says how to recover, never replaced.
+ *
+ * @example
+ * ```ts ignore
+ * // Not run: it may create a CA in the user's data directory.
+ * const opened = await openStoredCa(runtime, caStore(runtime), {
+ *   create: true,
+ *   unlock: (files) => loadStoredCa(store, files),
+ * });
+ * const leaf = await opened.ca.issue(["localhost"]);
+ * await opened.save();
+ * ```
+ */
+export async function openStoredCa(
+  runtime: StoreFiles,
+  store: CaStore,
+  options: OpenStoredCaOptions,
+): Promise<OpenedStoredCa> {
+  const files = await readStoredCa(runtime, store);
+  if (files) {
+    const ca = await options.unlock(files);
+    return { ca, created: false, save: () => Promise.resolve(ca) };
+  }
+  if (!options.create) {
+    throw new TlsmithError(
+      "CA_NOT_FOUND",
+      options.missing ??
+        `no local CA in ${store.dir} (no ca.pem). Create one with \`tlsmith ca init --dir ${
+          shellWord(store.dir)
+        }\`.`,
+    );
+  }
+  await checkStoreDir(runtime, store);
+  const fresh = await newStoredCa(runtime);
+  return {
+    ca: fresh.ca,
+    created: true,
+    save: async () => {
+      try {
+        return (await saveStoredCa(runtime, store, fresh)).ca;
+      } catch (err) {
+        if (!(err instanceof TlsmithError && err.code === "FILE_EXISTS")) throw err;
+        // Another tlsmith made one at the same moment: use that one.
+        const theirs = await readStoredCa(runtime, store);
+        if (!theirs) throw err;
+        return await options.unlock(theirs);
+      }
+    },
+  };
 }
 
 /**

@@ -11,6 +11,8 @@ import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import { TlsmithError } from "../errors.ts";
 import { splitPath } from "../serve/runtime/common.ts";
 import type { Runtime } from "../serve/runtime/types.ts";
+import { type KeyType, parseKeyType } from "../keys/keys.ts";
+import { parseHosts, type SubjectAltName } from "../x509/names.ts";
 
 /**
  * What a command runs with: the runtime (files, terminal, network) and two
@@ -278,4 +280,72 @@ export function parseDays(text: string | undefined): number | undefined {
     throw usageError(`--days must be a whole number of days, not "${text}"`);
   }
   return Number(text);
+}
+
+/**
+ * Run a parser of a command-line value and turn what it refuses (`BAD_OPTION`, `BAD_NAME`) into
+ * a `BAD_USAGE` error with the same message: a bad value on the command line is a usage error
+ * (exit code 2), whatever layer noticed it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { asUsage } from "./args.ts";
+ * import { parseKeyType } from "../keys/keys.ts";
+ * assert.throws(() => asUsage(() => parseKeyType("bogus")), { code: "BAD_USAGE" });
+ * ```
+ *
+ * @param parse the parser, applied to the value
+ */
+export function asUsage<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof TlsmithError && (err.code === "BAD_OPTION" || err.code === "BAD_NAME")) {
+      throw new TlsmithError("BAD_USAGE", err.message, { cause: err });
+    }
+    throw err;
+  }
+}
+
+/**
+ * Parse a `--key-type` (or `--type`) value; an unknown type is a usage error naming the option.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseKeyTypeOption } from "./args.ts";
+ * assert.equal(parseKeyTypeOption("rsa"), "rsa-2048");
+ * assert.throws(() => parseKeyTypeOption("bogus"), /--key-type: unknown key type "bogus"/);
+ * ```
+ *
+ * @param text the option's value
+ * @param option the option's name, for the message
+ */
+export function parseKeyTypeOption(text: string, option = "--key-type"): KeyType {
+  try {
+    return parseKeyType(text);
+  } catch (err) {
+    if (err instanceof TlsmithError) throw usageError(`${option}: ${err.message}`);
+    throw err;
+  }
+}
+
+/**
+ * Parse the HOST arguments of a command (`tlsmith cert HOST…`): DNS names, wildcards, IP
+ * addresses, e-mail addresses, URIs. A malformed one is a usage error, found before anything is
+ * created or written.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseHostArguments } from "./args.ts";
+ * assert.deepEqual(parseHostArguments(["localhost", "::1"]).map((h) => h.type), ["dns", "ip"]);
+ * assert.throws(() => parseHostArguments(["bad host!"]), { code: "BAD_USAGE" });
+ * ```
+ *
+ * @param hosts the arguments
+ */
+export function parseHostArguments(hosts: readonly string[]): SubjectAltName[] {
+  return asUsage(() => parseHosts(hosts));
 }

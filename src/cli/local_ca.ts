@@ -1,76 +1,136 @@
 /**
- * The local CA as the CLI uses it (`cert`, `sign`, `verify`; `serve --cert=local` goes through `serve()`): find it,
- * create it on first use, and unlock an encrypted key with the pass-phrase prompt.
+ * The local CA as the CLI uses it (`cert`, `sign`, `doctor`; `serve --cert=local` goes through
+ * `serve()`): find it, finish a write an interrupted run left half-done (saying so), make it on
+ * first use, and unlock an encrypted key with the pass-phrase prompt.
  *
  * @module
  */
 
-import { TlsmithError } from "../errors.ts";
 import type { CertificateAuthority } from "../ca/authority.ts";
+import { TlsmithError } from "../errors.ts";
 import {
   type CaStore,
   caStore,
-  createStoredCa,
   loadStoredCa as loadFromFiles,
-  readStoredCa,
+  openStoredCa,
+  recoverCaStore,
 } from "../ca/store.ts";
 import type { CliContext } from "./args.ts";
 import { withPassphrase } from "./passphrase.ts";
+import { dirArgument } from "./trust_output.ts";
 
 /** Options of {@linkcode loadStoredCa}. */
 export interface LoadStoredCaOptions {
   /** The CA directory (default: the store's default directory). */
   dir?: string;
-  /** Create the CA when the directory has none (printing where to stderr). */
+  /**
+   * Make the CA when the directory has none: in memory, written by `save()` (which prints where
+   * to standard error), so the caller can check its work first.
+   */
   create?: boolean;
   /** `--passphrase-file` for an encrypted CA key. */
   passphraseFile?: string;
 }
 
+/** What {@linkcode loadStoredCa} found or made. */
+export interface LocalCa {
+  /** The CA. */
+  ca: CertificateAuthority;
+  /** Its store. */
+  store: CaStore;
+  /** True when it was made now. */
+  created: boolean;
+  /** Write a CA made now (printing where); resolves to the CA that is stored. */
+  save(): Promise<CertificateAuthority>;
+}
+
 /**
- * Load the CA from its store. A missing CA is `CA_NOT_FOUND` (or is created with `create`); a
- * certificate without its key (or the reverse) is `CA_NOT_FOUND` naming the missing file, and
- * nothing is written.
+ * The error with `--dir DIR` added to every CA command it suggests (\`tlsmith ca init\`,
+ * \`tlsmith trust\`, …): the library layers that word those messages do not know which
+ * directory the user named, and following a suggestion without it would make or use a second CA
+ * in the default place. Anything but a {@linkcode TlsmithError} passes through.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { TlsmithError } from "../errors.ts";
+ * import { carryCaDir } from "./local_ca.ts";
+ * const err = carryCaDir(new TlsmithError("CA_EXPIRED", "Create one with `tlsmith ca init --force`."), "./ca");
+ * assert.equal((err as Error).message, "Create one with `tlsmith ca init --dir ./ca --force`.");
+ * ```
+ *
+ * @param err what was thrown
+ * @param dir the CA directory the user gave (`--dir`, `--ca-dir`), if any
+ */
+export function carryCaDir(err: unknown, dir: string | undefined): unknown {
+  if (dir === undefined || !(err instanceof TlsmithError)) return err;
+  const message = err.message.replace(
+    /`tlsmith (ca init|ca show|trust|untrust|doctor|env)\b(?! --dir)/g,
+    `\`tlsmith $1 ${dirArgument(dir).replaceAll("$", "$$$$")}`,
+  );
+  if (message === err.message) return err;
+  const copy = new TlsmithError(err.code, message, { cause: err.cause ?? err });
+  return copy;
+}
+
+/**
+ * Load the CA from its store. A missing CA is `CA_NOT_FOUND` (or is made with `create`); a
+ * half-written one is `CA_NOT_FOUND` saying how to recover, and nothing is written.
  *
  * @example
  * ```ts ignore
- * const { ca, store } = await loadStoredCa(ctx, { create: true });
+ * // Not run: it needs a command's context and may create the user's CA.
+ * const local = await loadStoredCa(ctx, { create: true });
+ * const leaf = await local.ca.issue(["localhost"]); // names checked before the CA is written
+ * await local.save();
  * ```
  */
 export async function loadStoredCa(
   ctx: CliContext,
   options: LoadStoredCaOptions = {},
-): Promise<{ ca: CertificateAuthority; store: CaStore; created: boolean }> {
+): Promise<LocalCa> {
   const { runtime } = ctx;
   const store = caStore(runtime, options.dir);
-  const files = await readStoredCa(runtime, store);
-  if (!files) {
-    if (!options.create) {
-      throw new TlsmithError(
-        "CA_NOT_FOUND",
-        `no local CA in ${store.dir} (no ca.pem). Create one with \`tlsmith ca init${
-          options.dir ? ` --dir ${options.dir}` : ""
-        }\`.`,
-      );
-    }
-    try {
-      const { ca } = await createStoredCa(runtime, store, {});
-      ctx.printError(
-        `Created a new local CA in ${store.dir}. Trust ${store.certFile} to trust its certificates.`,
-      );
-      return { ca, store, created: true };
-    } catch (err) {
-      // Another tlsmith created it at the same moment: use that one.
-      if (!(err instanceof TlsmithError && err.code === "FILE_EXISTS")) throw err;
-      return await loadStoredCa(ctx, { ...options, create: false });
-    }
+  const dirFlag = options.dir === undefined ? "" : ` ${dirArgument(options.dir)}`;
+  const note = await recoverCaStore(runtime, store);
+  if (note) ctx.printError(note);
+  let opened;
+  try {
+    opened = await openStoredCa(runtime, store, {
+      create: options.create,
+      missing:
+        `no local CA in ${store.dir} (no ca.pem). Create one with \`tlsmith ca init${dirFlag}\`.`,
+      unlock: (files) =>
+        files.encrypted
+          ? withPassphrase(
+            runtime,
+            {
+              passphraseFile: options.passphraseFile,
+              purpose: `to decrypt the CA key ${store.keyFile}`,
+            },
+            (passphrase) => loadFromFiles(store, files, passphrase),
+          )
+          : loadFromFiles(store, files),
+    });
+  } catch (err) {
+    throw carryCaDir(err, options.dir);
   }
-  const ca = files.encrypted
-    ? await withPassphrase(
-      runtime,
-      { passphraseFile: options.passphraseFile, purpose: `to decrypt the CA key ${store.keyFile}` },
-      (passphrase) => loadFromFiles(store, files, passphrase),
-    )
-    : await loadFromFiles(store, files);
-  return { ca, store, created: false };
+  let saved: Promise<CertificateAuthority> | undefined;
+  return {
+    ca: opened.ca,
+    store,
+    created: opened.created,
+    save: () => {
+      saved ??= opened.save().then((ca) => {
+        if (opened.created && ca === opened.ca) {
+          ctx.printError(
+            `Created a new local CA in ${store.dir}. Trust ${store.certFile} to trust its ` +
+              `certificates (\`tlsmith trust${dirFlag}\` does it for this machine).`,
+          );
+        }
+        return ca;
+      });
+      return saved;
+    },
+  };
 }

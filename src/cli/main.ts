@@ -30,13 +30,35 @@ import { ExitCode, reportError } from "./output.ts";
 export type { CliContext, CommandModule } from "./args.ts";
 
 /**
+ * The headings of `tlsmith --help`: the everyday commands first, then the local CA and trust
+ * stores, then the openssl-style file tools.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { COMMAND_GROUPS } from "./main.ts";
+ * assert.equal(COMMAND_GROUPS[0].name, "everyday");
+ * ```
+ */
+export const COMMAND_GROUPS = [
+  { name: "everyday", heading: "Everyday commands:" },
+  { name: "ca", heading: "The local CA and trust stores:" },
+  { name: "tools", heading: "Certificate and key files (openssl-style tools):" },
+] as const;
+
+/** The name of one of {@linkcode COMMAND_GROUPS}. */
+export type CommandGroup = typeof COMMAND_GROUPS[number]["name"];
+
+/**
  * One row of the command table: name and summary for `tlsmith --help`, and a
  * lazy loader of the command's module.
  *
  * @example
  * ```ts ignore
+ * // Not run: a fragment of the command table.
  * const entry: CommandEntry = {
  *   name: "serve",
+ *   group: "everyday",
  *   summary: "Serve a directory over HTTPS",
  *   load: () => import("./commands/serve.ts"),
  * };
@@ -45,6 +67,8 @@ export type { CliContext, CommandModule } from "./args.ts";
 export interface CommandEntry {
   /** The word after `tlsmith`. */
   name: string;
+  /** The heading it is listed under in `tlsmith --help`. */
+  group: CommandGroup;
   /** One line for `tlsmith --help`. */
   summary: string;
   /** Import the command's module (lazily, on use). */
@@ -56,113 +80,138 @@ export interface CommandEntry {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { COMMANDS } from "./main.ts";
- * console.log(COMMANDS.map((c) => c.name).includes("serve")); // true
+ * assert.ok(COMMANDS.map((c) => c.name).includes("serve"));
  * ```
  */
 export const COMMANDS: readonly CommandEntry[] = [
   {
     name: "serve",
+    group: "everyday",
     summary: "Serve a directory over HTTPS with an adhoc certificate or yours",
     load: () => import("./commands/serve.ts"),
   },
   {
-    name: "proxy",
-    summary: "HTTPS in front of a dev server on this machine (WebSockets, hot reload)",
-    load: () => import("./commands/proxy.ts"),
-  },
-  {
-    name: "key",
-    summary: "Generate, encrypt, decrypt and convert private keys",
-    load: () => import("./commands/key.ts"),
-  },
-  {
-    name: "p12",
-    summary: "Export and import PKCS#12 (.p12/.pfx) files",
-    load: () => import("./commands/p12.ts"),
-  },
-  {
-    name: "ca",
-    summary: "Create or show the local certificate authority",
-    load: () => import("./commands/ca.ts"),
-  },
-  {
     name: "cert",
-    summary: "Issue a certificate and key from the local CA",
+    group: "everyday",
+    summary: "Issue a certificate and key from the local CA (or --self-signed)",
     load: () => import("./commands/cert.ts"),
   },
   {
-    name: "csr",
-    summary: "Create a certificate signing request for a key",
-    load: () => import("./commands/csr.ts"),
-  },
-  {
-    name: "sign",
-    summary: "Sign a CSR with the local CA",
-    load: () => import("./commands/sign.ts"),
-  },
-  {
-    name: "inspect",
-    summary: "Show what a certificate, chain, CSR or key file holds",
-    load: () => import("./commands/inspect.ts"),
-  },
-  {
-    name: "verify",
-    summary: "Verify a certificate chain (and host) against a CA",
-    load: () => import("./commands/verify.ts"),
-  },
-  {
-    name: "fingerprint",
-    summary: "Print SHA-256 fingerprints of certificates and keys",
-    load: () => import("./commands/fingerprint.ts"),
-  },
-  {
     name: "trust",
+    group: "everyday",
     summary: "Install the local CA into the system, browser (NSS) and Java trust stores",
     load: () => import("./commands/trust.ts"),
   },
   {
+    name: "proxy",
+    group: "everyday",
+    summary: "HTTPS in front of a dev server on this machine (WebSockets, hot reload)",
+    load: () => import("./commands/proxy.ts"),
+  },
+  {
+    name: "ca",
+    group: "ca",
+    summary: "Create or show the local certificate authority",
+    load: () => import("./commands/ca.ts"),
+  },
+  {
     name: "untrust",
+    group: "ca",
     summary: "Remove the local CA from every trust store it is in",
     load: () => import("./commands/untrust.ts"),
   },
   {
     name: "doctor",
+    group: "ca",
     summary: "Ask every client on this machine whether it trusts the local CA",
     load: () => import("./commands/doctor.ts"),
   },
   {
     name: "env",
+    group: "ca",
     summary: "Print the environment that makes Node, Deno, Bun and Python trust the CA",
     load: () => import("./commands/env.ts"),
   },
   {
     name: "run",
+    group: "ca",
     summary: "Run a command with that environment set",
     load: () => import("./commands/run.ts"),
+  },
+  {
+    name: "key",
+    group: "tools",
+    summary: "Generate, encrypt, decrypt and convert private keys",
+    load: () => import("./commands/key.ts"),
+  },
+  {
+    name: "p12",
+    group: "tools",
+    summary: "Export and import PKCS#12 (.p12/.pfx) files",
+    load: () => import("./commands/p12.ts"),
+  },
+  {
+    name: "csr",
+    group: "tools",
+    summary: "Create a certificate signing request for a key",
+    load: () => import("./commands/csr.ts"),
+  },
+  {
+    name: "sign",
+    group: "tools",
+    summary: "Sign a CSR with the local CA",
+    load: () => import("./commands/sign.ts"),
+  },
+  {
+    name: "inspect",
+    group: "tools",
+    summary: "Show what a certificate, chain, CSR or key file holds",
+    load: () => import("./commands/inspect.ts"),
+  },
+  {
+    name: "verify",
+    group: "tools",
+    summary: "Verify a certificate chain (and host) against a CA",
+    load: () => import("./commands/verify.ts"),
+  },
+  {
+    name: "fingerprint",
+    group: "tools",
+    summary: "Print SHA-256 fingerprints of certificates and keys",
+    load: () => import("./commands/fingerprint.ts"),
   },
 ];
 
 /** The top-level help text. */
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
-  const rows = COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
+  const sections = COMMAND_GROUPS.flatMap((group) => [
+    group.heading,
+    ...COMMANDS.filter((c) => c.group === group.name).map((c) =>
+      `  ${c.name.padEnd(width)}  ${c.summary}`
+    ),
+    "",
+  ]);
   return [
     `tlsmith ${VERSION} - local and test HTTPS in one line, on Deno and Node`,
     "",
     "Usage: tlsmith <command> [options]",
     "",
-    "Commands:",
-    ...rows,
-    "",
+    ...sections,
     "Options:",
     "  -h, --help     Show this help; `tlsmith <command> --help` shows a command's options",
     "  -V, --version  Print the version",
     "",
     "Examples:",
     "  tlsmith serve                      Serve the current directory on https://localhost:8443/",
+    "  tlsmith cert localhost 127.0.0.1   A certificate from the local CA (made on first use)",
+    "  tlsmith trust                      Make this machine's browsers and tools trust that CA",
+    "  tlsmith cert --self-signed localhost --out-cert cert.pem --out-key key.pem",
     "  tlsmith serve --cert cert.pem --key key.pem --port 0",
     "",
+    "Exit codes: 0 success, 1 failure (the message says why), 2 a mistake on the command line.",
     "Environment: TLSMITH_DEBUG=1 adds a stack trace to every error message.",
   ].join("\n");
 }

@@ -111,3 +111,61 @@ export function pkcs12Hint(file: string): TlsmithError {
       `certificate and key first: \`tlsmith p12 import ${file} --out-cert cert.pem --out-key key.pem\`.`,
   );
 }
+
+/** Options of {@linkcode withProgress}. */
+export interface ProgressOptions {
+  /** Say nothing when the work is done sooner than this (default 1000 ms). */
+  afterMs?: number;
+  /** Add a dot this often while it runs (default 1000 ms). */
+  everyMs?: number;
+}
+
+/**
+ * Run slow work (an RSA-4096 key takes seconds) with progress on standard error when it is a
+ * terminal and the work takes longer than a second: `Generating an RSA-4096 key...... done
+ * (2.4 s)`. Quick work, and work whose standard error is a file or a pipe, print nothing.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { withProgress } from "./output.ts";
+ * const shown: string[] = [];
+ * const runtime = { stderrIsTerminal: () => true, printError: (t: string) => shown.push(t) };
+ * const slow = new Promise<number>((resolve) => setTimeout(() => resolve(42), 60));
+ * assert.equal(await withProgress(runtime, "Generating a key", () => slow, { afterMs: 20, everyMs: 15 }), 42);
+ * assert.equal(shown[0], "Generating a key...");
+ * assert.match(shown.at(-1)!, /^ done \(\d+\.\d s\)\n$/);
+ * ```
+ *
+ * @param runtime where to print (standard error) and whether it is a terminal
+ * @param what the first words of the line, e.g. `Generating an RSA-4096 key`
+ * @param work the work
+ * @param options when to start showing progress, and how often to add to it
+ */
+export async function withProgress<T>(
+  runtime: { stderrIsTerminal(): boolean; printError(text: string): void },
+  what: string,
+  work: () => Promise<T>,
+  options: ProgressOptions = {},
+): Promise<T> {
+  if (!runtime.stderrIsTerminal()) return await work();
+  const start = Date.now();
+  let shown = false;
+  let dots: ReturnType<typeof setInterval> | undefined;
+  const first = setTimeout(() => {
+    shown = true;
+    runtime.printError(`${what}...`);
+    dots = setInterval(() => runtime.printError("."), options.everyMs ?? 1000);
+  }, options.afterMs ?? 1000);
+  try {
+    const result = await work();
+    if (shown) runtime.printError(` done (${((Date.now() - start) / 1000).toFixed(1)} s)\n`);
+    return result;
+  } catch (err) {
+    if (shown) runtime.printError("\n");
+    throw err;
+  } finally {
+    clearTimeout(first);
+    clearInterval(dots);
+  }
+}

@@ -1,9 +1,9 @@
 /**
  * Where the CLI gets pass phrases, in this order: `--passphrase-file FILE`
  * (its first line), the `TLSMITH_PASSPHRASE` environment variable, a no-echo
- * prompt on the terminal (`Enter PEM pass phrase:`), else a
- * `PASSPHRASE_REQUIRED` error that says how to provide one. Pass phrases never
- * come from argv and are never printed.
+ * prompt on the terminal that names the file (`Enter pass phrase to decrypt
+ * key.pem:`; Ctrl-D cancels), else a `PASSPHRASE_REQUIRED` error that says how
+ * to provide one. Pass phrases never come from argv and are never printed.
  *
  * @module
  */
@@ -14,11 +14,37 @@ import type { Runtime } from "../serve/runtime/types.ts";
 /** The environment variable the CLI reads a pass phrase from. */
 export const PASSPHRASE_ENV = "TLSMITH_PASSPHRASE";
 
-/** The terminal prompt (as OpenSSL's). */
-export const PROMPT = "Enter PEM pass phrase:";
+/**
+ * The terminal prompt for a pass phrase: what it is for, naming the file.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { promptFor } from "./passphrase.ts";
+ * assert.equal(promptFor("to decrypt key.pem"), "Enter pass phrase to decrypt key.pem:");
+ * ```
+ *
+ * @param purpose what the pass phrase is for, e.g. `to decrypt key.pem`
+ */
+export function promptFor(purpose: string): string {
+  return `Enter pass phrase ${purpose}:`;
+}
 
-/** The confirmation prompt when a new pass phrase is set (as OpenSSL's). */
-export const CONFIRM_PROMPT = "Verifying - Enter PEM pass phrase:";
+/**
+ * The second prompt when a new pass phrase is set (typed twice).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { confirmPromptFor } from "./passphrase.ts";
+ * assert.equal(confirmPromptFor("to encrypt key.pem"), "Verifying - Enter pass phrase to encrypt key.pem again:");
+ * ```
+ *
+ * @param purpose what the pass phrase is for
+ */
+export function confirmPromptFor(purpose: string): string {
+  return `Verifying - Enter pass phrase ${purpose} again:`;
+}
 
 /** Where a pass phrase came from. */
 export type PassphraseSource = "file" | "env" | "prompt";
@@ -27,7 +53,7 @@ export type PassphraseSource = "file" | "env" | "prompt";
 export interface PassphraseOptions {
   /** `--passphrase-file FILE`: the pass phrase is its first line. */
   passphraseFile?: string;
-  /** What it is for, used in messages, e.g. `"to decrypt key.pem"`. */
+  /** What it is for, naming the file, e.g. `"to decrypt key.pem"`: in the prompt and in messages. */
   purpose: string;
   /** Ask twice on a terminal and require both to match (when setting a new pass phrase). */
   confirm?: boolean;
@@ -98,20 +124,21 @@ export async function readPassphrase(
     );
   }
   const tries = Math.max(1, options.tries ?? 3);
+  const cancelled = () =>
+    new TlsmithError(
+      "CANCELLED",
+      `cancelled (Ctrl-D): no pass phrase was entered ${purpose}, so nothing was done with it.`,
+    );
   for (let attempt = 1; attempt <= tries; attempt++) {
-    const first = await runtime.promptSecret(PROMPT);
-    if (first === null) {
-      throw new TlsmithError(
-        "PASSPHRASE_REQUIRED",
-        `a pass phrase is needed ${purpose}: ${howToProvide()}.`,
-      );
-    }
+    const first = await runtime.promptSecret(promptFor(purpose));
+    if (first === null) throw cancelled();
     if (!confirm) return { passphrase: first, source: "prompt" };
     if (first.length < 4) {
       runtime.printError("The pass phrase must have at least 4 characters.\n");
       continue;
     }
-    const second = await runtime.promptSecret(CONFIRM_PROMPT);
+    const second = await runtime.promptSecret(confirmPromptFor(purpose));
+    if (second === null) throw cancelled();
     if (second === first) return { passphrase: first, source: "prompt" };
     runtime.printError("Verify failure: the pass phrases do not match.\n");
   }
@@ -124,9 +151,9 @@ export async function readPassphrase(
 
 /**
  * Get a pass phrase: `--passphrase-file FILE` (first line, line end stripped)
- * > `TLSMITH_PASSPHRASE` > the no-echo prompt `Enter PEM pass phrase:` on a
- * terminal (asked twice with `confirm`) > `PASSPHRASE_REQUIRED` naming the
- * three ways to provide it.
+ * > `TLSMITH_PASSPHRASE` > the no-echo prompt on a terminal, which names the
+ * file ({@linkcode promptFor}; asked twice with `confirm`; Ctrl-D is
+ * `CANCELLED`) > `PASSPHRASE_REQUIRED` naming the three ways to provide it.
  *
  * @example
  * ```ts ignore

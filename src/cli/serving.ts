@@ -12,8 +12,12 @@
 
 import { describeCertificate } from "../x509/describe.ts";
 import { hostMatches } from "../x509/match.ts";
+import { verifyChain } from "../x509/verify.ts";
+import { readCertificates } from "../x509/model.ts";
+import { OID } from "../_internal/oids.ts";
 import { TlsmithError } from "../errors.ts";
 import { PASSPHRASE_ENV, readPassphrase } from "./passphrase.ts";
+import { carryCaDir } from "./local_ca.ts";
 import type { Handler } from "../serve/runtime/types.ts";
 import {
   type CertSource,
@@ -23,7 +27,11 @@ import {
   type Server,
 } from "../serve/serve.ts";
 import { type CliContext, parsePort, refuseExisting, usageError } from "./args.ts";
-import { caStore, createStoredCa, readStoredCa } from "../ca/store.ts";
+import { caStore, ensureStoredCa } from "../ca/store.ts";
+import { recoverFileGroup } from "../_internal/file_group.ts";
+import { splitPath } from "../serve/runtime/common.ts";
+import { shellWord } from "../_internal/commands.ts";
+import { isDnsName, parseIpAddress } from "../x509/names.ts";
 
 /**
  * The `parseArgs` options of the serving flags, to spread into a serving
@@ -39,6 +47,7 @@ export const SERVING_OPTIONS = {
   cert: { type: "string" },
   key: { type: "string" },
   "passphrase-file": { type: "string" },
+  "ca-dir": { type: "string" },
   host: { type: "string" },
   lan: { type: "boolean" },
   port: { type: "string" },
@@ -84,6 +93,9 @@ export function servingHelp(defaultCert: "adhoc" | "local"): string {
                      The pass phrase of an encrypted --key, or with --cert local
                      of an encrypted CA key (first line of FILE); else
                      TLSMITH_PASSPHRASE, else a prompt on the terminal.
+  --ca-dir DIR       With --cert local: the CA directory (default
+                     $TLSMITH_CA_DIR or the user data directory; see
+                     \`tlsmith ca\`).
   --host HOST        Address to listen on (default: 127.0.0.1 and ::1, this
                      machine only; 0.0.0.0 or :: exposes the server to your
                      network and prints its addresses).
@@ -115,6 +127,8 @@ export interface ServingValues {
   key?: string;
   /** `--passphrase-file`. */
   "passphrase-file"?: string;
+  /** `--ca-dir`. */
+  "ca-dir"?: string;
   /** `--host`. */
   host?: string;
   /** `--lan`. */
@@ -203,6 +217,51 @@ function parseCount(text: string | undefined, option: string, min: number): numb
   return Number(text);
 }
 
+/** What a listen address is, for the `--host` errors. */
+const LISTEN_ADDRESS =
+  "the address to listen on: an IP address of this machine (127.0.0.1, ::1), " +
+  "0.0.0.0 or :: for every interface, or a host name that resolves to one (localhost)";
+
+/**
+ * Check a `--host` value: an IP address (IPv6 with or without brackets) or a host name. A port, a
+ * URL or anything else is a `BAD_USAGE` error that says what a listen address is.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseListenHost } from "./serving.ts";
+ * assert.equal(parseListenHost("[::1]"), "::1");
+ * assert.throws(() => parseListenHost("localhost:8443"), /--port 8443/);
+ * ```
+ *
+ * @param text the value of `--host`
+ */
+export function parseListenHost(text: string): string {
+  const bare = text.replace(/^\[(.*)\]$/, "$1");
+  if (parseIpAddress(text) !== null) return bare;
+  if (isDnsName(text)) return text;
+  const url = /^[a-z][a-z0-9+.-]*:\/\/\[?([^/\]]*?)\]?(?::(\d+))?(?:\/.*)?$/i.exec(text);
+  if (url && (parseIpAddress(url[1]) || isDnsName(url[1]))) {
+    throw usageError(
+      `"--host" is ${LISTEN_ADDRESS}; not a URL. Use --host ${url[1]}${
+        url[2] ? ` --port ${url[2]}` : ""
+      }.`,
+    );
+  }
+  const port = /^(?:\[([^\]]*)\]|([^:]*)):(\d+)$/.exec(text);
+  const named = port?.[1] ?? port?.[2];
+  if (port && named !== undefined && (parseIpAddress(named) || isDnsName(named))) {
+    throw usageError(
+      `"--host" is ${LISTEN_ADDRESS}, without a port. Use --host ${named} --port ${port[3]}.`,
+    );
+  }
+  throw usageError(
+    `"--host" is ${LISTEN_ADDRESS}; ${
+      text === "" ? "it is empty" : `"${text}" is neither an IP address nor a host name`
+    }.`,
+  );
+}
+
 /**
  * Check the serving flags against each other (BAD_USAGE, before touching
  * anything), with `defaultCert` when `--cert` is not given.
@@ -250,13 +309,19 @@ export function checkServing(values: ServingValues, defaultCert: "adhoc" | "loca
         `${certOption} has the names it has (use "--host 0.0.0.0" to listen on your network)`,
     );
   }
+  if (values["ca-dir"] !== undefined && !local) {
+    throw usageError(
+      `"--ca-dir" is the local CA's directory, used with "--cert local"${
+        values.cert === undefined ? "; add --cert local" : ""
+      }`,
+    );
+  }
   if (values.force && values["save-cert"] === undefined) {
     throw usageError('"--force" only applies to "--save-cert FILE"');
   }
-  const host = (values.host ?? (values.lan ? "0.0.0.0" : "localhost")).trim();
-  if (host === "" || /[\s/]/.test(host)) {
-    throw usageError(`"--host" must be a host name or IP address, not "${values.host}"`);
-  }
+  const host = values.host === undefined
+    ? (values.lan ? "0.0.0.0" : "localhost")
+    : parseListenHost(values.host);
   return {
     certOption,
     adhoc,
@@ -355,20 +420,34 @@ export async function loadServingTls(ctx: CliContext, plan: ServingPlan): Promis
     const name = runtime.hostName();
     if (name && /^[A-Za-z0-9.-]+$/.test(name)) hosts.push(name.toLowerCase());
   }
+  if (!plan.adhoc && !plan.local) {
+    // A `tlsmith cert --force` killed while it replaced these files is finished (or undone)
+    // first, so the pair matches.
+    for (const dir of new Set([splitPath(plan.certOption).dir, splitPath(values.key!).dir])) {
+      if (!(await runtime.stat(dir))?.isDirectory) continue;
+      const done = await recoverFileGroup(runtime, dir);
+      if (done) {
+        ctx.printError(
+          done.action === "completed"
+            ? `Finished the interrupted replacement of ${done.files.join(", ")}.`
+            : `Removed what an interrupted write of ${
+              done.files.join(", ")
+            } left behind; those files are unchanged.`,
+        );
+      }
+    }
+  }
   let localCaFile: string | undefined;
   if (plan.local) {
     // The CA exists before anything is started that should trust it (run --proxy's child).
-    const store = caStore(runtime);
-    if (!(await readStoredCa(runtime, store))) {
-      try {
-        await createStoredCa(runtime, store, {});
-        ctx.printError(
-          `Created a new local CA in ${store.dir}. Trust ${store.certFile} to trust its certificates.`,
-        );
-      } catch (err) {
-        // Another tlsmith created it at the same moment: use that one.
-        if (!(err instanceof TlsmithError && err.code === "FILE_EXISTS")) throw err;
-      }
+    const store = caStore(runtime, values["ca-dir"]);
+    if (await ensureStoredCa(runtime, store)) {
+      ctx.printError(
+        `Created a new local CA in ${store.dir}. Trust ${store.certFile} to trust its ` +
+          `certificates (\`tlsmith trust${
+            values["ca-dir"] === undefined ? "" : ` --dir ${shellWord(values["ca-dir"])}`
+          }\` does it for this machine).`,
+      );
     }
     localCaFile = store.certFile;
   }
@@ -425,11 +504,6 @@ export function logRequests(ctx: CliContext, handler: Handler, quiet: boolean): 
 /** `host` for a URL: IPv6 in brackets. */
 function urlHost(host: string): string {
   return host.includes(":") && !host.startsWith("[") ? `[${host}]` : host;
-}
-
-/** Quote a path for a POSIX shell when it needs it. */
-function shellQuote(text: string): string {
-  return /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
 }
 
 /**
@@ -549,6 +623,7 @@ export async function runServing(
         hosts: material.hosts,
         clientCa: material.clientCa,
         passphrase: material.passphrase,
+        ...(plan.local && values["ca-dir"] !== undefined ? { caDir: values["ca-dir"] } : {}),
         ...limits,
         onReload: (event) => {
           if (event.ok) {
@@ -561,7 +636,7 @@ export async function runServing(
         },
       });
     } catch (err) {
-      if (err instanceof TlsmithError) throw err;
+      if (err instanceof TlsmithError) throw carryCaDir(err, values["ca-dir"]);
       throw new TlsmithError(
         "SERVE_FAILED",
         `cannot serve HTTPS on ${urlHost(hostname)}:${port}: ${
@@ -598,6 +673,8 @@ export async function runServing(
       adhoc: plan.adhoc,
       local: plan.local,
       certFile: plan.adhoc ? saveCert : server.localCa?.certFile ?? plan.certOption,
+      keyFile: plan.adhoc || plan.local ? undefined : values.key,
+      caDirFlag: values["ca-dir"] === undefined ? "" : ` --dir ${shellWord(values["ca-dir"])}`,
       clientCa: values["client-ca"],
     });
     try {
@@ -615,6 +692,96 @@ export async function runServing(
   }
 }
 
+/** The (last) CN of the leaf certificate's subject, if it has one. */
+function commonName(certPem: string): string | undefined {
+  const [leaf] = readCertificates(certPem, "the certificate");
+  return leaf.subject.rdns.flat().filter((a) => a.oid === OID.commonName).at(-1)?.value;
+}
+
+/**
+ * What clients make of a certificate that names its host only in the subject CN (what
+ * `openssl req -x509 -subj /CN=localhost` makes, as the Flask tutorial does): measured with
+ * curl, OpenSSL, GnuTLS, Node, Python's ssl, Java (they fall back to the CN for a host name),
+ * Chromium, Go and pyca/cryptography (they refuse), and every client for an IP address.
+ */
+function cnOnlyWarning(
+  cn: string,
+  names: string[],
+  port: number,
+  certFile: string | undefined,
+  keyFile: string | undefined,
+): string[] {
+  const url = (name: string) => `https://${urlHost(name)}:${port}/`;
+  const lines = [
+    `warning: the certificate has no subjectAltName; it names ${cn} only in its subject CN.`,
+  ];
+  for (const name of names) {
+    if (parseIpAddress(name) !== null) {
+      lines.push(
+        `  ${
+          url(name)
+        }: every client refuses it (IP addresses are matched against subjectAltName only).`,
+      );
+    } else if (name.toLowerCase() === cn.toLowerCase()) {
+      lines.push(
+        `  ${
+          url(name)
+        }: curl, OpenSSL, GnuTLS, Node, Python's ssl and Java fall back to the CN and ` +
+          `accept it; Chromium, Go and pyca/cryptography refuse it.`,
+      );
+    } else {
+      lines.push(
+        `  ${url(name)}: every client refuses it (the certificate does not name ${name}).`,
+      );
+    }
+  }
+  const hosts = [cn, ...names.filter((n) => n.toLowerCase() !== cn.toLowerCase())];
+  const files = certFile && keyFile
+    ? ` --out-cert ${shellWord(certFile)} --out-key ${shellWord(keyFile)} --force`
+    : "";
+  lines.push(
+    `  Make one with the names in subjectAltName${files ? " (it replaces these files)" : ""}:`,
+    `  tlsmith cert --self-signed ${hosts.map(shellWord).join(" ")}${files}`,
+  );
+  return lines;
+}
+
+/**
+ * The `Try:` lines for a certificate issued by a CA: trust the CA (its ca.pem), not the server's
+ * certificate. When the local CA issued it, its ca.pem and `tlsmith trust`.
+ */
+async function issuedTryLines(
+  ctx: CliContext,
+  certificate: string,
+  issuer: string,
+  url: string,
+): Promise<string[]> {
+  const { runtime } = ctx;
+  let localCa: string | undefined;
+  try {
+    const store = caStore(runtime);
+    if ((await runtime.stat(store.certFile))?.isFile) {
+      const ca = await runtime.readTextFile(store.certFile);
+      const result = await verifyChain({ leaf: certificate, trusted: ca, purpose: "any" });
+      if (result.ok) localCa = store.certFile;
+    }
+  } catch {
+    localCa = undefined; // no default CA here: say what to trust instead
+  }
+  if (localCa) {
+    return [
+      `Try:  curl --cacert ${shellWord(localCa)} ${url}`,
+      `  (the local CA issued it: trust its ca.pem, or once for this machine: tlsmith trust)`,
+    ];
+  }
+  return [
+    `Try:  curl --cacert ca.pem ${url}`,
+    `  where ca.pem is the certificate of the CA that issued it (${issuer}):`,
+    "  clients trust the CA, not the server's certificate. For a CA made by tlsmith,",
+    "  `tlsmith trust --dir DIR` makes this machine trust it.",
+  ];
+}
+
 /** Print where the server listens, its certificate and how to reach it with curl. */
 async function printBanner(
   ctx: CliContext,
@@ -625,6 +792,8 @@ async function printBanner(
     adhoc: boolean;
     local: boolean;
     certFile?: string;
+    keyFile?: string;
+    caDirFlag: string;
     clientCa?: string;
   },
 ): Promise<void> {
@@ -653,6 +822,8 @@ async function printBanner(
     ctx.print(`  Clients need a certificate issued by a CA in ${o.clientCa} (mutual TLS).`);
   }
   const info = await describeCertificate(server.certificate);
+  const cn = commonName(server.certificate);
+  const cnOnly = info.subjectAltNames.length === 0 && cn !== undefined;
   ctx.print(
     o.adhoc
       ? "Certificate: adhoc, self-signed, in memory only (browsers will warn)"
@@ -660,7 +831,13 @@ async function printBanner(
       ? `Certificate: fresh, from the local CA ${o.certFile} (in memory only)`
       : `Certificate: ${o.certFile}${info.selfSigned ? " (self-signed)" : ""}`,
   );
-  ctx.print(`  names:    ${info.subjectAltNames.join(", ") || "(none)"}`);
+  ctx.print(
+    `  names:    ${
+      cnOnly
+        ? `(none: no subjectAltName, only the subject CN=${cn})`
+        : info.subjectAltNames.join(", ") || "(none)"
+    }`,
+  );
   ctx.print(`  expires:  ${utc(info.notAfter)}`);
   ctx.print(`  SHA-256:  ${info.fingerprints.sha256}`);
   const now = Date.now();
@@ -671,7 +848,11 @@ async function printBanner(
   }
   const names = urls.map((url) => new URL(url).hostname.replace(/^\[|\]$/g, ""));
   const unnamed = names.filter((name) => !hostMatches(server.certificate, name));
-  if (ANY_HOSTS.has(o.host) && o.adhoc && unnamed.length > 0) {
+  if (cnOnly) {
+    for (const line of cnOnlyWarning(cn, names, port, o.certFile, o.keyFile)) {
+      ctx.printError(line);
+    }
+  } else if (ANY_HOSTS.has(o.host) && o.adhoc && unnamed.length > 0) {
     ctx.print(
       "  The adhoc certificate does not name " + unnamed.join(", ") + ": other machines get a\n" +
         "  name mismatch. Add --lan to put this machine's addresses into it.",
@@ -686,11 +867,19 @@ async function printBanner(
     }
   }
   const url = urls[0];
-  if (o.certFile) {
-    ctx.print(`Try:  curl --cacert ${shellQuote(o.certFile)} ${url}`);
-  } else {
+  if (o.adhoc && !o.certFile) {
     ctx.print(`Try:  curl -k ${url}`);
     ctx.print("  (-k skips verification; add --save-cert FILE and use curl --cacert FILE instead)");
+  } else if (o.local || info.selfSigned || !o.certFile) {
+    // The CA's ca.pem, or a self-signed certificate (its own trust anchor).
+    ctx.print(`Try:  curl --cacert ${shellWord(o.certFile ?? "cert.pem")} ${url}`);
+    if (o.local) {
+      ctx.print(`  (or trust the local CA once for this machine: tlsmith trust${o.caDirFlag})`);
+    }
+  } else {
+    for (const line of await issuedTryLines(ctx, server.certificate, info.issuer, url)) {
+      ctx.print(line);
+    }
   }
   ctx.print("Press Ctrl-C to stop.");
 }

@@ -7,6 +7,8 @@
  * @module
  */
 
+import { fileArgument, withSuffix } from "../_internal/commands.ts";
+
 /** What a message is about: the file name (if any) and whether it is DER rather than PEM. */
 export interface InputKind {
   /** The file name, used in the command when it is safe to paste into a shell. */
@@ -15,17 +17,7 @@ export interface InputKind {
   der?: boolean;
 }
 
-/** `source` when it can be pasted into a shell as it is, else `fallback`. */
-export function fileArgument(source: string | undefined, fallback: string): string {
-  return source && /^[A-Za-z0-9._\/+:@%=,-]+$/.test(source) && !source.startsWith("-")
-    ? source
-    : fallback;
-}
-
-/** `input` with its extension replaced by `suffix` (`key.pem` → `key-aes.pem`). */
-function derived(input: string, suffix: string): string {
-  return input.replace(/\.(pem|key|der|p8|pk8|p12|pfx)$/i, "") + suffix;
-}
+export { fileArgument };
 
 /**
  * The command that re-encrypts a key OpenSSL reads into PBES2 with PBKDF2-HMAC-SHA256 and
@@ -52,7 +44,7 @@ export function reencryptKeyCommand(
     options.iterations ? `-iter ${options.iterations}` : "",
     options.legacy ? "-provider legacy -provider default" : "",
     input.der ? "-inform DER" : "",
-    `-in ${file} -out ${derived(file, "-aes.pem")}`,
+    `-in ${file} -out ${withSuffix(file, "-aes.pem")}`,
   ].filter(Boolean).join(" ");
 }
 
@@ -72,7 +64,7 @@ export function reencryptKeyCommand(
 export function namedCurveCommand(input: InputKind): string {
   const file = fileArgument(input.source, "key.pem");
   return `openssl ec ${input.der ? "-inform DER " : ""}-in ${file} -param_enc named_curve ` +
-    `-out ${derived(file, "-named.pem")}`;
+    `-out ${withSuffix(file, "-named.pem")}`;
 }
 
 /**

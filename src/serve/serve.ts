@@ -13,7 +13,7 @@
 
 import { adhocCert, DEFAULT_ADHOC_HOSTS } from "../ca/adhoc.ts";
 import type { CertificateAuthority } from "../ca/authority.ts";
-import { caStore, createStoredCa, loadStoredCa, readStoredCa } from "../ca/store.ts";
+import { caStore, loadStoredCa, openStoredCa } from "../ca/store.ts";
 import { type CertificateDescription, describeCertificate } from "../x509/describe.ts";
 import { TlsmithError } from "../errors.ts";
 import { exportPrivateKey, importPrivateKey, isEncryptedPrivateKey } from "../keys/formats.ts";
@@ -93,6 +93,11 @@ export interface ServeOptions {
    */
   passphrase?: string | PassphraseCallback;
   /**
+   * With `cert: "local"`: the CA directory (default `$TLSMITH_CA_DIR`, else the user data
+   * directory, as `tlsmith ca init` uses).
+   */
+  caDir?: string;
+  /**
    * Host to bind. Default: `127.0.0.1` and `::1` (this machine only, both
    * address families; `localhost` means the same). `0.0.0.0` or `::`
    * listen on every interface.
@@ -151,6 +156,7 @@ export interface ServeOptions {
 const OPTION_NAMES: readonly (keyof ServeOptions)[] = [
   "cert",
   "passphrase",
+  "caDir",
   "hostname",
   "port",
   "httpPort",
@@ -213,7 +219,7 @@ function badOption(message: string): TlsmithError {
 
 /** Check that `key` is an unencrypted private key in PEM; `source` names it in errors. */
 function checkKeyPem(key: string, source: string): void {
-  const blocks = decodePem(key, { source });
+  const blocks = decodePem(key, { source, expect: "private key" });
   const encrypted = blocks.find((b) =>
     b.label === "ENCRYPTED PRIVATE KEY" || /ENCRYPTED/i.test(b.headers["Proc-Type"] ?? "")
   );
@@ -234,7 +240,7 @@ function checkKeyPem(key: string, source: string): void {
 
 /** Check that `cert` holds at least one certificate; returns the leaf's DER. */
 function checkCertPem(cert: string, source: string): Uint8Array {
-  const blocks = decodePem(cert, { source });
+  const blocks = decodePem(cert, { source, expect: "certificate" });
   const certs = blocks.filter((b) => b.label === "CERTIFICATE" || b.label === "X509 CERTIFICATE");
   if (certs.length === 0) {
     const found = [...new Set(blocks.map((b) => b.label))].join(", ");
@@ -348,38 +354,34 @@ const LOCAL_RENEW_BEFORE_MS = (LOCAL_DAYS / 3) * 24 * 3600 * 1000;
 async function openLocalCa(
   runtime: Runtime,
   passphrase: string | PassphraseCallback | undefined,
+  caDir: string | undefined,
 ): Promise<{ ca: CertificateAuthority; certFile: string; created: boolean }> {
-  const store = caStore(runtime);
-  const files = await readStoredCa(runtime, store);
-  if (!files) {
-    try {
-      const { ca } = await createStoredCa(runtime, store, {});
-      return { ca, certFile: store.certFile, created: true };
-    } catch (err) {
-      // Another tlsmith created it at the same moment: use that one.
-      if (!(err instanceof TlsmithError && err.code === "FILE_EXISTS")) throw err;
-      return await openLocalCa(runtime, passphrase);
-    }
-  }
-  const ca = files.encrypted
-    ? await withPassphrase(
-      passphrase ?? (() => {
-        throw new TlsmithError(
-          "PASSPHRASE_REQUIRED",
-          `${store.keyFile}: the local CA key is encrypted. Pass its pass phrase: serve(handler, { cert: "local", passphrase }).`,
-        );
-      }),
-      store.keyFile,
-      (p) => loadStoredCa(store, files, p),
-    )
-    : await loadStoredCa(store, files);
-  return { ca, certFile: store.certFile, created: false };
+  const store = caStore(runtime, caDir);
+  const opened = await openStoredCa(runtime, store, {
+    create: true,
+    unlock: (files) =>
+      files.encrypted
+        ? withPassphrase(
+          passphrase ?? (() => {
+            throw new TlsmithError(
+              "PASSPHRASE_REQUIRED",
+              `${store.keyFile}: the local CA key is encrypted. Pass its pass phrase: serve(handler, { cert: "local", passphrase }).`,
+            );
+          }),
+          store.keyFile,
+          (p) => loadStoredCa(store, files, p),
+        )
+        : loadStoredCa(store, files),
+  });
+  const ca = await opened.save();
+  return { ca, certFile: store.certFile, created: opened.created && ca === opened.ca };
 }
 
 async function resolveSource(
   certOption: CertSource,
   names: string[],
   passphrase: string | PassphraseCallback | undefined,
+  caDir?: string,
 ): Promise<Source> {
   const source: unknown = certOption;
   if (source === "adhoc") {
@@ -389,7 +391,7 @@ async function resolveSource(
   }
   if (source === "local") {
     const runtime = await getRuntime();
-    const { ca, certFile, created } = await openLocalCa(runtime, passphrase);
+    const { ca, certFile, created } = await openLocalCa(runtime, passphrase, caDir);
     const issue = async (): Promise<Material> => {
       const leaf = await ca.issue(names, { days: LOCAL_DAYS });
       return {
@@ -638,6 +640,12 @@ export async function serve(handler: Handler, options: ServeOptions): Promise<Se
   ) {
     throw badOption("serve(): passphrase must be a string or a function that returns one.");
   }
+  if (options.caDir !== undefined && (typeof options.caDir !== "string" || options.caDir === "")) {
+    throw badOption('serve(): caDir must be the path of the CA directory, e.g. "./ca".');
+  }
+  if (options.caDir !== undefined && options.cert !== "local") {
+    throw badOption('serve(): caDir is used only with cert: "local".');
+  }
   if (
     options.hosts !== undefined &&
     (!Array.isArray(options.hosts) || options.hosts.some((h) => typeof h !== "string"))
@@ -674,7 +682,7 @@ export async function serve(handler: Handler, options: ServeOptions): Promise<Se
   ) {
     if (!names.some((n) => n.toLowerCase() === extra.toLowerCase())) names.push(extra);
   }
-  const source = await resolveSource(options.cert, names, options.passphrase);
+  const source = await resolveSource(options.cert, names, options.passphrase, options.caDir);
   let current = source.first;
 
   const runtime = await getRuntime();

@@ -65,7 +65,9 @@ async function digestHex(algorithm: "SHA-256" | "SHA-1", der: Uint8Array): Promi
  * ```
  */
 export async function trustCaFromPem(pem: string, file: string): Promise<TrustCa> {
-  const blocks = decodePem(pem, { source: file }).filter((b) => isCertificateLabel(b.label));
+  const blocks = decodePem(pem, { source: file, expect: "certificate" }).filter((b) =>
+    isCertificateLabel(b.label)
+  );
   if (blocks.length !== 1) {
     throw new TlsmithError(
       "BAD_CERTIFICATE",

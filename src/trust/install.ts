@@ -8,7 +8,7 @@
 import { TlsmithError } from "../errors.ts";
 import { getRuntime } from "../serve/runtime/mod.ts";
 import type { Runtime } from "../serve/runtime/types.ts";
-import { createStoredCa, readStoredCa } from "../ca/store.ts";
+import { ensureStoredCa, readStoredCa } from "../ca/store.ts";
 import { absoluteCaStore, holdsCa, readTrustCa, type TrustCa } from "./ca.ts";
 import { expiryWarnings } from "./expiry.ts";
 import { discoverStores, storeFromRecord } from "./discover.ts";
@@ -106,18 +106,15 @@ async function loadCa(
   create: boolean,
 ): Promise<{ ca: TrustCa; created: boolean; dir: string }> {
   let store = await absoluteCaStore(runtime, dir);
-  const files = await readStoredCa(runtime, store);
   let created = false;
-  if (!files) {
-    if (!create) {
-      throw new TlsmithError(
-        "CA_NOT_FOUND",
-        `no local CA in ${store.dir} (no ca.pem), so there is nothing to untrust. Pass the CA directory with --dir DIR if it is elsewhere.`,
-      );
-    }
-    await createStoredCa(runtime, store, {});
-    created = true;
-    store = await absoluteCaStore(runtime, store.dir);
+  if (create) {
+    created = await ensureStoredCa(runtime, store);
+    if (created) store = await absoluteCaStore(runtime, store.dir);
+  } else if (!(await readStoredCa(runtime, store))) {
+    throw new TlsmithError(
+      "CA_NOT_FOUND",
+      `no local CA in ${store.dir} (no ca.pem), so there is nothing to untrust. Pass the CA directory with --dir DIR if it is elsewhere.`,
+    );
   }
   return { ca: await readTrustCa(runtime, store.certFile), created, dir: store.dir };
 }

@@ -6,6 +6,9 @@
  */
 
 import type { RunCommandOptions, RunCommandResult, Runtime } from "../serve/runtime/types.ts";
+import { shellWord } from "../_internal/commands.ts";
+
+export { shellWord };
 
 /**
  * Join path parts with `/` (or `\` on Windows), without doubling separators.
@@ -58,22 +61,6 @@ export function parentDir(path: string): string {
 export function baseName(path: string): string {
   const i = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
   return path.slice(i + 1);
-}
-
-/**
- * Quote one word for a POSIX shell (left bare when it is safe as is).
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { shellWord } from "./util.ts";
- * assert.equal(shellWord("/etc/ssl/certs"), "/etc/ssl/certs");
- * assert.equal(shellWord("it's here"), `'it'\\''s here'`);
- * ```
- */
-export function shellWord(word: string): string {
-  if (word !== "" && /^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) return word;
-  return `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
 /**

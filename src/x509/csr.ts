@@ -312,7 +312,7 @@ export async function parseCsr(
   const source = options.source;
   let der: Uint8Array;
   if (typeof input === "string") {
-    const blocks = decodePem(input, { source });
+    const blocks = decodePem(input, { source, expect: "certificate request" });
     const block = blocks.find((b) => CSR_LABELS.includes(b.label));
     if (!block) {
       const found = [...new Set(blocks.map((b) => b.label))].join(", ");

@@ -569,7 +569,7 @@ export function readCertificates(input: CertificateInput, source?: string): Cert
   const ders: Uint8Array[] = [];
   for (const item of items) {
     if (typeof item === "string") {
-      const blocks = decodePem(item, { source });
+      const blocks = decodePem(item, { source, expect: "certificate" });
       const certs = blocks.filter((b) => isCertificateLabel(b.label));
       if (certs.length === 0) {
         const labels = [...new Set(blocks.map((b) => b.label))];

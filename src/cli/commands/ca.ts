@@ -8,14 +8,27 @@
  */
 
 import { CA_KEY_TYPES } from "../../ca/authority.ts";
-import { caStore, createStoredCa } from "../../ca/store.ts";
+import { caStore, newStoredCa, recoverCaStore, saveStoredCa } from "../../ca/store.ts";
 import { readCertificates } from "../../x509/model.ts";
 import { TlsmithError } from "../../errors.ts";
 import { isEncryptedPrivateKey } from "../../keys/formats.ts";
-import { type KeyType, parseKeyType } from "../../keys/keys.ts";
-import { DEFAULT_PERMITTED_NAMES, describeNameConstraints } from "../../ca/constraints.ts";
+import type { KeyType } from "../../keys/keys.ts";
+import {
+  DEFAULT_PERMITTED_NAMES,
+  describeNameConstraints,
+  parsePermitEntry,
+} from "../../ca/constraints.ts";
 import { readNameConstraints } from "../../x509/name_constraints.ts";
-import { type CliContext, parseCommandArgs, usageError } from "../args.ts";
+import {
+  asUsage,
+  type CliContext,
+  parseCommandArgs,
+  parseKeyTypeOption,
+  usageError,
+} from "../args.ts";
+import { withProgress } from "../output.ts";
+import { dirArgument } from "../trust_output.ts";
+import { shellWord } from "../../_internal/commands.ts";
 import { obtainPassphrase } from "../passphrase.ts";
 import { readInputText } from "../input.ts";
 
@@ -59,7 +72,7 @@ Examples:
 
 function trustHints(certFile: string): string[] {
   return [
-    "Trust it:",
+    "Or by hand, client by client:",
     `  curl:            curl --cacert "${certFile}" https://localhost:8443/`,
     `  Node:            NODE_EXTRA_CA_CERTS="${certFile}" node app.js`,
     `  Deno:            DENO_CERT="${certFile}" deno run …`,
@@ -82,7 +95,7 @@ async function init(ctx: CliContext, argv: string[]): Promise<number> {
   });
   let keyType: KeyType | undefined;
   if (values["key-type"] !== undefined) {
-    keyType = parseKeyType(values["key-type"]);
+    keyType = parseKeyTypeOption(values["key-type"]);
     if (!CA_KEY_TYPES.includes(keyType)) {
       throw usageError(`--key-type for a CA must be one of ${CA_KEY_TYPES.join(", ")}`);
     }
@@ -95,19 +108,21 @@ async function init(ctx: CliContext, argv: string[]): Promise<number> {
   }
   let days: number | undefined;
   if (values.days !== undefined) {
-    if (!/^[0-9]+$/.test(values.days)) {
-      throw usageError(`--days must be a whole number, not "${values.days}"`);
+    if (!/^[0-9]{1,6}$/.test(values.days) || Number(values.days) < 1) {
+      throw usageError(`--days must be a whole number of days, not "${values.days}"`);
     }
     days = Number(values.days);
   }
+  for (const entry of values.permit ?? []) asUsage(() => parsePermitEntry(entry));
   const store = caStore(ctx.runtime, values.dir);
+  const dir = values.dir === undefined ? "" : ` ${dirArgument(values.dir)}`;
   if (!values.force) {
     // Fail before asking for a pass phrase or generating a key.
     for (const f of [store.certFile, store.keyFile]) {
       if (await ctx.runtime.stat(f)) {
         throw new TlsmithError(
           "FILE_EXISTS",
-          `a CA already exists in ${store.dir} (${f}). Keep using it (\`tlsmith ca show\`), or replace it with --force (the old files are kept as *.bak).`,
+          `a CA already exists in ${store.dir} (${f}). Keep using it (\`tlsmith ca show${dir}\`), or replace it with --force (the old files are kept as *.bak).`,
         );
       }
     }
@@ -119,14 +134,19 @@ async function init(ctx: CliContext, argv: string[]): Promise<number> {
       confirm: true,
     })
     : undefined;
-  const { ca, kept } = await createStoredCa(ctx.runtime, store, {
-    keyType,
-    permit: values.permit,
-    nameConstraints: !values["no-name-constraints"],
-    days,
-    passphrase,
-    force: values.force,
-  });
+  const fresh = await withProgress(
+    ctx.runtime,
+    `Generating ${keyType ? `an ${keyType.toUpperCase()}` : "a"} key`,
+    () =>
+      newStoredCa(ctx.runtime, {
+        keyType,
+        permit: values.permit,
+        nameConstraints: !values["no-name-constraints"],
+        days,
+        passphrase,
+      }),
+  );
+  const { ca, kept } = await saveStoredCa(ctx.runtime, store, fresh, { force: values.force });
   for (const { file, backup } of kept) ctx.printError(`Kept the old ${file} as ${backup}`);
   ctx.print(`Created the local CA "${ca.subject}"`);
   ctx.print(`  Certificate: ${store.certFile}  (trust this file)`);
@@ -144,9 +164,14 @@ async function init(ctx: CliContext, argv: string[]): Promise<number> {
     }`,
   );
   ctx.print("");
+  ctx.print(`Trust it on this machine (system store, browsers, Java): tlsmith trust${dir}`);
   for (const line of trustHints(store.certFile)) ctx.print(line);
   ctx.print("");
-  ctx.print("Then: tlsmith cert localhost 127.0.0.1 ::1   or   tlsmith serve --cert=local");
+  ctx.print(
+    `Then: tlsmith cert${dir} localhost 127.0.0.1 ::1   or   tlsmith serve --cert=local${
+      values.dir === undefined ? "" : ` --ca-dir ${shellWord(values.dir)}`
+    }`,
+  );
   return 0;
 }
 
@@ -159,10 +184,14 @@ async function show(ctx: CliContext, argv: string[]): Promise<number> {
   if (values.json && values.pem) throw usageError("--json and --pem exclude each other");
   const { runtime } = ctx;
   const store = caStore(runtime, values.dir);
+  const note = await recoverCaStore(runtime, store);
+  if (note) ctx.printError(note);
   if (!(await runtime.stat(store.certFile))) {
     throw new TlsmithError(
       "CA_NOT_FOUND",
-      `no local CA in ${store.dir} (no ca.pem). Create one with \`tlsmith ca init\`.`,
+      `no local CA in ${store.dir} (no ca.pem). Create one with \`tlsmith ca init${
+        values.dir === undefined ? "" : ` ${dirArgument(values.dir)}`
+      }\`.`,
     );
   }
   const certPem = await readInputText(runtime, store.certFile);

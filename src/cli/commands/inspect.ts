@@ -142,8 +142,27 @@ async function itemOf(block: PemBlock, source: string): Promise<Item> {
   return { kind: "unknown", label: block.label };
 }
 
+/** A DER private key (PKCS#8, encrypted PKCS#8, PKCS#1, SEC1), or null when `der` is none. */
+async function derKeyItem(der: Uint8Array, source: string): Promise<Item | null> {
+  try {
+    const pair = await importPrivateKey(der, { source });
+    return {
+      kind: "private key",
+      encrypted: false,
+      format: "DER",
+      keyType: pair.type,
+      publicKeySha256: await fingerprint(await exportSpki(pair.publicKey)),
+    };
+  } catch (err) {
+    if (err instanceof TlsmithError && err.code === "PASSPHRASE_REQUIRED") {
+      return { kind: "private key", encrypted: true, format: "encrypted PKCS#8 (DER)" };
+    }
+    return null;
+  }
+}
+
 /**
- * Describe every block of a PEM text or a DER file (certificate or CSR).
+ * Describe every block of a PEM text or a DER file (certificate, CSR or private key).
  *
  * @example
  * ```ts ignore
@@ -160,9 +179,12 @@ export async function inspectBytes(bytes: Uint8Array, source: string): Promise<I
         return [await csrItem(bytes, source)];
       } catch {
         if (looksLikePkcs12(bytes)) throw pkcs12Hint(source);
+        const key = await derKeyItem(bytes, source);
+        if (key) return [key];
         throw new TlsmithError(
           "BAD_DER",
-          `${source}: binary data that is neither a DER certificate nor a DER CSR. Convert keys to PEM first.`,
+          `${source}: binary data that is neither a DER certificate, CSR nor private key. ` +
+            `Check that it is the right file.`,
         );
       }
     }

@@ -7,6 +7,7 @@
  * @module
  */
 
+import { writeFileGroup } from "../../_internal/file_group.ts";
 import { TlsmithError } from "../../errors.ts";
 import { decodePem } from "../../pem.ts";
 import { DEFAULT_ITERATIONS } from "../../keys/encrypt.ts";
@@ -19,10 +20,12 @@ import {
 import {
   type CliContext,
   parseCommandArgs,
+  parseKeyTypeOption,
   refuseExisting,
   refuseMissingDirs,
   usageError,
 } from "../args.ts";
+import { withProgress } from "../output.ts";
 import { obtainPassphrase, withPassphrase } from "../passphrase.ts";
 
 /** Help for `tlsmith key --help`. */
@@ -81,7 +84,9 @@ async function writeKey(
   pem: string,
   force: boolean,
 ): Promise<void> {
-  await ctx.runtime.writeFile(path, pem, { mode: 0o600, overwrite: force });
+  // A key file goes through a group write: a killed run leaves no temporary copy of the key behind
+  // (the next run removes it).
+  await writeFileGroup(ctx.runtime, [{ path, data: pem, mode: 0o600 }], { overwrite: force });
 }
 
 /**
@@ -118,9 +123,9 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
 
   if (sub === "generate") {
     if (values.out === undefined) throw usageError(`"--out FILE" is required`);
+    const type = parseKeyTypeOption(values.type ?? "ec", "--type");
     await refuseExisting(rt, [values.out], force);
-    const { generateKeyPair, parseKeyType } = await import("../../keys/keys.ts");
-    const type = parseKeyType(values.type ?? "ec");
+    const { generateKeyPair } = await import("../../keys/keys.ts");
     let passphrase: string | undefined;
     if (values.encrypt) {
       passphrase = await obtainPassphrase(rt, {
@@ -129,7 +134,11 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
         confirm: true,
       });
     }
-    const pair = await generateKeyPair(type);
+    const pair = await withProgress(
+      rt,
+      `Generating an ${type.toUpperCase()} key`,
+      () => generateKeyPair(type),
+    );
     const pem = await exportPrivateKey(pair, { passphrase, iterations });
     await writeKey(ctx, values.out, pem, force);
     ctx.printError(

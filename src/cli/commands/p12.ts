@@ -5,6 +5,7 @@
  * @module
  */
 
+import { writeFileGroup } from "../../_internal/file_group.ts";
 import { TlsmithError } from "../../errors.ts";
 import { DEFAULT_ITERATIONS } from "../../keys/encrypt.ts";
 import { exportPrivateKey, importPrivateKey, isEncryptedPrivateKey } from "../../keys/formats.ts";
@@ -111,7 +112,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
     await refuseExisting(ctx.runtime, [out], force);
     const certFile = values.cert!;
     const certPem = await rt.readTextFile(certFile);
-    const certBlocks = decodePem(certPem, { source: certFile });
+    const certBlocks = decodePem(certPem, { source: certFile, expect: "certificate" });
     const leaf = certBlocks.find((b) => b.label === "CERTIFICATE");
     if (!leaf) {
       throw new TlsmithError(
@@ -123,7 +124,9 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
     }
     const chainPem = values.chain === undefined ? undefined : await rt.readTextFile(values.chain);
     if (chainPem !== undefined) {
-      const labels = decodePem(chainPem, { source: values.chain }).map((b) => b.label);
+      const labels = decodePem(chainPem, { source: values.chain, expect: "certificate" }).map((b) =>
+        b.label
+      );
       if (!labels.includes("CERTIFICATE")) {
         throw new TlsmithError(
           "BAD_PEM",
@@ -163,7 +166,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
       friendlyName: values.name,
       iterations,
     });
-    await rt.writeFile(out, p12, { mode: 0o600, overwrite: force });
+    await writeFileGroup(rt, [{ path: out, data: p12, mode: 0o600 }], { overwrite: force });
     ctx.printError(`Wrote ${out}.`);
     return 0;
   }
@@ -206,8 +209,11 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
     keyPem = await exportPrivateKey(contents.keyPair, { passphrase, iterations });
   }
   const others = contents.chain.split("-----BEGIN CERTIFICATE-----").length - 2;
-  await rt.writeFile(outCert, contents.chain, { overwrite: force });
-  await rt.writeFile(outKey, keyPem, { mode: 0o600, overwrite: force });
+  // The certificate and its key, as a unit.
+  await writeFileGroup(rt, [
+    { path: outKey, data: keyPem, mode: 0o600 },
+    { path: outCert, data: contents.chain, mode: 0o644 },
+  ], { overwrite: force });
   const name = contents.friendlyName ? ` "${contents.friendlyName}"` : "";
   ctx.printError(
     `Wrote ${outCert} (certificate${name}${

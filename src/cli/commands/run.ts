@@ -4,6 +4,7 @@
  * @module
  */
 
+import { dirArgument } from "../trust_output.ts";
 import { trustEnvOn } from "../../trust/env.ts";
 import { TlsmithError } from "../../errors.ts";
 import { envChanges } from "../../trust/mod.ts";
@@ -79,7 +80,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
       `the local CA ${env.caFile} was removed with \`tlsmith untrust\`, so \`tlsmith run\` does not make ${
         command[0]
       } trust it. Run \`tlsmith trust${
-        values.dir === undefined ? "" : " --dir …"
+        values.dir === undefined ? "" : ` ${dirArgument(values.dir)}`
       }\` to trust it again.`,
     );
   }

@@ -5,8 +5,14 @@
  */
 
 import { DEFAULT_LEAF_DAYS, MAX_LEAF_DAYS } from "../../ca/authority.ts";
-import { type CliContext, parseCommandArgs, parseDays, refuseExisting } from "../args.ts";
-import { loadStoredCa } from "../local_ca.ts";
+import {
+  type CliContext,
+  parseCommandArgs,
+  parseDays,
+  parseHostArguments,
+  refuseExisting,
+} from "../args.ts";
+import { carryCaDir, loadStoredCa } from "../local_ca.ts";
 import { readInputFile } from "../input.ts";
 
 /** Help of `tlsmith sign`. */
@@ -53,6 +59,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
     force: { type: "boolean" },
   }, { min: 1, max: 1, name: "CSR" });
   const days = parseDays(values.days);
+  if (values.host) parseHostArguments(values.host);
   const { runtime } = ctx;
   const csrFile = positionals[0];
   if (values.out !== undefined) await refuseExisting(runtime, [values.out], values.force === true);
@@ -68,6 +75,8 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
     days,
     clientAuth: values.client,
     source: csrFile,
+  }).catch((err) => {
+    throw carryCaDir(err, values.dir);
   });
   if (values.out === undefined) {
     ctx.print(signed.chain.trimEnd());

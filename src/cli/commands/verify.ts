@@ -5,6 +5,7 @@
  * @module
  */
 
+import { carryCaDir } from "../local_ca.ts";
 import { TlsmithError } from "../../errors.ts";
 import { verifyChain } from "../../x509/verify.ts";
 import { type CliContext, parseCommandArgs, usageError } from "../args.ts";
@@ -66,9 +67,12 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
   const leafFile = positionals[0];
   const caFile = values.ca ?? caStore(runtime, values.dir).certFile;
   if (values.ca === undefined && !(await runtime.stat(caFile))) {
-    throw new TlsmithError(
-      "CA_NOT_FOUND",
-      `no local CA at ${caFile}: pass the issuing CA with --ca FILE, or create a local CA with \`tlsmith ca init\`.`,
+    throw carryCaDir(
+      new TlsmithError(
+        "CA_NOT_FOUND",
+        `no local CA at ${caFile}: pass the issuing CA with --ca FILE, or create a local CA with \`tlsmith ca init\`.`,
+      ),
+      values.dir,
     );
   }
   const leaf = await readInputText(runtime, leafFile);

@@ -212,9 +212,9 @@ export async function writeFileAtomic(
 
 /**
  * Line editing for a secret typed in raw mode: feed each byte; `"enter"`
- * (Enter or Ctrl-D) ends the line, `"interrupt"` is Ctrl-C. Backspace
- * removes one UTF-8 character, Ctrl-U clears the line, other control bytes
- * are ignored.
+ * ends the line, `"cancel"` is Ctrl-D (end of input: nothing is entered),
+ * `"interrupt"` is Ctrl-C. Backspace removes one UTF-8 character, Ctrl-U
+ * clears the line, other control bytes are ignored.
  *
  * @example
  * ```ts
@@ -227,10 +227,14 @@ export async function writeFileAtomic(
 export class SecretLine {
   #bytes: number[] = [];
 
-  /** Add one byte; says when the line is done or interrupted. */
-  feed(byte: number): "enter" | "interrupt" | null {
+  /** Add one byte; says when the line is done, cancelled or interrupted. */
+  feed(byte: number): "enter" | "cancel" | "interrupt" | null {
     const bytes = this.#bytes;
-    if (byte === 0x0d || byte === 0x0a || byte === 0x04) return "enter";
+    if (byte === 0x0d || byte === 0x0a) return "enter";
+    if (byte === 0x04) {
+      this.take(); // wipe what was typed
+      return "cancel";
+    }
     if (byte === 0x03) return "interrupt";
     if (byte === 0x7f || byte === 0x08) {
       // Remove one UTF-8 character: continuation bytes, then the lead byte.

@@ -80,7 +80,7 @@ interface DenoLike {
     read(p: Uint8Array): Promise<number | null>;
   };
   stdout: { writeSync(p: Uint8Array): number };
-  stderr: { writeSync(p: Uint8Array): number };
+  stderr: { writeSync(p: Uint8Array): number; isTerminal(): boolean };
   addSignalListener(signal: string, handler: () => void): void;
   removeSignalListener(signal: string, handler: () => void): void;
   exit(code: number): never;
@@ -212,7 +212,10 @@ function stdinIsTerminal(): boolean {
   }
 }
 
-/** Read a line from the terminal without echo; Backspace edits, Ctrl-C exits with 130. */
+/**
+ * Read a line from the terminal without echo; Backspace edits, Ctrl-D (or the end of input)
+ * cancels (null), Ctrl-C exits with 130.
+ */
 async function promptSecret(prompt: string): Promise<string | null> {
   const D = deno();
   if (!stdinIsTerminal()) return null;
@@ -228,6 +231,7 @@ async function promptSecret(prompt: string): Promise<string | null> {
       for (const byte of buffer.subarray(0, n)) {
         const event = line.feed(byte);
         if (event === "enter") return line.take();
+        if (event === "cancel") return null;
         if (event === "interrupt") {
           D.stdin.setRaw(false);
           writeAll(D.stderr, "\n");
@@ -235,7 +239,8 @@ async function promptSecret(prompt: string): Promise<string | null> {
         }
       }
     }
-    return line.take();
+    line.take(); // end of input: nothing was entered
+    return null;
   } finally {
     buffer.fill(0);
     D.stdin.setRaw(false);
@@ -510,6 +515,18 @@ function denoUserId(): number | null {
   }
 }
 
+/** `Runtime.processAlive` on Deno: signal 0 through node:process (Deno.kill cannot send it). */
+async function denoProcessAlive(pid: number): Promise<boolean> {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  const { default: process } = await import("node:process");
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as { code?: string } | null)?.code === "EPERM";
+  }
+}
+
 /** `Runtime.remove` on Deno. */
 async function removeDenoPath(path: string, options?: { recursive?: boolean }): Promise<void> {
   try {
@@ -574,6 +591,13 @@ export function createDenoRuntime(): Runtime {
     ...runtimeFiles(denoFs, permissionHint),
 
     stdinIsTerminal,
+    stderrIsTerminal: () => {
+      try {
+        return D.stderr.isTerminal();
+      } catch {
+        return false;
+      }
+    },
     promptSecret,
     print: (text) => writeAll(D.stdout, text),
     printError: (text) => writeAll(D.stderr, text),
@@ -624,6 +648,8 @@ export function createDenoRuntime(): Runtime {
     exec: execDenoCommand,
     which: whichDeno,
     userId: denoUserId,
+    pid: () => (globalThis as unknown as { Deno: { pid: number } }).Deno.pid,
+    processAlive: denoProcessAlive,
     remove: removeDenoPath,
     makeTempDir: makeDenoTempDir,
     tlsFetch,

@@ -144,7 +144,10 @@ function stdinTty(): ReadStream | null {
   return stdin.isTTY ? stdin : null;
 }
 
-/** Read a line from the terminal without echo; Backspace edits, Ctrl-C exits with 130. */
+/**
+ * Read a line from the terminal without echo; Backspace edits, Ctrl-D (or the end of input)
+ * cancels (null), Ctrl-C exits with 130.
+ */
 function promptSecret(prompt: string): Promise<string | null> {
   const stdin = stdinTty();
   if (!stdin) return Promise.resolve(null);
@@ -156,6 +159,7 @@ function promptSecret(prompt: string): Promise<string | null> {
     process.stderr.write(prompt);
     const finish = () => {
       stdin.off("data", onData);
+      stdin.off("end", onEnd);
       stdin.setRawMode(wasRaw);
       stdin.pause();
       process.stderr.write("\n");
@@ -168,15 +172,37 @@ function promptSecret(prompt: string): Promise<string | null> {
           resolve(line.take());
           return;
         }
+        if (event === "cancel") {
+          finish();
+          resolve(null);
+          return;
+        }
         if (event === "interrupt") {
           finish();
           process.exit(130);
         }
       }
     };
+    const onEnd = () => {
+      line.take(); // end of input: nothing was entered
+      finish();
+      resolve(null);
+    };
     stdin.on("data", onData);
+    stdin.on("end", onEnd);
     stdin.resume();
   });
+}
+
+/** True when process `pid` exists: signal 0 checks without sending anything (EPERM: it exists). */
+function nodeProcessAlive(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return errorCode(err) === "EPERM";
+  }
 }
 
 /** Why a child could not start, for {@linkcode commandFailed}. */
@@ -367,6 +393,7 @@ export function createNodeRuntime(): Runtime {
     ...runtimeFiles(nodeFs, permissionHint),
 
     stdinIsTerminal: () => stdinTty() !== null,
+    stderrIsTerminal: () => process.stderr.isTTY === true,
     promptSecret,
     print: (text) => void process.stdout.write(text),
     printError: (text) => void process.stderr.write(text),
@@ -414,6 +441,8 @@ export function createNodeRuntime(): Runtime {
     exec: execNodeCommand,
     which: whichNode,
     userId: () => typeof process.getuid === "function" ? process.getuid() : null,
+    pid: () => process.pid,
+    processAlive: (pid) => Promise.resolve(nodeProcessAlive(pid)),
     remove: removeNodePath,
     makeTempDir: makeNodeTempDir,
     tlsFetch: (tls) => isBun ? bunTlsFetch(tls) : nodeTlsFetch(tls),

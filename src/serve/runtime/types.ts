@@ -265,9 +265,12 @@ export interface Runtime {
 
   /** True when standard input is a terminal. */
   stdinIsTerminal(): boolean;
+  /** True when standard error is a terminal (progress is shown there only). */
+  stderrIsTerminal(): boolean;
   /**
    * Ask on the terminal without echo (for pass phrases). Returns null when
-   * standard input is not a terminal. The answer is never logged.
+   * standard input is not a terminal, or when the user cancels with Ctrl-D.
+   * The answer is never logged.
    */
   promptSecret(prompt: string): Promise<string | null>;
   /** Write text to standard output. */
@@ -328,6 +331,10 @@ export interface Runtime {
   which(cmd: string): Promise<string | null>;
   /** The user id (0 is root), or null where there is none (Windows). */
   userId(): number | null;
+  /** This process's id. */
+  pid(): number;
+  /** True when a process with this id runs on this machine (one of any user's). */
+  processAlive(pid: number): Promise<boolean>;
   /** Remove a file, or a directory and its contents with `recursive`; a missing path is fine. */
   remove(path: string, options?: { recursive?: boolean }): Promise<void>;
   /** Create a new private (0700) temporary directory whose name starts with `prefix`. */
