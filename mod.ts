@@ -19,11 +19,12 @@
  * ```
  *
  * @example Serve HTTPS with a certificate made on the spot
- * ```ts ignore
- * // Not run: it starts a server.
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { serve } from "./mod.ts";
  * const server = await serve(() => new Response("hello over TLS"), { cert: "adhoc", port: 0 });
- * console.log(server.url);
+ * assert.match(server.url, /^https:\/\/localhost:\d+\/$/);
+ * assert.ok(server.certificate.startsWith("-----BEGIN CERTIFICATE-----")); // for clients to trust
  * await server.shutdown();
  * ```
  *

@@ -48,15 +48,17 @@ export type TlsmithErrorCode =
  *
  * @example Branch on the code
  * ```ts
+ * import assert from "node:assert/strict";
  * import { TlsmithError } from "./errors.ts";
+ * import { decodePem } from "./pem.ts";
  *
+ * let message = "";
  * try {
- *   throw new TlsmithError("BAD_PEM", "cert.pem: no PEM block found. Pass a file that contains -----BEGIN CERTIFICATE-----.");
+ *   decodePem("hello", { source: "cert.pem" });
  * } catch (err) {
- *   if (err instanceof TlsmithError && err.code === "BAD_PEM") {
- *     console.log(err.message);
- *   }
+ *   if (err instanceof TlsmithError && err.code === "BAD_PEM") message = err.message;
  * }
+ * assert.equal(message, 'cert.pem: no PEM block found: there is no "-----BEGIN …-----" line.');
  * ```
  */
 export class TlsmithError extends Error {
@@ -86,9 +88,13 @@ export class TlsmithError extends Error {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isTlsmithError, TlsmithError } from "./errors.ts";
  * const err: unknown = new TlsmithError("BAD_NAME", "bad name");
- * console.log(isTlsmithError(err, "BAD_NAME")); // true
+ * assert.equal(isTlsmithError(err), true);
+ * assert.equal(isTlsmithError(err, "BAD_NAME"), true);
+ * assert.equal(isTlsmithError(err, "BAD_PEM"), false);
+ * assert.equal(isTlsmithError(new Error("bad name")), false);
  * ```
  */
 export function isTlsmithError(
@@ -105,9 +111,10 @@ export function isTlsmithError(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { sourcePrefix } from "./errors.ts";
- * console.log(sourcePrefix("key.pem") + "the key is damaged."); // key.pem: the key is damaged.
- * console.log(sourcePrefix() === ""); // true
+ * assert.equal(sourcePrefix("key.pem") + "the key is damaged.", "key.pem: the key is damaged.");
+ * assert.equal(sourcePrefix() + "the key is damaged.", "the key is damaged.");
  * ```
  */
 export function sourcePrefix(source?: string): string {

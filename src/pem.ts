@@ -26,8 +26,10 @@ export interface PemBlock {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isCertificateLabel } from "./pem.ts";
- * console.log(isCertificateLabel("X509 CERTIFICATE"), isCertificateLabel("PRIVATE KEY")); // true false
+ * assert.equal(isCertificateLabel("X509 CERTIFICATE"), true);
+ * assert.equal(isCertificateLabel("PRIVATE KEY"), false);
  * ```
  */
 export function isCertificateLabel(label: string): boolean {
@@ -68,9 +70,10 @@ export interface DecodePemOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodePem } from "./pem.ts";
  * const pem = encodePem("CERTIFICATE", new Uint8Array([0x30, 0x00]));
- * console.log(pem); // -----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----\n
+ * assert.equal(pem, "-----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----\n");
  * ```
  *
  * @param label the PEM label, e.g. `PRIVATE KEY`
@@ -112,11 +115,14 @@ const BEGIN_RE = /-----BEGIN ([^\r\n-]*(?:-[^\r\n-]+)*)-----/g;
  *
  * @example Read a certificate chain
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodePem, encodePem } from "./pem.ts";
  * const text = encodePem("CERTIFICATE", new Uint8Array([1])) + "comment\r\n" +
  *   encodePem("CERTIFICATE", new Uint8Array([2]));
  * const blocks = decodePem(text);
- * console.log(blocks.length, blocks[1].der); // 2 Uint8Array(1) [ 2 ]
+ * assert.equal(blocks.length, 2);
+ * assert.deepEqual(blocks[1].der, new Uint8Array([2]));
+ * assert.throws(() => decodePem("no PEM here", { source: "chain.pem" }), { code: "BAD_PEM" });
  * ```
  */
 export function decodePem(
@@ -230,9 +236,14 @@ function derHint(options: DecodePemOptions | undefined): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeOnePem, encodePem } from "./pem.ts";
- * const block = decodeOnePem(encodePem("PRIVATE KEY", new Uint8Array([0x30, 0x00])), "PRIVATE KEY");
- * console.log(block.label); // PRIVATE KEY
+ * const text = encodePem("PRIVATE KEY", new Uint8Array([0x30, 0x00]));
+ * assert.deepEqual(decodeOnePem(text, "PRIVATE KEY").der, new Uint8Array([0x30, 0x00]));
+ * assert.throws(() => decodeOnePem(text, "CERTIFICATE"), {
+ *   code: "BAD_PEM",
+ *   message: 'expected "CERTIFICATE" but found PRIVATE KEY. Check that you passed the right file.',
+ * });
  * ```
  */
 export function decodeOnePem(

@@ -165,9 +165,13 @@ function parseAt(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseDer } from "./der.ts";
  * const node = parseDer(new Uint8Array([0x30, 0x03, 0x02, 0x01, 0x05]), "example");
- * console.log(node.tag, node.children.length); // 16 1
+ * assert.equal(node.tag, 16); // SEQUENCE
+ * assert.equal(node.children.length, 1); // INTEGER 5
+ * assert.deepEqual(node.children[0].value, new Uint8Array([5]));
+ * assert.throws(() => parseDer(new Uint8Array([0x30, 0x05]), "example"), { code: "BAD_DER" });
  * ```
  */
 export function parseDer(bytes: Uint8Array, what: string): DerNode {

@@ -46,10 +46,15 @@ export interface AdhocCertificate {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { adhocCert } from "./adhoc.ts";
+ * import { toCertificate } from "../x509/model.ts";
  * const { cert, key, fingerprint } = await adhocCert({ hosts: ["localhost", "app.test"] });
- * console.log(cert.startsWith("-----BEGIN CERTIFICATE-----"), key.length > 0);
- * console.log(`SHA-256 fingerprint: ${fingerprint}`);
+ * assert.ok(cert.startsWith("-----BEGIN CERTIFICATE-----"));
+ * assert.ok(key.startsWith("-----BEGIN PRIVATE KEY-----"));
+ * assert.match(fingerprint, /^([0-9A-F]{2}:){31}[0-9A-F]{2}$/); // SHA-256, as OpenSSL prints it
+ * const names = toCertificate(cert).subjectAltNames.map((n) => "value" in n ? n.value : n.type);
+ * assert.deepEqual(names, ["localhost", "app.test"]);
  * ```
  */
 export async function adhocCert(options: AdhocOptions = {}): Promise<AdhocCertificate> {

@@ -316,11 +316,13 @@ function caCommonName(prefix: string, now: Date): string {
  *
  * @example Create a CA and issue a certificate for localhost
  * ```ts
+ * import assert from "node:assert/strict";
  * import { CertificateAuthority } from "./authority.ts";
  * const ca = await CertificateAuthority.create({ owner: "alice@laptop" });
  * const { cert, key, chain } = await ca.issue(["localhost", "127.0.0.1", "::1"]);
- * console.log(ca.subject); // CN=tlsmith development CA …, OU=alice@laptop, O=tlsmith development CA
- * console.log(cert.length > 0, key.includes("PRIVATE KEY"), chain.includes(ca.certPem)); // true true true
+ * assert.match(ca.subject, /^CN=tlsmith development CA .*, OU=alice@laptop, O=tlsmith development CA$/);
+ * assert.ok(key.startsWith("-----BEGIN PRIVATE KEY-----"));
+ * assert.equal(chain, cert + ca.certPem); // what a server presents: the leaf, then the CA
  * ```
  */
 export class CertificateAuthority {
@@ -387,9 +389,12 @@ export class CertificateAuthority {
    *
    * @example A P-384 CA that also permits a company's dev domain
    * ```ts
+   * import assert from "node:assert/strict";
    * import { CertificateAuthority } from "./authority.ts";
    * const ca = await CertificateAuthority.create({ keyType: "ec-p384", permit: ["dev.example.net"] });
-   * console.log(ca.keyType); // ec-p384
+   * assert.equal(ca.keyType, "ec-p384");
+   * assert.equal(ca.checkHosts(["api.dev.example.net"]).length, 1);
+   * assert.throws(() => ca.checkHosts(["example.com"]), { code: "NAME_NOT_PERMITTED" });
    * ```
    */
   static async create(options: CreateAuthorityOptions = {}): Promise<CertificateAuthority> {
@@ -420,10 +425,16 @@ export class CertificateAuthority {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { CertificateAuthority } from "./authority.ts";
    * const created = await CertificateAuthority.create();
    * const ca = await CertificateAuthority.load({ cert: created.certPem, key: await created.keyPem() });
-   * console.log(ca.subject === created.subject); // true
+   * assert.equal(ca.subject, created.subject);
+   * const other = await CertificateAuthority.create();
+   * await assert.rejects(
+   *   CertificateAuthority.load({ cert: created.certPem, key: await other.keyPem() }),
+   *   { code: "KEY_MISMATCH" },
+   * );
    * ```
    */
   static async load(options: LoadAuthorityOptions): Promise<CertificateAuthority> {
@@ -471,9 +482,10 @@ export class CertificateAuthority {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { CertificateAuthority } from "./authority.ts";
    * const ca = await CertificateAuthority.create();
-   * console.log((await ca.keyPem()).startsWith("-----BEGIN PRIVATE KEY-----")); // true
+   * assert.ok((await ca.keyPem()).startsWith("-----BEGIN PRIVATE KEY-----"));
    * ```
    */
   keyPem(): Promise<string> {
@@ -487,9 +499,11 @@ export class CertificateAuthority {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { CertificateAuthority } from "./authority.ts";
    * const ca = await CertificateAuthority.create();
-   * console.log(ca.checkHosts(["app.localhost", "10.1.2.3"]).length); // 2
+   * assert.deepEqual(ca.checkHosts(["app.localhost", "10.1.2.3"]).map((n) => n.type), ["dns", "ip"]);
+   * assert.throws(() => ca.checkHosts(["www.example.com"]), { code: "NAME_NOT_PERMITTED" });
    * ```
    */
   checkHosts(hosts: readonly (string | SubjectAltName)[]): SubjectAltName[] {
@@ -562,10 +576,13 @@ export class CertificateAuthority {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { CertificateAuthority } from "./authority.ts";
    * const ca = await CertificateAuthority.create();
    * const leaf = await ca.issue(["app.localhost", "*.app.localhost"], { days: 30, clientAuth: true });
-   * console.log(leaf.names.map((n) => n.value)); // [ "app.localhost", "*.app.localhost" ]
+   * assert.deepEqual(leaf.names.map((n) => n.value), ["app.localhost", "*.app.localhost"]);
+   * const days = (leaf.notAfter.getTime() - Date.now()) / 86_400_000;
+   * assert.ok(days > 29 && days <= 30);
    * ```
    */
   async issue(
@@ -648,13 +665,15 @@ export class CertificateAuthority {
    *
    * @example
    * ```ts
+   * import assert from "node:assert/strict";
    * import { CertificateAuthority } from "./authority.ts";
    * import { createCsr } from "../x509/csr.ts";
    * import { generateKeyPair } from "../keys/keys.ts";
    * const ca = await CertificateAuthority.create();
    * const csr = await createCsr(await generateKeyPair(), { hosts: ["api.test"] });
-   * const { cert } = await ca.signCsr(csr.pem);
-   * console.log(cert.startsWith("-----BEGIN CERTIFICATE-----")); // true
+   * const { cert, names } = await ca.signCsr(csr.pem);
+   * assert.ok(cert.startsWith("-----BEGIN CERTIFICATE-----"));
+   * assert.deepEqual(names.map((n) => n.value), ["api.test"]);
    * ```
    */
   async signCsr(

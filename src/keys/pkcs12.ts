@@ -704,13 +704,25 @@ async function readBags(
  * over-large files and iteration counts `LIMIT_EXCEEDED`; damage `BAD_DER`.
  *
  * @example
- * ```ts ignore
- * // Reads a file: see exportPkcs12's example for a round trip that runs.
- * import { importPkcs12 } from "./pkcs12.ts";
- * const p12 = await Deno.readFile("server.p12");
- * const { cert, key, chain, friendlyName } = await importPkcs12(p12, {
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CertificateAuthority } from "../ca/authority.ts";
+ * import { exportPkcs12, importPkcs12 } from "./pkcs12.ts";
+ *
+ * // The bytes of a server.p12 with its CA chain (from a file: `await readFile("server.p12")`).
+ * const issued = await (await CertificateAuthority.create()).issue(["localhost"]);
+ * const p12 = await exportPkcs12({
+ *   cert: issued.chain,
+ *   key: issued.key,
  *   passphrase: "changeit",
- *   source: "server.p12",
+ *   iterations: 2048, // fast for the example; the default is 600 000
+ * });
+ *
+ * const { cert, chain } = await importPkcs12(p12, { passphrase: "changeit", source: "server.p12" });
+ * assert.equal(cert, issued.cert);
+ * assert.equal(chain, issued.chain);
+ * await assert.rejects(importPkcs12(p12, { passphrase: "wrong", source: "server.p12" }), {
+ *   code: "WRONG_PASSPHRASE",
  * });
  * ```
  */

@@ -66,11 +66,23 @@ function signalOf(input: RequestInfo | URL, init?: RequestInit): AbortSignal | u
  * client; failures become `FETCH_FAILED` errors that say why (see the module doc).
  * `trustedName` names the trusted CA in messages.
  *
- * @example Not run: it needs a server that presents a certificate from `caPem`
- * ```ts ignore
+ * @example Trust the certificate a server presents
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { adhocCert } from "../ca/adhoc.ts";
+ * import { serve } from "../serve/serve.ts";
  * import { trustingFetch } from "./fetch.ts";
- * const fetchTrusting = trustingFetch({ ca: [caPem] }, "my test CA");
- * const response = await fetchTrusting("https://localhost:8443/");
+ * const server = await serve(() => new Response("hi"), { cert: "adhoc", port: 0 });
+ * try {
+ *   const fetchTrusting = trustingFetch({ ca: [server.certificate] }, "the server's certificate");
+ *   assert.equal(await (await fetchTrusting(server.url)).text(), "hi");
+ *   const other = await adhocCert(); // trusting another certificate: refused
+ *   await assert.rejects(trustingFetch({ ca: [other.cert] }, "another one")(server.url), {
+ *     code: "FETCH_FAILED",
+ *   });
+ * } finally {
+ *   await server.shutdown();
+ * }
  * ```
  */
 export function trustingFetch(tls: TlsClientOptions, trustedName: string): FetchFunction {

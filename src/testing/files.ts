@@ -35,11 +35,14 @@ function removeAtExit(runtime: Runtime, dir: string): void {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
+ * import { readFile, stat } from "node:fs/promises";
  * import { TempFiles } from "./files.ts";
  * const files = new TempFiles();
  * const path = await files.write("ca.pem", "-----BEGIN CERTIFICATE-----\n…");
  * assert.ok(path.endsWith("ca.pem"));
+ * assert.equal(await readFile(path, "utf8"), "-----BEGIN CERTIFICATE-----\n…");
  * files.removeAll();
+ * await assert.rejects(stat(path), { code: "ENOENT" }); // gone with its directory
  * ```
  */
 export class TempFiles {

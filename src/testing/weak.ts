@@ -142,12 +142,16 @@ async function sha1Signer(
  * import assert from "node:assert/strict";
  * import { weakCertificate } from "./weak.ts";
  * import { CertificateAuthority } from "../ca/authority.ts";
+ * import { describeCertificate } from "../x509/describe.ts";
  * const ca = await CertificateAuthority.create();
  * const weak = await weakCertificate(ca, [{ type: "dns", value: "localhost" }], {
  *   notBefore: new Date(Date.now() - 60_000),
  *   notAfter: new Date(Date.now() + 86_400_000),
  * });
- * assert.ok(weak.cert.startsWith("-----BEGIN CERTIFICATE-----"));
+ * const info = await describeCertificate(weak.cert);
+ * assert.equal(info.keyType, "rsa-1024");
+ * assert.equal(info.signatureAlgorithm, "ecdsa-with-SHA1"); // by the (P-256) CA, with SHA-1
+ * assert.deepEqual(info.extendedKeyUsage, ["serverAuth"]); // otherwise a normal server certificate
  * ```
  */
 export async function weakCertificate(

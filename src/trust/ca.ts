@@ -102,8 +102,21 @@ export async function trustCaFromPem(pem: string, file: string): Promise<TrustCa
  * Read a CA certificate file into its model ({@linkcode trustCaFromPem}).
  *
  * @example
- * ```ts ignore
- * const ca = await readTrustCa(runtime, "/home/a/.local/share/tlsmith/ca.pem");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CertificateAuthority } from "../ca/authority.ts";
+ * import { getRuntime } from "../serve/runtime/mod.ts";
+ * import { readTrustCa } from "./ca.ts";
+ * import { withTempDir } from "./util.ts";
+ * const runtime = await getRuntime();
+ * const { certPem } = await CertificateAuthority.create();
+ * await withTempDir(runtime, "tlsmith-ca-", async (dir) => {
+ *   await runtime.writeFile(`${dir}/ca.pem`, certPem);
+ *   const ca = await readTrustCa(runtime, `${dir}/ca.pem`);
+ *   assert.equal(ca.pem, certPem);
+ *   assert.equal(ca.constrained, true);
+ *   assert.equal(ca.label, `tlsmith-${ca.sha256.slice(0, 16)}`); // its name in NSS and Java stores
+ * });
  * ```
  */
 export async function readTrustCa(runtime: Pick<Runtime, "readTextFile">, file: string) {
@@ -190,8 +203,15 @@ export function expiryWarning(what: string, notAfter: Date, now = new Date()): s
  * other directories).
  *
  * @example
- * ```ts ignore
- * const store = await absoluteCaStore(runtime, "./ca"); // { dir: "/home/a/project/ca", … }
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../serve/runtime/mod.ts";
+ * import { absoluteCaStore } from "./ca.ts";
+ * const runtime = await getRuntime();
+ * const store = await absoluteCaStore(runtime, ".");
+ * assert.equal(store.dir, await runtime.realPath(runtime.cwd()));
+ * assert.equal(store.certFile, `${store.dir}/ca.pem`);
+ * assert.equal((await absoluteCaStore(runtime, "not-made-yet")).dir, "not-made-yet");
  * ```
  */
 export async function absoluteCaStore(runtime: Runtime, dir?: string): Promise<CaStore> {

@@ -19,8 +19,16 @@ import { baseName, exists } from "./util.ts";
  * The system store of this platform, or null when none is known.
  *
  * @example
- * ```ts ignore
- * console.log((await systemStore(runtime))?.name);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../serve/runtime/mod.ts";
+ * import { systemStore } from "./discover.ts";
+ * const runtime = await getRuntime();
+ * // What it finds on a Mac, and on a platform tlsmith has no store for.
+ * const mac = await systemStore({ ...runtime, platform: () => "darwin", homeDir: () => "/Users/a" });
+ * assert.equal(mac?.name, "macOS login keychain");
+ * assert.equal(mac?.location, "/Users/a/Library/Keychains/login.keychain-db");
+ * assert.equal(await systemStore({ ...runtime, platform: () => "aix" }), null);
  * ```
  */
 export async function systemStore(runtime: Runtime): Promise<TrustStore | null> {
@@ -40,8 +48,22 @@ export async function systemStore(runtime: Runtime): Promise<TrustStore | null> 
  * then NSS databases, then Java keystores; only `kinds` when given.
  *
  * @example
- * ```ts ignore
- * for (const s of await discoverStores(runtime)) console.log(s.id);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../serve/runtime/mod.ts";
+ * import { discoverStores } from "./discover.ts";
+ * import { withTempDir } from "./util.ts";
+ * const runtime = await getRuntime();
+ * await withTempDir(runtime, "tlsmith-home-", async (home) => {
+ *   // A Linux home of its own with a Firefox profile.
+ *   const profile = `${home}/.mozilla/firefox/dev.default`;
+ *   await runtime.mkdir(profile);
+ *   await runtime.writeFile(`${profile}/cert9.db`, "");
+ *   const sandbox = { ...runtime, platform: () => "linux", homeDir: () => home };
+ *   const stores = await discoverStores(sandbox, ["nss"]);
+ *   assert.ok(stores.some((s) => s.id === `nss:${profile}` && s.name === "Firefox profile dev.default"));
+ *   assert.ok(stores.every((s) => s.kind === "nss"));
+ * });
  * ```
  */
 export async function discoverStores(
@@ -63,8 +85,25 @@ export async function discoverStores(
  * The store a recorded change was made in, when it still exists.
  *
  * @example
- * ```ts ignore
- * const store = await storeFromRecord(runtime, record.changes[0]);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../serve/runtime/mod.ts";
+ * import { storeFromRecord } from "./discover.ts";
+ * import type { TrustRecordEntry } from "./record.ts";
+ * import { withTempDir } from "./util.ts";
+ * const runtime = await getRuntime();
+ * await withTempDir(runtime, "tlsmith-nssdb-", async (db) => {
+ *   const change: TrustRecordEntry = {
+ *     ca: "00ff",
+ *     store: `nss:${db}`,
+ *     kind: "nss",
+ *     location: db,
+ *     entries: ["tlsmith-00ff"],
+ *     at: "2030-01-01T00:00:00.000Z",
+ *   };
+ *   assert.equal((await storeFromRecord(runtime, change))?.id, `nss:${db}`);
+ *   assert.equal(await storeFromRecord(runtime, { ...change, location: `${db}/gone` }), null);
+ * });
  * ```
  */
 export async function storeFromRecord(

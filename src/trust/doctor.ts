@@ -484,12 +484,13 @@ async function probesFor(ctx: Context, id: string): Promise<Probe[] | null> {
  * groups, each bounded in time; the server and every temporary file are gone when it returns.
  *
  * @example
- * ```ts ignore
- * // Starts a server and runs the machine's clients, so not run as a test.
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { CertificateAuthority } from "../ca/authority.ts";
  * import { checkTrust } from "./doctor.ts";
  * const report = await checkTrust({ ca: await CertificateAuthority.create(), clients: ["curl"] });
- * console.log(report.clients[0]?.trusts); // false: a brand-new CA is trusted by nobody
+ * assert.match(report.url, /^https:\/\/127\.0\.0\.1:\d+\/$/); // the throw-away server, now gone
+ * assert.ok(report.clients.every((c) => c.trusts === false)); // a brand-new CA is trusted by nobody
  * ```
  */
 export async function checkTrust(options: CheckTrustOptions): Promise<TrustCheck> {
@@ -500,8 +501,16 @@ export async function checkTrust(options: CheckTrustOptions): Promise<TrustCheck
  * {@linkcode checkTrust} on a given runtime (the CLI passes its own).
  *
  * @example
- * ```ts ignore
- * await checkTrustOn(runtime, {});
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CertificateAuthority } from "../ca/authority.ts";
+ * import { getRuntime } from "../serve/runtime/mod.ts";
+ * import { checkTrustOn } from "./doctor.ts";
+ * // A machine without curl: the client is reported missing, not failed.
+ * const noTools = { ...await getRuntime(), which: () => Promise.resolve(null) };
+ * const report = await checkTrustOn(noTools, { ca: await CertificateAuthority.create(), clients: ["curl"] });
+ * assert.deepEqual(report.missing, ["curl"]);
+ * assert.deepEqual(report.clients, []);
  * ```
  */
 export async function checkTrustOn(

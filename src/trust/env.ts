@@ -104,11 +104,22 @@ async function combined(
  * ours) into the CA directory when the replacing variables need it. No CA: `CA_NOT_FOUND`.
  *
  * @example
- * ```ts ignore
- * // Reads the local CA of this machine.
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { caStore, createStoredCa } from "../ca/store.ts";
+ * import { getRuntime } from "../serve/runtime/mod.ts";
+ * import { holdsCa, readTrustCa } from "./ca.ts";
  * import { trustEnv } from "./env.ts";
- * const env = await trustEnv();
- * console.log(env.vars.map((v) => `${v.name}=${v.value}`));
+ * import { withTempDir } from "./util.ts";
+ * const runtime = await getRuntime();
+ * await withTempDir(runtime, "tlsmith-ca-", async (dir) => {
+ *   await createStoredCa(runtime, caStore(runtime, dir), {});
+ *   const env = await trustEnv({ dir });
+ *   assert.ok(env.vars.some((v) => v.name === "NODE_EXTRA_CA_CERTS"));
+ *   // Every variable points at a file that holds the CA.
+ *   const ca = await readTrustCa(runtime, env.caFile);
+ *   for (const v of env.vars) assert.notEqual(holdsCa(await runtime.readFile(v.value), ca), "none");
+ * });
  * ```
  */
 export async function trustEnv(options: TrustEnvOptions = {}): Promise<TrustEnv> {
@@ -119,8 +130,20 @@ export async function trustEnv(options: TrustEnvOptions = {}): Promise<TrustEnv>
  * {@linkcode trustEnv} on a given runtime (the CLI passes its own).
  *
  * @example
- * ```ts ignore
- * await trustEnvOn(runtime, {});
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { caStore, createStoredCa } from "../ca/store.ts";
+ * import { getRuntime } from "../serve/runtime/mod.ts";
+ * import { trustEnvOn } from "./env.ts";
+ * import { withTempDir } from "./util.ts";
+ * const runtime = await getRuntime();
+ * const fresh = { ...runtime, env: () => undefined }; // none of the variables is set yet
+ * await withTempDir(runtime, "tlsmith-ca-", async (dir) => {
+ *   await createStoredCa(fresh, caStore(fresh, dir), {});
+ *   const env = await trustEnvOn(fresh, { dir });
+ *   const additive = env.vars.filter((v) => v.name === "NODE_EXTRA_CA_CERTS" || v.name === "DENO_CERT");
+ *   assert.deepEqual(additive.map((v) => v.value), [env.caFile, env.caFile]);
+ * });
  * ```
  */
 export async function trustEnvOn(

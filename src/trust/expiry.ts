@@ -19,8 +19,24 @@ const MAX_DIR_FILES = 200;
  * The certificate files in `dir` (not recursive) whose first certificate the CA issued.
  *
  * @example
- * ```ts ignore
- * const leaves = await issuedIn(runtime, runtime.cwd(), ca);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { adhocCert } from "../ca/adhoc.ts";
+ * import { CertificateAuthority } from "../ca/authority.ts";
+ * import { getRuntime } from "../serve/runtime/mod.ts";
+ * import { trustCaFromPem } from "./ca.ts";
+ * import { issuedIn } from "./expiry.ts";
+ * import { withTempDir } from "./util.ts";
+ * const runtime = await getRuntime();
+ * const authority = await CertificateAuthority.create();
+ * const ca = await trustCaFromPem(authority.certPem, "ca.pem");
+ * await withTempDir(runtime, "tlsmith-certs-", async (dir) => {
+ *   const leaf = await authority.issue(["localhost"]);
+ *   await runtime.writeFile(`${dir}/localhost.pem`, leaf.chain);
+ *   await runtime.writeFile(`${dir}/localhost-key.pem`, leaf.key, { mode: 0o600 });
+ *   await runtime.writeFile(`${dir}/other.pem`, (await adhocCert()).cert);
+ *   assert.deepEqual(await issuedIn(runtime, dir, ca), [`${dir}/localhost.pem`]);
+ * });
  * ```
  */
 export async function issuedIn(runtime: Runtime, dir: string, ca: TrustCa): Promise<string[]> {
@@ -53,8 +69,24 @@ export async function issuedIn(runtime: Runtime, dir: string, ca: TrustCa): Prom
  * file that cannot be read is a warning too.
  *
  * @example
- * ```ts ignore
- * for (const w of await expiryWarnings(runtime, ca, ["localhost.pem"])) console.log(w);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CertificateAuthority } from "../ca/authority.ts";
+ * import { getRuntime } from "../serve/runtime/mod.ts";
+ * import { trustCaFromPem } from "./ca.ts";
+ * import { expiryWarnings } from "./expiry.ts";
+ * import { withTempDir } from "./util.ts";
+ * const runtime = await getRuntime();
+ * const authority = await CertificateAuthority.create();
+ * const ca = await trustCaFromPem(authority.certPem, "ca.pem");
+ * await withTempDir(runtime, "tlsmith-certs-", async (dir) => {
+ *   const file = `${dir}/localhost.pem`;
+ *   await runtime.writeFile(file, (await authority.issue(["localhost"], { days: 90 })).cert);
+ *   assert.deepEqual(await expiryWarnings(runtime, ca, [file]), []);
+ *   const in85Days = new Date(Date.now() + 85 * 86_400_000);
+ *   const [warning] = await expiryWarnings(runtime, ca, [file], in85Days);
+ *   assert.match(warning, /localhost\.pem \(DNS:localhost\) expires in 5 days .* Issue a new one/);
+ * });
  * ```
  */
 export async function expiryWarnings(

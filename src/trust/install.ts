@@ -139,10 +139,11 @@ function failure(err: unknown): string {
  *
  * @example
  * ```ts ignore
- * // Changes the machine's trust stores, so not run as a test.
+ * // Not run: it changes this machine's trust stores (installTrustOn's example runs in a sandbox).
+ * import assert from "node:assert/strict";
  * import { installTrust } from "./install.ts";
  * const report = await installTrust();
- * for (const o of report.outcomes) console.log(o.store.name, o.action, o.message);
+ * assert.equal(report.complete, true, report.outcomes.map((o) => o.message).join("\n"));
  * ```
  */
 export async function installTrust(options: TrustOptions = {}): Promise<TrustReport> {
@@ -153,8 +154,26 @@ export async function installTrust(options: TrustOptions = {}): Promise<TrustRep
  * {@linkcode installTrust} on a given runtime (the CLI passes its own).
  *
  * @example
- * ```ts ignore
- * await installTrustOn(runtime, {});
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../serve/runtime/mod.ts";
+ * import { installTrustOn } from "./install.ts";
+ * import { withTempDir } from "./util.ts";
+ * const runtime = await getRuntime();
+ * await withTempDir(runtime, "tlsmith-home-", async (home) => {
+ *   // A sandbox: a home of its own with a Firefox profile (an NSS database made by certutil),
+ *   // seen as macOS, where every NSS database is in the home.
+ *   const profile = `${home}/Library/Application Support/Firefox/Profiles/dev.default`;
+ *   await runtime.mkdir(profile);
+ *   await runtime.run("certutil", ["-N", "-d", `sql:${profile}`, "--empty-password"]);
+ *   const sandbox = { ...runtime, platform: () => "darwin", homeDir: () => home };
+ *
+ *   const report = await installTrustOn(sandbox, { dir: `${home}/ca`, kinds: ["nss"] });
+ *   assert.equal(report.createdCa, true); // the directory had no CA: one was made
+ *   assert.deepEqual(report.outcomes.map((o) => [o.store.name, o.action]), [
+ *     ["Firefox profile dev.default", "added"],
+ *   ]);
+ * });
  * ```
  */
 export async function installTrustOn(
@@ -214,10 +233,11 @@ async function installInto(store: TrustStore, ca: TrustCa, warnings: string[]) {
  *
  * @example
  * ```ts ignore
- * // Changes the machine's trust stores, so not run as a test.
+ * // Not run: it changes this machine's trust stores (uninstallTrustOn's example runs in a sandbox).
+ * import assert from "node:assert/strict";
  * import { uninstallTrust } from "./install.ts";
  * const report = await uninstallTrust();
- * console.log(report.stillTrusted.length === 0);
+ * assert.deepEqual(report.stillTrusted, []);
  * ```
  */
 export async function uninstallTrust(options: TrustOptions = {}): Promise<TrustReport> {
@@ -228,8 +248,26 @@ export async function uninstallTrust(options: TrustOptions = {}): Promise<TrustR
  * {@linkcode uninstallTrust} on a given runtime (the CLI passes its own).
  *
  * @example
- * ```ts ignore
- * await uninstallTrustOn(runtime, {});
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../serve/runtime/mod.ts";
+ * import { installTrustOn, uninstallTrustOn } from "./install.ts";
+ * import { withTempDir } from "./util.ts";
+ * const runtime = await getRuntime();
+ * await withTempDir(runtime, "tlsmith-home-", async (home) => {
+ *   // A sandbox: a home of its own with a Firefox profile (an NSS database made by certutil),
+ *   // seen as macOS, where every NSS database is in the home.
+ *   const profile = `${home}/Library/Application Support/Firefox/Profiles/dev.default`;
+ *   await runtime.mkdir(profile);
+ *   await runtime.run("certutil", ["-N", "-d", `sql:${profile}`, "--empty-password"]);
+ *   const sandbox = { ...runtime, platform: () => "darwin", homeDir: () => home };
+ *   await installTrustOn(sandbox, { dir: `${home}/ca`, kinds: ["nss"] });
+ *
+ *   const report = await uninstallTrustOn(sandbox, { dir: `${home}/ca`, kinds: ["nss"] });
+ *   assert.deepEqual(report.outcomes.map((o) => o.action), ["removed"]);
+ *   assert.deepEqual(report.stillTrusted, []);
+ *   assert.equal(report.complete, true);
+ * });
  * ```
  */
 export async function uninstallTrustOn(
@@ -356,8 +394,25 @@ export async function trustStores(options: TrustStoresOptions = {}): Promise<Tru
  * {@linkcode trustStores} on a given runtime (the CLI passes its own).
  *
  * @example
- * ```ts ignore
- * await trustStoresOn(runtime, {});
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../serve/runtime/mod.ts";
+ * import { installTrustOn, trustStoresOn } from "./install.ts";
+ * import { withTempDir } from "./util.ts";
+ * const runtime = await getRuntime();
+ * await withTempDir(runtime, "tlsmith-home-", async (home) => {
+ *   // A sandbox: a home of its own with a Firefox profile (an NSS database made by certutil),
+ *   // seen as macOS, where every NSS database is in the home.
+ *   const profile = `${home}/Library/Application Support/Firefox/Profiles/dev.default`;
+ *   await runtime.mkdir(profile);
+ *   await runtime.run("certutil", ["-N", "-d", `sql:${profile}`, "--empty-password"]);
+ *   const sandbox = { ...runtime, platform: () => "darwin", homeDir: () => home };
+ *   const firefox = async () =>
+ *     (await trustStoresOn(sandbox, { dir: `${home}/ca` })).find((s) => s.kind === "nss");
+ *   assert.equal((await firefox())?.state, "no-ca");
+ *   await installTrustOn(sandbox, { dir: `${home}/ca`, kinds: ["nss"] });
+ *   assert.equal((await firefox())?.state, "trusted");
+ * });
  * ```
  */
 export async function trustStoresOn(

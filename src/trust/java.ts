@@ -238,8 +238,28 @@ export interface JavaInstallation {
  * The Java installations of `JAVA_HOME` and of the `keytool` and `java` on PATH (each once).
  *
  * @example
- * ```ts ignore
- * for (const j of await javaInstallations(runtime)) console.log(j.home, j.cacerts);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../serve/runtime/mod.ts";
+ * import { javaInstallations } from "./java.ts";
+ * import { withTempDir } from "./util.ts";
+ * const runtime = await getRuntime();
+ * await withTempDir(runtime, "tlsmith-jdk-", async (jdk) => {
+ *   // A JDK's layout, found through JAVA_HOME alone (no Java on PATH).
+ *   await runtime.mkdir(`${jdk}/bin`);
+ *   await runtime.mkdir(`${jdk}/lib/security`);
+ *   await runtime.writeFile(`${jdk}/bin/keytool`, "");
+ *   await runtime.writeFile(`${jdk}/lib/security/cacerts`, "");
+ *   const cacerts = await runtime.realPath(`${jdk}/lib/security/cacerts`);
+ *   const sandbox = {
+ *     ...runtime,
+ *     env: (name: string) => name === "JAVA_HOME" ? jdk : undefined,
+ *     which: () => Promise.resolve(null),
+ *   };
+ *   assert.deepEqual(await javaInstallations(sandbox), [
+ *     { home: jdk, keytool: `${jdk}/bin/keytool`, java: null, cacerts },
+ *   ]);
+ * });
  * ```
  */
 export async function javaInstallations(runtime: Runtime): Promise<JavaInstallation[]> {
@@ -280,8 +300,28 @@ export async function javaInstallations(runtime: Runtime): Promise<JavaInstallat
  * One store per distinct `cacerts` of the machine's Java installations.
  *
  * @example
- * ```ts ignore
- * const stores = await javaStores(runtime);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../serve/runtime/mod.ts";
+ * import { javaStores } from "./java.ts";
+ * import { withTempDir } from "./util.ts";
+ * const runtime = await getRuntime();
+ * await withTempDir(runtime, "tlsmith-jdk-", async (jdk) => {
+ *   // A JDK's layout, found through JAVA_HOME alone (no Java on PATH).
+ *   await runtime.mkdir(`${jdk}/bin`);
+ *   await runtime.mkdir(`${jdk}/lib/security`);
+ *   await runtime.writeFile(`${jdk}/bin/keytool`, "");
+ *   await runtime.writeFile(`${jdk}/lib/security/cacerts`, "");
+ *   const cacerts = await runtime.realPath(`${jdk}/lib/security/cacerts`);
+ *   const sandbox = {
+ *     ...runtime,
+ *     env: (name: string) => name === "JAVA_HOME" ? jdk : undefined,
+ *     which: () => Promise.resolve(null),
+ *   };
+ *   const [store] = await javaStores(sandbox);
+ *   assert.equal(store.id, `java:${cacerts}`);
+ *   assert.equal(store.kind, "java");
+ * });
  * ```
  */
 export async function javaStores(runtime: Runtime): Promise<TrustStore[]> {
@@ -298,8 +338,27 @@ export async function javaStores(runtime: Runtime): Promise<TrustStore[]> {
  * The store of a recorded keystore path, changed with the first `keytool` found.
  *
  * @example
- * ```ts ignore
- * const store = await javaStoreAt(runtime, "/etc/ssl/certs/java/cacerts");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../serve/runtime/mod.ts";
+ * import { javaStoreAt } from "./java.ts";
+ * import { withTempDir } from "./util.ts";
+ * const runtime = await getRuntime();
+ * await withTempDir(runtime, "tlsmith-jdk-", async (jdk) => {
+ *   // A JDK's layout, found through JAVA_HOME alone (no Java on PATH).
+ *   await runtime.mkdir(`${jdk}/bin`);
+ *   await runtime.mkdir(`${jdk}/lib/security`);
+ *   await runtime.writeFile(`${jdk}/bin/keytool`, "");
+ *   await runtime.writeFile(`${jdk}/lib/security/cacerts`, "");
+ *   const cacerts = await runtime.realPath(`${jdk}/lib/security/cacerts`);
+ *   const sandbox = {
+ *     ...runtime,
+ *     env: (name: string) => name === "JAVA_HOME" ? jdk : undefined,
+ *     which: () => Promise.resolve(null),
+ *   };
+ *   assert.equal((await javaStoreAt(sandbox, cacerts!))?.location, cacerts);
+ *   assert.equal(await javaStoreAt(sandbox, `${jdk}/gone/cacerts`), null); // removed since
+ * });
  * ```
  */
 export async function javaStoreAt(runtime: Runtime, cacerts: string): Promise<TrustStore | null> {

@@ -9,11 +9,12 @@
  *
  * @example
  * ```ts ignore
- * // Changes the machine's trust stores, so not run as a test.
+ * // Not run: it changes this machine's trust stores.
+ * import assert from "node:assert/strict";
  * import { installTrust, uninstallTrust } from "@tlsmith/tlsmith/trust";
  * const report = await installTrust();
- * console.log(report.outcomes.map((o) => `${o.store.name}: ${o.action}`));
- * await uninstallTrust();
+ * assert.ok(report.outcomes.every((o) => o.action === "added" || o.action === "already-trusted"));
+ * assert.deepEqual((await uninstallTrust()).stillTrusted, []);
  * ```
  *
  * @module

@@ -260,8 +260,28 @@ class NssStore implements TrustStore {
  * An NSS database store at `dir`.
  *
  * @example
- * ```ts ignore
- * const store = nssStore(runtime, "/home/a/.pki/nssdb", { name: "Chromium NSS database", clients: "Chromium", create: true });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CertificateAuthority } from "../ca/authority.ts";
+ * import { getRuntime } from "../serve/runtime/mod.ts";
+ * import { readTrustCa } from "./ca.ts";
+ * import { nssStore } from "./nss.ts";
+ * import { withTempDir } from "./util.ts";
+ * const runtime = await getRuntime();
+ * await withTempDir(runtime, "tlsmith-home-", async (home) => {
+ *   await runtime.writeFile(`${home}/ca.pem`, (await CertificateAuthority.create()).certPem);
+ *   const ca = await readTrustCa(runtime, `${home}/ca.pem`);
+ *   const store = nssStore(runtime, `${home}/.pki/nssdb`, {
+ *     name: "Chromium NSS database",
+ *     clients: "Chromium",
+ *     create: true,
+ *   });
+ *   const scan = await store.scan(ca); // with certutil installed: no database yet, made by add
+ *   assert.ok(scan.state === "ok" && scan.willCreate);
+ *   const added = await store.add(ca, scan);
+ *   assert.equal(added.action, "added");
+ *   assert.equal(added.createdDatabase, true);
+ * });
  * ```
  */
 export function nssStore(runtime: Runtime, dir: string, options: NssStoreOptions): TrustStore {
@@ -314,8 +334,20 @@ async function firefoxProfiles(runtime: Runtime, root: string): Promise<string[]
  * `/etc/pki/nssdb`, and every Firefox profile (normal, snap, flatpak; macOS and Windows too).
  *
  * @example
- * ```ts ignore
- * for (const store of await nssStores(runtime)) console.log(store.name, store.location);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../serve/runtime/mod.ts";
+ * import { nssStores } from "./nss.ts";
+ * import { withTempDir } from "./util.ts";
+ * const runtime = await getRuntime();
+ * await withTempDir(runtime, "tlsmith-home-", async (home) => {
+ *   // A Linux home of its own with a Firefox profile.
+ *   const profile = `${home}/.mozilla/firefox/dev.default`;
+ *   await runtime.mkdir(profile);
+ *   await runtime.writeFile(`${profile}/cert9.db`, "");
+ *   const stores = await nssStores({ ...runtime, platform: () => "linux", homeDir: () => home });
+ *   assert.ok(stores.some((s) => s.location === profile && s.name === "Firefox profile dev.default"));
+ * });
  * ```
  */
 export async function nssStores(runtime: Runtime): Promise<TrustStore[]> {

@@ -98,8 +98,21 @@ export interface LoadedRecord {
  * `trust.json.damaged` before anything writes a new one, and reported as a problem.
  *
  * @example
- * ```ts ignore
- * const record = await readRecord(runtime, caDir);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../serve/runtime/mod.ts";
+ * import { readRecord } from "./record.ts";
+ * import { withTempDir } from "./util.ts";
+ * const runtime = await getRuntime();
+ * await withTempDir(runtime, "tlsmith-ca-", async (caDir) => {
+ *   const record = await readRecord(runtime, caDir);
+ *   assert.equal(record.file, `${caDir}/trust.json`);
+ *   assert.deepEqual(record.changes, []); // no record yet
+ *   await runtime.writeFile(record.file, "{ damaged");
+ *   const damaged = await readRecord(runtime, caDir);
+ *   assert.match(damaged.problem ?? "", /trust\.json is damaged and was ignored/);
+ *   assert.ok(await runtime.stat(`${record.file}.damaged`)); // kept
+ * });
  * ```
  */
 export async function readRecord(runtime: Runtime, dir: string): Promise<LoadedRecord> {
@@ -168,8 +181,25 @@ export function recordAdded(
  * Write the record atomically (replacing the old one).
  *
  * @example
- * ```ts ignore
- * await writeRecord(runtime, record.file, { changes, untrusted: [] });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../serve/runtime/mod.ts";
+ * import { readRecord, writeRecord } from "./record.ts";
+ * import { withTempDir } from "./util.ts";
+ * const runtime = await getRuntime();
+ * await withTempDir(runtime, "tlsmith-ca-", async (caDir) => {
+ *   const record = await readRecord(runtime, caDir);
+ *   const changes = [{
+ *     ca: "00ff",
+ *     store: "system:debian",
+ *     kind: "system" as const,
+ *     location: "/usr/local/share/ca-certificates",
+ *     entries: ["/usr/local/share/ca-certificates/tlsmith-00ff.crt"],
+ *     at: "2030-01-01T00:00:00.000Z",
+ *   }];
+ *   await writeRecord(runtime, record.file, { changes, untrusted: [] });
+ *   assert.deepEqual((await readRecord(runtime, caDir)).changes, changes);
+ * });
  * ```
  */
 export async function writeRecord(

@@ -122,8 +122,15 @@ class DarwinLoginStore implements TrustStore {
  * The login keychain store of the user, or null without a home directory.
  *
  * @example
- * ```ts ignore
- * const store = darwinSystemStore(runtime);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../serve/runtime/mod.ts";
+ * import { darwinSystemStore } from "./system_darwin.ts";
+ * const runtime = { ...await getRuntime(), homeDir: () => "/Users/a" };
+ * const store = darwinSystemStore(runtime); // nothing runs until scan(), add() or remove()
+ * assert.equal(store?.id, "system:macos");
+ * assert.equal(store?.location, "/Users/a/Library/Keychains/login.keychain-db");
+ * assert.equal(darwinSystemStore({ ...runtime, homeDir: () => undefined }), null);
  * ```
  */
 export function darwinSystemStore(runtime: Runtime): TrustStore | null {

@@ -346,9 +346,19 @@ class LinuxSystemStore implements TrustStore {
  * null when none does.
  *
  * @example
- * ```ts ignore
- * const store = await linuxSystemStore(runtime);
- * console.log(store?.name); // "Debian/Ubuntu system store"
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../serve/runtime/mod.ts";
+ * import { linuxSystemStore } from "./system_linux.ts";
+ * const runtime = await getRuntime();
+ * // A Fedora machine: only its anchor directory exists.
+ * const dir = { isFile: false, isDirectory: true, size: 0, mtime: null };
+ * const fedora = {
+ *   ...runtime,
+ *   stat: (path: string) => Promise.resolve(path === "/etc/pki/ca-trust/source/anchors" ? dir : null),
+ * };
+ * assert.equal((await linuxSystemStore(fedora))?.name, "Fedora/RHEL system store");
+ * assert.equal(await linuxSystemStore({ ...runtime, stat: () => Promise.resolve(null) }), null);
  * ```
  */
 export async function linuxSystemStore(runtime: Runtime): Promise<TrustStore | null> {
@@ -362,8 +372,13 @@ export async function linuxSystemStore(runtime: Runtime): Promise<TrustStore | n
  * The system store of a layout by its id (`debian`, …), e.g. to undo a recorded change.
  *
  * @example
- * ```ts ignore
- * const store = linuxSystemStoreById(runtime, "debian");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../serve/runtime/mod.ts";
+ * import { linuxSystemStoreById } from "./system_linux.ts";
+ * const runtime = await getRuntime();
+ * assert.equal(linuxSystemStoreById(runtime, "debian")?.location, "/usr/local/share/ca-certificates");
+ * assert.equal(linuxSystemStoreById(runtime, "plan9"), null);
  * ```
  */
 export function linuxSystemStoreById(runtime: Runtime, id: string): TrustStore | null {
@@ -375,8 +390,16 @@ export function linuxSystemStoreById(runtime: Runtime, id: string): TrustStore |
  * The first system CA bundle that exists (see {@linkcode SYSTEM_BUNDLES}), or null.
  *
  * @example
- * ```ts ignore
- * console.log(await systemBundle(runtime)); // "/etc/ssl/certs/ca-certificates.crt"
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { systemBundle } from "./system_linux.ts";
+ * // A machine with only RHEL's bundle.
+ * const file = { isFile: true, isDirectory: false, size: 220_000, mtime: null };
+ * const rhel = {
+ *   stat: (path: string) => Promise.resolve(path === "/etc/pki/tls/certs/ca-bundle.crt" ? file : null),
+ * };
+ * assert.equal(await systemBundle(rhel), "/etc/pki/tls/certs/ca-bundle.crt");
+ * assert.equal(await systemBundle({ stat: () => Promise.resolve(null) }), null);
  * ```
  */
 export async function systemBundle(runtime: Pick<Runtime, "stat">): Promise<string | null> {

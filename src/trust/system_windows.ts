@@ -110,8 +110,13 @@ class WindowsUserRootStore implements TrustStore {
  * The current user's Root store.
  *
  * @example
- * ```ts ignore
- * const store = windowsSystemStore(runtime);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../serve/runtime/mod.ts";
+ * import { windowsSystemStore } from "./system_windows.ts";
+ * const store = windowsSystemStore(await getRuntime()); // nothing runs until scan(), add() or remove()
+ * assert.equal(store.id, "system:windows");
+ * assert.equal(store.location, "Cert:\\CurrentUser\\Root");
  * ```
  */
 export function windowsSystemStore(runtime: Runtime): TrustStore {

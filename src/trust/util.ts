@@ -81,8 +81,12 @@ export function commandLine(argv: readonly string[]): string {
  * True when this process runs as root (uid 0).
  *
  * @example
- * ```ts ignore
- * if (!isRoot(runtime)) console.log("needs sudo");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isRoot } from "./util.ts";
+ * assert.equal(isRoot({ userId: () => 0 }), true);
+ * assert.equal(isRoot({ userId: () => 1000 }), false);
+ * assert.equal(isRoot({ userId: () => null }), false); // Windows
  * ```
  */
 export function isRoot(runtime: Pick<Runtime, "userId">): boolean {
@@ -126,8 +130,12 @@ export function failureOf(name: string, result: RunCommandResult): string {
  * Run a tool that may be missing: null when it cannot be started, else its result.
  *
  * @example
- * ```ts ignore
- * const r = await tryRun(runtime, "certutil", ["-L", "-d", "sql:/tmp/db"]);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../serve/runtime/mod.ts";
+ * import { tryRun } from "./util.ts";
+ * const runtime = await getRuntime();
+ * assert.equal(await tryRun(runtime, "tlsmith-no-such-tool", ["--version"]), null);
  * ```
  */
 export async function tryRun(
@@ -147,8 +155,17 @@ export async function tryRun(
  * Run `fn` with a fresh private temporary directory, then remove it.
  *
  * @example
- * ```ts ignore
- * await withTempDir(runtime, "tlsmith-doctor-", async (dir) => { … });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../serve/runtime/mod.ts";
+ * import { withTempDir } from "./util.ts";
+ * const runtime = await getRuntime();
+ * const used = await withTempDir(runtime, "tlsmith-doctor-", async (dir) => {
+ *   await runtime.writeFile(`${dir}/leaf.pem`, "…");
+ *   assert.equal((await runtime.stat(dir))?.isDirectory, true);
+ *   return dir;
+ * });
+ * assert.equal(await runtime.stat(used), null); // removed with its files
  * ```
  */
 export async function withTempDir<T>(
@@ -168,8 +185,13 @@ export async function withTempDir<T>(
  * True when a path exists (file or directory), false when it does not or cannot be inspected.
  *
  * @example
- * ```ts ignore
- * if (await exists(runtime, "/etc/pki/nssdb")) …
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../serve/runtime/mod.ts";
+ * import { exists } from "./util.ts";
+ * const runtime = await getRuntime();
+ * assert.equal(await exists(runtime, runtime.cwd()), true);
+ * assert.equal(await exists(runtime, `${runtime.cwd()}/tlsmith-no-such-file`), false);
  * ```
  */
 export async function exists(runtime: Pick<Runtime, "stat">, path: string): Promise<boolean> {

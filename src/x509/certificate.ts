@@ -249,8 +249,11 @@ function wholeSeconds(date: Date, what: string): Date {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { randomSerialNumber } from "./certificate.ts";
- * console.log(randomSerialNumber() > 0n); // true
+ * const serial = randomSerialNumber();
+ * assert.ok(serial > 0n && serial < 2n ** 128n);
+ * assert.notEqual(randomSerialNumber(), serial);
  * ```
  */
 export function randomSerialNumber(): bigint {
@@ -292,16 +295,20 @@ function isSubjectEmpty(subject: CertificateSubject | undefined): boolean {
  *
  * @example A self-signed server certificate
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createCertificate } from "./certificate.ts";
  * import { generateKeyPair } from "../keys/keys.ts";
  *
  * const keyPair = await generateKeyPair();
- * const { pem } = await createCertificate({
+ * const { pem, certificate } = await createCertificate({
  *   keyPair,
  *   subject: { organization: "Example" },
  *   hosts: ["localhost", "127.0.0.1", "::1"],
  * });
- * console.log(pem.startsWith("-----BEGIN CERTIFICATE-----")); // true
+ * assert.ok(pem.startsWith("-----BEGIN CERTIFICATE-----"));
+ * assert.equal(certificate.subject.text, certificate.issuer.text); // self-signed
+ * const names = certificate.subjectAltNames.map((n) => "value" in n ? n.value : n.type);
+ * assert.deepEqual(names, ["localhost", "127.0.0.1", "::1"]);
  * ```
  */
 export async function createCertificate(

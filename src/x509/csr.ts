@@ -111,11 +111,15 @@ function subjectName(fields: SubjectFields): Uint8Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createCsr, parseCsr } from "./csr.ts";
  * import { generateKeyPair } from "../keys/keys.ts";
  * const { pem } = await createCsr(await generateKeyPair(), { hosts: ["localhost", "127.0.0.1"] });
  * const info = await parseCsr(pem);
- * console.log(info.dnsNames, info.ipAddresses, info.signatureValid); // [ "localhost" ] [ "127.0.0.1" ] true
+ * assert.equal(info.subject, "CN=localhost");
+ * assert.deepEqual(info.dnsNames, ["localhost"]);
+ * assert.deepEqual(info.ipAddresses, ["127.0.0.1"]);
+ * assert.equal(info.signatureValid, true);
  * ```
  */
 export async function createCsr(

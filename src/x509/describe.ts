@@ -63,8 +63,12 @@ export interface CertificateDescription {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fingerprint } from "./describe.ts";
- * console.log(await fingerprint(new Uint8Array([1, 2, 3]), "SHA-1")); // 70:37:80:71:98:C2:2A:7D:2B:08:07:37:1D:76:37:79:A8:4F:DF:CF
+ * assert.equal(
+ *   await fingerprint(new Uint8Array([1, 2, 3]), "SHA-1"),
+ *   "70:37:80:71:98:C2:2A:7D:2B:08:07:37:1D:76:37:79:A8:4F:DF:CF",
+ * );
  * ```
  */
 export async function fingerprint(

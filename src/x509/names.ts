@@ -114,10 +114,11 @@ function parseIPv6(text: string): Uint8Array | null {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseIpAddress } from "./names.ts";
- * console.log(parseIpAddress("127.0.0.1")); // Uint8Array(4) [ 127, 0, 0, 1 ]
- * console.log(parseIpAddress("[::1]")?.length); // 16
- * console.log(parseIpAddress("localhost")); // null
+ * assert.deepEqual(parseIpAddress("127.0.0.1"), new Uint8Array([127, 0, 0, 1]));
+ * assert.equal(parseIpAddress("[::1]")?.length, 16);
+ * assert.equal(parseIpAddress("localhost"), null);
  * ```
  */
 export function parseIpAddress(text: string): Uint8Array | null {
@@ -135,9 +136,10 @@ export function parseIpAddress(text: string): Uint8Array | null {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatIpAddress } from "./names.ts";
- * console.log(formatIpAddress(new Uint8Array([127, 0, 0, 1]))); // 127.0.0.1
- * console.log(formatIpAddress(new Uint8Array([...new Array(15).fill(0), 1]))); // ::1
+ * assert.equal(formatIpAddress(new Uint8Array([127, 0, 0, 1])), "127.0.0.1");
+ * assert.equal(formatIpAddress(new Uint8Array([...new Array(15).fill(0), 1])), "::1");
  * ```
  */
 export function formatIpAddress(bytes: Uint8Array): string {
@@ -329,9 +331,12 @@ const PREFIXES: Record<string, SubjectAltNameType> = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseSubjectAltName } from "./names.ts";
- * console.log(parseSubjectAltName("Bücher.Test.")); // { type: "dns", value: "xn--bcher-kva.test" }
- * console.log(parseSubjectAltName("[::1]").value); // ::1
+ * assert.deepEqual(parseSubjectAltName("Bücher.Test."), { type: "dns", value: "xn--bcher-kva.test" });
+ * assert.equal(parseSubjectAltName("[::1]").type, "ip");
+ * assert.equal(parseSubjectAltName("[::1]").value, "::1");
+ * assert.throws(() => parseSubjectAltName("bad_name!"), { code: "BAD_NAME" });
  * ```
  */
 export function parseSubjectAltName(input: string): SubjectAltName {
@@ -373,9 +378,10 @@ export function parseSubjectAltName(input: string): SubjectAltName {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseHosts } from "./names.ts";
  * const sans = parseHosts(["localhost", "LOCALHOST.", "127.0.0.1", "[::1]", "::1"]);
- * console.log(sans.map((s) => s.value)); // [ "localhost", "127.0.0.1", "::1" ]
+ * assert.deepEqual(sans.map((s) => s.value), ["localhost", "127.0.0.1", "::1"]);
  * ```
  */
 export function parseHosts(list: readonly string[]): SubjectAltName[] {
@@ -403,8 +409,10 @@ export function parseHosts(list: readonly string[]): SubjectAltName[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { formatSubjectAltName, parseSubjectAltName } from "./names.ts";
- * console.log(formatSubjectAltName(parseSubjectAltName("::1"))); // IP Address:::1
+ * assert.equal(formatSubjectAltName(parseSubjectAltName("::1")), "IP Address:::1");
+ * assert.equal(formatSubjectAltName(parseSubjectAltName("Localhost")), "DNS:localhost");
  * ```
  */
 export function formatSubjectAltName(san: SubjectAltName): string {
