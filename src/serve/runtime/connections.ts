@@ -48,6 +48,13 @@ export interface TrackedConnection {
   requestStarted(): void;
   /** A request's response is done (or the client went away). */
   requestEnded(): void;
+  /**
+   * Requests are in flight until `inFlight()` says otherwise: the tracker
+   * asks it when it sweeps (and {@linkcode TrackedConnection.idle} does), so
+   * a server need not hear about every response's end. Replaces the
+   * previous probe.
+   */
+  busyUntil(inFlight: () => boolean): void;
   /** The connection left HTTP (e.g. a WebSocket upgrade): no more deadlines. */
   detach(): void;
   /** True when no request is in flight. */
@@ -119,6 +126,13 @@ export class ConnectionTracker {
     for (const entry of [...this.#entries]) if (entry.idle) entry.close();
   }
 
+  /** The number of open connections with a request in flight. */
+  get busy(): number {
+    let count = 0;
+    for (const entry of this.#entries) if (!entry.idle && !entry.detached) count++;
+    return count;
+  }
+
   /** Close every connection and stop the timer. */
   closeAll(): void {
     for (const entry of [...this.#entries]) entry.close();
@@ -148,6 +162,7 @@ export class ConnectionTracker {
   #sweep(): void {
     const now = Date.now();
     for (const entry of [...this.#entries]) {
+      if (entry.expires === Infinity) entry.settle();
       if (entry.expires <= now) entry.close();
     }
   }
@@ -158,6 +173,8 @@ class Entry implements TrackedConnection {
   readonly #close: () => void;
   expires: number;
   #inFlight = 0;
+  /** See {@linkcode TrackedConnection.busyUntil}. */
+  #probe: (() => boolean) | undefined;
   #handshaken = false;
   #detached = false;
   #closed = false;
@@ -169,7 +186,20 @@ class Entry implements TrackedConnection {
   }
 
   get idle(): boolean {
-    return this.#inFlight === 0 && !this.#detached;
+    if (this.#probe !== undefined) this.settle();
+    return this.#inFlight === 0 && this.#probe === undefined && !this.#detached;
+  }
+
+  get detached(): boolean {
+    return this.#detached;
+  }
+
+  /** Ask the probe; when it reports nothing in flight, the idle deadline starts. */
+  settle(): void {
+    const probe = this.#probe;
+    if (probe === undefined || probe()) return;
+    this.#probe = undefined;
+    if (this.#inFlight === 0 && !this.#detached) this.expires = this.#tracker.deadline("idle");
   }
 
   handshakeDone(): void {
@@ -186,7 +216,15 @@ class Entry implements TrackedConnection {
 
   requestEnded(): void {
     if (this.#inFlight > 0) this.#inFlight--;
-    if (this.#inFlight === 0 && !this.#detached) this.expires = this.#tracker.deadline("idle");
+    if (this.#inFlight === 0 && this.#probe === undefined && !this.#detached) {
+      this.expires = this.#tracker.deadline("idle");
+    }
+  }
+
+  busyUntil(inFlight: () => boolean): void {
+    this.#handshaken = true;
+    this.#probe = inFlight;
+    this.expires = Infinity;
   }
 
   detach(): void {

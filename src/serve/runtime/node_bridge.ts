@@ -286,7 +286,7 @@ function sendResponse(
 ): Promise<void> | undefined {
   const http1 = req.httpVersionMajor < 2;
   const fast = takeFastBody(response);
-  if (fast !== undefined) return sendFast(req, res, http1, response, fast);
+  if (fast !== undefined) return sendFast(req, res, http1, fast);
   const status = response.status;
   const headers = responseHeaders(response.headers, http1);
   const body = response.body;
@@ -307,41 +307,48 @@ function sendResponse(
   return sendStream(req, res, http1, status, response.statusText, headers, body);
 }
 
-/** Send a string, bytes or Blob body with its length in one `writeHead` + `end`. */
+/** Send a string, bytes or Blob body (or none) with its length in one `writeHead` + `end`. */
 function sendFast(
   req: NodeRequest,
   res: NodeResponse,
   http1: boolean,
-  response: Response,
   fast: FastParts,
 ): Promise<void> | undefined {
   const headers: NodeHeaders = fast.headers === null
     ? (fast.type === "" ? {} : { "content-type": fast.type })
     : responseHeaders(fast.headers, http1);
   const body = fast.body;
-  if (typeof body !== "string" && !(body instanceof Uint8Array)) {
+  if (body !== null && typeof body !== "string" && !(body instanceof Uint8Array)) {
     return body.arrayBuffer().then((buffer) =>
-      endFast(req, res, http1, response, headers, new Uint8Array(buffer))
+      endFast(req, res, http1, fast, headers, new Uint8Array(buffer))
     );
   }
-  endFast(req, res, http1, response, headers, body);
+  endFast(req, res, http1, fast, headers, body);
 }
 
 function endFast(
   req: NodeRequest,
   res: NodeResponse,
   http1: boolean,
-  response: Response,
+  fast: FastParts,
   headers: NodeHeaders,
-  body: string | Uint8Array,
+  body: string | Uint8Array | null,
 ): void {
   if (isClosed(res)) return;
+  if (body === null) {
+    if (!isNullBodyStatus(fast.status) && !("content-length" in headers)) {
+      headers["content-length"] = "0";
+    }
+    writeHead(res, fast.status, fast.statusText, headers, http1);
+    res.end();
+    return;
+  }
   if (!("content-length" in headers)) {
     headers["content-length"] = String(
       typeof body === "string" ? Buffer.byteLength(body) : body.byteLength,
     );
   }
-  writeHead(res, response.status, response.statusText, headers, http1);
+  writeHead(res, fast.status, fast.statusText, headers, http1);
   if (req.method === "HEAD") res.end();
   else (res as ServerResponse).end(body);
 }

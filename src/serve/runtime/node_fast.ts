@@ -363,8 +363,12 @@ export type FastBody = string | Uint8Array<ArrayBuffer> | Blob;
 
 /** What the bridge needs from an unread fast response. */
 export interface FastParts {
-  /** The body as given (bytes already copied). */
-  body: FastBody;
+  /** The body as given (bytes already copied), or null for none. */
+  body: FastBody | null;
+  /** The status code. */
+  status: number;
+  /** The status text ("" for none). */
+  statusText: string;
   /**
    * The response's headers, or null when there are none besides the default
    * `Content-Type` (then `type`).
@@ -374,9 +378,13 @@ export interface FastParts {
   type: string;
 }
 
+/** Statuses whose responses never carry a body (fetch refuses a body with them). */
 function isNullBodyStatus(status: number): boolean {
   return status === 204 || status === 205 || status === 304;
 }
+
+/** A status text as fetch accepts it (RFC 9112 reason-phrase). */
+const REASON_PHRASE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 /** A copy of a buffer body as fetch takes it, or undefined for other bodies. */
 function fastBodyOf(body: unknown): FastBody | undefined {
@@ -395,18 +403,36 @@ function fastBodyOf(body: unknown): FastBody | undefined {
   return undefined;
 }
 
+/** The default `Content-Type` of a fast body ("" for none). */
+function typeOf(body: FastBody | null): string {
+  return typeof body === "string"
+    ? "text/plain;charset=UTF-8"
+    : body instanceof Blob
+    ? body.type
+    : "";
+}
+
 let takeFastParts: (response: Response) => FastParts | undefined;
+let nativeOf: (response: Response) => Response;
+/** The default Content-Type of the response being made by `FastResponse.json`. */
 let jsonType: string | undefined;
 
 const BODY_USED = "Body is unusable: Body has already been read";
 
 /**
- * `Response` with a cheap body: a string, bytes or `Blob` body is kept as
- * given (bytes copied, as fetch does) and handed to the bridge whole; a
- * native `Response` holds it only when the body is read in JavaScript.
- * Status, status text and headers are the native ones (the native
- * constructor checks them). Other bodies (streams, form data, …) are native
- * from the start.
+ * `Response` with a cheap body, built without the native constructor: a
+ * string, bytes or `Blob` body (or none) is kept as given (bytes copied, as
+ * fetch does) and handed to the bridge whole, so `new Response("hi")` costs
+ * a plain object. Status and status text are checked as fetch checks them
+ * and headers are a native `Headers` (made when given or first read). A
+ * native `Response` is made only when JavaScript reads the body. Anything
+ * else (a stream, form data, an unusual `init`) is a native `Response`
+ * inside, which every member forwards to.
+ *
+ * It is not a native object: `instanceof Response` holds (its prototype is
+ * the native one's) and, as the process-wide `Response`, it answers
+ * `instanceof` for native responses too; native code that checks the brand
+ * of its argument (rare; nothing in fetch itself) refuses it.
  *
  * @example
  * ```ts
@@ -418,17 +444,20 @@ const BODY_USED = "Body is unusable: Body has already been read";
  * assert.equal(await response.text(), "héllo");
  * ```
  */
-export class FastResponse extends NativeResponse {
-  /** The kept body until it is read or sent. */
-  #body: FastBody | undefined;
-  /** The native response holding the body once JavaScript reads it. */
-  #inner: Response | undefined;
+export class FastResponse {
+  /** The kept body until it is sent or read (null: none). */
+  #body: FastBody | null | undefined;
+  /** Native mode: the whole response is this native one. */
+  #full: Response | undefined;
+  /** Fast mode, body read in JavaScript: a native response holding the body. */
+  #reader: Response | undefined;
   /** True once the bridge took the body. */
   #sent = false;
-  /** The default Content-Type not yet put into the headers. */
-  #type: string | undefined;
-  /** True while the headers hold nothing but what the constructor put there. */
-  #plain: boolean;
+  #status = 200;
+  #statusText = "";
+  #headers: Headers | undefined;
+  /** The default Content-Type not yet put into the headers ("" for none). */
+  #type = "";
 
   /**
    * Same arguments as `new Response(body, init)`.
@@ -437,118 +466,213 @@ export class FastResponse extends NativeResponse {
    * @param init status, status text, headers
    */
   constructor(body?: BodyInit | null, init?: ResponseInit) {
-    const fast = body === undefined || body === null ? undefined : fastBodyOf(body);
-    super(fast === undefined ? body : null, init);
-    this.#plain = init === undefined || init === null || init.headers === undefined;
-    if (fast === undefined) return;
-    if (isNullBodyStatus(this.status)) {
-      throw new TypeError(`Response constructor: Invalid response status code ${this.status}`);
+    const fast = body === undefined || body === null ? null : fastBodyOf(body);
+    let status = 200;
+    let statusText = "";
+    let headers: HeadersInit | undefined;
+    let simple = fast !== undefined;
+    if (simple && init !== undefined && init !== null) {
+      if (typeof init !== "object") simple = false;
+      else {
+        const s = init.status;
+        const t = init.statusText;
+        headers = init.headers;
+        if (s !== undefined) {
+          if (typeof s === "number" && Number.isInteger(s) && s >= 200 && s <= 599) status = s;
+          else simple = false;
+        }
+        if (t !== undefined) {
+          if (typeof t === "string" && REASON_PHRASE.test(t)) statusText = t;
+          else simple = false;
+        }
+      }
     }
-    this.#body = fast;
-    const type = jsonType ??
-      (typeof fast === "string"
-        ? "text/plain;charset=UTF-8"
-        : fast instanceof Blob
-        ? fast.type
-        : "");
-    if (type === "") return;
-    if (this.#plain) this.#type = type;
-    else if (!super.headers.has("content-type")) super.headers.set("content-type", type);
+    if (!simple) {
+      // Everything fetch does (and every error it throws), natively.
+      this.#full = new NativeResponse(body, init);
+      return;
+    }
+    const kept = fast as FastBody | null;
+    if (kept !== null && isNullBodyStatus(status)) {
+      throw new TypeError(`Response constructor: Invalid response status code ${status}`);
+    }
+    this.#body = kept;
+    this.#status = status;
+    this.#statusText = statusText;
+    const type = jsonType ?? typeOf(kept);
+    if (headers !== undefined) {
+      const made = new NativeHeaders(headers);
+      if (type !== "" && !made.has("content-type")) made.set("content-type", type);
+      this.#headers = made;
+    } else {
+      this.#type = type;
+    }
   }
 
   static {
     takeFastParts = (response) => {
-      if (!(#body in response) || response.#body === undefined) return undefined;
+      if (!(#body in response) || response.#full !== undefined || response.#sent) return undefined;
+      const reader = response.#reader;
+      if (reader !== undefined && (reader.bodyUsed || reader.body?.locked)) return undefined;
       const body = response.#body;
+      if (body === undefined) return undefined;
       response.#body = undefined;
       response.#sent = true;
-      if (response.#plain) return { body, headers: null, type: response.#type ?? "" };
-      return { body, headers: response.headers, type: "" };
+      const headers = response.#headers ?? null;
+      return {
+        body,
+        status: response.#status,
+        statusText: response.#statusText,
+        headers,
+        type: headers === null ? response.#type : "",
+      };
     };
+    nativeOf = (response) => (response as unknown as FastResponse).#toNative();
   }
 
-  /** True when the body was given as a string, bytes or Blob. */
-  #isFast(): boolean {
-    return this.#body !== undefined || this.#inner !== undefined || this.#sent;
-  }
-
-  /** The native response holding the kept body. */
-  #native(): Response {
-    if (this.#inner === undefined) {
-      if (this.#sent) throw new TypeError(BODY_USED);
-      this.#inner = new NativeResponse(this.#body);
+  /**
+   * This response as a native one from now on (for members only the native
+   * class knows): status, headers and the body move into it.
+   */
+  #toNative(): Response {
+    if (this.#full === undefined) {
+      const body = this.#reader !== undefined ? this.#reader.body : this.#sent ? null : this.#body;
+      const full = new NativeResponse(body, {
+        status: this.#status,
+        statusText: this.#statusText,
+        headers: this.headers,
+      });
+      if (this.#sent) void full.body?.cancel(); // keeps it "used"
+      this.#full = full;
       this.#body = undefined;
+      this.#reader = undefined;
     }
-    return this.#inner;
+    return this.#full;
+  }
+
+  /**
+   * `instanceof Response` holds for native responses too (this class
+   * replaces the global one on Node); subclasses check as usual.
+   */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    if (this === FastResponse) return value instanceof NativeResponse;
+    return Function.prototype[Symbol.hasInstance].call(this, value);
+  }
+
+  /** The native response holding the kept body, for reading it in JavaScript. */
+  #readable(): Response {
+    if (this.#reader === undefined) {
+      if (this.#sent) throw new TypeError(BODY_USED);
+      const headers = this.#headers;
+      this.#reader = new NativeResponse(this.#body, headers ? { headers } : undefined);
+    }
+    return this.#reader;
+  }
+
+  /** "default" (a response made by a constructor). */
+  get type(): ResponseType {
+    return this.#full !== undefined ? this.#full.type : "default";
+  }
+
+  /** "" (a response made by a constructor has no URL). */
+  get url(): string {
+    return this.#full !== undefined ? this.#full.url : "";
+  }
+
+  /** False (a response made by a constructor). */
+  get redirected(): boolean {
+    return this.#full !== undefined ? this.#full.redirected : false;
+  }
+
+  /** The status code. */
+  get status(): number {
+    return this.#full !== undefined ? this.#full.status : this.#status;
+  }
+
+  /** True for a status from 200 to 299. */
+  get ok(): boolean {
+    if (this.#full !== undefined) return this.#full.ok;
+    return this.#status >= 200 && this.#status <= 299;
+  }
+
+  /** The status text. */
+  get statusText(): string {
+    return this.#full !== undefined ? this.#full.statusText : this.#statusText;
   }
 
   /** The headers (with the default Content-Type of the body). */
-  override get headers(): Headers {
-    const headers = super.headers;
-    this.#plain = false;
-    if (this.#type !== undefined) {
-      if (!headers.has("content-type")) headers.set("content-type", this.#type);
-      this.#type = undefined;
+  get headers(): Headers {
+    if (this.#full !== undefined) return this.#full.headers;
+    let headers = this.#headers;
+    if (headers === undefined) {
+      headers = this.#headers = new NativeHeaders();
+      if (this.#type !== "") headers.set("content-type", this.#type);
+      this.#type = "";
     }
     return headers;
   }
 
   /** The body as a stream. */
-  override get body(): ReadableStream<Uint8Array<ArrayBuffer>> | null {
-    if (!this.#isFast()) return super.body;
-    if (this.#sent && this.#inner === undefined) return null;
-    return this.#native().body;
+  get body(): ReadableStream<Uint8Array<ArrayBuffer>> | null {
+    if (this.#full !== undefined) return this.#full.body as ReadableStream<Uint8Array<ArrayBuffer>>;
+    if (this.#reader === undefined && (this.#sent || this.#body === null)) return null;
+    return this.#readable().body as ReadableStream<Uint8Array<ArrayBuffer>> | null;
   }
 
   /** True once the body was read. */
-  override get bodyUsed(): boolean {
-    if (!this.#isFast()) return super.bodyUsed;
-    return this.#sent || (this.#inner?.bodyUsed ?? false);
+  get bodyUsed(): boolean {
+    if (this.#full !== undefined) return this.#full.bodyUsed;
+    return this.#sent || (this.#reader?.bodyUsed ?? false);
   }
 
   /** The body as an ArrayBuffer. */
-  override arrayBuffer(): Promise<ArrayBuffer> {
-    return this.#isFast() ? this.#read((r) => r.arrayBuffer()) : super.arrayBuffer();
+  arrayBuffer(): Promise<ArrayBuffer> {
+    return this.#read((r) => r.arrayBuffer());
   }
 
   /** The body as a Blob. */
-  override blob(): Promise<Blob> {
-    return this.#isFast() ? this.#read((r) => r.blob()) : super.blob();
+  blob(): Promise<Blob> {
+    return this.#read((r) => r.blob());
+  }
+
+  /** The body as bytes. */
+  bytes(): Promise<Uint8Array<ArrayBuffer>> {
+    return this.#read((r) => r.arrayBuffer()).then((buffer) => new Uint8Array(buffer));
   }
 
   /** The body as form data. */
-  override formData(): Promise<FormData> {
-    return this.#isFast() ? this.#read((r) => r.formData()) : super.formData();
+  formData(): Promise<FormData> {
+    return this.#read((r) => r.formData());
   }
 
   /** The body parsed as JSON. */
-  override json(): Promise<unknown> {
-    return this.#isFast() ? this.#read((r) => r.json()) : super.json();
+  json(): Promise<unknown> {
+    return this.#read((r) => r.json());
   }
 
   /** The body as text. */
-  override text(): Promise<string> {
-    return this.#isFast() ? this.#read((r) => r.text()) : super.text();
+  text(): Promise<string> {
+    return this.#read((r) => r.text());
   }
 
   #read<T>(read: (response: Response) => Promise<T>): Promise<T> {
     try {
-      return read(this.#native());
+      return read(this.#full ?? this.#readable());
     } catch (err) {
       return Promise.reject(err);
     }
   }
 
   /** A copy of the response (the body is shared or teed). */
-  override clone(): Response {
-    if (!this.#isFast()) return super.clone();
+  clone(): Response {
+    if (this.#full !== undefined) return this.#full.clone();
     if (this.bodyUsed) throw new TypeError("Response.clone: Body has already been consumed.");
-    const body = this.#inner !== undefined ? this.#inner.clone().body : this.#body;
+    const body = this.#reader !== undefined ? this.#reader.clone().body : this.#body;
     return new FastResponse(body, {
-      status: this.status,
-      statusText: this.statusText,
+      status: this.#status,
+      statusText: this.#statusText,
       headers: this.headers,
-    });
+    }) as unknown as Response;
   }
 
   /**
@@ -557,26 +681,46 @@ export class FastResponse extends NativeResponse {
    * @param data the value to serialize
    * @param init status, status text, headers
    */
-  static override json(data: unknown, init?: ResponseInit): Response {
+  static json(data: unknown, init?: ResponseInit): Response {
     const text = JSON.stringify(data);
     if (text === undefined) throw new TypeError("Value is not JSON serializable");
     jsonType = "application/json";
+    let response: FastResponse;
     try {
-      return new FastResponse(text, init);
+      response = new FastResponse(text, init);
     } finally {
       jsonType = undefined;
     }
+    return response as unknown as Response;
   }
 }
+// Statics (`error`, `redirect`) and `instanceof` come from the native class; every instance
+// member is defined above, and any other the runtime adds reads the body's native response.
+Object.setPrototypeOf(FastResponse, NativeResponse);
+Object.setPrototypeOf(FastResponse.prototype, NativeResponse.prototype);
 Object.defineProperty(FastResponse, "name", { value: "Response" });
-if (typeof (NativeResponse.prototype as { bytes?: unknown }).bytes === "function") {
-  Object.defineProperty(FastResponse.prototype, "bytes", {
-    value: function (this: Response) {
-      return this.arrayBuffer().then((buffer) => new Uint8Array(buffer));
-    },
-    writable: true,
-    configurable: true,
-  });
+for (const name of Object.getOwnPropertyNames(NativeResponse.prototype)) {
+  if (Object.prototype.hasOwnProperty.call(FastResponse.prototype, name)) continue;
+  const native = Object.getOwnPropertyDescriptor(NativeResponse.prototype, name)!;
+  Object.defineProperty(
+    FastResponse.prototype,
+    name,
+    native.get
+      ? {
+        get(this: Response) {
+          return (nativeOf(this) as unknown as Record<string, unknown>)[name];
+        },
+        configurable: true,
+      }
+      : {
+        value(this: Response, ...args: unknown[]) {
+          const self = nativeOf(this) as unknown as Record<string, (...a: unknown[]) => unknown>;
+          return self[name](...args);
+        },
+        writable: true,
+        configurable: true,
+      },
+  );
 }
 
 /**
@@ -612,7 +756,7 @@ export function takeFastBody(response: Response): FastParts | undefined {
  * ```
  */
 export function installFastResponse(): void {
-  if (globalThis.Response === FastResponse) return;
+  if ((globalThis.Response as unknown) === FastResponse) return;
   Object.defineProperty(globalThis, "Response", {
     value: FastResponse,
     writable: true,

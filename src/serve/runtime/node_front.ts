@@ -36,8 +36,11 @@ export interface Fronts {
   addrs: ServerAddr[];
   /** The plain-HTTP redirect addresses (`httpPort`). */
   httpAddrs: ServerAddr[];
-  /** The connection of a socket by its addresses (see {@linkcode addressKey}), while it is open. */
-  byKey: Map<string, FrontConnection>;
+  /**
+   * The connection under a TLS socket made over one of the accepted sockets
+   * (or an HTTP/2 session's `socket`), while it is open.
+   */
+  connectionOf(socket: net.Socket): FrontConnection | undefined;
   /** Stop accepting; resolves when every listener is closed and all its connections are gone. */
   close(): Promise<void>;
   /** Destroy every connection still open. */
@@ -107,8 +110,7 @@ export async function openFronts(
   onTls: (socket: net.Socket, connection: FrontConnection) => void,
   report: (error: unknown) => void,
 ): Promise<Fronts> {
-  const byKey = new Map<string, FrontConnection>();
-  const sockets = new Set<net.Socket>();
+  const byRaw = new Map<net.Socket, FrontConnection>();
   let closing = false;
   let mainPort = options.port;
   let fallbackHost = "localhost";
@@ -142,17 +144,14 @@ export async function openFronts(
       socket.destroy();
       return;
     }
-    sockets.add(socket);
-    const key = addressKey(socket);
     const connection: FrontConnection = {
       tracked,
       socket,
       remoteAddr: { hostname: socket.remoteAddress ?? "", port: socket.remotePort ?? 0 },
     };
-    byKey.set(key, connection);
+    byRaw.set(socket, connection);
     socket.once("close", () => {
-      sockets.delete(socket);
-      if (byKey.get(key) === connection) byKey.delete(key);
+      byRaw.delete(socket);
       tracked.remove();
     });
     // Responses are written after the handler's promise settles, so headers and body can leave
@@ -227,14 +226,24 @@ export async function openFronts(
   return {
     addrs,
     httpAddrs: plain.map(addrOf),
-    byKey,
+    connectionOf(socket: net.Socket): FrontConnection | undefined {
+      // A TLS socket keeps the socket it wraps as `_parent` (Node 20-24, Bun); else by address.
+      const raw = (socket as { _parent?: unknown })._parent;
+      const found = raw === undefined ? undefined : byRaw.get(raw as net.Socket);
+      if (found !== undefined) return found;
+      const key = addressKey(socket);
+      for (const [rawSocket, connection] of byRaw) {
+        if (addressKey(rawSocket) === key) return connection;
+      }
+      return undefined;
+    },
     close: () =>
       closed ??= (closing = true,
         Promise.all(
           listeners.map((l) => new Promise<void>((resolve) => l.close(() => resolve()))),
         ).then(() => {})),
     destroyAll: () => {
-      for (const socket of sockets) socket.destroy();
+      for (const socket of byRaw.keys()) socket.destroy();
     },
   };
 }

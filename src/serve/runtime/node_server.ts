@@ -12,6 +12,7 @@
 
 import * as http2 from "node:http2";
 import type * as net from "node:net";
+import type { ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
 import { TlsmithError } from "../../errors.ts";
 import { errorReporter, keyMismatchError, serverOrigin } from "./common.ts";
@@ -23,7 +24,7 @@ import {
   toFetchRequest,
   writeFetchResponse,
 } from "./node_bridge.ts";
-import { addressKey, type FrontConnection, openFronts } from "./node_front.ts";
+import { type FrontConnection, openFronts } from "./node_front.ts";
 import { handleUpgrades } from "./upgrade_node.ts";
 import type {
   ClientAuth,
@@ -53,6 +54,18 @@ function secureContextOptions(tls: TlsPem, clientAuth: ClientAuth | undefined) {
     key: tls.key,
     ...(clientAuth ? { ca: clientAuth.ca } : {}),
   };
+}
+
+/** What the server keeps about one TLS connection. */
+interface Served {
+  /** The accepted connection: deadlines, client address, client certificate. */
+  connection: FrontConnection;
+  /** HTTP/1.1: the latest response (null before the first request, and on HTTP/2). */
+  current: ServerResponse | null;
+  /** HTTP/1.1: true while `current` is not done (asked by the tracker: `busyUntil`). */
+  inFlight: () => boolean;
+  /** HTTP/2: one of the session's streams closed. */
+  streamClosed: () => void;
 }
 
 /**
@@ -99,13 +112,12 @@ export async function serveNode(
 
   const report = errorReporter(options.onError);
   const tracker = new ConnectionTracker(limits);
-  const bySocket = new WeakMap<object, FrontConnection>();
-  const tlsSockets = new Set<TLSSocket>();
+  /** By TLS socket (HTTP/1.1 requests) and by HTTP/2 session. */
+  const bySocket = new WeakMap<object, Served>();
+  const servedBy = new WeakMap<FrontConnection, Served>();
+  const tlsSockets = new Map<TLSSocket, Served | undefined>();
   const sessions = new Set<http2.ServerHttp2Session>();
-  const activeOnSocket = new Map<object, number>();
-  let inFlight = 0;
   let shuttingDown = false;
-  let idleWaiter: (() => void) | null = null;
   // The origin every request URL is built from (the Host header never is); set once listening.
   let origin = "https://localhost";
 
@@ -116,12 +128,32 @@ export async function serveNode(
     report,
   );
 
+  const servedOf = (connection: FrontConnection): Served => {
+    let served = servedBy.get(connection);
+    if (served === undefined) {
+      const made: Served = {
+        connection,
+        current: null,
+        // HTTP/1.1 answers in order: when the latest response is done, all are.
+        inFlight: () => {
+          const res = made.current;
+          return res !== null && !res.writableFinished && !res.destroyed;
+        },
+        streamClosed: () => connection.tracked.requestEnded(),
+      };
+      served = made;
+      servedBy.set(connection, served);
+    }
+    return served;
+  };
+
   server.on("secureConnection", (socket: TLSSocket) => {
-    const connection = fronts.byKey.get(addressKey(socket));
-    tlsSockets.add(socket);
+    const connection = fronts.connectionOf(socket);
+    const served = connection ? servedOf(connection) : undefined;
+    tlsSockets.set(socket, served);
     socket.once("close", () => tlsSockets.delete(socket));
-    if (!connection) return;
-    bySocket.set(socket, connection);
+    if (!connection || !served) return;
+    bySocket.set(socket, served);
     if (clientAuth) {
       const cert = socket.getPeerCertificate(false) as { raw?: Uint8Array } | null;
       const raw = cert?.raw;
@@ -141,12 +173,14 @@ export async function serveNode(
     session.once("close", () => sessions.delete(session));
     if (shuttingDown) session.close();
     const socket = session.socket;
-    const connection = socket ? fronts.byKey.get(addressKey(socket)) : undefined;
+    const connection = socket ? fronts.connectionOf(socket) : undefined;
     if (!connection) return;
-    bySocket.set(session, connection);
+    const served = servedOf(connection);
+    bySocket.set(session, served);
+    const tracked = connection.tracked;
     session.on("stream", (stream: http2.ServerHttp2Stream) => {
-      connection.tracked.requestStarted();
-      stream.once("close", () => connection.tracked.requestEnded());
+      tracked.requestStarted();
+      stream.on("close", served.streamClosed);
     });
   });
   // Handshake failures (a client that does not trust the certificate) and broken sessions are
@@ -172,38 +206,31 @@ export async function serveNode(
     if (event !== "upgrade" || upgradeHooked) return;
     upgradeHooked = true;
     server.prependListener("upgrade", (req: NodeRequest) => {
-      bySocket.get(req.socket)?.tracked.detach();
+      bySocket.get(req.socket)?.connection.tracked.detach();
     });
   });
 
+  // Per request only what is needed: the connection's deadline is held while its latest
+  // response is in flight (HTTP/1.1; the tracker asks `inFlight` when it sweeps) or while its
+  // streams are open (HTTP/2, counted by the session's 'stream' listener above).
   server.on("request", (req: NodeRequest, res: NodeResponse) => {
-    inFlight++;
-    const http1 = req.httpVersionMajor < 2;
-    const key: object = http1 ? req.socket : (req as http2.Http2ServerRequest).stream.session!;
-    const connection = bySocket.get(key);
-    if (http1) {
-      activeOnSocket.set(key, (activeOnSocket.get(key) ?? 0) + 1);
-      connection?.tracked.requestStarted();
-    }
-    if (shuttingDown && http1) res.setHeader("connection", "close");
-    res.once("close", () => {
-      inFlight--;
-      if (http1) {
-        connection?.tracked.requestEnded();
-        const left = (activeOnSocket.get(key) ?? 1) - 1;
-        if (left > 0) activeOnSocket.set(key, left);
-        else {
-          activeOnSocket.delete(key);
-          if (shuttingDown) (key as net.Socket).end();
-        }
+    let served: Served | undefined;
+    if (req.httpVersionMajor < 2) {
+      served = bySocket.get(req.socket);
+      if (served !== undefined) {
+        served.current = res as ServerResponse;
+        served.connection.tracked.busyUntil(served.inFlight);
       }
-      if (inFlight === 0 && idleWaiter) idleWaiter();
-    });
-    if (!http1 && headSize(req) > limits.maxHeaderSize) {
-      res.on("error", () => {});
-      writeFetchResponse(req, res, headersTooLarge(limits.maxHeaderSize)).catch(() => {});
-      return;
+      if (shuttingDown) res.setHeader("connection", "close");
+    } else {
+      served = bySocket.get((req as http2.Http2ServerRequest).stream.session!);
+      if (headSize(req) > limits.maxHeaderSize) {
+        res.on("error", () => {});
+        writeFetchResponse(req, res, headersTooLarge(limits.maxHeaderSize)).catch(() => {});
+        return;
+      }
     }
+    const connection = served?.connection;
     const info: ServeHandlerInfo = {
       remoteAddr: connection?.remoteAddr ?? { hostname: "", port: 0 },
     };
@@ -227,17 +254,30 @@ export async function serveNode(
     shutdownPromise = (async () => {
       const closed = fronts.close();
       for (const session of sessions) session.close();
-      // Unfinished handshakes, idle keep-alive connections and idle sessions close now; the
-      // others when their last response is done (HTTP/1.1 above, HTTP/2 by session.close()).
+      // Unfinished handshakes, idle keep-alive connections and idle sessions close now; an
+      // HTTP/1.1 connection when its last response is done (ended below; a request that
+      // arrives meanwhile is answered with "connection: close"), an HTTP/2 session when its
+      // streams are (session.close()).
       tracker.closeIdle();
-      if (inFlight > 0) {
-        await new Promise<void>((resolve) => (idleWaiter = resolve));
+      const ended = new Set<TLSSocket>();
+      const endIdle = () => {
+        for (const [socket, served] of tlsSockets) {
+          if (served === undefined || ended.has(socket) || !served.connection.tracked.idle) continue;
+          if (served.current === null) continue; // HTTP/2, or no request yet: closed above
+          ended.add(socket);
+          socket.end();
+        }
+      };
+      while (tracker.busy > 0) {
+        endIdle();
+        await new Promise((resolve) => setTimeout(resolve, 10));
       }
+      endIdle();
       // Everything answered: give the closing sockets a moment to flush, then cut what is left
       // (idle keep-alive clients that ignore the close, unfinished handshakes).
       const timer = setTimeout(() => {
         for (const session of sessions) session.destroy();
-        for (const socket of tlsSockets) socket.destroy();
+        for (const socket of tlsSockets.keys()) socket.destroy();
         fronts.destroyAll();
       }, 500);
       await closed;
