@@ -61,14 +61,12 @@ function loadError(file: string, why: string, cause?: unknown): TlsmithError {
  * import { loadAppHandler } from "./app_module.ts";
  * const runtime = await getRuntime();
  * await withTempDir(runtime, "tlsmith-app-", async (dir) => {
- *   await runtime.writeFile(
- *     `${dir}/app.ts`,
- *     "export default { fetch: (req: Request) => new Response(`hello ${new URL(req.url).pathname}`) };",
- *   );
+ *   const app = "export default { fetch: (req: Request) => new Response(`hello ${req.url}`) };";
+ *   await runtime.writeFile(`${dir}/app.ts`, app);
  *   const handler = await loadAppHandler(runtime, `${dir}/app.ts`); // what serve(handler) gets
  *   const info = { remoteAddr: { hostname: "127.0.0.1", port: 50000 } };
  *   const response = await handler(new Request("https://localhost/hi"), info);
- *   assert.equal(await response.text(), "hello /hi");
+ *   assert.equal(await response.text(), "hello https://localhost/hi");
  *
  *   await runtime.writeFile(`${dir}/empty.ts`, "export const x = 1;");
  *   await assert.rejects(loadAppHandler(runtime, `${dir}/empty.ts`), {

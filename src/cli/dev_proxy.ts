@@ -41,7 +41,8 @@ import {
  * const target = new URL(`http://127.0.0.1:${(dev.address() as AddressInfo).port}/`);
  *
  * const said: string[] = [];
- * const ctx = { runtime: await getRuntime(), print: () => {}, printError: (l: string) => said.push(l) };
+ * const printError = (line: string) => said.push(line);
+ * const ctx = { runtime: await getRuntime(), print: () => {}, printError };
  * const handler = proxyHandler(ctx, target, true);
  * const info = { remoteAddr: { hostname: "127.0.0.1", port: 50000 } };
  * const ok = await handler(new Request("https://localhost:8443/"), info);
@@ -193,8 +194,11 @@ function commandLine(command: string[]): string {
  * import { withTempDir } from "../trust/util.ts";
  * import { runDevProxy } from "./dev_proxy.ts";
  * // A dev server (Node's http module) that says where it listens, as Vite or Next do:
- * const devServer = `require("node:http").createServer((req, res) => res.end("hi from dev"))
- *   .listen(0, "127.0.0.1", function () { console.log("ready: http://127.0.0.1:" + this.address().port); });`;
+ * const devServer = [
+ *   `const server = require("node:http").createServer((req, res) => res.end("hi from dev"));`,
+ *   `server.listen(0, "127.0.0.1", () => console.log("ready: http://127.0.0.1:" +`,
+ *   `  server.address().port));`,
+ * ].join("\n");
  * const runtime = { ...await getRuntime(), print: () => {} }; // the dev server's own output
  * await withTempDir(runtime, "tlsmith-dev-", async (dir) => {
  *   let proxied!: (url: string) => void;
@@ -205,8 +209,8 @@ function commandLine(command: string[]): string {
  *     printError: () => {},
  *   };
  *   const stop = new AbortController(); // Ctrl-C
- *   const argv = ["--ca-dir", `${dir}/ca`, "--port", "0", "--quiet", "--", "node", "-e", devServer];
- *   const running = runDevProxy(ctx, argv, stop.signal); // tlsmith run --proxy … -- node -e …
+ *   const argv = ["--ca-dir", `${dir}/ca`, "--port", "0", "--quiet", "--"];
+ *   const running = runDevProxy(ctx, [...argv, "node", "-e", devServer], stop.signal);
  *   const url = await Promise.race([listening, running.then((code) => `exited with ${code}`)]);
  *   // With the default --cert local, clients that trust the local CA trust the proxy:
  *   const trusting = runtime.tlsFetch({ ca: [await runtime.readTextFile(`${dir}/ca/ca.pem`)] });

@@ -36,7 +36,7 @@ export const INPUT_LIMITS = Object.freeze({
  *     code: "FILE_ERROR",
  *     message: /larger than 16 bytes/,
  *   });
- *   await assert.rejects(readInputFile(runtime, dir), { code: "FILE_ERROR", message: /directory/ });
+ *   await assert.rejects(readInputFile(runtime, dir), { message: /is a directory/ });
  *   await assert.rejects(readInputFile(runtime, "/dev/zero"), { message: /not a regular file/ });
  * });
  * ```
@@ -93,8 +93,9 @@ export async function readInputFile(
  * import { readInputText } from "./input.ts";
  * const runtime = await getRuntime();
  * await withTempDir(runtime, "tlsmith-in-", async (dir) => {
- *   await runtime.writeFile(`${dir}/chain.pem`, "-----BEGIN CERTIFICATE-----\n");
- *   assert.equal(await readInputText(runtime, `${dir}/chain.pem`), "-----BEGIN CERTIFICATE-----\n");
+ *   const pem = "-----BEGIN CERTIFICATE-----\n";
+ *   await runtime.writeFile(`${dir}/chain.pem`, pem);
+ *   assert.equal(await readInputText(runtime, `${dir}/chain.pem`), pem);
  *   await assert.rejects(readInputText(runtime, `${dir}/missing.pem`), { code: "FILE_NOT_FOUND" });
  * });
  * ```

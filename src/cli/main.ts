@@ -9,7 +9,8 @@
  *    Parse `argv` with `parseCommandArgs` (args.ts): mistakes become `BAD_USAGE`.
  *    Throw a `TlsmithError` for every failure; never print stacks or exit yourself.
  * 2. Add ONE line to {@linkcode COMMANDS} below:
- *    `{ name: "<name>", group: "tools", summary: "<one line>", load: () => import("./commands/<name>.ts") },`
+ *    `{ name: "<name>", group: "tools", summary: "<one line>",
+ *    load: () => import("./commands/<name>.ts") },`
  *
  * main.ts handles `tlsmith --help`, `tlsmith <cmd> --help` / `-h` (prints your `help`),
  * `tlsmith --version`, unknown commands, and turns thrown errors into

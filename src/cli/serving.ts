@@ -406,14 +406,15 @@ function cliPassphrase(ctx: CliContext, passphraseFile: string | undefined): Pas
  * await withTempDir(runtime, "tlsmith-serve-", async (dir) => {
  *   const said: string[] = [];
  *   const ctx = { runtime, print: () => {}, printError: (line: string) => said.push(line) };
- *   const local = await loadServingTls(ctx, checkServing({ cert: "local", "ca-dir": dir }, "adhoc"));
+ *   const plan = checkServing({ cert: "local", "ca-dir": dir }, "adhoc");
+ *   const local = await loadServingTls(ctx, plan);
  *   assert.equal(local.cert, "local"); // serve() issues from the CA, made now:
  *   assert.equal(local.localCaFile, `${dir}/ca.pem`);
  *   assert.match(said[0], /^Created a new local CA in /);
  *
  *   await runtime.writeFile(`${dir}/cert.pem`, "an old certificate");
- *   const plan = checkServing({ "save-cert": `${dir}/cert.pem` }, "adhoc");
- *   await assert.rejects(loadServingTls(ctx, plan), { code: "FILE_EXISTS" }); // no --force
+ *   const saving = checkServing({ "save-cert": `${dir}/cert.pem` }, "adhoc");
+ *   await assert.rejects(loadServingTls(ctx, saving), { code: "FILE_EXISTS" }); // no --force
  * });
  * ```
  *

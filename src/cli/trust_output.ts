@@ -67,7 +67,13 @@ export function outcomeLines(o: StoreOutcome): string[] {
  *   },
  *   createdCa: false,
  *   outcomes: [{
- *     store: { id: "java:/jdk", kind: "java", name: "Java cacerts", location: "/jdk", clients: "Java" },
+ *     store: {
+ *       id: "java:/jdk",
+ *       kind: "java",
+ *       name: "Java cacerts",
+ *       location: "/jdk",
+ *       clients: "Java",
+ *     },
  *     action: "needs-root",
  *     entries: [],
  *     message: "needs root.",
@@ -144,7 +150,8 @@ export function parseKinds(values: string[] | undefined): TrustStoreKind[] | und
  *   await runtime.writeFile(`${work}/localhost.pem`, (await ca.issue(["localhost"])).chain);
  *   await runtime.writeFile(`${work}/notes.txt`, "not a certificate");
  *   // Run in `work`: the certificate the CA issued there is found.
- *   const ctx = { runtime: { ...runtime, cwd: () => work }, print: () => {}, printError: () => {} };
+ *   const inWork = { ...runtime, cwd: () => work };
+ *   const ctx = { runtime: inWork, print: () => {}, printError: () => {} };
  *   assert.deepEqual(await leavesInUse(ctx, `${work}/ca`, ["/srv/api.pem"]), [
  *     "/srv/api.pem",
  *     `${work}/localhost.pem`,
