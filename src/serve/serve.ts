@@ -180,11 +180,17 @@ const OPTION_NAMES: readonly (keyof ServeOptions)[] = [
  * A running HTTPS server.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { describeCertificate } from "../x509/describe.ts";
  * import { serve } from "./serve.ts";
  * const server = await serve(() => new Response("hi"), { cert: "adhoc", port: 0 });
- * console.log(server.url, server.fingerprint);
+ * assert.equal(server.url, `https://localhost:${server.addr.port}/`);
+ * assert.ok(server.addr.port > 0); // the port the system picked for 0
+ * const shown = await describeCertificate(server.certificate);
+ * assert.equal(server.fingerprint, shown.fingerprints.sha256);
  * await server.shutdown();
+ * await server.finished;
  * ```
  */
 export interface Server {
@@ -581,24 +587,46 @@ function clientCaOf(options: ServeOptions): string | undefined {
  * `KEY_MISMATCH`, a port in use `SERVE_FAILED`, an unknown option `BAD_OPTION`.
  *
  * @example Serve with a certificate made on the spot
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "./runtime/mod.ts";
  * import { serve } from "./serve.ts";
  * const server = await serve((req) => new Response(`hello ${new URL(req.url).pathname}`), {
  *   cert: "adhoc",
  *   port: 0,
  * });
- * console.log(`listening on ${server.url}`);
- * await server.shutdown();
+ * try {
+ *   const trusting = (await getRuntime()).tlsFetch({ ca: [server.certificate] });
+ *   assert.equal(await (await trusting(`${server.url}world`)).text(), "hello /world");
+ * } finally {
+ *   await server.shutdown();
+ * }
  * ```
  *
  * @example Mutual TLS: only clients with a certificate from ca.pem get in
- * ```ts ignore
- * import { serve } from "./serve.ts";
- * const server = await serve((_req, info) => new Response(`hello ${info.clientCertificate?.subject}`), {
- *   cert: { certFile: "cert.pem", keyFile: "key.pem" },
- *   clientCa: await Deno.readTextFile("ca.pem"),
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CertificateAuthority } from "../ca/authority.ts";
+ * import { getRuntime } from "./runtime/mod.ts";
+ * import { type Handler, serve } from "./serve.ts";
+ * const ca = await CertificateAuthority.create();
+ * const site = await ca.issue(["localhost"]);
+ * const alice = await ca.issue(["alice.localhost"], { clientAuth: true, serverAuth: false });
+ * const hello: Handler = (_req, info) => new Response(`hello ${info.clientCertificate?.subject}`);
+ * const server = await serve(hello, {
+ *   cert: { cert: site.chain, key: site.key }, // or { certFile, keyFile }, reloaded on change
+ *   clientCa: ca.certPem,
+ *   port: 0,
  * });
- * await server.shutdown();
+ * try {
+ *   const runtime = await getRuntime();
+ *   const asAlice = runtime.tlsFetch({ ca: [ca.certPem], cert: alice.chain, key: alice.key });
+ *   assert.match(await (await asAlice(server.url)).text(), /^hello CN=alice\.localhost/);
+ *   const anonymous = runtime.tlsFetch({ ca: [ca.certPem] });
+ *   await assert.rejects(anonymous(server.url)); // no client certificate: no connection
+ * } finally {
+ *   await server.shutdown();
+ * }
  * ```
  */
 export async function serve(handler: Handler, options: ServeOptions): Promise<Server> {
