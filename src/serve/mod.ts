@@ -24,6 +24,7 @@
 export {
   type CertSource,
   type Handler,
+  type ListeningServer,
   type PassphraseCallback,
   type PassphraseRequest,
   type ReloadEvent,

@@ -22,6 +22,7 @@ import { getRuntime } from "./runtime/mod.ts";
 import { DEFAULT_LIMITS } from "./runtime/connections.ts";
 import type {
   Handler,
+  ListeningServer,
   Runtime,
   ServeHandlerInfo,
   ServerAddr,
@@ -31,7 +32,7 @@ import type {
 } from "./runtime/types.ts";
 import { certificateMatchesKey } from "../x509/match.ts";
 
-export type { Handler, ServeHandlerInfo, ServerAddr } from "./runtime/types.ts";
+export type { Handler, ListeningServer, ServeHandlerInfo, ServerAddr } from "./runtime/types.ts";
 
 /**
  * Where the TLS certificate comes from: `"adhoc"` (a fresh self-signed
@@ -193,19 +194,7 @@ const OPTION_NAMES: readonly (keyof ServeOptions)[] = [
  * await server.finished;
  * ```
  */
-export interface Server {
-  /** Where it listens (the real port when 0 was asked for); the first of `addrs`. */
-  readonly addr: ServerAddr;
-  /** Every address it listens on, e.g. `127.0.0.1` and `::1`. */
-  readonly addrs: readonly ServerAddr[];
-  /** The plain-HTTP redirect listeners (`httpPort`). */
-  readonly httpAddrs: readonly ServerAddr[];
-  /** True when a plain `http://` request to the HTTPS port is redirected (Node, Bun). */
-  readonly redirectsPlainHttp: boolean;
-  /** Resolves when the server has fully stopped. */
-  readonly finished: Promise<void>;
-  /** Stop accepting, let in-flight requests finish, close idle connections; resolves when stopped. */
-  shutdown(): Promise<void>;
+export interface Server extends ListeningServer {
   /** The certificate (chain) in PEM that the server presents now, so a client can trust it. */
   readonly certificate: string;
   /** SHA-256 fingerprint of the leaf certificate, `AA:BB:…` as OpenSSL prints it. */
