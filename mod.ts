@@ -126,6 +126,7 @@ export {
 export {
   type CertSource,
   type Handler,
+  type ListeningServer,
   type PassphraseCallback,
   type PassphraseRequest,
   type ReloadEvent,

@@ -231,6 +231,36 @@ await server2.finished;
 console.log("esm ok " + made.fingerprint.slice(0, 11) + " untrusted→" + untrusted.out.slice(4));
 `;
 
+/** Every entry of package.json "exports" loads and has what its documentation names. */
+const ENTRIES_APP = String.raw`
+const expected = {
+  "tlsmith": ["adhocCert", "CertificateAuthority", "importPrivateKey", "serve", "verifyChain"],
+  "tlsmith/serve": ["serve", "proxy"],
+  "tlsmith/testing": ["testCA", "testServer", "FIXTURES"],
+  "tlsmith/trust": ["installTrust", "uninstallTrust", "trustStores", "checkTrust", "trustEnv"],
+  "tlsmith/pem": ["encodePem", "decodePem", "decodeOnePem"],
+  "tlsmith/names": ["parseHosts", "parseSubjectAltName", "formatSubjectAltName"],
+  "tlsmith/cli": ["runCli"],
+};
+const pkg = (await import("tlsmith/package.json", { with: { type: "json" } })).default;
+const exported = Object.keys(pkg.exports).filter((k) => k !== "./package.json")
+  .map((k) => k === "." ? "tlsmith" : "tlsmith/" + k.slice(2)).sort();
+if (JSON.stringify(exported) !== JSON.stringify(Object.keys(expected).sort())) {
+  throw new Error("package.json exports " + exported.join(", "));
+}
+for (const [entry, names] of Object.entries(expected)) {
+  const mod = await import(entry);
+  for (const name of names) {
+    if (!(name in mod)) throw new Error(entry + " has no export " + name);
+  }
+}
+const { runCli } = await import("tlsmith/cli");
+if ((await runCli(["--version"])) !== 0) throw new Error("runCli(['--version']) did not return 0");
+const { parseHosts } = await import("tlsmith/names");
+if (parseHosts(["[::1]"])[0].value !== "::1") throw new Error("tlsmith/names: parseHosts");
+console.log("entries ok " + exported.length);
+`;
+
 /** CommonJS consumer: require(esm). */
 const CJS_APP = String.raw`
 const tlsmith = require("tlsmith");
@@ -427,6 +457,7 @@ async function main() {
 
     await writeFile(join(app, "app.mjs"), ESM_APP);
     await writeFile(join(app, "app.cjs"), CJS_APP);
+    await writeFile(join(app, "entries.mjs"), ENTRIES_APP);
 
     for (const node of nodes) {
       const v = (await run(node, ["--version"])).stdout.trim();
@@ -459,6 +490,20 @@ async function main() {
         if (warnings.length) throw new Error(`unexpected stderr: ${r.stderr}`);
       });
     }
+
+    await part(
+      "(b) every package entry loads with what it documents; tlsmith/cli runs",
+      async () => {
+        const r = check(
+          await run(process.execPath, ["entries.mjs"], { cwd: app }),
+          "node entries.mjs",
+        );
+        if (!r.stdout.includes("entries ok")) {
+          throw new Error(`unexpected output: ${r.stdout}${r.stderr}`);
+        }
+        return { note: r.stdout.trim().split("\n").at(-1) };
+      },
+    );
 
     await part(
       "(c) npx tlsmith serve --cert=adhoc --port 0 --save-cert FILE, then curl --cacert FILE",

@@ -242,6 +242,33 @@ if (process.argv[2] === "exit-later") setTimeout(() => process.exit(7), 1500);
     assert.equal(await running, 0);
   });
 
+  it("with --ca-dir, the dev server trusts that CA, not the default one", async () => {
+    const { ctx, out } = await context();
+    const caDir = join(tmp.path, "other-ca");
+    const stop = new AbortController();
+    const running = runDevProxy(
+      ctx,
+      ["--ca-dir", caDir, "--port", "0", "--quiet", "--", "node", devServer],
+      stop.signal,
+    );
+    try {
+      await until(() => out.some((l) => l.includes("Press Ctrl-C")), "the banner");
+      const proxyPort = /https:\/\/localhost:(\d+)\//.exec(out.join("\n"))![1];
+      const caFile = join(caDir, "ca.pem");
+      const base = `https://localhost:${proxyPort}`;
+      const extra = (await curl(["--cacert", caFile, `${base}/env`])).stdout;
+      assert.ok(
+        (await readFile(extra, "utf8")).includes((await readFile(caFile, "utf8")).trim()),
+        `NODE_EXTRA_CA_CERTS=${extra} does not hold the CA of --ca-dir`,
+      );
+      const call = await curl(["--cacert", caFile, `${base}/call?url=${base}/page`]);
+      assert.equal(call.stdout, "called: dev server /page");
+    } finally {
+      stop.abort();
+    }
+    assert.equal(await running, 0);
+  });
+
   it("stops with the command's exit code when the command exits", async () => {
     const { ctx, err } = await context();
     const code = await runDevProxy(ctx, [

@@ -839,7 +839,7 @@ if (isDeno) {
       await writeFiles(project, {
         "deno.json": JSON.stringify({
           imports: {
-            "jsr:@tlsmith/tlsmith@^0.1.0/testing": new URL("src/testing/mod.ts", root).href,
+            "jsr:@tlsmith/tlsmith@^0.2.0/testing": new URL("src/testing/mod.ts", root).href,
           },
           nodeModulesDir: "manual",
         }),

@@ -1,6 +1,6 @@
 // deno test with tlsmith/testing: deno test -A deno_test.ts
 import assert from "node:assert/strict";
-import { testCA, testServer } from "jsr:@tlsmith/tlsmith@^0.1.0/testing";
+import { testCA, testServer } from "jsr:@tlsmith/tlsmith@^0.2.0/testing";
 
 Deno.test("a verified HTTPS request", async () => {
   await using server = await testServer(() => new Response("hello"));

@@ -42,8 +42,16 @@ function separator(runtime: StoreFiles): string {
  * Join a directory and a file name with the platform's separator.
  *
  * @example
- * ```ts ignore
- * joinPath(runtime, "/home/a/.local/share/tlsmith", "ca.pem");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../serve/runtime/mod.ts";
+ * import { joinPath } from "./store.ts";
+ * const runtime = await getRuntime();
+ * const linux = { ...runtime, platform: () => "linux" };
+ * assert.equal(joinPath(linux, "/home/a/tlsmith", "ca.pem"), "/home/a/tlsmith/ca.pem");
+ * const windows = { ...runtime, platform: () => "win32" };
+ * assert.equal(joinPath(windows, "C:\\Users\\a", "ca.pem"), "C:\\Users\\a\\ca.pem");
+ * assert.equal(joinPath(windows, "C:\\Users\\a\\", "ca.pem"), "C:\\Users\\a\\ca.pem");
  * ```
  */
 export function joinPath(runtime: StoreFiles, dir: string, name: string): string {
@@ -56,9 +64,17 @@ export function joinPath(runtime: StoreFiles, dir: string, name: string): string
  * directory plus `tlsmith`.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { getRuntime } from "../serve/runtime/mod.ts";
- * console.log(defaultCaDir(await getRuntime()));
+ * import { defaultCaDir } from "./store.ts";
+ * const env = (vars: Record<string, string>) => (name: string) => vars[name];
+ * const runtime = await getRuntime();
+ * const linux = { ...runtime, platform: () => "linux", homeDir: () => "/home/ada", env: env({}) };
+ * assert.equal(defaultCaDir(linux), "/home/ada/.local/share/tlsmith");
+ * const mac = { ...linux, platform: () => "darwin" };
+ * assert.equal(defaultCaDir(mac), "/home/ada/Library/Application Support/tlsmith");
+ * assert.equal(defaultCaDir({ ...mac, env: env({ TLSMITH_CA_DIR: "/srv/ca" }) }), "/srv/ca");
  * ```
  */
 export function defaultCaDir(runtime: StoreFiles): string {
@@ -86,8 +102,15 @@ export function defaultCaDir(runtime: StoreFiles): string {
  * The store at `dir` (or the default one).
  *
  * @example
- * ```ts ignore
- * const { certFile, keyFile } = caStore(runtime);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../serve/runtime/mod.ts";
+ * import { caStore } from "./store.ts";
+ * const runtime = { ...await getRuntime(), platform: () => "linux" };
+ * const { dir, certFile, keyFile } = caStore(runtime, "/srv/ca");
+ * assert.deepEqual([dir, certFile, keyFile], ["/srv/ca", "/srv/ca/ca.pem", "/srv/ca/ca-key.pem"]);
+ * const home = { ...runtime, homeDir: () => "/home/ada", env: () => undefined };
+ * assert.equal(caStore(home).certFile, "/home/ada/.local/share/tlsmith/ca.pem");
  * ```
  */
 export function caStore(runtime: StoreFiles, dir?: string): CaStore {
@@ -155,11 +178,20 @@ async function checkStoreDir(runtime: StoreFiles, store: CaStore): Promise<void>
  * first check that the CA can do what it is asked (issue for these names) and only then keep it.
  *
  * @example
- * ```ts ignore
- * // Not run: it writes a CA into the user's data directory.
- * const fresh = await newStoredCa(runtime, {});
- * await fresh.ca.issue(["localhost"]); // names checked before anything is written
- * await saveStoredCa(runtime, caStore(runtime), fresh);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../serve/runtime/mod.ts";
+ * import { withTempDir } from "../trust/util.ts";
+ * import { caStore, newStoredCa, saveStoredCa } from "./store.ts";
+ * const runtime = await getRuntime();
+ * await withTempDir(runtime, "tlsmith-ca-", async (dir) => {
+ *   const fresh = await newStoredCa(runtime, { passphrase: "correct horse" });
+ *   await fresh.ca.issue(["localhost"]); // names checked before anything is written
+ *   assert.equal(await runtime.stat(`${dir}/ca.pem`), null);
+ *   assert.match(fresh.keyPem, /^-----BEGIN ENCRYPTED PRIVATE KEY-----/);
+ *   await saveStoredCa(runtime, caStore(runtime, dir), fresh);
+ *   assert.equal(await runtime.readTextFile(`${dir}/ca.pem`), fresh.ca.certPem);
+ * });
  * ```
  */
 export async function newStoredCa(
@@ -186,9 +218,23 @@ export async function newStoredCa(
  * keeps the old files as `*.bak`.
  *
  * @example
- * ```ts ignore
- * // Not run: it writes a CA into a directory.
- * await saveStoredCa(runtime, caStore(runtime, "/tmp/ca"), await newStoredCa(runtime), {});
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../serve/runtime/mod.ts";
+ * import { withTempDir } from "../trust/util.ts";
+ * import { caStore, newStoredCa, saveStoredCa } from "./store.ts";
+ * const runtime = await getRuntime();
+ * await withTempDir(runtime, "tlsmith-ca-", async (dir) => {
+ *   const store = caStore(runtime, dir);
+ *   const first = await saveStoredCa(runtime, store, await newStoredCa(runtime));
+ *   assert.equal(await runtime.fileMode(store.keyFile), 0o600);
+ *   const another = await newStoredCa(runtime);
+ *   await assert.rejects(saveStoredCa(runtime, store, another), { code: "FILE_EXISTS" });
+ *   const second = await saveStoredCa(runtime, store, await newStoredCa(runtime), { force: true });
+ *   const kept = second.kept.map((k) => k.backup);
+ *   assert.deepEqual(kept, [`${store.keyFile}.bak`, `${store.certFile}.bak`]);
+ *   assert.equal(await runtime.readTextFile(`${store.certFile}.bak`), first.ca.certPem);
+ * });
  * ```
  */
 export async function saveStoredCa(
@@ -235,9 +281,20 @@ function caExists(store: CaStore, existing: string[]): TlsmithError {
  * `FILE_EXISTS` unless `force`.
  *
  * @example
- * ```ts ignore
- * // Not run: it writes a CA into a directory.
- * const { ca } = await createStoredCa(runtime, caStore(runtime, "/tmp/ca"), {});
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../serve/runtime/mod.ts";
+ * import { withTempDir } from "../trust/util.ts";
+ * import { caStore, createStoredCa } from "./store.ts";
+ * const runtime = await getRuntime();
+ * await withTempDir(runtime, "tlsmith-ca-", async (dir) => {
+ *   const { ca, kept } = await createStoredCa(runtime, caStore(runtime, dir), { days: 365 });
+ *   assert.deepEqual(kept, []);
+ *   assert.equal(await runtime.readTextFile(`${dir}/ca.pem`), ca.certPem);
+ *   await runtime.writeFile(`${dir}/file`, "");
+ *   const notADir = caStore(runtime, `${dir}/file`);
+ *   await assert.rejects(createStoredCa(runtime, notADir, {}), { code: "BAD_OPTION" });
+ * });
  * ```
  */
 export async function createStoredCa(
@@ -265,10 +322,23 @@ export interface StoredCaFiles {
  * stays). Returns a sentence saying what was done, or null when there was nothing to do.
  *
  * @example
- * ```ts ignore
- * // Not run: it reads (and may finish) the user's CA directory.
- * const note = await recoverCaStore(runtime, caStore(runtime));
- * if (note) console.error(note);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../serve/runtime/mod.ts";
+ * import { withTempDir } from "../trust/util.ts";
+ * import { caStore, newStoredCa, recoverCaStore, saveStoredCa } from "./store.ts";
+ * const runtime = await getRuntime();
+ * await withTempDir(runtime, "tlsmith-ca-", async (dir) => {
+ *   const store = caStore(runtime, dir);
+ *   assert.equal(await recoverCaStore(runtime, store), null); // nothing to finish
+ *   // A run killed after it committed the new CA, before either file was moved into place:
+ *   const killed = { ...runtime, rename: () => Promise.reject(new Error("killed")) };
+ *   const fresh = await newStoredCa(runtime);
+ *   await assert.rejects(saveStoredCa(killed, store, fresh), /killed/);
+ *   assert.equal(await runtime.stat(store.certFile), null);
+ *   assert.match((await recoverCaStore(runtime, store))!, /^Finished writing the CA/);
+ *   assert.equal(await runtime.readTextFile(store.certFile), fresh.ca.certPem);
+ * });
  * ```
  */
 export async function recoverCaStore(runtime: StoreFiles, store: CaStore): Promise<string | null> {
@@ -306,9 +376,24 @@ async function restoreHint(runtime: StoreFiles, file: string): Promise<string | 
  * made silently in its place).
  *
  * @example
- * ```ts ignore
- * // Not run: it reads the user's CA directory.
- * const files = await readStoredCa(runtime, caStore(runtime));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../serve/runtime/mod.ts";
+ * import { withTempDir } from "../trust/util.ts";
+ * import { caStore, createStoredCa, readStoredCa } from "./store.ts";
+ * const runtime = await getRuntime();
+ * await withTempDir(runtime, "tlsmith-ca-", async (dir) => {
+ *   const store = caStore(runtime, dir);
+ *   assert.equal(await readStoredCa(runtime, store), null); // no CA here
+ *   await createStoredCa(runtime, store, { passphrase: "correct horse" });
+ *   const files = await readStoredCa(runtime, store);
+ *   assert.equal(files?.encrypted, true);
+ *   await runtime.remove(store.keyFile); // half a CA: an error that says how to recover
+ *   await assert.rejects(readStoredCa(runtime, store), {
+ *     code: "CA_NOT_FOUND",
+ *     message: /ca-key\.pem is missing/,
+ *   });
+ * });
  * ```
  */
 export async function readStoredCa(
@@ -365,9 +450,19 @@ export async function readStoredCa(
  * encrypted key is not unlocked. A half-written CA is an error ({@linkcode readStoredCa}).
  *
  * @example
- * ```ts ignore
- * // Not run: it may create a CA in the user's data directory.
- * if (await ensureStoredCa(runtime, store)) console.error(`Created a new local CA in ${store.dir}`);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../serve/runtime/mod.ts";
+ * import { withTempDir } from "../trust/util.ts";
+ * import { caStore, ensureStoredCa } from "./store.ts";
+ * const runtime = await getRuntime();
+ * await withTempDir(runtime, "tlsmith-ca-", async (dir) => {
+ *   const store = caStore(runtime, dir);
+ *   assert.equal(await ensureStoredCa(runtime, store), true); // created now
+ *   const cert = await runtime.readTextFile(store.certFile);
+ *   assert.equal(await ensureStoredCa(runtime, store), false); // there already
+ *   assert.equal(await runtime.readTextFile(store.certFile), cert);
+ * });
  * ```
  */
 export async function ensureStoredCa(runtime: StoreFiles, store: CaStore): Promise<boolean> {
@@ -412,14 +507,26 @@ export interface OpenedStoredCa {
  * anything is written. A half-written CA is an error that says how to recover, never replaced.
  *
  * @example
- * ```ts ignore
- * // Not run: it may create a CA in the user's data directory.
- * const opened = await openStoredCa(runtime, caStore(runtime), {
- *   create: true,
- *   unlock: (files) => loadStoredCa(store, files),
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../serve/runtime/mod.ts";
+ * import { withTempDir } from "../trust/util.ts";
+ * import { caStore, loadStoredCa, openStoredCa, type StoredCaFiles } from "./store.ts";
+ * const runtime = await getRuntime();
+ * await withTempDir(runtime, "tlsmith-ca-", async (dir) => {
+ *   const store = caStore(runtime, dir);
+ *   const options = { unlock: (files: StoredCaFiles) => loadStoredCa(store, files) };
+ *   await assert.rejects(openStoredCa(runtime, store, options), { code: "CA_NOT_FOUND" });
+ *   const opened = await openStoredCa(runtime, store, { ...options, create: true });
+ *   const leaf = await opened.ca.issue(["localhost"]); // checked before anything is written
+ *   assert.equal(opened.created, true);
+ *   assert.equal(await runtime.stat(store.certFile), null);
+ *   const ca = await opened.save();
+ *   assert.ok(leaf.chain.endsWith(ca.certPem));
+ *   const again = await openStoredCa(runtime, store, options);
+ *   assert.equal(again.created, false);
+ *   assert.equal(again.ca.certPem, ca.certPem);
  * });
- * const leaf = await opened.ca.issue(["localhost"]);
- * await opened.save();
  * ```
  */
 export async function openStoredCa(
@@ -464,8 +571,20 @@ export async function openStoredCa(
  * Load a stored CA from its files, with the pass phrase of an encrypted key.
  *
  * @example
- * ```ts ignore
- * const ca = await loadStoredCa(store, files, passphrase);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../serve/runtime/mod.ts";
+ * import { withTempDir } from "../trust/util.ts";
+ * import { caStore, createStoredCa, loadStoredCa, readStoredCa } from "./store.ts";
+ * const runtime = await getRuntime();
+ * await withTempDir(runtime, "tlsmith-ca-", async (dir) => {
+ *   const store = caStore(runtime, dir);
+ *   const created = await createStoredCa(runtime, store, { passphrase: "correct horse" });
+ *   const files = (await readStoredCa(runtime, store))!;
+ *   const ca = await loadStoredCa(store, files, "correct horse");
+ *   assert.equal(ca.certPem, created.ca.certPem);
+ *   await assert.rejects(loadStoredCa(store, files, "wrong"), { message: /ca-key\.pem/ });
+ * });
  * ```
  */
 export function loadStoredCa(

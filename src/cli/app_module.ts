@@ -19,8 +19,11 @@ export const APP_MODULE_EXTENSIONS: readonly string[] = [".ts", ".mts", ".js", "
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isAppModuleName } from "./app_module.ts";
- * console.log(isAppModuleName("app.ts"), isAppModuleName("public")); // true false
+ * assert.equal(isAppModuleName("app.ts"), true);
+ * assert.equal(isAppModuleName("server.MJS"), true);
+ * assert.equal(isAppModuleName("public"), false);
  * ```
  *
  * @param file a path from the command line
@@ -51,9 +54,26 @@ function loadError(file: string, why: string, cause?: unknown): TlsmithError {
  * an `APP_LOAD_FAILED` error that says what to write or which Node is needed.
  *
  * @example
- * ```ts ignore
- * const handler = await loadAppHandler(runtime, "app.ts");
- * await serve(handler, { cert: "adhoc" });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../serve/runtime/mod.ts";
+ * import { withTempDir } from "../trust/util.ts";
+ * import { loadAppHandler } from "./app_module.ts";
+ * const runtime = await getRuntime();
+ * await withTempDir(runtime, "tlsmith-app-", async (dir) => {
+ *   const app = "export default { fetch: (req: Request) => new Response(`hello ${req.url}`) };";
+ *   await runtime.writeFile(`${dir}/app.ts`, app);
+ *   const handler = await loadAppHandler(runtime, `${dir}/app.ts`); // what serve(handler) gets
+ *   const info = { remoteAddr: { hostname: "127.0.0.1", port: 50000 } };
+ *   const response = await handler(new Request("https://localhost/hi"), info);
+ *   assert.equal(await response.text(), "hello https://localhost/hi");
+ *
+ *   await runtime.writeFile(`${dir}/empty.ts`, "export const x = 1;");
+ *   await assert.rejects(loadAppHandler(runtime, `${dir}/empty.ts`), {
+ *     code: "APP_LOAD_FAILED",
+ *     message: /the default export is missing, not a fetch handler/,
+ *   });
+ * });
  * ```
  *
  * @param runtime the runtime (resolves the path)

@@ -19,12 +19,23 @@ import { parseHosts, type SubjectAltName } from "../x509/names.ts";
  * printers (standard output for results, standard error for diagnostics).
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../serve/runtime/mod.ts";
  * import type { CliContext } from "./args.ts";
- * export function run(ctx: CliContext, argv: string[]): Promise<number> {
+ * function run(ctx: CliContext, argv: string[]): Promise<number> {
  *   ctx.print(`args: ${argv.join(" ")}`);
  *   return Promise.resolve(0);
  * }
+ * // A context that keeps what the command prints (main.ts's prints to the terminal):
+ * const out: string[] = [];
+ * const ctx: CliContext = {
+ *   runtime: await getRuntime(),
+ *   print: (line) => out.push(line),
+ *   printError: (line) => out.push(`error: ${line}`),
+ * };
+ * assert.equal(await run(ctx, ["a", "b"]), 0);
+ * assert.deepEqual(out, ["args: a b"]);
  * ```
  */
 export interface CliContext {
@@ -37,22 +48,32 @@ export interface CliContext {
 }
 
 /**
- * What a command file (`src/cli/<group>_command.ts`) exports: its help text
+ * What a command file (`src/cli/commands/<name>.ts`) exports: its help text
  * and its `run`. main.ts loads it lazily and prints `help` for
  * `tlsmith <cmd> --help`.
  *
  * @example
- * ```ts ignore
- * // src/cli/hello_command.ts
- * import { type CliContext, parseCommandArgs } from "./args.ts";
- * export const help = `Usage: tlsmith hello [--name NAME]
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../serve/runtime/mod.ts";
+ * import { type CliContext, type CommandModule, parseCommandArgs } from "./args.ts";
+ * // What src/cli/commands/hello.ts would export:
+ * const hello: CommandModule = {
+ *   help: `Usage: tlsmith hello [--name NAME]
  *
- * Say hello.`;
- * export function run(ctx: CliContext, argv: string[]): Promise<number> {
- *   const { values } = parseCommandArgs(argv, { name: { type: "string" } });
- *   ctx.print(`hello ${values.name ?? "world"}`);
- *   return Promise.resolve(0);
- * }
+ * Say hello.`,
+ *   async run(ctx: CliContext, argv: string[]): Promise<number> {
+ *     const { values } = parseCommandArgs(argv, { name: { type: "string" } });
+ *     ctx.print(`hello ${values.name ?? "world"}`);
+ *     return 0;
+ *   },
+ * };
+ * const out: string[] = [];
+ * const runtime = await getRuntime();
+ * const ctx = { runtime, print: (line: string) => out.push(line), printError: () => {} };
+ * assert.equal(await hello.run(ctx, ["--name", "Ada"]), 0);
+ * assert.deepEqual(out, ["hello Ada"]);
+ * await assert.rejects(hello.run(ctx, ["--nmae", "Ada"]), { code: "BAD_USAGE" });
  * ```
  */
 export interface CommandModule {
@@ -78,9 +99,11 @@ export interface PositionalLimits {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { usageError } from "./args.ts";
  * const err = usageError('"--key" is required when "--cert" is a file.');
- * console.log(err.code); // BAD_USAGE
+ * assert.equal(err.code, "BAD_USAGE");
+ * assert.equal(err.message, '"--key" is required when "--cert" is a file.');
  * ```
  *
  * @param message what was wrong with the command line
@@ -133,13 +156,23 @@ function toUsageError(err: unknown): unknown {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseCommandArgs } from "./args.ts";
- * const { values, positionals } = parseCommandArgs(
- *   ["--port", "8443", "site"],
- *   { port: { type: "string" }, force: { type: "boolean" } },
- *   { max: 1, name: "DIR" },
- * );
- * console.log(values.port, values.force, positionals); // 8443 undefined [ "site" ]
+ * const options = { port: { type: "string" }, force: { type: "boolean" } } as const;
+ * const { values, positionals } = parseCommandArgs(["--port", "8443", "site"], options, {
+ *   max: 1,
+ *   name: "DIR",
+ * });
+ * assert.equal(values.port, "8443");
+ * assert.equal(values.force, undefined);
+ * assert.deepEqual(positionals, ["site"]);
+ * assert.throws(() => parseCommandArgs(["--prot", "1"], options), {
+ *   code: "BAD_USAGE",
+ *   message: "unknown option --prot",
+ * });
+ * assert.throws(() => parseCommandArgs(["a", "b"], options, { max: 1, name: "DIR" }), {
+ *   message: 'too many arguments: expected at most 1 DIR, got "a" "b"',
+ * });
  * ```
  *
  * @param argv the arguments after the command name
@@ -181,8 +214,14 @@ export function parseCommandArgs<const T extends ParseArgsOptionsConfig>(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parsePort } from "./args.ts";
- * console.log(parsePort("8443")); // 8443
+ * assert.equal(parsePort("8443"), 8443);
+ * assert.equal(parsePort("0"), 0); // a free port
+ * assert.throws(() => parsePort("65536", "--http-port"), {
+ *   code: "BAD_USAGE",
+ *   message: /^--http-port must be a whole number from 0 to 65535/,
+ * });
  * ```
  *
  * @param text the option's value
@@ -204,8 +243,21 @@ export function parsePort(text: string, option = "--port"): number {
  * command that writes several files never leaves some of them behind.
  *
  * @example
- * ```ts ignore
- * await refuseMissingDirs(runtime, ["out/a.pem", "a-key.pem"]);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../serve/runtime/mod.ts";
+ * import { withTempDir } from "../trust/util.ts";
+ * import { refuseMissingDirs } from "./args.ts";
+ * const runtime = await getRuntime();
+ * await withTempDir(runtime, "tlsmith-out-", async (dir) => {
+ *   await refuseMissingDirs(runtime, [`${dir}/a.pem`, `${dir}/a-key.pem`]);
+ *   await assert.rejects(refuseMissingDirs(runtime, [`${dir}/a.pem`, `${dir}/out/a-key.pem`]), {
+ *     code: "FILE_NOT_FOUND",
+ *     message: /the directory .*\/out does not exist/,
+ *   });
+ *   await assert.rejects(refuseMissingDirs(runtime, [dir]), { code: "BAD_OPTION" });
+ *   await assert.rejects(refuseMissingDirs(runtime, ["-"]), { code: "BAD_USAGE" });
+ * });
  * ```
  */
 export async function refuseMissingDirs(
@@ -244,8 +296,22 @@ export async function refuseMissingDirs(
  * is set: no command replaces a key or certificate without `--force`.
  *
  * @example
- * ```ts ignore
- * await refuseExisting(runtime, ["a.pem", "a-key.pem"], false);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../serve/runtime/mod.ts";
+ * import { withTempDir } from "../trust/util.ts";
+ * import { refuseExisting } from "./args.ts";
+ * const runtime = await getRuntime();
+ * await withTempDir(runtime, "tlsmith-out-", async (dir) => {
+ *   const files = [`${dir}/a.pem`, `${dir}/a-key.pem`];
+ *   await refuseExisting(runtime, files, false);
+ *   await runtime.writeFile(files[1], "an old key");
+ *   await assert.rejects(refuseExisting(runtime, files, false), {
+ *     code: "FILE_EXISTS",
+ *     message: /a-key\.pem already exists; nothing was written/,
+ *   });
+ *   await refuseExisting(runtime, files, true); // --force
+ * });
  * ```
  */
 export async function refuseExisting(
@@ -270,8 +336,11 @@ export async function refuseExisting(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseDays } from "./args.ts";
- * console.log(parseDays("30")); // 30
+ * assert.equal(parseDays("30"), 30);
+ * assert.equal(parseDays(undefined), undefined); // not given: the command's default
+ * assert.throws(() => parseDays("1.5"), { code: "BAD_USAGE" });
  * ```
  */
 export function parseDays(text: string | undefined): number | undefined {

@@ -29,8 +29,30 @@ import {
  * when it answers again, and the request log unless `quiet`.
  *
  * @example
- * ```ts ignore
- * const handler = proxyHandler(ctx, new URL("http://localhost:5173"), false);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createServer } from "node:http";
+ * import type { AddressInfo } from "node:net";
+ * import { getRuntime } from "../serve/runtime/mod.ts";
+ * import { proxyHandler } from "./dev_proxy.ts";
+ * // A plain-HTTP dev server on a free port:
+ * const dev = createServer((_req, res) => res.end("from the dev server"));
+ * await new Promise<void>((resolve) => dev.listen(0, "127.0.0.1", resolve));
+ * const target = new URL(`http://127.0.0.1:${(dev.address() as AddressInfo).port}/`);
+ *
+ * const said: string[] = [];
+ * const printError = (line: string) => said.push(line);
+ * const ctx = { runtime: await getRuntime(), print: () => {}, printError };
+ * const handler = proxyHandler(ctx, target, true);
+ * const info = { remoteAddr: { hostname: "127.0.0.1", port: 50000 } };
+ * const ok = await handler(new Request("https://localhost:8443/"), info);
+ * assert.equal(await ok.text(), "from the dev server");
+ *
+ * await new Promise((resolve) => dev.close(resolve)); // the dev server goes down
+ * const down = await handler(new Request("https://localhost:8443/"), info);
+ * assert.equal(down.status, 502);
+ * await down.body?.cancel();
+ * assert.match(said[0], /clients get a 502 page until it answers/);
  * ```
  *
  * @param ctx the CLI context
@@ -135,14 +157,15 @@ export function detectUpstream(output: string): URL | null {
  * The environment for the dev server: its own outgoing HTTPS requests trust the local CA on
  * Node, Bun, Deno and Python (the variables of `tlsmith env`). Nothing without a local CA (an
  * adhoc certificate is not known before the proxy starts), nor for a CA `tlsmith untrust`
- * removed.
+ * removed. `caDir` is the `--ca-dir` the proxy's certificate comes from.
  */
 async function devServerEnv(
   ctx: CliContext,
   caFile: string | undefined,
+  caDir: string | undefined,
 ): Promise<Record<string, string>> {
   if (caFile === undefined) return {};
-  const env = await trustEnvOn(ctx.runtime, {});
+  const env = await trustEnvOn(ctx.runtime, { dir: caDir });
   for (const note of env.notes) ctx.printError(`tlsmith run: ${note}`);
   return env.untrusted ? {} : envChanges(env);
 }
@@ -165,9 +188,36 @@ function commandLine(command: string[]): string {
  * `DEV_SERVER_FAILED` error that says what to do.
  *
  * @example
- * ```ts ignore
- * // In the run command: tlsmith run --proxy --port 0 -- npm run dev
- * if (argv[0] === "--proxy") return await runDevProxy(ctx, argv.slice(1));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../serve/runtime/mod.ts";
+ * import { withTempDir } from "../trust/util.ts";
+ * import { runDevProxy } from "./dev_proxy.ts";
+ * // A dev server (Node's http module) that says where it listens, as Vite or Next do:
+ * const devServer = [
+ *   `const server = require("node:http").createServer((req, res) => res.end("hi from dev"));`,
+ *   `server.listen(0, "127.0.0.1", () => console.log("ready: http://127.0.0.1:" +`,
+ *   `  server.address().port));`,
+ * ].join("\n");
+ * const runtime = { ...await getRuntime(), print: () => {} }; // the dev server's own output
+ * await withTempDir(runtime, "tlsmith-dev-", async (dir) => {
+ *   let proxied!: (url: string) => void;
+ *   const listening = new Promise<string>((resolve) => (proxied = resolve));
+ *   const ctx = {
+ *     runtime,
+ *     print: (line: string) => /^ {2}https:/.test(line) && proxied(line.trim()),
+ *     printError: () => {},
+ *   };
+ *   const stop = new AbortController(); // Ctrl-C
+ *   const argv = ["--ca-dir", `${dir}/ca`, "--port", "0", "--quiet", "--"];
+ *   const running = runDevProxy(ctx, [...argv, "node", "-e", devServer], stop.signal);
+ *   const url = await Promise.race([listening, running.then((code) => `exited with ${code}`)]);
+ *   // With the default --cert local, clients that trust the local CA trust the proxy:
+ *   const trusting = runtime.tlsFetch({ ca: [await runtime.readTextFile(`${dir}/ca/ca.pem`)] });
+ *   assert.equal(await (await trusting(url)).text(), "hi from dev");
+ *   stop.abort();
+ *   assert.equal(await running, 0);
+ * });
  * ```
  *
  * @param ctx the CLI context
@@ -214,7 +264,7 @@ export async function runDevProxy(
     };
   };
   const child = await runtime.spawnChild(command[0], command.slice(1), {
-    env: await devServerEnv(ctx, material.localCaFile),
+    env: await devServerEnv(ctx, material.localCaFile, values["ca-dir"]),
     onStdout: watch((text) => runtime.print(text)),
     onStderr: watch((text) => runtime.printError(text)),
   });

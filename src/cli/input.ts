@@ -22,9 +22,23 @@ export const INPUT_LIMITS = Object.freeze({
  * for a directory, device or pipe, or for a file larger than `max` bytes (checked before reading
  * and while reading).
  *
- * @example (not run: it needs a CLI runtime and a file; tests/model_test.ts runs it through the CLI)
- * ```ts ignore
- * const bytes = await readInputFile(ctx.runtime, "cert.pem");
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../serve/runtime/mod.ts";
+ * import { withTempDir } from "../trust/util.ts";
+ * import { readInputFile } from "./input.ts";
+ * const runtime = await getRuntime();
+ * await withTempDir(runtime, "tlsmith-in-", async (dir) => {
+ *   await runtime.writeFile(`${dir}/cert.pem`, "-----BEGIN CERTIFICATE-----\n");
+ *   assert.equal((await readInputFile(runtime, `${dir}/cert.pem`)).length, 28);
+ *   await assert.rejects(readInputFile(runtime, `${dir}/cert.pem`, 16), {
+ *     code: "FILE_ERROR",
+ *     message: /larger than 16 bytes/,
+ *   });
+ *   await assert.rejects(readInputFile(runtime, dir), { message: /is a directory/ });
+ *   await assert.rejects(readInputFile(runtime, "/dev/zero"), { message: /not a regular file/ });
+ * });
  * ```
  */
 export async function readInputFile(
@@ -71,9 +85,19 @@ export async function readInputFile(
 /**
  * {@linkcode readInputFile} as UTF-8 text.
  *
- * @example (not run: it needs a CLI runtime and a file)
- * ```ts ignore
- * const pem = await readInputText(ctx.runtime, "chain.pem");
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../serve/runtime/mod.ts";
+ * import { withTempDir } from "../trust/util.ts";
+ * import { readInputText } from "./input.ts";
+ * const runtime = await getRuntime();
+ * await withTempDir(runtime, "tlsmith-in-", async (dir) => {
+ *   const pem = "-----BEGIN CERTIFICATE-----\n";
+ *   await runtime.writeFile(`${dir}/chain.pem`, pem);
+ *   assert.equal(await readInputText(runtime, `${dir}/chain.pem`), pem);
+ *   await assert.rejects(readInputText(runtime, `${dir}/missing.pem`), { code: "FILE_NOT_FOUND" });
+ * });
  * ```
  */
 export async function readInputText(

@@ -78,11 +78,25 @@ export function carryCaDir(err: unknown, dir: string | undefined): unknown {
  * half-written one is `CA_NOT_FOUND` saying how to recover, and nothing is written.
  *
  * @example
- * ```ts ignore
- * // Not run: it needs a command's context and may create the user's CA.
- * const local = await loadStoredCa(ctx, { create: true });
- * const leaf = await local.ca.issue(["localhost"]); // names checked before the CA is written
- * await local.save();
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../serve/runtime/mod.ts";
+ * import { withTempDir } from "../trust/util.ts";
+ * import { loadStoredCa } from "./local_ca.ts";
+ * const runtime = await getRuntime();
+ * await withTempDir(runtime, "tlsmith-ca-", async (dir) => {
+ *   const said: string[] = [];
+ *   const ctx = { runtime, print: () => {}, printError: (line: string) => said.push(line) };
+ *   await assert.rejects(loadStoredCa(ctx, { dir }), {
+ *     code: "CA_NOT_FOUND",
+ *     message: /Create one with `tlsmith ca init --dir \S+`/, // the --dir it was given
+ *   });
+ *   const local = await loadStoredCa(ctx, { dir, create: true });
+ *   await local.ca.issue(["localhost"]); // names checked before the CA is written
+ *   await local.save();
+ *   assert.match(said[0], /^Created a new local CA in /);
+ *   assert.equal((await loadStoredCa(ctx, { dir })).ca.certPem, local.ca.certPem);
+ * });
  * ```
  */
 export async function loadStoredCa(

@@ -3,13 +3,14 @@
  *
  * Adding a command takes two steps:
  *
- * 1. Write `src/cli/<group>_command.ts` exporting a {@linkcode CommandModule}'s
+ * 1. Write `src/cli/commands/<name>.ts` exporting a {@linkcode CommandModule}'s
  *    two members: `export const help = "Usage: tlsmith <group> …"` and
  *    `export async function run(ctx: CliContext, argv: string[]): Promise<number>`.
  *    Parse `argv` with `parseCommandArgs` (args.ts): mistakes become `BAD_USAGE`.
  *    Throw a `TlsmithError` for every failure; never print stacks or exit yourself.
  * 2. Add ONE line to {@linkcode COMMANDS} below:
- *    `{ name: "<group>", summary: "<one line>", load: () => import("./<group>_command.ts") },`
+ *    `{ name: "<name>", group: "tools", summary: "<one line>",
+ *    load: () => import("./commands/<name>.ts") },`
  *
  * main.ts handles `tlsmith --help`, `tlsmith <cmd> --help` / `-h` (prints your `help`),
  * `tlsmith --version`, unknown commands, and turns thrown errors into
@@ -54,14 +55,17 @@ export type CommandGroup = typeof COMMAND_GROUPS[number]["name"];
  * lazy loader of the command's module.
  *
  * @example
- * ```ts ignore
- * // Not run: a fragment of the command table.
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { CommandEntry } from "./main.ts";
  * const entry: CommandEntry = {
  *   name: "serve",
  *   group: "everyday",
  *   summary: "Serve a directory over HTTPS",
  *   load: () => import("./commands/serve.ts"),
  * };
+ * const command = await entry.load(); // loaded when used, not before
+ * assert.match(command.help, /^Usage: tlsmith serve/);
  * ```
  */
 export interface CommandEntry {
@@ -255,10 +259,24 @@ function wantsHelp(argv: string[]): boolean {
  * With `args` it only returns the code, so it can be embedded and tested.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../serve/runtime/mod.ts";
  * import { runMain } from "./main.ts";
- * const code = await runMain(["--version"]);
- * console.log(code); // 0
+ * const out: string[] = [];
+ * const err: string[] = [];
+ * const runtime = {
+ *   ...await getRuntime(),
+ *   print: (text: string) => out.push(text),
+ *   printError: (text: string) => err.push(text),
+ * };
+ * assert.equal(await runMain(["--version"], runtime), 0);
+ * assert.match(out[0], /^tlsmith \d+\.\d+\.\d+/);
+ * assert.equal(await runMain(["serv"], runtime), 2); // a usage error
+ * assert.deepEqual(err, [
+ *   'tlsmith: unknown command "serv". Did you mean "serve"?\n',
+ *   'Run "tlsmith --help" for usage.\n',
+ * ]);
  * ```
  *
  * @param args the arguments after the program name; default: the process's

@@ -13,8 +13,9 @@ import { TlsmithError } from "../errors.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { ExitCode } from "./output.ts";
- * console.log(ExitCode.Usage); // 2
+ * assert.deepEqual([ExitCode.Ok, ExitCode.Error, ExitCode.Usage], [0, 1, 2]);
  * ```
  */
 export const ExitCode = {
@@ -43,14 +44,20 @@ export interface ReportOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { reportError } from "./output.ts";
  * import { TlsmithError } from "../errors.ts";
- * const code = reportError(
- *   (line) => console.error(line),
- *   new TlsmithError("BAD_USAGE", "unknown option --prot"),
- *   { command: "serve" },
- * );
- * console.log(code); // 2
+ * const lines: string[] = [];
+ * const printError = (line: string) => lines.push(line);
+ * const usage = new TlsmithError("BAD_USAGE", "unknown option --prot");
+ * assert.equal(reportError(printError, usage, { command: "serve" }), 2);
+ * assert.deepEqual(lines.splice(0), [
+ *   "tlsmith: unknown option --prot",
+ *   'Run "tlsmith serve --help" for usage.',
+ * ]);
+ * assert.equal(reportError(printError, new TypeError("x is undefined")), 1);
+ * assert.equal(lines[0], "tlsmith: unexpected error: TypeError: x is undefined");
+ * assert.match(lines[1], /^This is a bug in tlsmith/);
  * ```
  *
  * @param printError prints one line to standard error
@@ -100,8 +107,13 @@ function isBrokenPipe(err: unknown): boolean {
  * expected: how to get the PEM files out of it.
  *
  * @example
- * ```ts ignore
- * throw pkcs12Hint("dev.p12");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { pkcs12Hint } from "./output.ts";
+ * const err = pkcs12Hint("dev.p12");
+ * assert.equal(err.code, "BAD_DER");
+ * const fix = "`tlsmith p12 import dev.p12 --out-cert cert.pem --out-key key.pem`";
+ * assert.ok(err.message.includes(fix));
  * ```
  */
 export function pkcs12Hint(file: string): TlsmithError {

@@ -94,8 +94,25 @@ function howToProvide(): string {
  * Get a pass phrase and say where it came from (see {@linkcode obtainPassphrase}).
  *
  * @example
- * ```ts ignore
- * const { passphrase, source } = await readPassphrase(runtime, { purpose: "to decrypt key.pem" });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../serve/runtime/mod.ts";
+ * import { withTempDir } from "../trust/util.ts";
+ * import { readPassphrase } from "./passphrase.ts";
+ * const runtime = { ...await getRuntime(), env: () => undefined, stdinIsTerminal: () => false };
+ * await withTempDir(runtime, "tlsmith-pw-", async (dir) => {
+ *   await runtime.writeFile(`${dir}/pw.txt`, "correct horse\nignored\n");
+ *   const read = await readPassphrase(runtime, {
+ *     passphraseFile: `${dir}/pw.txt`,
+ *     purpose: "to decrypt key.pem",
+ *   });
+ *   assert.deepEqual(read, { passphrase: "correct horse", source: "file" });
+ * });
+ * // No file, no TLSMITH_PASSPHRASE and no terminal to ask on:
+ * await assert.rejects(readPassphrase(runtime, { purpose: "to decrypt key.pem" }), {
+ *   code: "PASSPHRASE_REQUIRED",
+ *   message: /needed to decrypt key\.pem .*--passphrase-file FILE or the TLSMITH_PASSPHRASE/,
+ * });
  * ```
  */
 export async function readPassphrase(
@@ -156,13 +173,29 @@ export async function readPassphrase(
  * `CANCELLED`) > `PASSPHRASE_REQUIRED` naming the three ways to provide it.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { getRuntime } from "../serve/runtime/mod.ts";
  * import { obtainPassphrase } from "./passphrase.ts";
- * const passphrase = await obtainPassphrase(await getRuntime(), {
- *   purpose: "to encrypt key.pem",
- *   confirm: true,
- * });
+ * // A terminal where the pass phrase is typed twice, differently the first time:
+ * const typed = ["correct horse", "correct hose", "correct horse", "correct horse"];
+ * const prompts: string[] = [];
+ * const terminal = {
+ *   ...await getRuntime(),
+ *   env: () => undefined,
+ *   stdinIsTerminal: () => true,
+ *   promptSecret: (prompt: string) => (prompts.push(prompt), Promise.resolve(typed.shift()!)),
+ *   printError: (text: string) => prompts.push(text),
+ * };
+ * const options = { purpose: "to encrypt key.pem", confirm: true };
+ * assert.equal(await obtainPassphrase(terminal, options), "correct horse");
+ * assert.deepEqual(prompts, [
+ *   "Enter pass phrase to encrypt key.pem:",
+ *   "Verifying - Enter pass phrase to encrypt key.pem again:",
+ *   "Verify failure: the pass phrases do not match.\n",
+ *   "Enter pass phrase to encrypt key.pem:",
+ *   "Verifying - Enter pass phrase to encrypt key.pem again:",
+ * ]);
  * ```
  */
 export async function obtainPassphrase(
@@ -179,9 +212,30 @@ export async function obtainPassphrase(
  * times; a pass phrase from a file or the environment gets one attempt.
  *
  * @example
- * ```ts ignore
- * const pair = await withPassphrase(runtime, { purpose: "to decrypt key.pem" }, (p) =>
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../serve/runtime/mod.ts";
+ * import { exportPrivateKey, importPrivateKey } from "../keys/formats.ts";
+ * import { generateKeyPair } from "../keys/keys.ts";
+ * import { withPassphrase } from "./passphrase.ts";
+ * const pem = await exportPrivateKey(await generateKeyPair(), {
+ *   passphrase: "correct horse",
+ *   iterations: 1000,
+ * });
+ * // A terminal where a wrong pass phrase is typed first:
+ * const typed = ["wrong", "correct horse"];
+ * const said: string[] = [];
+ * const terminal = {
+ *   ...await getRuntime(),
+ *   env: () => undefined,
+ *   stdinIsTerminal: () => true,
+ *   promptSecret: () => Promise.resolve(typed.shift()!),
+ *   printError: (text: string) => said.push(text),
+ * };
+ * const pair = await withPassphrase(terminal, { purpose: "to decrypt key.pem" }, (p) =>
  *   importPrivateKey(pem, { passphrase: p, source: "key.pem" }));
+ * assert.equal(pair.type, "ec-p256");
+ * assert.deepEqual(said, ["Wrong pass phrase, try again.\n"]);
  * ```
  */
 export async function withPassphrase<T>(

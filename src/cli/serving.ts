@@ -38,9 +38,14 @@ import { isDnsName, parseIpAddress } from "../x509/names.ts";
  * command's own options.
  *
  * @example
- * ```ts ignore
- * // Not run: a fragment of a command's argument parsing.
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseCommandArgs } from "./args.ts";
+ * import { checkServing, SERVING_OPTIONS } from "./serving.ts";
+ * const argv = ["--cert", "local", "--port", "0", "--dir", "site"];
  * const { values } = parseCommandArgs(argv, { ...SERVING_OPTIONS, dir: { type: "string" } });
+ * assert.deepEqual([values.cert, values.dir], ["local", "site"]);
+ * assert.equal(checkServing(values, "adhoc").local, true);
  * ```
  */
 export const SERVING_OPTIONS = {
@@ -392,9 +397,25 @@ function cliPassphrase(ctx: CliContext, passphraseFile: string | undefined): Pas
  * change).
  *
  * @example
- * ```ts ignore
- * // Not run: it needs the CLI context of a running command.
- * const tls = await loadServingTls(ctx, checkServing(values, "adhoc"));
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../serve/runtime/mod.ts";
+ * import { withTempDir } from "../trust/util.ts";
+ * import { checkServing, loadServingTls } from "./serving.ts";
+ * const runtime = await getRuntime();
+ * await withTempDir(runtime, "tlsmith-serve-", async (dir) => {
+ *   const said: string[] = [];
+ *   const ctx = { runtime, print: () => {}, printError: (line: string) => said.push(line) };
+ *   const plan = checkServing({ cert: "local", "ca-dir": dir }, "adhoc");
+ *   const local = await loadServingTls(ctx, plan);
+ *   assert.equal(local.cert, "local"); // serve() issues from the CA, made now:
+ *   assert.equal(local.localCaFile, `${dir}/ca.pem`);
+ *   assert.match(said[0], /^Created a new local CA in /);
+ *
+ *   await runtime.writeFile(`${dir}/cert.pem`, "an old certificate");
+ *   const saving = checkServing({ "save-cert": `${dir}/cert.pem` }, "adhoc");
+ *   await assert.rejects(loadServingTls(ctx, saving), { code: "FILE_EXISTS" }); // no --force
+ * });
  * ```
  *
  * @param ctx the CLI context
@@ -566,11 +587,30 @@ export interface ServingBanner {
  * adhoc certificate is written first.
  *
  * @example
- * ```ts ignore
- * // Not run: it serves until Ctrl-C.
- * const plan = checkServing(values, "adhoc");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../serve/runtime/mod.ts";
+ * import { checkServing, loadServingTls, runServing } from "./serving.ts";
+ * const runtime = await getRuntime();
+ * const out: string[] = [];
+ * const ctx = { runtime, print: (line: string) => out.push(line), printError: () => {} };
+ * const plan = checkServing({ port: "0" }, "adhoc");
  * const tls = await loadServingTls(ctx, plan);
- * return await runServing(ctx, handler, plan, tls, { heading: "Serving /srv on" });
+ * const stop = new AbortController(); // what Ctrl-C does
+ * let answer = "";
+ * const code = await runServing(ctx, () => new Response("hello"), plan, tls, {
+ *   heading: "Serving hello on",
+ *   onReady: async (server) => {
+ *     const trusting = runtime.tlsFetch({ ca: [server.certificate] });
+ *     answer = await (await trusting(server.url)).text();
+ *     stop.abort();
+ *   },
+ * }, stop.signal);
+ * assert.equal(code, 0);
+ * assert.equal(answer, "hello");
+ * assert.equal(out[0], "Serving hello on");
+ * assert.match(out[1], /^ {2}https:\/\/localhost:\d+\/$/);
+ * assert.equal(out.at(-1), "Stopped.");
  * ```
  *
  * @param ctx the CLI context

@@ -51,8 +51,50 @@ export function outcomeLines(o: StoreOutcome): string[] {
  * Print a trust or untrust report: the CA, each store, warnings (to standard error).
  *
  * @example
- * ```ts ignore
- * printTrustReport(ctx, report);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../serve/runtime/mod.ts";
+ * import type { TrustReport } from "../trust/mod.ts";
+ * import { printTrustReport } from "./trust_output.ts";
+ * const report: TrustReport = {
+ *   ca: {
+ *     file: "/home/ada/.local/share/tlsmith/ca.pem",
+ *     subject: "CN=tlsmith development CA",
+ *     sha256: "C1:40:…",
+ *     notAfter: "2036-11-30T13:39:22.000Z",
+ *     constrained: true,
+ *     permitted: "localhost, test",
+ *   },
+ *   createdCa: false,
+ *   outcomes: [{
+ *     store: {
+ *       id: "java:/jdk",
+ *       kind: "java",
+ *       name: "Java cacerts",
+ *       location: "/jdk",
+ *       clients: "Java",
+ *     },
+ *     action: "needs-root",
+ *     entries: [],
+ *     message: "needs root.",
+ *     commands: ["sudo keytool -importcert …"],
+ *   }],
+ *   warnings: ["localhost.pem expires in 3 days."],
+ *   stillTrusted: [],
+ *   complete: false,
+ * };
+ * const out: string[] = [];
+ * const err: string[] = [];
+ * const runtime = await getRuntime();
+ * printTrustReport({ runtime, print: (l) => out.push(l), printError: (l) => err.push(l) }, report);
+ * assert.deepEqual(out, [
+ *   "CA /home/ada/.local/share/tlsmith/ca.pem",
+ *   "   CN=tlsmith development CA",
+ *   "   permits only: localhost, test",
+ *   "  NEEDS ROOT   Java cacerts (/jdk): needs root.",
+ *   "                 sudo keytool -importcert …",
+ * ]);
+ * assert.deepEqual(err, ["warning: localhost.pem expires in 3 days."]);
  * ```
  */
 export function printTrustReport(ctx: CliContext, report: TrustReport): void {
@@ -96,8 +138,25 @@ export function parseKinds(values: string[] | undefined): TrustStoreKind[] | und
  * the current directory (where `tlsmith cert` writes them).
  *
  * @example
- * ```ts ignore
- * const leaves = await leavesInUse(ctx, values.dir, values.cert ?? []);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { caStore, createStoredCa } from "../ca/store.ts";
+ * import { getRuntime } from "../serve/runtime/mod.ts";
+ * import { withTempDir } from "../trust/util.ts";
+ * import { leavesInUse } from "./trust_output.ts";
+ * const runtime = await getRuntime();
+ * await withTempDir(runtime, "tlsmith-work-", async (work) => {
+ *   const { ca } = await createStoredCa(runtime, caStore(runtime, `${work}/ca`), {});
+ *   await runtime.writeFile(`${work}/localhost.pem`, (await ca.issue(["localhost"])).chain);
+ *   await runtime.writeFile(`${work}/notes.txt`, "not a certificate");
+ *   // Run in `work`: the certificate the CA issued there is found.
+ *   const inWork = { ...runtime, cwd: () => work };
+ *   const ctx = { runtime: inWork, print: () => {}, printError: () => {} };
+ *   assert.deepEqual(await leavesInUse(ctx, `${work}/ca`, ["/srv/api.pem"]), [
+ *     "/srv/api.pem",
+ *     `${work}/localhost.pem`,
+ *   ]);
+ * });
  * ```
  */
 export async function leavesInUse(

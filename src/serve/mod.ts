@@ -4,11 +4,18 @@
  * (WebSockets included).
  *
  * @example Serve HTTPS with a certificate made on the spot
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "./runtime/mod.ts";
  * import { serve } from "./mod.ts";
  * const server = await serve(() => new Response("hello over TLS"), { cert: "adhoc", port: 0 });
- * console.log(server.url);
- * await server.shutdown();
+ * try {
+ *   // A client that trusts the server's own (self-signed) certificate:
+ *   const trusting = (await getRuntime()).tlsFetch({ ca: [server.certificate] });
+ *   assert.equal(await (await trusting(server.url)).text(), "hello over TLS");
+ * } finally {
+ *   await server.shutdown();
+ * }
  * ```
  *
  * @module
@@ -17,6 +24,7 @@
 export {
   type CertSource,
   type Handler,
+  type ListeningServer,
   type PassphraseCallback,
   type PassphraseRequest,
   type ReloadEvent,

@@ -22,10 +22,16 @@ import type { Handler, ServeHandlerInfo, UpstreamRequest } from "./runtime/types
  *
  * @example
  * ```ts
- * import type { ProxyOptions } from "./proxy.ts";
+ * import assert from "node:assert/strict";
+ * import { proxy, type ProxyOptions } from "./proxy.ts";
  * const seen: string[] = [];
- * const options: ProxyOptions = { onUpstreamError: (err) => seen.push(err.message) };
- * console.log(typeof options.onUpstreamError); // "function"
+ * const options: ProxyOptions = { onUpstreamError: (err) => seen.push(err.code) };
+ * const handler = proxy("http://127.0.0.1:9", options); // the discard port: nothing listens there
+ * const info = { remoteAddr: { hostname: "127.0.0.1", port: 50000 } };
+ * const response = await handler(new Request("https://localhost:8443/"), info);
+ * assert.equal(response.status, 502);
+ * await response.body?.cancel();
+ * assert.deepEqual(seen, ["UPSTREAM_UNREACHABLE"]);
  * ```
  */
 export interface ProxyOptions {
@@ -268,12 +274,28 @@ function badGateway(request: Request, error: TlsmithError): Response {
  *
  * Invalid targets are a `BAD_OPTION` error.
  *
- * @example HTTPS in front of a Vite dev server on port 5173
- * ```ts ignore
+ * @example HTTPS in front of a dev server (`proxy(5173)` for Vite's)
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createServer } from "node:http";
+ * import type { AddressInfo } from "node:net";
+ * import { getRuntime } from "./runtime/mod.ts";
  * import { proxy, serve } from "./mod.ts";
- * // A server: it runs until stopped.
- * const server = await serve(proxy(5173), { cert: "adhoc", port: 8443 });
- * console.log(`${server.url} → http://localhost:5173/`);
+ * // A plain-HTTP dev server on a free port:
+ * const dev = createServer((req, res) => {
+ *   res.end(`${req.headers.host} via ${req.headers["x-forwarded-proto"]}`);
+ * });
+ * await new Promise<void>((resolve) => dev.listen(0, "127.0.0.1", resolve));
+ * const { port } = dev.address() as AddressInfo;
+ * const server = await serve(proxy(`127.0.0.1:${port}`), { cert: "adhoc", port: 0 });
+ * try {
+ *   const trusting = (await getRuntime()).tlsFetch({ ca: [server.certificate] });
+ *   const answer = await (await trusting(server.url)).text();
+ *   assert.equal(answer, `localhost:${server.addr.port} via https`); // Host is kept
+ * } finally {
+ *   await server.shutdown();
+ *   await new Promise((resolve) => dev.close(resolve));
+ * }
  * ```
  *
  * @example A proxy answers 502 while its upstream is down

@@ -22,6 +22,7 @@ import { getRuntime } from "./runtime/mod.ts";
 import { DEFAULT_LIMITS } from "./runtime/connections.ts";
 import type {
   Handler,
+  ListeningServer,
   Runtime,
   ServeHandlerInfo,
   ServerAddr,
@@ -31,7 +32,7 @@ import type {
 } from "./runtime/types.ts";
 import { certificateMatchesKey } from "../x509/match.ts";
 
-export type { Handler, ServeHandlerInfo, ServerAddr } from "./runtime/types.ts";
+export type { Handler, ListeningServer, ServeHandlerInfo, ServerAddr } from "./runtime/types.ts";
 
 /**
  * Where the TLS certificate comes from: `"adhoc"` (a fresh self-signed
@@ -180,26 +181,20 @@ const OPTION_NAMES: readonly (keyof ServeOptions)[] = [
  * A running HTTPS server.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { describeCertificate } from "../x509/describe.ts";
  * import { serve } from "./serve.ts";
  * const server = await serve(() => new Response("hi"), { cert: "adhoc", port: 0 });
- * console.log(server.url, server.fingerprint);
+ * assert.equal(server.url, `https://localhost:${server.addr.port}/`);
+ * assert.ok(server.addr.port > 0); // the port the system picked for 0
+ * const shown = await describeCertificate(server.certificate);
+ * assert.equal(server.fingerprint, shown.fingerprints.sha256);
  * await server.shutdown();
+ * await server.finished;
  * ```
  */
-export interface Server {
-  /** Where it listens (the real port when 0 was asked for); the first of `addrs`. */
-  readonly addr: ServerAddr;
-  /** Every address it listens on, e.g. `127.0.0.1` and `::1`. */
-  readonly addrs: readonly ServerAddr[];
-  /** The plain-HTTP redirect listeners (`httpPort`). */
-  readonly httpAddrs: readonly ServerAddr[];
-  /** True when a plain `http://` request to the HTTPS port is redirected (Node, Bun). */
-  readonly redirectsPlainHttp: boolean;
-  /** Resolves when the server has fully stopped. */
-  readonly finished: Promise<void>;
-  /** Stop accepting, let in-flight requests finish, close idle connections; resolves when stopped. */
-  shutdown(): Promise<void>;
+export interface Server extends ListeningServer {
   /** The certificate (chain) in PEM that the server presents now, so a client can trust it. */
   readonly certificate: string;
   /** SHA-256 fingerprint of the leaf certificate, `AA:BB:…` as OpenSSL prints it. */
@@ -581,24 +576,46 @@ function clientCaOf(options: ServeOptions): string | undefined {
  * `KEY_MISMATCH`, a port in use `SERVE_FAILED`, an unknown option `BAD_OPTION`.
  *
  * @example Serve with a certificate made on the spot
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "./runtime/mod.ts";
  * import { serve } from "./serve.ts";
  * const server = await serve((req) => new Response(`hello ${new URL(req.url).pathname}`), {
  *   cert: "adhoc",
  *   port: 0,
  * });
- * console.log(`listening on ${server.url}`);
- * await server.shutdown();
+ * try {
+ *   const trusting = (await getRuntime()).tlsFetch({ ca: [server.certificate] });
+ *   assert.equal(await (await trusting(`${server.url}world`)).text(), "hello /world");
+ * } finally {
+ *   await server.shutdown();
+ * }
  * ```
  *
  * @example Mutual TLS: only clients with a certificate from ca.pem get in
- * ```ts ignore
- * import { serve } from "./serve.ts";
- * const server = await serve((_req, info) => new Response(`hello ${info.clientCertificate?.subject}`), {
- *   cert: { certFile: "cert.pem", keyFile: "key.pem" },
- *   clientCa: await Deno.readTextFile("ca.pem"),
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CertificateAuthority } from "../ca/authority.ts";
+ * import { getRuntime } from "./runtime/mod.ts";
+ * import { type Handler, serve } from "./serve.ts";
+ * const ca = await CertificateAuthority.create();
+ * const site = await ca.issue(["localhost"]);
+ * const alice = await ca.issue(["alice.localhost"], { clientAuth: true, serverAuth: false });
+ * const hello: Handler = (_req, info) => new Response(`hello ${info.clientCertificate?.subject}`);
+ * const server = await serve(hello, {
+ *   cert: { cert: site.chain, key: site.key }, // or { certFile, keyFile }, reloaded on change
+ *   clientCa: ca.certPem,
+ *   port: 0,
  * });
- * await server.shutdown();
+ * try {
+ *   const runtime = await getRuntime();
+ *   const asAlice = runtime.tlsFetch({ ca: [ca.certPem], cert: alice.chain, key: alice.key });
+ *   assert.match(await (await asAlice(server.url)).text(), /^hello CN=alice\.localhost/);
+ *   const anonymous = runtime.tlsFetch({ ca: [ca.certPem] });
+ *   await assert.rejects(anonymous(server.url)); // no client certificate: no connection
+ * } finally {
+ *   await server.shutdown();
+ * }
  * ```
  */
 export async function serve(handler: Handler, options: ServeOptions): Promise<Server> {

@@ -96,9 +96,11 @@ const MIME_TYPES: Record<string, string> = {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { contentTypeFor } from "./static.ts";
- * console.log(contentTypeFor("app.mjs")); // text/javascript; charset=utf-8
- * console.log(contentTypeFor("blob.bin")); // application/octet-stream
+ * assert.equal(contentTypeFor("app.mjs"), "text/javascript; charset=utf-8");
+ * assert.equal(contentTypeFor("site/INDEX.HTML"), "text/html; charset=utf-8");
+ * assert.equal(contentTypeFor("blob.bin"), "application/octet-stream");
  * ```
  *
  * @param name a file name or path
@@ -124,9 +126,12 @@ export type ByteRange =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { parseRange } from "./static.ts";
- * console.log(parseRange("bytes=-4", 10)); // { kind: "range", start: 6, end: 9 }
- * console.log(parseRange("bytes=20-", 10)); // { kind: "unsatisfiable" }
+ * assert.deepEqual(parseRange("bytes=-4", 10), { kind: "range", start: 6, end: 9 }); // the last 4
+ * assert.deepEqual(parseRange("bytes=2-", 10), { kind: "range", start: 2, end: 9 });
+ * assert.deepEqual(parseRange("bytes=20-", 10), { kind: "unsatisfiable" }); // 416
+ * assert.deepEqual(parseRange("lines=1-2", 10), { kind: "none" }); // ignored: the whole file
  * ```
  *
  * @param header the `Range` header value
@@ -354,16 +359,32 @@ async function fileHoldsKey(runtime: Runtime, path: string, size: number): Promi
  * `X-Content-Type-Options: nosniff`; one byte range gives 206.
  *
  * @example
- * ```ts ignore
- * // Not run: it needs a ./public directory.
- * import { serveDir } from "./static.ts";
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { adhocCert } from "../ca/adhoc.ts";
+ * import { withTempDir } from "../trust/util.ts";
  * import { getRuntime } from "./runtime/mod.ts";
+ * import { serveDir } from "./static.ts";
  * const runtime = await getRuntime();
- * const handler = serveDir(runtime, "./public", { spa: true });
- * const res = await handler(new Request("https://localhost/"), {
- *   remoteAddr: { hostname: "127.0.0.1", port: 1 },
+ * await withTempDir(runtime, "tlsmith-public-", async (dir) => {
+ *   await runtime.writeFile(`${dir}/index.html`, "<h1>app</h1>");
+ *   await runtime.writeFile(`${dir}/key.pem`, (await adhocCert()).key);
+ *   const handler = serveDir(runtime, dir, { spa: true }); // what serve() takes
+ *   const info = { remoteAddr: { hostname: "127.0.0.1", port: 50000 } };
+ *   const get = (path: string, headers = {}) =>
+ *     handler(new Request(`https://localhost${path}`, { headers }), info);
+ *
+ *   const page = await get("/");
+ *   assert.equal(page.headers.get("content-type"), "text/html; charset=utf-8");
+ *   assert.equal(await page.text(), "<h1>app</h1>");
+ *   const route = await get("/settings/profile"); // spa: an app route gets index.html
+ *   assert.equal(await route.text(), "<h1>app</h1>");
+ *   const part = await get("/index.html", { range: "bytes=4-6" });
+ *   assert.deepEqual([part.status, await part.text()], [206, "app"]);
+ *   const key = await get("/key.pem"); // private keys are never served
+ *   assert.equal(key.status, 404);
+ *   await key.body?.cancel();
  * });
- * console.log(res.status);
  * ```
  *
  * @param runtime the runtime whose file system is served
@@ -685,11 +706,23 @@ export interface KeyFilesFound {
  * `node_modules`; it never throws.
  *
  * @example
- * ```ts ignore
- * // Not run: it searches the current directory.
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { adhocCert } from "../ca/adhoc.ts";
+ * import { withTempDir } from "../trust/util.ts";
+ * import { getRuntime } from "./runtime/mod.ts";
  * import { findKeyFiles } from "./static.ts";
- * const { files } = await findKeyFiles(runtime, ".");
- * if (files.length > 0) console.error(`key files here: ${files.join(", ")}`);
+ * const runtime = await getRuntime();
+ * await withTempDir(runtime, "tlsmith-site-", async (site) => {
+ *   const { cert, key } = await adhocCert();
+ *   await runtime.mkdir(`${site}/certs`);
+ *   await runtime.writeFile(`${site}/certs/dev.pem`, cert); // a certificate: not a key
+ *   await runtime.writeFile(`${site}/certs/dev-key.txt`, key); // a key, whatever its name
+ *   await runtime.writeFile(`${site}/index.html`, "<h1>site</h1>");
+ *   const { files, truncated } = await findKeyFiles(runtime, site);
+ *   assert.deepEqual(files, ["certs/dev-key.txt"]);
+ *   assert.equal(truncated, false);
+ * });
  * ```
  *
  * @param runtime the runtime whose file system is searched

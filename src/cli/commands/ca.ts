@@ -255,8 +255,25 @@ async function show(ctx: CliContext, argv: string[]): Promise<number> {
  * Run `tlsmith ca <init|show>`.
  *
  * @example
- * ```ts ignore
- * await run(ctx, ["init", "--dir", "/tmp/ca"]);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../../serve/runtime/mod.ts";
+ * import { withTempDir } from "../../trust/util.ts";
+ * import { run } from "./ca.ts";
+ * const runtime = await getRuntime();
+ * await withTempDir(runtime, "tlsmith-ca-", async (dir) => {
+ *   const out: string[] = [];
+ *   const ctx = { runtime, print: (line: string) => out.push(line), printError: () => {} };
+ *   assert.equal(await run(ctx, ["init", "--dir", dir]), 0); // tlsmith ca init --dir DIR
+ *   assert.match(out[0], /^Created the local CA "CN=tlsmith development CA/);
+ *   out.length = 0;
+ *   assert.equal(await run(ctx, ["show", "--dir", dir, "--json"]), 0);
+ *   const shown = JSON.parse(out.join("\n"));
+ *   assert.equal(shown.certFile, `${dir}/ca.pem`);
+ *   assert.equal(shown.keyMode, 0o600);
+ *   assert.ok(shown.permitted.includes("localhost"));
+ *   await assert.rejects(run(ctx, ["init", "--dir", dir]), { code: "FILE_EXISTS" });
+ * });
  * ```
  */
 export async function run(ctx: CliContext, argv: string[]): Promise<number> {

@@ -125,9 +125,27 @@ function generating(ctx: CliContext, keyType: KeyType | undefined) {
  * Run `tlsmith cert`.
  *
  * @example
- * ```ts ignore
- * // Not run: it writes files and may create the user's CA (tests/cli_newcomer_test.ts runs it).
- * await run(ctx, ["localhost", "127.0.0.1"]);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../../serve/runtime/mod.ts";
+ * import { withTempDir } from "../../trust/util.ts";
+ * import { describeCertificate } from "../../x509/describe.ts";
+ * import { run } from "./cert.ts";
+ * const runtime = await getRuntime();
+ * await withTempDir(runtime, "tlsmith-certs-", async (dir) => {
+ *   const out: string[] = [];
+ *   const ctx = { runtime, print: (line: string) => out.push(line), printError: () => {} };
+ *   const files = ["--out-cert", `${dir}/localhost.pem`, "--out-key", `${dir}/localhost-key.pem`];
+ *   // tlsmith cert --dir DIR/ca localhost 127.0.0.1 …: the CA is made on first use
+ *   assert.equal(await run(ctx, ["--dir", `${dir}/ca`, "localhost", "127.0.0.1", ...files]), 0);
+ *   assert.equal(out[0], "Created a certificate valid for localhost, 127.0.0.1");
+ *   const leaf = await describeCertificate(await runtime.readTextFile(`${dir}/localhost.pem`));
+ *   assert.deepEqual(leaf.subjectAltNames, ["DNS:localhost", "IP Address:127.0.0.1"]);
+ *   assert.equal(await runtime.fileMode(`${dir}/localhost-key.pem`), 0o600);
+ *   await assert.rejects(run(ctx, ["--dir", `${dir}/ca`, "localhost", ...files]), {
+ *     code: "FILE_EXISTS", // never replaced without --force
+ *   });
+ * });
  * ```
  */
 export async function run(ctx: CliContext, argv: string[]): Promise<number> {

@@ -33,8 +33,26 @@ Examples:
  * Run `tlsmith csr`.
  *
  * @example
- * ```ts ignore
- * await run(ctx, ["localhost", "--key", "key.pem", "--out", "localhost.csr"]);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../../serve/runtime/mod.ts";
+ * import { withTempDir } from "../../trust/util.ts";
+ * import { exportPrivateKey } from "../../keys/formats.ts";
+ * import { generateKeyPair } from "../../keys/keys.ts";
+ * import { parseCsr } from "../../x509/csr.ts";
+ * import { run } from "./csr.ts";
+ * const runtime = await getRuntime();
+ * await withTempDir(runtime, "tlsmith-csr-", async (dir) => {
+ *   await runtime.writeFile(`${dir}/key.pem`, await exportPrivateKey(await generateKeyPair()));
+ *   const out: string[] = [];
+ *   const ctx = { runtime, print: (line: string) => out.push(line), printError: () => {} };
+ *   // tlsmith csr api.test 10.0.0.5 --key key.pem: the CSR goes to standard output
+ *   assert.equal(await run(ctx, ["api.test", "10.0.0.5", "--key", `${dir}/key.pem`]), 0);
+ *   const csr = await parseCsr(out.join("\n"));
+ *   assert.equal(csr.subject, "CN=api.test");
+ *   assert.deepEqual([csr.dnsNames, csr.ipAddresses], [["api.test"], ["10.0.0.5"]]);
+ *   assert.equal(csr.signatureValid, true);
+ * });
  * ```
  */
 export async function run(ctx: CliContext, argv: string[]): Promise<number> {

@@ -74,8 +74,26 @@ export function doctorTable(clients: readonly ClientCheck[]): string[] {
  * Run `tlsmith doctor`.
  *
  * @example
- * ```ts ignore
- * await run(ctx, ["--client", "curl"]);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../../serve/runtime/mod.ts";
+ * import { withTempDir } from "../../trust/util.ts";
+ * import { caStore, createStoredCa } from "../../ca/store.ts";
+ * import { run } from "./doctor.ts";
+ * const runtime = await getRuntime();
+ * await withTempDir(runtime, "tlsmith-ca-", async (dir) => {
+ *   await createStoredCa(runtime, caStore(runtime, dir), {}); // a new CA that nothing trusts
+ *   const out: string[] = [];
+ *   const ctx = { runtime, print: (line: string) => out.push(line), printError: () => {} };
+ *   // tlsmith doctor --client curl: a real server with a certificate of the CA, asked by curl
+ *   await assert.rejects(run(ctx, ["--dir", dir, "--client", "curl"]), {
+ *     code: "TRUST_INCOMPLETE",
+ *     message: "1 client does not trust the local CA: curl. See the fixes above.",
+ *   });
+ *   assert.match(out[2], /^client +trusts +why$/);
+ *   assert.match(out[3], /^curl +NO +refused the certificate/);
+ *   assert.match(out[4], /fix: run `tlsmith trust --dir /);
+ * });
  * ```
  */
 export async function run(ctx: CliContext, argv: string[]): Promise<number> {

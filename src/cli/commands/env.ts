@@ -39,8 +39,25 @@ Examples:
  * Run `tlsmith env`.
  *
  * @example
- * ```ts ignore
- * await run(ctx, ["--shell", "fish"]);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../../serve/runtime/mod.ts";
+ * import { withTempDir } from "../../trust/util.ts";
+ * import { caStore, createStoredCa } from "../../ca/store.ts";
+ * import { run } from "./env.ts";
+ * const runtime = await getRuntime();
+ * await withTempDir(runtime, "tlsmith-ca-", async (dir) => {
+ *   await createStoredCa(runtime, caStore(runtime, dir), {});
+ *   const out: string[] = [];
+ *   const ctx = { runtime, print: (line: string) => out.push(line), printError: () => {} };
+ *   assert.equal(await run(ctx, ["--dir", dir, "--shell", "fish"]), 0);
+ *   assert.match(out.join("\n"), new RegExp(`^set -gx DENO_CERT '${dir}/ca\\.pem'  # Deno$`, "m"));
+ *   out.length = 0;
+ *   assert.equal(await run(ctx, ["--dir", dir, "--json"]), 0);
+ *   const { caFile, vars } = JSON.parse(out[0]);
+ *   assert.equal(caFile, `${dir}/ca.pem`);
+ *   assert.ok(vars.some((v: { name: string }) => v.name === "NODE_EXTRA_CA_CERTS"));
+ * });
  * ```
  */
 export async function run(ctx: CliContext, argv: string[]): Promise<number> {
@@ -55,6 +72,9 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
   }
   const env = await trustEnvOn(ctx.runtime, { dir: values.dir });
   if (values.json) ctx.print(JSON.stringify(env, null, 2));
-  else ctx.runtime.print(formatEnv(env, shell as EnvShell));
+  else {
+    const text = formatEnv(env, shell as EnvShell);
+    if (text) ctx.print(text.slice(0, -1)); // print adds the last line end
+  }
   return 0;
 }

@@ -36,8 +36,24 @@ Example:
  * Run `tlsmith fingerprint`.
  *
  * @example
- * ```ts ignore
- * await run(ctx, ["cert.pem"]);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../../serve/runtime/mod.ts";
+ * import { withTempDir } from "../../trust/util.ts";
+ * import { adhocCert } from "../../ca/adhoc.ts";
+ * import { describeCertificate } from "../../x509/describe.ts";
+ * import { run } from "./fingerprint.ts";
+ * const runtime = await getRuntime();
+ * await withTempDir(runtime, "tlsmith-fp-", async (dir) => {
+ *   const { cert } = await adhocCert();
+ *   await runtime.writeFile(`${dir}/cert.pem`, cert);
+ *   const out: string[] = [];
+ *   const ctx = { runtime, print: (line: string) => out.push(line), printError: () => {} };
+ *   assert.equal(await run(ctx, [`${dir}/cert.pem`]), 0); // as openssl x509 -fingerprint prints it
+ *   const { fingerprints } = await describeCertificate(cert);
+ *   const subject = "CN=localhost, O=tlsmith adhoc";
+ *   assert.equal(out[0], `SHA256 Fingerprint=${fingerprints.sha256}  ${subject}`);
+ * });
  * ```
  */
 export async function run(ctx: CliContext, argv: string[]): Promise<number> {

@@ -165,8 +165,21 @@ async function derKeyItem(der: Uint8Array, source: string): Promise<Item | null>
  * Describe every block of a PEM text or a DER file (certificate, CSR or private key).
  *
  * @example
- * ```ts ignore
- * const items = await inspectBytes(await runtime.readFile("cert.pem"), "cert.pem");
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { adhocCert } from "../../ca/adhoc.ts";
+ * import { inspectBytes } from "./inspect.ts";
+ * const { cert, key } = await adhocCert();
+ * const bytes = new TextEncoder().encode(cert + key);
+ * const [certificate, privateKey] = await inspectBytes(bytes, "adhoc.pem");
+ * assert.equal(certificate.kind, "certificate");
+ * assert.deepEqual(certificate.subjectAltNames, [
+ *   "DNS:localhost",
+ *   "IP Address:127.0.0.1",
+ *   "IP Address:::1",
+ * ]);
+ * assert.deepEqual([privateKey.kind, privateKey.keyType], ["private key", "ec-p256"]);
+ * assert.ok(!JSON.stringify(privateKey).includes("PRIVATE KEY-----")); // never the key itself
  * ```
  */
 export async function inspectBytes(bytes: Uint8Array, source: string): Promise<Item[]> {
@@ -265,8 +278,24 @@ function printItem(ctx: CliContext, item: Item, index: number, count: number): v
  * Run `tlsmith inspect`.
  *
  * @example
- * ```ts ignore
- * await run(ctx, ["cert.pem", "--json"]);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../../serve/runtime/mod.ts";
+ * import { withTempDir } from "../../trust/util.ts";
+ * import { adhocCert } from "../../ca/adhoc.ts";
+ * import { run } from "./inspect.ts";
+ * const runtime = await getRuntime();
+ * await withTempDir(runtime, "tlsmith-inspect-", async (dir) => {
+ *   await runtime.writeFile(`${dir}/cert.pem`, (await adhocCert()).cert);
+ *   const out: string[] = [];
+ *   const ctx = { runtime, print: (line: string) => out.push(line), printError: () => {} };
+ *   assert.equal(await run(ctx, [`${dir}/cert.pem`]), 0);
+ *   assert.deepEqual(out.slice(0, 2), [`${dir}/cert.pem: 1 item`, "Certificate"]);
+ *   assert.ok(out.includes("  Names:       DNS:localhost, IP Address:127.0.0.1, IP Address:::1"));
+ *   out.length = 0;
+ *   assert.equal(await run(ctx, [`${dir}/cert.pem`, "--json"]), 0);
+ *   assert.equal(JSON.parse(out.join("\n")).items[0].selfSigned, true);
+ * });
  * ```
  */
 export async function run(ctx: CliContext, argv: string[]): Promise<number> {

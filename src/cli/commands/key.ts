@@ -93,9 +93,28 @@ async function writeKey(
  * Run `tlsmith key …`.
  *
  * @example
- * ```ts ignore
- * import { runMain } from "../main.ts";
- * await runMain(["key", "generate", "--type", "ed25519", "--out", "key.pem"]);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../../serve/runtime/mod.ts";
+ * import { withTempDir } from "../../trust/util.ts";
+ * import { importPrivateKey } from "../../keys/formats.ts";
+ * import { run } from "./key.ts";
+ * const runtime = await getRuntime();
+ * await withTempDir(runtime, "tlsmith-keys-", async (dir) => {
+ *   const ctx = { runtime, print: () => {}, printError: () => {} };
+ *   const key = `${dir}/key.pem`;
+ *   // tlsmith key generate --type ed25519 --out key.pem
+ *   assert.equal(await run(ctx, ["generate", "--type", "ed25519", "--out", key]), 0);
+ *   assert.equal(await runtime.fileMode(key), 0o600);
+ *   assert.equal((await importPrivateKey(await runtime.readTextFile(key))).type, "ed25519");
+ *   // tlsmith key encrypt key.pem --out locked.pem, the pass phrase from a file
+ *   await runtime.writeFile(`${dir}/pw.txt`, "correct horse\n");
+ *   const pw = ["--passphrase-file", `${dir}/pw.txt`, "--iterations", "1000"];
+ *   assert.equal(await run(ctx, ["encrypt", key, "--out", `${dir}/locked.pem`, ...pw]), 0);
+ *   const locked = await runtime.readTextFile(`${dir}/locked.pem`);
+ *   assert.match(locked, /^-----BEGIN ENCRYPTED PRIVATE KEY-----/);
+ *   await assert.rejects(run(ctx, ["generate", "--out", key]), { code: "FILE_EXISTS" });
+ * });
  * ```
  */
 export async function run(ctx: CliContext, argv: string[]): Promise<number> {

@@ -67,9 +67,29 @@ const OPTIONS = {
  * Run `tlsmith p12 …`.
  *
  * @example
- * ```ts ignore
- * import { runMain } from "../main.ts";
- * await runMain(["p12", "export", "--cert", "cert.pem", "--key", "key.pem", "--out", "dev.p12"]);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../../serve/runtime/mod.ts";
+ * import { withTempDir } from "../../trust/util.ts";
+ * import { adhocCert } from "../../ca/adhoc.ts";
+ * import { run } from "./p12.ts";
+ * const runtime = await getRuntime();
+ * await withTempDir(runtime, "tlsmith-p12-", async (dir) => {
+ *   const { cert, key } = await adhocCert();
+ *   await runtime.writeFile(`${dir}/cert.pem`, cert);
+ *   await runtime.writeFile(`${dir}/key.pem`, key);
+ *   await runtime.writeFile(`${dir}/pw.txt`, "correct horse\n");
+ *   const pw = ["--passphrase-file", `${dir}/pw.txt`, "--iterations", "1000"];
+ *   const ctx = { runtime, print: () => {}, printError: () => {} };
+ *   // tlsmith p12 export --cert cert.pem --key key.pem --out dev.p12
+ *   const files = ["--cert", `${dir}/cert.pem`, "--key", `${dir}/key.pem`];
+ *   assert.equal(await run(ctx, ["export", ...files, "--out", `${dir}/dev.p12`, ...pw]), 0);
+ *   assert.equal(await runtime.fileMode(`${dir}/dev.p12`), 0o600);
+ *   // … and back: tlsmith p12 import dev.p12 --out-cert back.pem --out-key back-key.pem
+ *   const out = ["--out-cert", `${dir}/back.pem`, "--out-key", `${dir}/back-key.pem`];
+ *   assert.equal(await run(ctx, ["import", `${dir}/dev.p12`, ...out, ...pw]), 0);
+ *   assert.equal(await runtime.readTextFile(`${dir}/back.pem`), cert);
+ * });
  * ```
  */
 export async function run(ctx: CliContext, argv: string[]): Promise<number> {

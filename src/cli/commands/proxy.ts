@@ -42,9 +42,39 @@ the page without a warning. Ctrl-C stops the proxy gracefully.`;
  * Run `tlsmith proxy`; resolves to 0 after a graceful stop (Ctrl-C).
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createServer } from "node:http";
+ * import type { AddressInfo } from "node:net";
+ * import { getRuntime } from "../../serve/runtime/mod.ts";
+ * import { withTempDir } from "../../trust/util.ts";
  * import { run } from "./proxy.ts";
- * await run(ctx, ["--port", "0", "5173"]);
+ * // A plain-HTTP dev server on a free port:
+ * const dev = createServer((req, res) => {
+ *   res.end(`dev server, via ${req.headers["x-forwarded-proto"]}`);
+ * });
+ * await new Promise<void>((resolve) => dev.listen(0, "127.0.0.1", resolve));
+ * const devPort = String((dev.address() as AddressInfo).port);
+ * const runtime = await getRuntime();
+ * await withTempDir(runtime, "tlsmith-proxy-", async (dir) => {
+ *   let ctrlC = () => {};
+ *   let listening!: (url: string) => void;
+ *   const url = new Promise<string>((resolve) => (listening = resolve));
+ *   const ctx = {
+ *     runtime: { ...runtime, onShutdownSignal: (stop: () => void) => ((ctrlC = stop), () => {}) },
+ *     print: (line: string) => /^ {2}https:/.test(line) && listening(line.trim()),
+ *     printError: () => {},
+ *   };
+ *   // tlsmith proxy --port 0 --save-cert DIR/cert.pem --quiet PORT
+ *   const argv = ["--port", "0", "--save-cert", `${dir}/cert.pem`, "--quiet", devPort];
+ *   const proxying = run(ctx, argv);
+ *   const base = await Promise.race([url, proxying.then((code) => `exited with ${code}`)]);
+ *   const trusting = runtime.tlsFetch({ ca: [await runtime.readTextFile(`${dir}/cert.pem`)] });
+ *   assert.equal(await (await trusting(base)).text(), "dev server, via https");
+ *   ctrlC();
+ *   assert.equal(await proxying, 0);
+ * });
+ * await new Promise((resolve) => dev.close(resolve));
  * ```
  *
  * @param ctx runtime and printers

@@ -58,8 +58,21 @@ export function splitCommand(argv: string[]): { own: string[]; command: string[]
  * Run `tlsmith run`.
  *
  * @example
- * ```ts ignore
- * const code = await run(ctx, ["--", "node", "client.js"]);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../../serve/runtime/mod.ts";
+ * import { withTempDir } from "../../trust/util.ts";
+ * import { caStore, createStoredCa } from "../../ca/store.ts";
+ * import { run } from "./run.ts";
+ * const runtime = await getRuntime();
+ * await withTempDir(runtime, "tlsmith-ca-", async (dir) => {
+ *   await createStoredCa(runtime, caStore(runtime, dir), {});
+ *   const ctx = { runtime, print: () => {}, printError: () => {} };
+ *   // tlsmith run --dir DIR -- sh -c …: the command sees the CA in DENO_CERT (and the others)
+ *   const check = `test "$DENO_CERT" = "${dir}/ca.pem"`;
+ *   assert.equal(await run(ctx, ["--dir", dir, "--", "sh", "-c", check]), 0);
+ *   assert.equal(await run(ctx, ["--dir", dir, "--", "sh", "-c", "exit 3"]), 3); // its exit code
+ * });
  * ```
  */
 export async function run(ctx: CliContext, argv: string[]): Promise<number> {

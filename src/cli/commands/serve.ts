@@ -60,9 +60,31 @@ Ctrl-C stops the server gracefully.`;
  * Run `tlsmith serve`; resolves to 0 after a graceful stop (Ctrl-C).
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../../serve/runtime/mod.ts";
+ * import { withTempDir } from "../../trust/util.ts";
  * import { run } from "./serve.ts";
- * await run(ctx, ["--port", "0", "public"]);
+ * const runtime = await getRuntime();
+ * await withTempDir(runtime, "tlsmith-site-", async (site) => {
+ *   await runtime.writeFile(`${site}/index.html`, "<h1>hello</h1>");
+ *   let ctrlC = () => {};
+ *   let listening!: (url: string) => void;
+ *   const url = new Promise<string>((resolve) => (listening = resolve));
+ *   const ctx = {
+ *     runtime: { ...runtime, onShutdownSignal: (stop: () => void) => ((ctrlC = stop), () => {}) },
+ *     print: (line: string) => /^ {2}https:/.test(line) && listening(line.trim()),
+ *     printError: () => {},
+ *   };
+ *   // tlsmith serve --port 0 --save-cert SITE/cert.pem --quiet SITE
+ *   const argv = ["--port", "0", "--save-cert", `${site}/cert.pem`, "--quiet", site];
+ *   const serving = run(ctx, argv);
+ *   const base = await Promise.race([url, serving.then((code) => `exited with ${code}`)]);
+ *   const trusting = runtime.tlsFetch({ ca: [await runtime.readTextFile(`${site}/cert.pem`)] });
+ *   assert.equal(await (await trusting(base)).text(), "<h1>hello</h1>");
+ *   ctrlC();
+ *   assert.equal(await serving, 0); // after a graceful stop
+ * });
  * ```
  *
  * @param ctx runtime and printers

@@ -44,8 +44,29 @@ Example:
  * Run `tlsmith sign`.
  *
  * @example
- * ```ts ignore
- * await run(ctx, ["api.csr", "--out", "api.pem"]);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../../serve/runtime/mod.ts";
+ * import { withTempDir } from "../../trust/util.ts";
+ * import { caStore, createStoredCa } from "../../ca/store.ts";
+ * import { generateKeyPair } from "../../keys/keys.ts";
+ * import { createCsr } from "../../x509/csr.ts";
+ * import { describeCertificate } from "../../x509/describe.ts";
+ * import { run } from "./sign.ts";
+ * const runtime = await getRuntime();
+ * await withTempDir(runtime, "tlsmith-sign-", async (dir) => {
+ *   const { ca } = await createStoredCa(runtime, caStore(runtime, `${dir}/ca`), {});
+ *   const { pem } = await createCsr(await generateKeyPair(), { hosts: ["api.localhost"] });
+ *   await runtime.writeFile(`${dir}/api.csr`, pem);
+ *   const ctx = { runtime, print: () => {}, printError: () => {} };
+ *   const argv = ["--dir", `${dir}/ca`, `${dir}/api.csr`, "--out", `${dir}/api.pem`];
+ *   assert.equal(await run(ctx, argv), 0); // tlsmith sign api.csr --out api.pem
+ *   const chain = await runtime.readTextFile(`${dir}/api.pem`);
+ *   const leaf = await describeCertificate(chain);
+ *   assert.deepEqual(leaf.subjectAltNames, ["DNS:api.localhost"]);
+ *   assert.equal(leaf.issuer, ca.subject);
+ *   assert.ok(chain.endsWith(ca.certPem)); // the CA certificate follows the leaf
+ * });
  * ```
  */
 export async function run(ctx: CliContext, argv: string[]): Promise<number> {

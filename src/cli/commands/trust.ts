@@ -57,8 +57,29 @@ Examples:
  * Run `tlsmith trust`.
  *
  * @example
- * ```ts ignore
- * await run(ctx, ["--only", "nss"]);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../../serve/runtime/mod.ts";
+ * import { withTempDir } from "../../trust/util.ts";
+ * import { run } from "./trust.ts";
+ * // A sandbox: a home of its own with a Firefox profile (an NSS database made by certutil),
+ * // seen as macOS, where every NSS database is in the home.
+ * const runtime = await getRuntime();
+ * await withTempDir(runtime, "tlsmith-home-", async (home) => {
+ *   const profile = `${home}/Library/Application Support/Firefox/Profiles/dev.default`;
+ *   await runtime.mkdir(profile);
+ *   await runtime.run("certutil", ["-N", "-d", `sql:${profile}`, "--empty-password"]);
+ *   const sandbox = { ...runtime, platform: () => "darwin", homeDir: () => home, cwd: () => home };
+ *   const out: string[] = [];
+ *   const print = (line: string) => out.push(line);
+ *   const ctx = { runtime: sandbox, print, printError: () => {} };
+ *   // tlsmith trust --dir ~/ca --only nss: makes the CA, adds it to the profile
+ *   assert.equal(await run(ctx, ["--dir", `${home}/ca`, "--only", "nss"]), 0);
+ *   assert.equal(out[0], `CA ${home}/ca/ca.pem`);
+ *   assert.match(out[3], /^ {2}added +Firefox profile dev\.default /);
+ *   const listed = await runtime.run("certutil", ["-L", "-d", `sql:${profile}`]);
+ *   assert.match(listed.stdout, /^tlsmith-\S+ +C,,/m); // trusted to issue server certificates
+ * });
  * ```
  */
 export async function run(ctx: CliContext, argv: string[]): Promise<number> {

@@ -33,8 +33,32 @@ Examples:
  * Run `tlsmith untrust`.
  *
  * @example
- * ```ts ignore
- * await run(ctx, []);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../../serve/runtime/mod.ts";
+ * import { withTempDir } from "../../trust/util.ts";
+ * import { run as trust } from "./trust.ts";
+ * import { run } from "./untrust.ts";
+ * // A sandbox: a home of its own with a Firefox profile (an NSS database made by certutil),
+ * // seen as macOS, where every NSS database is in the home.
+ * const runtime = await getRuntime();
+ * await withTempDir(runtime, "tlsmith-home-", async (home) => {
+ *   const profile = `${home}/Library/Application Support/Firefox/Profiles/dev.default`;
+ *   await runtime.mkdir(profile);
+ *   await runtime.run("certutil", ["-N", "-d", `sql:${profile}`, "--empty-password"]);
+ *   const sandbox = { ...runtime, platform: () => "darwin", homeDir: () => home, cwd: () => home };
+ *   const out: string[] = [];
+ *   const print = (line: string) => out.push(line);
+ *   const ctx = { runtime: sandbox, print, printError: () => {} };
+ *   const argv = ["--dir", `${home}/ca`, "--only", "nss"];
+ *   assert.equal(await trust(ctx, argv), 0);
+ *   out.length = 0;
+ *   assert.equal(await run(ctx, argv), 0); // tlsmith untrust --dir ~/ca --only nss
+ *   assert.match(out[3], /^ {2}removed +Firefox profile dev\.default /);
+ *   assert.equal(out.at(-1), "No trust store holds the CA any more.");
+ *   const listed = await runtime.run("certutil", ["-L", "-d", `sql:${profile}`]);
+ *   assert.doesNotMatch(listed.stdout, /tlsmith-/);
+ * });
  * ```
  */
 export async function run(ctx: CliContext, argv: string[]): Promise<number> {

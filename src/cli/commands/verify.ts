@@ -38,9 +38,26 @@ Examples:
  * Run `tlsmith verify`.
  *
  * @example
- * ```ts ignore
- * // Not run: it needs the CLI context of a running command (tests/ca_cli_test.ts runs it).
- * await run(ctx, ["cert.pem", "--host", "localhost"]);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { getRuntime } from "../../serve/runtime/mod.ts";
+ * import { withTempDir } from "../../trust/util.ts";
+ * import { caStore, createStoredCa } from "../../ca/store.ts";
+ * import { run } from "./verify.ts";
+ * const runtime = await getRuntime();
+ * await withTempDir(runtime, "tlsmith-verify-", async (dir) => {
+ *   const { ca } = await createStoredCa(runtime, caStore(runtime, `${dir}/ca`), {});
+ *   await runtime.writeFile(`${dir}/cert.pem`, (await ca.issue(["localhost"])).chain);
+ *   const out: string[] = [];
+ *   const ctx = { runtime, print: (line: string) => out.push(line), printError: () => {} };
+ *   const argv = ["--dir", `${dir}/ca`, `${dir}/cert.pem`]; // against the local CA of --dir
+ *   assert.equal(await run(ctx, [...argv, "--host", "localhost"]), 0);
+ *   assert.equal(out[0], `${dir}/cert.pem: OK for localhost`);
+ *   await assert.rejects(run(ctx, [...argv, "--host", "example.com"]), {
+ *     code: "CHAIN_INVALID",
+ *     message: /not valid for "example\.com": it covers "localhost"/,
+ *   });
+ * });
  * ```
  */
 export async function run(ctx: CliContext, argv: string[]): Promise<number> {

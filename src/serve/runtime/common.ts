@@ -27,8 +27,11 @@ export type FileErrorKind =
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fileExistsError } from "./common.ts";
- * console.log(fileExistsError("cert.pem").code); // FILE_EXISTS
+ * const err = fileExistsError("cert.pem");
+ * assert.equal(err.code, "FILE_EXISTS");
+ * assert.match(err.message, /^cert\.pem already exists; nothing was written\./);
  * ```
  */
 export function fileExistsError(file: string, cause?: unknown): TlsmithError {
@@ -46,9 +49,13 @@ export function fileExistsError(file: string, cause?: unknown): TlsmithError {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fileError } from "./common.ts";
- * const err = fileError(new Error("gone"), "key.pem", "read it", "not-found", "permission denied");
- * console.log(err.code); // FILE_NOT_FOUND
+ * const gone = fileError(new Error("ENOENT"), "key.pem", "read it", "not-found", "no access");
+ * assert.equal(gone.code, "FILE_NOT_FOUND");
+ * assert.match(gone.message, /^key\.pem: no such file or directory \(while trying to read it\)/);
+ * const denied = fileError(new Error("EACCES"), "key.pem", "read it", "permission", "no access");
+ * assert.equal(denied.message, "key.pem: cannot read it: no access.");
  * ```
  */
 export function fileError(
@@ -83,8 +90,12 @@ export function fileError(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { splitPath } from "./common.ts";
- * console.log(splitPath("certs/cert.pem")); // { dir: "certs", base: "cert.pem" }
+ * assert.deepEqual(splitPath("certs/cert.pem"), { dir: "certs", base: "cert.pem" });
+ * assert.deepEqual(splitPath("C:\\certs\\cert.pem"), { dir: "C:\\certs", base: "cert.pem" });
+ * assert.deepEqual(splitPath("cert.pem"), { dir: ".", base: "cert.pem" });
+ * assert.deepEqual(splitPath("/cert.pem"), { dir: "/", base: "cert.pem" });
  * ```
  */
 export function splitPath(file: string): { dir: string; base: string } {
@@ -104,8 +115,10 @@ function randomSuffix(): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { tempPathFor } from "./common.ts";
- * console.log(tempPathFor("certs/cert.pem").startsWith("certs/.cert.pem.")); // true
+ * assert.match(tempPathFor("certs/cert.pem"), /^certs\/\.cert\.pem\.[0-9a-f]{12}\.tmp$/);
+ * assert.notEqual(tempPathFor("cert.pem"), tempPathFor("cert.pem")); // fresh each time
  * ```
  */
 export function tempPathFor(file: string): string {
@@ -160,9 +173,28 @@ export interface AtomicWriteFs {
  * if the target appeared meanwhile) or a rename (overwrite).
  *
  * @example
- * ```ts ignore
- * import { writeFileAtomic } from "./common.ts";
- * await writeFileAtomic(nodeFs, "cert.pem", pem, { mode: 0o644 });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type AtomicWriteFs, fileError, writeFileAtomic } from "./common.ts";
+ * // An in-memory file system (the runtimes pass their own file calls):
+ * const files = new Map<string, string>();
+ * const exists = Object.assign(new Error("EEXIST"), { code: "EEXIST" });
+ * const fs: AtomicWriteFs = {
+ *   exists: (path) => Promise.resolve(files.has(path)),
+ *   writeNew: (path, data) => Promise.resolve(void files.set(path, String(data))),
+ *   rename: (from, to) => Promise.resolve(void files.set(to, files.get(from)!).delete(from)),
+ *   link: (from, to) => {
+ *     if (files.has(to)) return Promise.reject(exists);
+ *     return Promise.resolve(void files.set(to, files.get(from)!));
+ *   },
+ *   remove: (path) => Promise.resolve(void files.delete(path)),
+ *   kind: (err) => (err === exists ? "exists" : undefined),
+ *   fileError: (err, file, action) => fileError(err, file, action, fs.kind(err), "no access"),
+ * };
+ * await writeFileAtomic(fs, "certs/cert.pem", "first", { mode: 0o644 });
+ * await assert.rejects(writeFileAtomic(fs, "certs/cert.pem", "second"), { code: "FILE_EXISTS" });
+ * await writeFileAtomic(fs, "certs/cert.pem", "second", { overwrite: true });
+ * assert.deepEqual([...files], [["certs/cert.pem", "second"]]); // no temporary file left
  * ```
  */
 export async function writeFileAtomic(
@@ -218,10 +250,14 @@ export async function writeFileAtomic(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SecretLine } from "./common.ts";
  * const line = new SecretLine();
- * for (const b of new TextEncoder().encode("ab\x7fc")) line.feed(b);
- * console.log(line.feed(0x0d), line.take()); // enter ac
+ * for (const b of new TextEncoder().encode("ab\x7fcé\x7fe")) line.feed(b); // \x7f: backspace
+ * assert.equal(line.feed(0x0d), "enter");
+ * assert.equal(line.take(), "ace");
+ * assert.equal(line.feed(0x04), "cancel"); // Ctrl-D
+ * assert.equal(line.feed(0x03), "interrupt"); // Ctrl-C
  * ```
  */
 export class SecretLine {
@@ -263,9 +299,16 @@ export class SecretLine {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { errorReporter } from "./common.ts";
- * const report = errorReporter((e) => console.log("failed:", (e as Error).message));
- * report(new Error("boom")); // failed: boom
+ * const seen: string[] = [];
+ * const report = errorReporter((e) => seen.push((e as Error).message));
+ * report(new Error("boom"));
+ * assert.deepEqual(seen, ["boom"]);
+ * const careless = errorReporter(() => {
+ *   throw new Error("the reporter failed too");
+ * });
+ * careless(new Error("boom")); // swallowed: the server keeps running
  * ```
  */
 export function errorReporter(onError?: (error: unknown) => void): (error: unknown) => void {
@@ -336,8 +379,11 @@ export async function handlerResponse(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { keyMismatchError } from "./common.ts";
- * console.log(keyMismatchError("key values mismatch", null).code); // KEY_MISMATCH
+ * const err = keyMismatchError("key values mismatch", null);
+ * assert.equal(err.code, "KEY_MISMATCH");
+ * assert.match(err.message, /does not belong to the certificate \(key values mismatch\)/);
  * ```
  */
 export function keyMismatchError(message: string, cause: unknown): TlsmithError {
@@ -365,6 +411,7 @@ export interface ChunkReader {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { readStream } from "./common.ts";
  * const data = new TextEncoder().encode("hello");
  * const stream = readStream({
@@ -376,7 +423,7 @@ export interface ChunkReader {
  *   close: () => {},
  *   error: (err) => err,
  * }, { start: 1, end: 3 });
- * console.log(await new Response(stream).text()); // ell
+ * assert.equal(await new Response(stream).text(), "ell"); // bytes 1 to 3, inclusive
  * ```
  */
 export function readStream(

@@ -394,8 +394,26 @@ export interface ListenOne<L> {
  * failure everything opened is closed and the error is thrown.
  *
  * @example
- * ```ts ignore
- * const listeners = await listenAll(["127.0.0.1", "::1"], 0, ["::1"], nodeListen);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type AddressInfo, createServer, type Server } from "node:net";
+ * import { listenAll, type ListenOne } from "./connections.ts";
+ * const tcp: ListenOne<Server> = {
+ *   listen: (host, port) =>
+ *     new Promise((resolve, reject) => {
+ *       const server = createServer().once("error", reject);
+ *       server.listen(port, host, () => {
+ *         resolve({ listener: server, port: (server.address() as AddressInfo).port });
+ *       });
+ *     }),
+ *   close: (server) => new Promise<void>((resolve) => server.close(() => resolve())),
+ *   unavailable: (err) => (err as { code?: string }).code === "EADDRNOTAVAIL",
+ *   inUse: (err) => (err as { code?: string }).code === "EADDRINUSE",
+ * };
+ * const listeners = await listenAll(["127.0.0.1", "::1"], 0, ["::1"], tcp);
+ * assert.equal(listeners[0].host, "127.0.0.1"); // ::1 is skipped where there is no IPv6
+ * assert.ok(listeners.every((l) => l.port > 0 && l.port === listeners[0].port)); // one port
+ * for (const { listener } of listeners) await tcp.close(listener);
  * ```
  */
 export async function listenAll<L>(

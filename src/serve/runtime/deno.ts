@@ -550,10 +550,14 @@ async function makeDenoTempDir(prefix: string): Promise<string> {
  * Create the Deno runtime.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import process from "node:process";
  * import { createDenoRuntime } from "./deno.ts";
- * const runtime = createDenoRuntime();
- * console.log(runtime.name, runtime.cwd());
+ * const runtime = createDenoRuntime(); // on Deno: getRuntime() picks it there
+ * assert.equal(runtime.name, "deno");
+ * assert.equal(runtime.cwd(), process.cwd());
+ * assert.equal(runtime.platform(), process.platform);
  * ```
  */
 export function createDenoRuntime(): Runtime {

@@ -365,6 +365,7 @@ function indexOfHeadEnd(bytes: Uint8Array): number {
  *
  * @example
  * ```ts ignore
+ * // Not run: it is a server; tests/serve_test.ts and tests/serve_limits_test.ts run it.
  * import { serveDeno } from "./deno_server.ts";
  * import { DEFAULT_LIMITS } from "./connections.ts";
  * const server = await serveDeno(() => new Response("hi"), {

@@ -16,9 +16,11 @@ let cached: Promise<Runtime> | undefined;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { getRuntime } from "./mod.ts";
  * const runtime = await getRuntime();
- * console.log(runtime.name); // "deno", "node" or "bun"
+ * assert.ok(["deno", "node", "bun"].includes(runtime.name));
+ * assert.equal(await getRuntime(), runtime); // made once
  * ```
  */
 export function getRuntime(): Promise<Runtime> {

@@ -365,10 +365,14 @@ async function makeNodeTempDir(prefix: string): Promise<string> {
  * Create the Node (or Bun) runtime.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import process from "node:process";
  * import { createNodeRuntime } from "./node.ts";
- * const runtime = createNodeRuntime();
- * console.log(runtime.name, runtime.cwd());
+ * const runtime = createNodeRuntime(); // on Node and Bun: getRuntime() picks it there
+ * assert.equal(runtime.name, "Bun" in globalThis ? "bun" : "node");
+ * assert.equal(runtime.cwd(), process.cwd());
+ * assert.equal(runtime.platform(), process.platform);
  * ```
  */
 export function createNodeRuntime(): Runtime {

@@ -146,11 +146,21 @@ function toResponse(
 /**
  * A `fetch` over `node:https` that trusts `tls.ca` (only those CAs) and presents `tls.cert`.
  *
- * @example Not run: it needs Node and a server that presents a certificate from `caPem`
- * ```ts ignore
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { adhocCert } from "../../ca/adhoc.ts";
+ * import { serve } from "../serve.ts";
  * import { nodeTlsFetch } from "./node_fetch.ts";
- * const fetchTrusting = nodeTlsFetch({ ca: [caPem] });
- * const response = await fetchTrusting("https://localhost:8443/");
+ * const server = await serve(() => new Response("hello"), { cert: "adhoc", port: 0 });
+ * try {
+ *   const fetchTrusting = nodeTlsFetch({ ca: [server.certificate] });
+ *   assert.equal(await (await fetchTrusting(server.url)).text(), "hello");
+ *   const other = nodeTlsFetch({ ca: [(await adhocCert()).cert] }); // trusts another certificate
+ *   await assert.rejects(other(server.url));
+ * } finally {
+ *   await server.shutdown();
+ * }
  * ```
  */
 export function nodeTlsFetch(tls: TlsClientOptions): FetchFunction {

@@ -100,8 +100,42 @@ export function listenError(err: unknown, hostname: string, port: number): Tlsmi
  * socket (data not yet consumed).
  *
  * @example
- * ```ts ignore
- * const fronts = await openFronts(options, tracker, (socket) => tlsServer.emit("connection", socket), report);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { get } from "node:http";
+ * import { connect } from "node:net";
+ * import { ConnectionTracker, DEFAULT_LIMITS } from "./connections.ts";
+ * import { openFronts } from "./node_front.ts";
+ * let handedOver!: () => void;
+ * const tlsArrived = new Promise<void>((resolve) => (handedOver = resolve));
+ * const fronts = await openFronts(
+ *   { hostnames: ["127.0.0.1"], port: 0, limits: DEFAULT_LIMITS, cert: "", key: "" },
+ *   new ConnectionTracker(DEFAULT_LIMITS),
+ *   (socket) => { // a TLS server takes the connection here (node_server.ts)
+ *     socket.destroy();
+ *     handedOver();
+ *   },
+ *   (err) => console.error(err),
+ * );
+ * try {
+ *   const { port } = fronts.addrs[0];
+ *   // Plain HTTP to the HTTPS port is redirected:
+ *   const [status, location] = await new Promise<[number?, string?]>((resolve, reject) => {
+ *     get({ host: "127.0.0.1", port, path: "/a?b" }, (res) => {
+ *       res.resume();
+ *       resolve([res.statusCode, res.headers.location]);
+ *     }).on("error", reject);
+ *   });
+ *   assert.deepEqual([status, location], [308, `https://127.0.0.1:${port}/a?b`]);
+ *   // A first byte 0x16 (a TLS handshake) goes to the TLS server:
+ *   const client = connect(port, "127.0.0.1", () => client.write(new Uint8Array([0x16, 3, 1])));
+ *   client.on("error", () => {});
+ *   await tlsArrived;
+ *   client.destroy();
+ * } finally {
+ *   fronts.destroyAll();
+ *   await fronts.close();
+ * }
  * ```
  */
 export async function openFronts(

@@ -77,6 +77,7 @@ interface Served {
  *
  * @example
  * ```ts ignore
+ * // Not run: it is a server; tests/serve_test.ts and tests/serve_limits_test.ts run it.
  * import { serveNode } from "./node_server.ts";
  * import { DEFAULT_LIMITS } from "./connections.ts";
  * const server = await serveNode(() => new Response("hi"), {

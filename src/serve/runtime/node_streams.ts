@@ -33,13 +33,20 @@ export interface ReadableBodyOptions {
  * stream; cancelling it calls `options.cancel`.
  *
  * @example
- * ```ts ignore
- * import { createServer } from "node:http";
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PassThrough, Readable } from "node:stream";
  * import { readableBody } from "./node_streams.ts";
- * createServer(async (req, res) => {
- *   const body = readableBody(req, { highWaterMark: 65536, closedEarly: "gone", cancel: () => req.resume() });
- *   res.end(`got ${(await new Response(body).arrayBuffer()).byteLength} bytes`);
- * });
+ * const options = { highWaterMark: 65536, closedEarly: "the client went away", cancel: () => {} };
+ * const bytes = (text: string) => new TextEncoder().encode(text);
+ * const request = Readable.from([bytes("hello "), bytes("world")]); // two chunks
+ * assert.equal(await new Response(readableBody(request, options)).text(), "hello world");
+ *
+ * const cut = new PassThrough(); // a body whose connection closes before its end
+ * const body = readableBody(cut, options);
+ * cut.write("hel");
+ * cut.destroy();
+ * await assert.rejects(new Response(body).text(), /the client went away/);
  * ```
  *
  * @param source the Node readable
@@ -93,8 +100,20 @@ export interface NodeWritable {
  * Resolves true on the writable's next 'drain', false when it closes first.
  *
  * @example
- * ```ts ignore
- * if (!socket.write(chunk) && !(await drained(socket))) return; // closed
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Writable } from "node:stream";
+ * import { drained } from "./node_streams.ts";
+ * const slow = () =>
+ *   new Writable({ highWaterMark: 4, write: (_chunk, _encoding, done) => setTimeout(done, 10) });
+ * const socket = slow();
+ * assert.equal(socket.write("more than 4 bytes"), false); // full: wait before writing more
+ * assert.equal(await drained(socket), true);
+ * const closing = slow();
+ * closing.write("more than 4 bytes");
+ * const waiting = drained(closing);
+ * closing.destroy();
+ * assert.equal(await waiting, false); // closed before it drained: stop writing
  * ```
  *
  * @param writable a Node writable (response, request, socket)

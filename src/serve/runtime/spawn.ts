@@ -16,11 +16,21 @@ import type { ChildHandle, SpawnChildOptions } from "./types.ts";
  * Start `command` with `args` (see {@linkcode Runtime.spawnChild}).
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
  * import { spawnChild } from "./spawn.ts";
- * const child = spawnChild("npm", ["run", "dev"], { onStdout: (b) => console.log(b) });
- * child.kill("SIGTERM");
- * console.log(await child.exited);
+ * // A "dev server" that says it is ready, then runs until stopped (POSIX sh):
+ * let ready!: () => void;
+ * const started = new Promise<void>((resolve) => (ready = resolve));
+ * const child = spawnChild("sh", ["-c", "echo ready; sleep 30"], {
+ *   env: { GREETING: "hi" },
+ *   onStdout: (bytes) => new TextDecoder().decode(bytes).includes("ready") && ready(),
+ * });
+ * await started;
+ * child.kill("SIGTERM"); // its whole process group: sh and sleep
+ * assert.deepEqual(await child.exited, { code: null, signal: "SIGTERM" });
+ * const missing = spawnChild("no-such-command-tlsmith", []);
+ * await assert.rejects(missing.exited, { code: "FILE_NOT_FOUND" });
  * ```
  *
  * @param command the program (looked up on PATH)

@@ -122,23 +122,27 @@ export interface RuntimeServeOptions extends TlsPem {
   weakCertificate?: boolean;
 }
 
-/** A running server. */
-export interface ServerHandle {
-  /** Where it listens (the first of `addrs`). */
+/** What every running HTTPS server of tlsmith says about itself and how it stops. */
+export interface ListeningServer {
+  /** Where it listens (the real port when 0 was asked for); the first of `addrs`. */
   readonly addr: ServerAddr;
-  /** Every address it listens on (one per bound host). */
+  /** Every address it listens on (one per bound host, e.g. `127.0.0.1` and `::1`). */
   readonly addrs: readonly ServerAddr[];
   /** The plain-HTTP redirect listeners (`httpPort`), if any. */
   readonly httpAddrs: readonly ServerAddr[];
   /**
    * True when a plain `http://` request to the HTTPS port gets a redirect to
-   * `https://` (Node: the first byte of each connection tells TLS from HTTP).
+   * `https://` (the first byte of each connection tells TLS from HTTP).
    */
   readonly redirectsPlainHttp: boolean;
   /** Resolves when the server has fully stopped. */
   readonly finished: Promise<void>;
-  /** Stop accepting, let in-flight requests finish, then close; resolves when stopped. */
+  /** Stop accepting, let in-flight requests finish, close idle connections; resolves when stopped. */
   shutdown(): Promise<void>;
+}
+
+/** A running server of a runtime adapter. */
+export interface ServerHandle extends ListeningServer {
   /**
    * Present a new certificate and key to new connections; open connections
    * keep theirs. Rejects (and keeps the old one) when the TLS library refuses them.

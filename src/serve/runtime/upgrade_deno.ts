@@ -114,9 +114,35 @@ function openUpstream(upstream: UpstreamRequest, protocols: string[]): Promise<W
  * a WebSocket upgrade.
  *
  * @example
- * ```ts ignore
- * const response = await upstreamUpgradeDeno(request, upstream);
- * if (response) return response;
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { upstreamUpgradeDeno } from "./upgrade_deno.ts";
+ * const local = { hostname: "127.0.0.1", port: 0, onListen() {} };
+ * // A WebSocket echo server:
+ * const upstream = Deno.serve(local, (request) => {
+ *   const { socket, response } = Deno.upgradeWebSocket(request);
+ *   socket.onmessage = (event) => socket.send(event.data);
+ *   return response;
+ * });
+ * const url = `http://127.0.0.1:${upstream.addr.port}/`;
+ * // The proxy (deno_server.ts does this on its HTTPS server):
+ * const proxy = Deno.serve(local, async (request) => {
+ *   const upstreamRequest = { url, method: "GET", headers: [], body: null };
+ *   const upgraded = await upstreamUpgradeDeno(request, upstreamRequest);
+ *   return upgraded?.response ?? new Response("not an upgrade", { status: 400 });
+ * });
+ * const ws = new WebSocket(`ws://127.0.0.1:${proxy.addr.port}/`);
+ * await new Promise((resolve, reject) => {
+ *   ws.onopen = resolve;
+ *   ws.onerror = reject;
+ * });
+ * ws.send("ping");
+ * const echoed = new Promise((resolve) => (ws.onmessage = (event) => resolve(event.data)));
+ * assert.equal(await echoed, "ping");
+ * ws.close();
+ * await new Promise((resolve) => (ws.onclose = resolve));
+ * await proxy.shutdown();
+ * await upstream.shutdown();
  * ```
  *
  * @param request the request the handler got from `Deno.serve`

@@ -57,11 +57,50 @@ export interface UpgradeOptions {
  * any other response is written as plain HTTP/1.1 and the connection closes.
  *
  * @example
- * ```ts ignore
- * import * as http2 from "node:http2";
- * import { handleUpgrades } from "./upgrade_node.ts";
- * const server = http2.createSecureServer({ cert, key, allowHTTP1: true });
- * handleUpgrades(server, { handler, report: console.error, toRequest });
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createServer } from "node:http";
+ * import { type AddressInfo, connect, type Socket } from "node:net";
+ * import type { Handler } from "./types.ts";
+ * import { handleUpgrades, upstreamUpgradeNode } from "./upgrade_node.ts";
+ * // An upstream that switches to an "echo" protocol: it sends back what it gets.
+ * const upstream = createServer((_req, res) => res.writeHead(426).end());
+ * upstream.on("upgrade", (_req, socket: Socket) => {
+ *   socket.write("HTTP/1.1 101 Switching Protocols\r\n");
+ *   socket.write("Connection: Upgrade\r\nUpgrade: echo\r\n\r\n");
+ *   socket.pipe(socket);
+ * });
+ * await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
+ * const url = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/`;
+ * // The proxy (node_server.ts does this on its HTTPS server):
+ * const handler: Handler = async (request) => {
+ *   const upstream = { url, method: "GET", headers: [] as [string, string][], body: null };
+ *   const upgraded = await upstreamUpgradeNode(request, upstream);
+ *   return upgraded?.response ?? new Response("not an upgrade", { status: 400 });
+ * };
+ * const proxy = createServer((_req, res) => res.end());
+ * handleUpgrades(proxy, {
+ *   handler,
+ *   report: (err) => console.error(err),
+ *   toRequest: (req) => new Request(`http://localhost${req.url}`),
+ * });
+ * await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+ * // A client upgrades through the proxy and talks to the upstream:
+ * const client = connect((proxy.address() as AddressInfo).port, "127.0.0.1");
+ * client.write("GET / HTTP/1.1\r\nHost: localhost\r\n");
+ * client.write("Connection: Upgrade\r\nUpgrade: echo\r\n\r\n");
+ * let seen = "";
+ * await new Promise<void>((resolve) => {
+ *   client.on("data", (chunk) => {
+ *     seen += chunk;
+ *     if (seen.endsWith("\r\n\r\n")) client.write("ping"); // switched: speak "echo"
+ *     if (seen.endsWith("ping")) resolve();
+ *   });
+ * });
+ * assert.match(seen, /^HTTP\/1\.1 101 Switching Protocols\r\n/);
+ * client.destroy();
+ * await new Promise((resolve) => proxy.close(resolve));
+ * await new Promise((resolve) => upstream.close(resolve));
  * ```
  *
  * @param server the HTTP/1.1 (or HTTP/2 with HTTP/1.1 fallback) server
@@ -120,9 +159,13 @@ async function upgrade(
  * request.
  *
  * @example
- * ```ts ignore
- * const response = await upstreamUpgradeNode(request, upstream);
- * if (response) return response;
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { upstreamUpgradeNode } from "./upgrade_node.ts";
+ * // Only a request that the server's upgrade event received is passed on (see handleUpgrades);
+ * // for any other request the handler goes on as usual:
+ * const upstream = { url: "http://127.0.0.1:5173/", method: "GET", headers: [], body: null };
+ * assert.equal(await upstreamUpgradeNode(new Request("https://localhost/"), upstream), null);
  * ```
  *
  * @param request the request the handler got

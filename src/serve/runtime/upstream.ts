@@ -35,9 +35,12 @@ function originOf(url: URL): string {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { unreachableError } from "./upstream.ts";
- * const err = unreachableError("http://localhost:5173/", Object.assign(new Error("x"), { code: "ECONNREFUSED" }));
- * console.log(err.code); // UPSTREAM_UNREACHABLE
+ * const refused = Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" });
+ * const err = unreachableError("http://localhost:5173/app", refused);
+ * assert.equal(err.code, "UPSTREAM_UNREACHABLE");
+ * assert.match(err.message, /^cannot reach http:\/\/localhost:5173: connection refused/);
  * ```
  *
  * @param url the upstream URL
@@ -138,8 +141,24 @@ function isNullBodyStatus(status: number): boolean {
  * the streamed body (none for HEAD, 204, 205 and 304).
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createServer, get, type IncomingMessage } from "node:http";
+ * import type { AddressInfo } from "node:net";
+ * import { toResponse } from "./upstream.ts";
+ * const upstream = createServer((_req, res) => {
+ *   res.setHeader("set-cookie", ["a=1", "b=2"]);
+ *   res.end("hello");
+ * });
+ * await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
+ * const { port } = upstream.address() as AddressInfo;
+ * const res = await new Promise<IncomingMessage>((resolve) => {
+ *   get(`http://127.0.0.1:${port}/`, resolve);
+ * });
  * const response = toResponse(res, "GET");
+ * assert.deepEqual(response.headers.getSetCookie(), ["a=1", "b=2"]); // both kept
+ * assert.equal(await response.text(), "hello"); // streamed from the upstream
+ * await new Promise((resolve) => upstream.close(resolve));
  * ```
  *
  * @param res the upstream response
@@ -188,12 +207,26 @@ function followSignal(req: http.ClientRequest, signal: AbortSignal | undefined):
  * is sent once more on a new one.
  *
  * @example
- * ```ts ignore
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { createServer } from "node:http";
+ * import type { AddressInfo } from "node:net";
  * import { upstreamFetch } from "./upstream.ts";
- * const response = await upstreamFetch({
- *   url: "http://localhost:5173/", method: "GET", headers: [["host", "localhost:8443"]], body: null,
+ * const upstream = createServer((req, res) => {
+ *   res.end(`${req.method} ${req.url} ${req.headers.host}`);
  * });
- * console.log(response.status);
+ * await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
+ * const { port } = upstream.address() as AddressInfo;
+ * const response = await upstreamFetch({
+ *   url: `http://127.0.0.1:${port}/app?x=1`,
+ *   method: "GET",
+ *   headers: [["host", "localhost:8443"]], // the client's Host, kept (fetch would replace it)
+ *   body: null,
+ * });
+ * assert.equal(await response.text(), "GET /app?x=1 localhost:8443");
+ * await new Promise((resolve) => upstream.close(resolve));
+ * const again = { url: `http://127.0.0.1:${port}/`, method: "GET", headers: [], body: null };
+ * await assert.rejects(upstreamFetch(again), { code: "UPSTREAM_UNREACHABLE" }); // nobody listens
  * ```
  *
  * @param upstream the request to send
@@ -263,9 +296,30 @@ export type UpgradeOutcome =
  * connection, or with the upstream's ordinary answer when it does not switch.
  *
  * @example
- * ```ts ignore
- * const outcome = await upstreamUpgradeRequest(upstream, "websocket");
- * if (outcome.upgraded) outcome.socket.pipe(clientSocket);
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { once } from "node:events";
+ * import { createServer } from "node:http";
+ * import type { AddressInfo, Socket } from "node:net";
+ * import { upstreamUpgradeRequest } from "./upstream.ts";
+ * // An upstream that switches to an "echo" protocol: it sends back what it gets.
+ * const upstream = createServer((_req, res) => res.writeHead(426).end());
+ * upstream.on("upgrade", (_req, socket: Socket) => {
+ *   socket.write("HTTP/1.1 101 Switching Protocols\r\n");
+ *   socket.write("Connection: Upgrade\r\nUpgrade: echo\r\n\r\n");
+ *   socket.pipe(socket);
+ * });
+ * await new Promise<void>((resolve) => upstream.listen(0, "127.0.0.1", resolve));
+ * const url = `http://127.0.0.1:${(upstream.address() as AddressInfo).port}/`;
+ * const headers: [string, string][] = [["host", "localhost:8443"]];
+ * const upstreamRequest = { url, method: "GET", headers, body: null };
+ * const outcome = await upstreamUpgradeRequest(upstreamRequest, "echo");
+ * assert.ok(outcome.upgraded); // the proxy now joins outcome.socket to the client's connection
+ * outcome.socket.write("ping");
+ * const [echoed] = await once(outcome.socket, "data");
+ * assert.equal(String(echoed), "ping");
+ * outcome.socket.destroy();
+ * await new Promise((resolve) => upstream.close(resolve));
  * ```
  *
  * @param upstream the request (its hop-by-hop headers already removed)
