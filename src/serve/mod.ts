@@ -35,4 +35,5 @@ export {
   type ServerAddr,
 } from "./serve.ts";
 export { proxy, type ProxyOptions } from "./proxy.ts";
+export { fastResponseClass as FastResponse } from "./runtime/node_fast.ts";
 export type { TlsmithError, TlsmithErrorCode } from "../errors.ts";

@@ -152,6 +152,15 @@ export interface ServeOptions {
    * default: for test fixtures only (`tlsmith/testing`). Node only.
    */
   weakCertificate?: boolean;
+  /**
+   * Node only (Deno and Bun keep their native objects): replace `globalThis.Response` with
+   * `FastResponse` (exported by `tlsmith/serve`) when the server starts, so `new Response(…)`
+   * in handlers keeps a string, bytes or `Blob` body as given and it goes out in one write.
+   * The replacement is process-wide and stays for the life of the process. Default true;
+   * `false` never touches the global: native responses then take the ordinary, slower path
+   * and a `FastResponse` made explicitly is still sent in one write.
+   */
+  fastResponse?: boolean;
 }
 
 const OPTION_NAMES: readonly (keyof ServeOptions)[] = [
@@ -175,6 +184,7 @@ const OPTION_NAMES: readonly (keyof ServeOptions)[] = [
   "onError",
   "onReload",
   "weakCertificate",
+  "fastResponse",
 ];
 
 /**
@@ -671,6 +681,11 @@ export async function serve(handler: Handler, options: ServeOptions): Promise<Se
       'serve(): hosts must be an array of host names or IP addresses, e.g. ["app.test"].',
     );
   }
+  if (options.fastResponse !== undefined && typeof options.fastResponse !== "boolean") {
+    throw badOption(
+      "serve(): fastResponse must be true or false (false leaves globalThis.Response alone).",
+    );
+  }
   checkFunction("onListen", options.onListen);
   checkFunction("onError", options.onError);
   checkFunction("onReload", options.onReload);
@@ -730,6 +745,7 @@ export async function serve(handler: Handler, options: ServeOptions): Promise<Se
     onListen: options.onListen,
     onError: options.onError,
     ...(options.weakCertificate === true ? { weakCertificate: true } : {}),
+    ...(options.fastResponse === false ? { fastResponse: false } : {}),
   });
 
   // Reloading: files that changed, a local certificate near its expiry.

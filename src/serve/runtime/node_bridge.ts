@@ -486,7 +486,22 @@ function internalError(): Response {
   });
 }
 
-let prepared = false;
+/**
+ * Make `globalThis.Response` a {@linkcode FastResponse} on Node (idempotent),
+ * so `new Response(…)` in handlers keeps its body cheap; nothing on Bun,
+ * whose fetch objects are native and cheap. The Node server calls it unless
+ * its `fastResponse` option is false.
+ *
+ * @example
+ * ```ts ignore
+ * // Not run: it replaces globalThis.Response for the rest of the process.
+ * import { useFastResponse } from "./node_bridge.ts";
+ * useFastResponse();
+ * ```
+ */
+export function useFastResponse(): void {
+  if (!NATIVE_FETCH) installFastResponse();
+}
 
 /**
  * Answer one Node request with a fetch-style handler: build the `Request`
@@ -495,8 +510,9 @@ let prepared = false;
  * `origin` plus its path. `request.signal` aborts when the client goes
  * away. Errors thrown by the handler become a `500` and are reported once to
  * `report`. The server around it (`node_server.ts`) owns connections,
- * timeouts and shutdown. On Node the first call makes `globalThis.Response`
- * a {@linkcode FastResponse} (see `node_fast.ts`).
+ * timeouts and shutdown. A {@linkcode FastResponse} (see `node_fast.ts`)
+ * goes out in one write; so does every `new Response(…)` once
+ * {@linkcode useFastResponse} made it one.
  *
  * @example
  * ```ts ignore
@@ -524,11 +540,6 @@ export function handleNodeRequest(
   info: ServeHandlerInfo,
   report: (error: unknown) => void,
 ): void {
-  if (!prepared) {
-    prepared = true;
-    // `new Response(…)` in handlers keeps its body cheap; Bun's and Deno's are native.
-    if (!NATIVE_FETCH) installFastResponse();
-  }
   const http1 = req.httpVersionMajor < 2;
   // The abort signal (and the 'close' listener that aborts it) is made only when the handler
   // asks for it (see toFetchRequest): most handlers never do.

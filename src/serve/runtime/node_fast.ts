@@ -724,6 +724,30 @@ for (const name of Object.getOwnPropertyNames(NativeResponse.prototype)) {
 }
 
 /**
+ * The `Response` to build cheap responses with: {@linkcode FastResponse} on
+ * Node, the runtime's own `Response` on Deno and Bun (theirs are native and
+ * cheap; their servers want native objects). Exported as `FastResponse` by
+ * `tlsmith/serve`, for handlers of a server started with
+ * `fastResponse: false`, which leaves `globalThis.Response` alone.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { fastResponseClass } from "./node_fast.ts";
+ * const response = new fastResponseClass("hi", { headers: { "x-a": "1" } });
+ * assert.equal(response instanceof Response, true);
+ * assert.equal(response.headers.get("x-a"), "1");
+ * assert.equal(await response.text(), "hi");
+ * ```
+ */
+export const fastResponseClass: typeof Response = (() => {
+  const g = globalThis as { Deno?: unknown; Bun?: unknown };
+  return g.Deno !== undefined || g.Bun !== undefined
+    ? NativeResponse
+    : FastResponse as unknown as typeof Response;
+})();
+
+/**
  * Take the kept body of an unread {@linkcode FastResponse} for sending
  * (the response then counts as read); undefined for any other response.
  *

@@ -22,6 +22,7 @@ import {
   type NodeRequest,
   type NodeResponse,
   toFetchRequest,
+  useFastResponse,
   writeFetchResponse,
 } from "./node_bridge.ts";
 import { type FrontConnection, openFronts } from "./node_front.ts";
@@ -128,6 +129,9 @@ export async function serveNode(
     (socket) => server.emit("connection", socket),
     report,
   );
+  // Listening: from now on handlers' `new Response(…)` is cheap, unless the caller keeps the
+  // global as it is (`fastResponse: false`).
+  if (options.fastResponse !== false) useFastResponse();
 
   const servedOf = (connection: FrontConnection): Served => {
     let served = servedBy.get(connection);
@@ -263,7 +267,9 @@ export async function serveNode(
       const ended = new Set<TLSSocket>();
       const endIdle = () => {
         for (const [socket, served] of tlsSockets) {
-          if (served === undefined || ended.has(socket) || !served.connection.tracked.idle) continue;
+          if (served === undefined || ended.has(socket) || !served.connection.tracked.idle) {
+            continue;
+          }
           if (served.current === null) continue; // HTTP/2, or no request yet: closed above
           ended.add(socket);
           socket.end();

@@ -120,6 +120,11 @@ export interface RuntimeServeOptions extends TlsPem {
    * cannot serve such a key at all.
    */
   weakCertificate?: boolean;
+  /**
+   * Node only: make `globalThis.Response` tlsmith's `FastResponse` for the rest of the process
+   * (default true), so handlers' `new Response(…)` is cheap. False leaves the global alone.
+   */
+  fastResponse?: boolean;
 }
 
 /** What every running HTTPS server of tlsmith says about itself and how it stops. */
