@@ -8,10 +8,12 @@
  *   view of the raw header list (no copy); the real undici `Request` (and the
  *   body stream) is made only when something needs it (`body`, `text()`,
  *   `clone()`, …).
- * - {@linkcode FastResponse}: a real subclass of `Response` that keeps a
- *   string, bytes or `Blob` body as given, so the bridge writes it in one
- *   `writeHead` + `end`; everything else is the native `Response`. The bridge
- *   installs it as `globalThis.Response` on Node (never on Deno or Bun).
+ * - {@linkcode FastResponse}: a `Response` (by prototype and `instanceof`,
+ *   not a native object) that keeps a string, bytes or `Blob` body as given,
+ *   so the bridge writes it in one `writeHead` + `end`; everything else is a
+ *   native `Response` inside it. The Node server installs it as
+ *   `globalThis.Response` unless `serve()` has `fastResponse: false` (never
+ *   on Deno or Bun).
  *
  * Node (and Bun, for the request helpers) only; loaded by `node_bridge.ts`.
  *
