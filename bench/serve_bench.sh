@@ -2,7 +2,8 @@
 # tlsmith's serving speed, side by side with references on the same certificate (ECDSA P-256),
 # loopback only, in interleaved rounds (every server once per round; medians over the rounds):
 #
-#   hello     `new Response("hello world")`: raw node:http2 (allowHTTP1) vs tlsmith serve() vs srvx
+#   hello     `new Response("hello world")`: raw node:http2 (allowHTTP1) vs tlsmith serve() (and
+#             with `fastResponse: false`, a native Response) vs srvx
 #             (its FastResponse, and a plain Response) on every Node given; raw Deno.serve vs
 #             tlsmith serve() on Deno (its own listeners, node:tls and a relay to an internal
 #             Deno.serve: see src/serve/runtime/deno_server.ts). wrk (HTTP/1.1 keep-alive, 16
@@ -189,6 +190,7 @@ while [ "$round" -lt "$ROUNDS" ]; do
       v="$(node_label "$NODE")"
       measure "hello/node-$v/raw" / "h1 h2" "$NODE" bench/serve_bench_server.mjs raw-http2 "$WORK/cert.pem" "$WORK/key.pem"
       measure "hello/node-$v/tlsmith" / "h1 h2" "$NODE" bench/serve_bench_server.mjs tlsmith "$WORK/cert.pem" "$WORK/key.pem" "$NPM_BUILD/esm"
+      measure "hello/node-$v/tlsmith-native" / "h1 h2" "$NODE" bench/serve_bench_server.mjs tlsmith-native "$WORK/cert.pem" "$WORK/key.pem" "$NPM_BUILD/esm"
       measure "hello/node-$v/srvx" / "h1 h2" "$NODE" bench/serve_bench_server.mjs srvx "$WORK/cert.pem" "$WORK/key.pem" "$SRVX"
       measure "hello/node-$v/srvx-plain" / "h1 h2" "$NODE" bench/serve_bench_server.mjs srvx-plain "$WORK/cert.pem" "$WORK/key.pem" "$SRVX"
     done
@@ -282,6 +284,7 @@ if want hello; then
     v="$(node_label "$NODE")"
     row "node:http2 raw $v" "hello/node-$v/raw" "hello/node-$v/raw" "h1 h2"
     row "  tlsmith serve()" "hello/node-$v/tlsmith" "hello/node-$v/raw" "h1 h2"
+    row "  tlsmith, fastResponse: false" "hello/node-$v/tlsmith-native" "hello/node-$v/raw" "h1 h2"
     row "  srvx FastResponse" "hello/node-$v/srvx" "hello/node-$v/raw" "h1 h2"
     row "  srvx plain Response" "hello/node-$v/srvx-plain" "hello/node-$v/raw" "h1 h2"
   done

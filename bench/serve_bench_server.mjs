@@ -4,6 +4,7 @@
 //   raw-http2     node:http2 secure server with HTTP/1.1 fallback (what tlsmith's bridge runs on)
 //   raw-deno      Deno.serve
 //   tlsmith       serve() from <arg>/src/serve/serve.{ts,js} (the source on Deno, the npm build on Node)
+//   tlsmith-native  the same with `fastResponse: false` (globalThis.Response stays the native one)
 //   srvx          srvx's serve() (node:http2 + allowHTTP1, the same TLS settings) with its FastResponse
 //   srvx-plain    the same with a plain Response
 //   static        tlsmith serve() + serveDir() of the directory in TLSMITH_BENCH_SITE, from <arg>
@@ -21,7 +22,7 @@ const BODY = process.env.TLSMITH_BENCH_BODY
 const ext = typeof globalThis.Deno === "undefined" ? "js" : "ts";
 let stop;
 
-if (kind === "tlsmith" || kind === "static") {
+if (kind === "tlsmith" || kind === "tlsmith-native" || kind === "static") {
   const { serve } = await import(`${arg}/src/serve/serve.${ext}`);
   let handler = () => new Response(BODY);
   if (kind === "static") {
@@ -29,7 +30,8 @@ if (kind === "tlsmith" || kind === "static") {
     const { getRuntime } = await import(`${arg}/src/serve/runtime/mod.${ext}`);
     handler = serveDir(await getRuntime(), process.env.TLSMITH_BENCH_SITE);
   }
-  const server = await serve(handler, { cert: { cert, key }, port: 0 });
+  const fastResponse = kind !== "tlsmith-native";
+  const server = await serve(handler, { cert: { cert, key }, port: 0, fastResponse });
   console.log(`PORT ${server.addr.port}`);
   stop = () => server.shutdown();
 } else if (kind === "raw-deno") {
