@@ -480,10 +480,12 @@ async function sendStream(
 }
 
 function internalError(): Response {
+  // A Response by prototype; cast, since its type lacks members some `Response` types declare
+  // (e.g. Deno's unstable `textStream`).
   return new FastResponse("Internal Server Error", {
     status: 500,
     headers: { "content-type": "text/plain;charset=UTF-8" },
-  });
+  }) as unknown as Response;
 }
 
 /**
