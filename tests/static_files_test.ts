@@ -410,7 +410,9 @@ describe("serveDir: secrets are never served", () => {
     await writeFile(join(keyRoot, "bundle.pem"), `Bag Attributes\n${cert}${key}`);
     await writeFile(
       join(keyRoot, "id_ed25519"),
-      "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n",
+      `-----BEGIN OPENSSH PRIVATE KEY-----\n${
+        "b3BlbnNzaC1rZXktdjEAAAAA".repeat(4)
+      }\n-----END OPENSSH PRIVATE KEY-----\n`,
     );
     await writeFile(join(keyRoot, "enc.pem"), encrypted);
     await writeFile(join(keyRoot, "sub", "deep-key.txt"), `notes\n${key}`);
@@ -496,17 +498,55 @@ describe("serveDir: secrets are never served", () => {
     assert.equal(found.truncated, false);
     const bounded = await findKeyFiles(await getRuntime(), keyRoot, { entries: 2 });
     assert.equal(bounded.truncated, true);
+    // This checkout's own code writes, reads and documents PEM keys, and holds none.
+    const sources = await findKeyFiles(
+      await getRuntime(),
+      new URL("../src", import.meta.url).pathname,
+    );
+    assert.deepEqual(sources.files, []);
   });
 
   it("holdsPrivateKey and isSecretFileName", () => {
     const enc = new TextEncoder();
+    const body = "MIIFHDBOBgkqhkiG9w0BBQ0w".repeat(3); // 72 base64 characters
     assert.equal(
       holdsPrivateKey(
         enc.encode(
-          "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIFHDBOBgkqhkiG9w0BBQ0w\n-----END ENCRYPTED PRIVATE KEY-----",
+          `-----BEGIN ENCRYPTED PRIVATE KEY-----\n${body}\n-----END ENCRYPTED PRIVATE KEY-----`,
         ),
       ),
       true,
+    );
+    // Too short for any key (an Ed25519 PKCS#8 key is 64 base64 characters).
+    assert.equal(
+      holdsPrivateKey(
+        enc.encode(`-----BEGIN PRIVATE KEY-----\n${body.slice(0, 60)}\n-----END PRIVATE KEY-----`),
+      ),
+      false,
+    );
+    // Legacy encrypted PEM: RFC 1421 headers before the body; Windows line ends.
+    assert.equal(
+      holdsPrivateKey(
+        enc.encode(
+          `-----BEGIN RSA PRIVATE KEY-----\r\nProc-Type: 4,ENCRYPTED\r\nDEK-Info: AES-128-CBC,0011\r\n\r\n${body}\r\n-----END RSA PRIVATE KEY-----\r\n`,
+        ),
+      ),
+      true,
+    );
+    // A key inside a JSON string (a cloud service account file), "/" escaped or not.
+    const pem = `-----BEGIN PRIVATE KEY-----\n${body}+/A=\n-----END PRIVATE KEY-----\n`;
+    const json = JSON.stringify({ type: "service_account", private_key: pem });
+    assert.equal(holdsPrivateKey(enc.encode(json)), true);
+    assert.equal(holdsPrivateKey(enc.encode(json.replaceAll("/", "\\/"))), true);
+    // Code that writes, matches or documents PEM text is not a key.
+    assert.equal(
+      holdsPrivateKey(
+        enc.encode(
+          "assert.match(pem, /^-----BEGIN PRIVATE KEY-----\\n/);\nconst exportPrivateKeyAsPkcs8 = 1;\n" +
+            'const end = "-----END PRIVATE KEY-----";',
+        ),
+      ),
+      false,
     );
     // Documentation that mentions a key's first line is not a key.
     assert.equal(holdsPrivateKey(enc.encode('key: "-----BEGIN PRIVATE KEY-----…"')), false);
