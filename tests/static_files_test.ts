@@ -13,7 +13,7 @@ import {
   parseRange,
   serveDir,
 } from "../src/serve/static.ts";
-import { openssl, tempDir } from "./helpers.ts";
+import { isDeno, openssl, run, tempDir } from "./helpers.ts";
 
 const SECRET = "TOP-SECRET-2f9c1e";
 const INFO = { remoteAddr: { hostname: "127.0.0.1", port: 50000 } };
@@ -222,14 +222,43 @@ describe("serveDir: path safety", () => {
     assert.equal(res.status, 404);
   });
 
-  it("an unreadable file is 403 (skipped as root)", async (t) => {
-    if (process.getuid?.() === 0) return t.skip("root can read everything");
+  it("an unreadable file is 403", async () => {
     const path = join(root, "locked.txt");
     await writeFile(path, "locked");
     await chmod(path, 0);
     try {
-      const { res } = await get("/locked.txt");
-      assert.equal(res.status, 403);
+      if (process.getuid?.() !== 0) {
+        const { res } = await get("/locked.txt");
+        assert.equal(res.status, 403);
+        return;
+      }
+      // Root reads every file: ask in a child that keeps uid 0 (so it reads this checkout and
+      // the runtime's cache) without the capabilities that bypass file modes.
+      const ext = import.meta.url.endsWith(".js") ? "js" : "ts";
+      const script = join(tmp.path, `locked-child.${ext === "js" ? "mjs" : "ts"}`);
+      await writeFile(
+        script,
+        `import { getRuntime } from ${
+          JSON.stringify(new URL(`../src/serve/runtime/mod.${ext}`, import.meta.url).href)
+        };
+import { serveDir } from ${
+          JSON.stringify(new URL(`../src/serve/static.${ext}`, import.meta.url).href)
+        };
+const h = serveDir(await getRuntime(), ${JSON.stringify(root)});
+const info = { remoteAddr: { hostname: "127.0.0.1", port: 1 } };
+const locked = await h(new Request("https://localhost/locked.txt"), info);
+const readable = await h(new Request("https://localhost/hello.txt"), info);
+console.log(JSON.stringify([locked.status, readable.status]));
+`,
+      );
+      const runtime = isDeno
+        ? [process.execPath, "run", "-A", "--node-modules-dir=manual", script]
+        : [process.execPath, script];
+      const r = await run("setpriv", ["--inh-caps=-all", "--bounding-set=-all", ...runtime], {
+        cwd: new URL("..", import.meta.url).pathname,
+      });
+      assert.equal(r.code, 0, r.stderr);
+      assert.deepEqual(JSON.parse(r.stdout.trim()), [403, 200]);
     } finally {
       await chmod(path, 0o644);
     }
@@ -381,7 +410,9 @@ describe("serveDir: secrets are never served", () => {
     await writeFile(join(keyRoot, "bundle.pem"), `Bag Attributes\n${cert}${key}`);
     await writeFile(
       join(keyRoot, "id_ed25519"),
-      "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n",
+      `-----BEGIN OPENSSH PRIVATE KEY-----\n${
+        "b3BlbnNzaC1rZXktdjEAAAAA".repeat(4)
+      }\n-----END OPENSSH PRIVATE KEY-----\n`,
     );
     await writeFile(join(keyRoot, "enc.pem"), encrypted);
     await writeFile(join(keyRoot, "sub", "deep-key.txt"), `notes\n${key}`);
@@ -467,17 +498,55 @@ describe("serveDir: secrets are never served", () => {
     assert.equal(found.truncated, false);
     const bounded = await findKeyFiles(await getRuntime(), keyRoot, { entries: 2 });
     assert.equal(bounded.truncated, true);
+    // This checkout's own code writes, reads and documents PEM keys, and holds none.
+    const sources = await findKeyFiles(
+      await getRuntime(),
+      new URL("../src", import.meta.url).pathname,
+    );
+    assert.deepEqual(sources.files, []);
   });
 
   it("holdsPrivateKey and isSecretFileName", () => {
     const enc = new TextEncoder();
+    const body = "MIIFHDBOBgkqhkiG9w0BBQ0w".repeat(3); // 72 base64 characters
     assert.equal(
       holdsPrivateKey(
         enc.encode(
-          "-----BEGIN ENCRYPTED PRIVATE KEY-----\nMIIFHDBOBgkqhkiG9w0BBQ0w\n-----END ENCRYPTED PRIVATE KEY-----",
+          `-----BEGIN ENCRYPTED PRIVATE KEY-----\n${body}\n-----END ENCRYPTED PRIVATE KEY-----`,
         ),
       ),
       true,
+    );
+    // Too short for any key (an Ed25519 PKCS#8 key is 64 base64 characters).
+    assert.equal(
+      holdsPrivateKey(
+        enc.encode(`-----BEGIN PRIVATE KEY-----\n${body.slice(0, 60)}\n-----END PRIVATE KEY-----`),
+      ),
+      false,
+    );
+    // Legacy encrypted PEM: RFC 1421 headers before the body; Windows line ends.
+    assert.equal(
+      holdsPrivateKey(
+        enc.encode(
+          `-----BEGIN RSA PRIVATE KEY-----\r\nProc-Type: 4,ENCRYPTED\r\nDEK-Info: AES-128-CBC,0011\r\n\r\n${body}\r\n-----END RSA PRIVATE KEY-----\r\n`,
+        ),
+      ),
+      true,
+    );
+    // A key inside a JSON string (a cloud service account file), "/" escaped or not.
+    const pem = `-----BEGIN PRIVATE KEY-----\n${body}+/A=\n-----END PRIVATE KEY-----\n`;
+    const json = JSON.stringify({ type: "service_account", private_key: pem });
+    assert.equal(holdsPrivateKey(enc.encode(json)), true);
+    assert.equal(holdsPrivateKey(enc.encode(json.replaceAll("/", "\\/"))), true);
+    // Code that writes, matches or documents PEM text is not a key.
+    assert.equal(
+      holdsPrivateKey(
+        enc.encode(
+          "assert.match(pem, /^-----BEGIN PRIVATE KEY-----\\n/);\nconst exportPrivateKeyAsPkcs8 = 1;\n" +
+            'const end = "-----END PRIVATE KEY-----";',
+        ),
+      ),
+      false,
     );
     // Documentation that mentions a key's first line is not a key.
     assert.equal(holdsPrivateKey(enc.encode('key: "-----BEGIN PRIVATE KEY-----…"')), false);

@@ -307,6 +307,17 @@ describe("failure fixtures judged by openssl verify", () => {
     });
   }
 
+  it("selfSigned(): the fixture by its own method, refused as self-signed", async () => {
+    const leaf = await ca.selfSigned("localhost", "127.0.0.1");
+    assert.equal(leaf.fixture, "selfSigned");
+    assert.equal(leaf.chain, leaf.cert);
+    const d = await describeCertificate(leaf.cert);
+    assert.equal(d.issuer, d.subject);
+    const refused = await verify(dir.path, { root: ca.cert, chain: leaf.chain }, ["-x509_strict"]);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stdout + refused.stderr, /self-signed certificate/);
+  });
+
   it("weak: an RSA-1024 key, signed with SHA-1; level 2 refuses the key too", async () => {
     const weak = await ca.issue("localhost", { weak: true });
     const text = await openssl(["x509", "-noout", "-text"], { input: weak.cert });

@@ -4,7 +4,7 @@
  * @module
  */
 
-/** Copy into a fresh, exactly-sized ArrayBuffer (what WebCrypto and pkijs want). */
+/** Copy into a fresh, exactly-sized ArrayBuffer (what WebCrypto wants). */
 export function toArrayBuffer(
   data: ArrayBuffer | ArrayBufferView,
 ): ArrayBuffer {

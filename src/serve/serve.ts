@@ -729,7 +729,7 @@ export async function serve(handler: Handler, options: ServeOptions): Promise<Se
     clientAuth: clientCa === undefined ? undefined : {
       ca: clientCa,
       mode: options.requestClientCert ?? "required",
-      // Chain verification (and pkijs) loads only for servers that check client certificates.
+      // Chain verification loads only for servers that check client certificates.
       verify: async (leaf, chain) =>
         (await (await import("../x509/verify.ts")).verifyChain({
           leaf,

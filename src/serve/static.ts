@@ -183,19 +183,46 @@ const KEY_SCAN = 64 * 1024;
 
 const PEM_BEGIN = /-----BEGIN ([A-Z0-9 ]{1,64})-----/g;
 
+/** A line break in a file, or written as an escape inside a string (JSON, source code). */
+const LINE_BREAKS = /\r?\n|\\r\\n|\\n/;
+/** An RFC 1421 header line of a legacy encrypted key (`Proc-Type: 4,ENCRYPTED`, `DEK-Info: …`). */
+const PEM_HEADER = /^[A-Za-z][A-Za-z0-9-]*: ?[\x20-\x7e]*$/;
+/** The smallest private key body: an Ed25519 or X25519 PKCS#8 key is 48 bytes, 64 base64 characters. */
+const MIN_KEY_BASE64 = 64;
+
+/** True when `body` (between a BEGIN and its END line) is what a key's PEM body looks like. */
+function isKeyBody(body: string): boolean {
+  let base64 = 0;
+  let headers = true;
+  for (const raw of body.split(LINE_BREAKS)) {
+    const line = raw.trim().replaceAll("\\/", "/"); // JSON may escape "/"
+    if (line === "") continue;
+    if (headers && PEM_HEADER.test(line)) continue;
+    headers = false;
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(line)) return false;
+    base64 += line.length;
+  }
+  return base64 >= MIN_KEY_BASE64;
+}
+
 /**
  * True when `bytes` hold private key material: a whole PEM block (a
- * `-----BEGIN …-----` line, a base64 body, the matching `-----END …-----`
- * line) whose label is a private key's (`PRIVATE KEY`, `ENCRYPTED PRIVATE KEY`,
- * `RSA PRIVATE KEY`, `OPENSSH PRIVATE KEY`, …) anywhere in them, or a PuTTY
- * key file. A BEGIN line alone (in documentation, say) is not a key.
+ * `-----BEGIN …-----` line, a base64 body of a key's size, the matching
+ * `-----END …-----` line) whose label is a private key's (`PRIVATE KEY`,
+ * `ENCRYPTED PRIVATE KEY`, `RSA PRIVATE KEY`, `OPENSSH PRIVATE KEY`, …)
+ * anywhere in them — also inside a string with escaped line breaks, as in a
+ * cloud service account's JSON file — or a PuTTY key file. A BEGIN line in
+ * documentation, or code that builds or checks PEM text, is not a key.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { holdsPrivateKey } from "./static.ts";
- * const pem = "Bag Attributes\n-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIBbW4mD1\n-----END EC PRIVATE KEY-----\n";
+ * const body = "MHcCAQEEIBbW4mD1".repeat(10); // 160 base64 characters, a P-256 key's size
+ * const pem = `Bag Attributes\n-----BEGIN EC PRIVATE KEY-----\n${body}\n-----END EC PRIVATE KEY-----\n`;
  * assert.equal(holdsPrivateKey(new TextEncoder().encode(pem)), true);
+ * const json = JSON.stringify({ type: "service_account", private_key: pem });
+ * assert.equal(holdsPrivateKey(new TextEncoder().encode(json)), true);
  * assert.equal(holdsPrivateKey(new TextEncoder().encode('key: "-----BEGIN PRIVATE KEY-----…"')), false);
  * ```
  *
@@ -208,9 +235,7 @@ export function holdsPrivateKey(bytes: Uint8Array): boolean {
     if (!isPrivateKeyLabel(m[1])) continue;
     const bodyStart = m.index! + m[0].length;
     const end = text.indexOf(`-----END ${m[1]}-----`, bodyStart);
-    if (end < 0) continue;
-    // A real block has base64 between its lines (headers like Proc-Type may come first).
-    if (/[A-Za-z0-9+/]{16}/.test(text.slice(bodyStart, end))) return true;
+    if (end >= 0 && isKeyBody(text.slice(bodyStart, end))) return true;
   }
   return false;
 }

@@ -230,6 +230,11 @@ export interface TestCA extends AsyncDisposable, Disposable {
     ...hostsAndOptions: [...hosts: string[], options: TestIssueOptions] | string[]
   ): Promise<TestCert>;
   /**
+   * The `selfSigned` failure fixture: a self-signed certificate for the hosts, which no CA
+   * issued. The same as `ca.issue(...hosts, { selfSigned: true })`.
+   */
+  selfSigned(...hosts: string[]): Promise<TestCert>;
+  /**
    * A client certificate (extKeyUsage clientAuth only) for an identity: an e-mail address
    * (`alice@example.test`), a host name or a URI.
    */
@@ -449,6 +454,10 @@ class CA implements TestCA {
     intermediates = this.#intermediates,
   ): TestCert {
     return new Cert({ ...parts, chain: parts.cert + intermediates }, fixture, this.#files);
+  }
+
+  selfSigned(...hosts: string[]): Promise<TestCert> {
+    return this.issue(...hosts, { selfSigned: true });
   }
 
   async issue(
