@@ -422,8 +422,10 @@ describe(`testServer() and ca.fetch on ${runtimeName}`, () => {
   after(() => ca[Symbol.dispose]());
 
   it("serves a verified HTTPS response in three lines", async () => {
+    const globalResponse = globalThis.Response;
     const server = await testServer((req) => new Response(`hello ${new URL(req.url).pathname}`));
     try {
+      assert.equal(globalThis.Response, globalResponse, "testServer leaves the globals alone");
       assert.match(server.url, /^https:\/\/127\.0\.0\.1:\d+\/$/);
       const response = await server.fetch("/there");
       assert.equal(response.status, 200);

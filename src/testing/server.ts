@@ -63,7 +63,8 @@ export interface TestServer extends AsyncDisposable, Disposable {
  * Start an HTTPS server (HTTP/2 and HTTP/1.1) on a free loopback port with `handler` and a
  * certificate from a test CA; resolves once it listens. Works with `await using`, which closes
  * it (and removes the temporary files of a CA it made) at the end of the scope; plain `using`
- * starts the close without waiting for it.
+ * starts the close without waiting for it. It never replaces `globalThis.Response` (it serves
+ * with `fastResponse: false`): the code under test sees the runtime's own classes.
  *
  * @example A verified HTTPS test in three lines
  * ```ts
@@ -95,6 +96,8 @@ export async function testServer(
       onError: options.onError,
       ...(options.clientAuth ? { clientCa: ca.root.cert } : {}),
       ...(cert.fixture === "weak" ? { weakCertificate: true } : {}),
+      // A test library leaves the test process's globals as they were.
+      fastResponse: false,
     });
     let closing: Promise<void> | null = null;
     const close = () =>
