@@ -298,8 +298,8 @@ function unknownAlgorithm(ctx: DecryptContext, role: string, oidText: string): T
   return new TlsmithError(
     "UNSUPPORTED_ALGORITHM",
     `${sourcePrefix(ctx.source)}the ${ctx.what} names an unknown ${role} (OID ${oidText}); ` +
-      `tlsmith reads PBES2 with PBKDF2 (HMAC-SHA-1 … SHA-512) or scrypt and AES-CBC, 3DES, DES ` +
-      `or RC2, and PKCS#5 v1.5 / PKCS#12 PBE. ` +
+      `tlsmith reads PBES2 with PBKDF2 (HMAC-SHA-1 … SHA-512) or scrypt and AES-128/192/256-CBC, ` +
+      `and OpenSSL's older password-based schemes. ` +
       `The file is damaged, or was made by a tool with its own algorithms: export the key from ` +
       `that tool again as PKCS#8 with PBES2 and AES-256-CBC.`,
   );
