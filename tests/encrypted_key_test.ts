@@ -242,11 +242,17 @@ describe("OpenSSL → decryptPrivateKey / readPrivateKey", () => {
     {
       name: "ec -bf (DEK-Info BF-CBC, OpenSSL 3's legacy provider)",
       legacy: true,
-      args: (out, plain) => ["ec", "-in", plain, "-bf", ...LEGACY, "-passout", "pass:pw", "-out", out],
+      args: (
+        out,
+        plain,
+      ) => ["ec", "-in", plain, "-bf", ...LEGACY, "-passout", "pass:pw", "-out", out],
     },
     {
       name: "ec -camellia128 (DEK-Info CAMELLIA-128-CBC)",
-      args: (out, plain) => ["ec", "-in", plain, "-camellia128", "-passout", "pass:pw", "-out", out],
+      args: (
+        out,
+        plain,
+      ) => ["ec", "-in", plain, "-camellia128", "-passout", "pass:pw", "-out", out],
     },
   ];
   for (const [i, c] of refused.entries()) {

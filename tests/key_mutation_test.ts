@@ -243,41 +243,27 @@ describeHere("key readers under mutation", () => {
     const { writeFile } = await import("node:fs/promises");
     await writeFile(crt, leaf.cert);
     await writeFile(key, leaf.key);
-    const ossl = await file("openssl.p12", [
-      "pkcs12",
-      "-export",
-      "-in",
-      crt,
-      "-inkey",
-      key,
-      "-iter",
-      "100",
-      "-passout",
-      "pass:pw",
-    ]);
-    p12s.push({
-      name: "openssl .p12",
-      bytes: new Uint8Array(await readFile(ossl)),
-      original: leafKey,
-    });
-    const old = await file("legacy.p12", [
-      "pkcs12",
-      "-export",
-      "-legacy",
-      "-in",
-      crt,
-      "-inkey",
-      key,
-      "-iter",
-      "100",
-      "-passout",
-      "pass:pw",
-    ]);
-    p12s.push({
-      name: "openssl -legacy .p12 (3DES key, RC2-40 certificates)",
-      bytes: new Uint8Array(await readFile(old)),
-      original: leafKey,
-    });
+    for (
+      const [name, extra] of [
+        ["openssl .p12", []],
+        ["openssl -legacy .p12 (3DES key, RC2-40 certificates)", ["-legacy"]],
+      ] as const
+    ) {
+      const made = await file(`${extra.length}.p12`, [
+        "pkcs12",
+        "-export",
+        ...extra,
+        "-in",
+        crt,
+        "-inkey",
+        key,
+        "-iter",
+        "100",
+        "-passout",
+        "pass:pw",
+      ]);
+      p12s.push({ name, bytes: new Uint8Array(await readFile(made)), original: leafKey });
+    }
   });
 
   it("every key format: only consistent keys or TlsmithErrors, each in time", async () => {
