@@ -454,8 +454,9 @@ async function readBags(
  * Read a PKCS#12 file: ours, OpenSSL 3's default (`openssl pkcs12 -export`), keytool's, GnuTLS's
  * and NSS's (BER), with PBES2 (AES) encryption or none. The MAC is checked first: a wrong pass
  * phrase is `WRONG_PASSPHRASE`; a file without a MAC is `UNSUPPORTED_ALGORITHM`; an empty pass
- * phrase matches a MAC over either encoding of the empty password. Files encrypted with RC2/3DES
- * (OpenSSL 1.x, `-legacy`) are `UNSUPPORTED_ALGORITHM` with the command that re-exports them;
+ * phrase matches a MAC over either encoding of the empty password. Legacy files (OpenSSL 1.x and
+ * `-legacy`, Windows, macOS, older Java: PKCS#12 PBE with 3DES and RC2, PBES2 with 3DES or RC2)
+ * are read too; RC4 is `UNSUPPORTED_ALGORITHM` with the command that re-exports the file;
  * over-large files and iteration counts `LIMIT_EXCEEDED`; damage `BAD_DER`.
  *
  * @example
