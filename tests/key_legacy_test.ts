@@ -445,6 +445,10 @@ describe("the CLI with legacy-encrypted files", () => {
       t.skip("curl is not installed");
       return;
     }
+    // inspect says what the file is without the pass phrase.
+    const inspected = await tlsmith(["inspect", desKey]);
+    assert.equal(inspected.code, 0, inspected.stderr);
+    assert.match(inspected.stdout, /Private key \(legacy encrypted RSA PRIVATE KEY\)/);
     const site = p("site");
     const { mkdir } = await import("node:fs/promises");
     await mkdir(site, { recursive: true });

@@ -514,16 +514,13 @@ export async function pbeDecrypt(
 // ---------------------------------------------------------------------------
 // PKCS#5 v1.5 (PBES1, RFC 8018 section 6.1) and PKCS#12 PBE (RFC 7292 appendix C)
 
+/** A legacy scheme: PBKDF1 with its hash (PBES1) or the PKCS#12 KDF, and its cipher. */
+type LegacyPbe =
+  | { kdf: "pbkdf1"; hash: MacHash; cipher: CbcCipher }
+  | { kdf: "pkcs12"; cipher: CbcCipher };
+
 /** How each legacy scheme derives its key and IV and what it decrypts with, by name. */
-const LEGACY_PBES: Readonly<
-  Record<
-    string,
-    { kdf: "pbkdf1"; hash: MacHash; cipher: CbcCipher } | {
-      kdf: "pkcs12";
-      cipher: CbcCipher;
-    }
-  >
-> = Object.freeze({
+const LEGACY_PBES: Readonly<Record<string, LegacyPbe>> = Object.freeze({
   "pbeWithMD5AndDES-CBC": { kdf: "pbkdf1", hash: MD5_HASH, cipher: DES },
   "pbeWithSHA1AndDES-CBC": { kdf: "pbkdf1", hash: MAC_HASHES[OID.sha1], cipher: DES },
   "pbeWithMD5AndRC2-CBC": { kdf: "pbkdf1", hash: MD5_HASH, cipher: rc2(8) },
