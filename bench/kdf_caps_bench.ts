@@ -62,6 +62,8 @@ const opensslP12 = (file: string) => () =>
   openssl(["pkcs12", "-in", at(file), "-passin", "pass:pw", "-nodes", "-out", at(`${file}.pem`)]);
 
 const L = KEY_LIMITS;
+/** OpenSSL 3 keeps DES and MD5-based PBE in its legacy provider. */
+const LEGACY = ["-provider", "legacy", "-provider", "default"];
 const cases: Case[] = [
   {
     name: `PBKDF2-HMAC-SHA256, ${L.maxPbkdf2Iterations} iterations`,
@@ -112,6 +114,31 @@ const cases: Case[] = [
     ]),
     tlsmith: readP12("mac512.p12"),
     openssl: opensslP12("mac512.p12"),
+  },
+  {
+    name: `PKCS#12 PBE 3DES (PBE-SHA1-3DES), ${L.maxPkcs12MacIterationsOtherHash} iterations ` +
+      `(JavaScript KDF and 3DES)`,
+    make: topk8("pbe3des.pem", [
+      "-v1",
+      "PBE-SHA1-3DES",
+      "-iter",
+      String(L.maxPkcs12MacIterationsOtherHash),
+    ]),
+    tlsmith: readKey("pbe3des.pem"),
+    openssl: opensslKey("pbe3des.pem"),
+  },
+  {
+    name: `PBES1 PBE-MD5-DES, ${L.maxPkcs12MacIterationsOtherHash} iterations (JavaScript)`,
+    make: topk8("pbes1.pem", [
+      "-v1",
+      "PBE-MD5-DES",
+      ...LEGACY,
+      "-iter",
+      String(L.maxPkcs12MacIterationsOtherHash),
+    ]),
+    tlsmith: readKey("pbes1.pem"),
+    openssl: () =>
+      openssl(["pkey", ...LEGACY, "-in", at("pbes1.pem"), "-passin", "pass:pw", "-noout"]),
   },
 ];
 

@@ -1,8 +1,9 @@
 /**
  * A seeded, bounded mutation test of the key readers (issue 8 and 10): every key format
- * (PKCS#8, encrypted PKCS#8 with PBKDF2-SHA256/SHA1/SHA224 and scrypt, AES-128/192/256, PKCS#1,
- * SEC1 with and without EC PARAMETERS, OpenSSL's legacy Proc-Type encryption, RSA-PSS, Ed25519,
- * DER forms) and .p12 files (tlsmith's and OpenSSL's), damaged with `mutate.ts`. Every answer is
+ * (PKCS#8, encrypted PKCS#8 with PBKDF2-SHA256/SHA1/SHA224 and scrypt, AES-128/192/256, 3DES and
+ * RC2, PBES1 and PKCS#12 PBE, PKCS#1, SEC1 with and without EC PARAMETERS, OpenSSL's legacy
+ * Proc-Type encryption with AES, 3DES and RC2, RSA-PSS, Ed25519, DER forms) and .p12 files
+ * (tlsmith's, OpenSSL's and OpenSSL's -legacy), damaged with `mutate.ts`. Every answer is
  * a key that is the original (or a consistent key) or a TlsmithError, each within a time budget;
  * hostile key-derivation parameters are refused before any work.
  *
@@ -198,6 +199,29 @@ describeHere("key readers under mutation", () => {
       await file("legacy.pem", ["ec", "-in", ec, "-aes128", "-passout", "pass:pw"]),
       false,
     );
+    const legacy = ["-provider", "legacy", "-provider", "default"];
+    await addKey(
+      "legacy Proc-Type DES-EDE3-CBC",
+      await file("des3.pem", ["rsa", "-traditional", "-in", rsa, "-des3", "-passout", "pass:pw"]),
+      false,
+    );
+    await addKey(
+      "legacy Proc-Type RC2-64-CBC",
+      await file("rc2.pem", ["ec", "-in", ec, "-rc2-64", ...legacy, "-passout", "pass:pw"]),
+      false,
+    );
+    for (
+      const [name, opts] of [
+        ["PBES2 PBKDF2 3DES", ["-v2", "des3", "-iter", "100"]],
+        ["PBES2 PBKDF2 RC2", ["-v2", "rc2", "-iter", "100", ...legacy]],
+        ["PBES1 MD5 DES", ["-v1", "PBE-MD5-DES", "-iter", "100", ...legacy]],
+        ["PBES1 SHA-1 RC2-64", ["-v1", "PBE-SHA1-RC2-64", "-iter", "100", ...legacy]],
+        ["PKCS#12 PBE 3DES", ["-v1", "PBE-SHA1-3DES", "-iter", "100"]],
+        ["PKCS#12 PBE RC2-40", ["-v1", "PBE-SHA1-RC2-40", "-iter", "100", ...legacy]],
+      ] as const
+    ) {
+      await addKey(name, await topk8(`${name.replace(/\W/g, "")}.pem`, ec, [...opts]), false);
+    }
     await addKey("PKCS#8 DER", await file("ec.der", ["pkey", "-in", ec, "-outform", "DER"]), true);
     await addKey("PKCS#1 DER", await file("rsa.der", ["rsa", "-in", rsa, "-outform", "DER"]), true);
     await addKey("SEC1 DER", await file("ec1.der", ["ec", "-in", ec, "-outform", "DER"]), true);
@@ -219,23 +243,27 @@ describeHere("key readers under mutation", () => {
     const { writeFile } = await import("node:fs/promises");
     await writeFile(crt, leaf.cert);
     await writeFile(key, leaf.key);
-    const ossl = await file("openssl.p12", [
-      "pkcs12",
-      "-export",
-      "-in",
-      crt,
-      "-inkey",
-      key,
-      "-iter",
-      "100",
-      "-passout",
-      "pass:pw",
-    ]);
-    p12s.push({
-      name: "openssl .p12",
-      bytes: new Uint8Array(await readFile(ossl)),
-      original: leafKey,
-    });
+    for (
+      const [name, extra] of [
+        ["openssl .p12", []],
+        ["openssl -legacy .p12 (3DES key, RC2-40 certificates)", ["-legacy"]],
+      ] as const
+    ) {
+      const made = await file(`${extra.length}.p12`, [
+        "pkcs12",
+        "-export",
+        ...extra,
+        "-in",
+        crt,
+        "-inkey",
+        key,
+        "-iter",
+        "100",
+        "-passout",
+        "pass:pw",
+      ]);
+      p12s.push({ name, bytes: new Uint8Array(await readFile(made)), original: leafKey });
+    }
   });
 
   it("every key format: only consistent keys or TlsmithErrors, each in time", async () => {
@@ -310,6 +338,12 @@ describeHere(
     }
     const pbkdf2 = (n: number, prf: string) =>
       seq(oid(OID.pbkdf2), seq(octets(new Uint8Array(8)), int(n), seq(oid(prf), nul())));
+    /** EncryptedPrivateKeyInfo PEM with a PBES1 / PKCS#12 PBE scheme and `n` iterations. */
+    const legacyPbe = (scheme: string, n: number) =>
+      encodePem(
+        "ENCRYPTED PRIVATE KEY",
+        seq(seq(oid(scheme), seq(octets(new Uint8Array(8)), int(n))), octets(new Uint8Array(48))),
+      );
     const scrypt = (n: number, r: number, p: number) =>
       seq(oid(OID.scrypt), seq(octets(new Uint8Array(8)), int(n), int(r), int(p)));
 
@@ -327,6 +361,16 @@ describeHere(
       ["scrypt N=2^20 r=8 (1 GiB)", encrypted(scrypt(2 ** 20, 8, 1)), /N=1048576/],
       ["scrypt N=2^16 r=1 p=2^16 (hours)", encrypted(scrypt(2 ** 16, 1, 2 ** 16)), /p=65536/],
       ["scrypt N=2^14 r=8 p=64", encrypted(scrypt(2 ** 14, 8, 64)), /p=64/],
+      [
+        "PBES1 pbeWithMD5AndDES-CBC 100,000,000 iterations",
+        legacyPbe("1.2.840.113549.1.5.3", 100_000_000),
+        /100,000,000/,
+      ],
+      [
+        "PKCS#12 PBE 3DES 1,000,000 iterations",
+        legacyPbe("1.2.840.113549.1.12.1.3", 1_000_000),
+        /1,000,000/,
+      ],
     ];
     for (const [name, pem, detail] of cases) {
       it(name, async () => {

@@ -448,14 +448,16 @@ describe("importPkcs12", () => {
     );
   });
 
-  it("refuses -legacy (RC2/3DES) files with the command that re-exports them", async () => {
+  it("refuses RC4 files with the command that re-exports them", async () => {
     const leaf = await adhocCert();
     const files = await writeFiles(dir.path, { "g.crt": leaf.cert, "g.key": leaf.key });
-    const out = join(dir.path, "legacy.p12");
+    const out = join(dir.path, "rc4.p12");
     await openssl([
       "pkcs12",
       "-export",
       "-legacy",
+      "-certpbe",
+      "PBE-SHA1-RC4-128",
       "-in",
       files["g.crt"],
       "-inkey",
@@ -468,6 +470,7 @@ describe("importPkcs12", () => {
     await rejectsWith(
       importPkcs12(new Uint8Array(await readFile(out)), "pw", { source: out }),
       "UNSUPPORTED_ALGORITHM",
+      /pbeWithSHAAnd128BitRC4/,
       `openssl pkcs12 -in ${out} -legacy -nodes -out all.pem`,
     );
   });

@@ -88,7 +88,8 @@ export function newKeyCommands(kind: "ec" | "rsa" = "ec"): string {
 
 /**
  * The commands that re-export a .p12 file with OpenSSL 3's defaults (PBES2, AES-256-CBC, a
- * SHA-256 MAC). `legacy` reads the old file with the legacy provider (RC2, 3DES).
+ * SHA-256 MAC). `legacy` reads the old file with the legacy provider (RC4; tlsmith reads RC2 and
+ * 3DES itself).
  *
  * @example
  * ```ts

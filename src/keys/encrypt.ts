@@ -4,11 +4,16 @@
  * and OpenSSL's legacy `Proc-Type: 4,ENCRYPTED` / `DEK-Info` PEM (`openssl genrsa -aes256`).
  * Shared with the .p12 code, which encrypts its contents the same way.
  *
+ * It also reads (never writes) what older tools wrote: 3DES, DES and RC2 (`./legacy_ciphers.ts`)
+ * in PBES2 and in DEK-Info PEM (`openssl genrsa -des3`), PKCS#5 v1.5 PBES1 (pbeWithMD5AndDES-CBC,
+ * pbeWithSHA1AndRC2-CBC …) and PKCS#12 PBE (pbeWithSHAAnd3-KeyTripleDES-CBC,
+ * pbeWithSHAAnd40BitRC2-CBC …, what Windows, macOS, Java and OpenSSL 1.1 put in .p12 files).
+ *
  * Every key derivation is capped ({@linkcode KEY_LIMITS}) before it starts, may be charged to a
  * {@linkcode KdfBudget} (a .p12 file derives several keys), and never blocks the event loop:
- * WebCrypto's PBKDF2 runs off the main thread, `@noble/hashes` scrypt and PBKDF2-SHA224 yield.
- * What WebCrypto cannot decrypt (DES, 3DES, RC2, PKCS#5 v1.5 and PKCS#12 PBE) is refused with
- * the command that converts the file; an algorithm nobody knows is named as such.
+ * WebCrypto's PBKDF2 runs off the main thread, `@noble/hashes` scrypt and PBKDF2-SHA224, PBKDF1
+ * and the PKCS#12 KDF yield. What tlsmith cannot decrypt (RC4, MD2, other PEM ciphers) is refused
+ * with the command that converts the file; an algorithm nobody knows is named as such.
  *
  * @module
  */
@@ -38,7 +43,16 @@ import { LEGACY_PBE_NAMES, OID } from "../_internal/oids.ts";
 import { sourcePrefix, TlsmithError } from "../errors.ts";
 import type { PemBlock } from "../pem.ts";
 import { type InputKind, reencryptKeyCommand, reexportPkcs12Command } from "./commands.ts";
+import { cbcDecrypt, desDecrypt, rc2Decrypt } from "./legacy_ciphers.ts";
 import { KEY_LIMITS } from "./limits.ts";
+import {
+  bmpPassword,
+  MAC_HASHES,
+  type MacHash,
+  MD5_HASH,
+  pkcs12Kdf,
+  repeatYielding,
+} from "./pkcs12_kdf.ts";
 import { isPkcs8, parseRsaPrivateKey, parseSec1 } from "./pkcs8.ts";
 
 /** A pass phrase: text (encoded as UTF-8, as OpenSSL does) or raw bytes. */
@@ -152,17 +166,45 @@ const OTHER_PRFS: Readonly<Record<string, string>> = Object.freeze({
   [OID.hmacWithSHA512_256]: "hmacWithSHA512-256",
 });
 
-const AES_KEY_BYTES: Readonly<Record<string, number>> = Object.freeze({
-  [OID.aes128cbc]: 16,
-  [OID.aes192cbc]: 24,
-  [OID.aes256cbc]: 32,
+/** A CBC cipher with its key size (RC2: also its effective key bits). */
+interface CbcCipher {
+  name: string;
+  kind: "aes" | "des" | "rc2";
+  keyBytes: number;
+  /** RC2's effective key size in bits. */
+  effectiveBits?: number;
+}
+
+const aes = (bits: number): CbcCipher => ({ name: `AES-${bits}`, kind: "aes", keyBytes: bits / 8 });
+const DES: CbcCipher = { name: "DES", kind: "des", keyBytes: 8 };
+const DES_EDE: CbcCipher = { name: "two-key 3DES", kind: "des", keyBytes: 16 };
+const DES_EDE3: CbcCipher = { name: "3DES", kind: "des", keyBytes: 24 };
+const rc2 = (keyBytes: number, effectiveBits = keyBytes * 8): CbcCipher => ({
+  name: `RC2-${effectiveBits}`,
+  kind: "rc2",
+  keyBytes,
+  effectiveBits,
 });
 
-/** Ciphers OpenSSL writes in PBES2 that WebCrypto cannot do; `legacy`: OpenSSL 3 needs its legacy provider. */
-const OTHER_CIPHERS: Readonly<Record<string, { name: string; legacy: boolean }>> = Object.freeze({
-  [OID.desCbc]: { name: "DES-CBC", legacy: true },
-  [OID.desEde3Cbc]: { name: "DES-EDE3-CBC (3DES)", legacy: false },
-  [OID.rc2Cbc]: { name: "RC2-CBC", legacy: true },
+/** The block size of a cipher, which is also its IV size. */
+function blockBytes(cipher: CbcCipher): number {
+  return cipher.kind === "aes" ? 16 : 8;
+}
+
+/** PBES2 ciphers with a fixed key size. */
+const PBES2_CIPHERS: Readonly<Record<string, CbcCipher>> = Object.freeze({
+  [OID.aes128cbc]: aes(128),
+  [OID.aes192cbc]: aes(192),
+  [OID.aes256cbc]: aes(256),
+  [OID.desEde3Cbc]: DES_EDE3,
+  [OID.desCbc]: DES,
+});
+
+/** RC2-CBC's parameter version → effective key bits (RFC 8018 B.2.3; 256 and up: the bits). */
+const RC2_VERSION_BITS: Readonly<Record<number, number>> = Object.freeze({
+  160: 40,
+  120: 64,
+  58: 128,
 });
 
 async function pbkdf2(
@@ -206,11 +248,48 @@ async function aesCbc(
   return new Uint8Array(out);
 }
 
+/**
+ * CBC-decrypt `data` and remove its padding: `null` when the padding fails (a wrong pass phrase).
+ * Callers have checked the key, IV and ciphertext lengths ({@linkcode checkCbcInput}).
+ */
+async function decryptCbc(
+  cipher: CbcCipher,
+  key: Uint8Array,
+  iv: Uint8Array,
+  data: Uint8Array,
+): Promise<Uint8Array | null> {
+  if (cipher.kind === "aes") {
+    try {
+      return await aesCbc("decrypt", key, iv, data);
+    } catch {
+      return null;
+    }
+  }
+  const block = cipher.kind === "des"
+    ? desDecrypt(key)
+    : rc2Decrypt(key, cipher.effectiveBits ?? key.length * 8);
+  return cbcDecrypt(block, iv, data);
+}
+
+/** `BAD_DER` unless the IV is one block and the ciphertext whole blocks. */
+function checkCbcInput(ctx: DecryptContext, cipher: CbcCipher, iv: Uint8Array, data: Uint8Array) {
+  const size = blockBytes(cipher);
+  if (iv.length !== size) {
+    throw new DerError(`the ${ctx.what}'s ${cipher.name} IV is not ${size} bytes.`);
+  }
+  if (data.length === 0 || data.length % size !== 0) {
+    throw new DerError(
+      `the ${ctx.what}'s ciphertext of ${data.length} bytes is not whole ${cipher.name} blocks.`,
+    );
+  }
+}
+
 function cannotDecrypt(ctx: DecryptContext, name: string, legacy: boolean): TlsmithError {
   return new TlsmithError(
     "UNSUPPORTED_ALGORITHM",
-    `${sourcePrefix(ctx.source)}the ${ctx.what} is encrypted with ${name}, which WebCrypto ` +
-      `cannot do (tlsmith reads PBES2 with PBKDF2 or scrypt and AES-CBC). Convert it once: ` +
+    `${sourcePrefix(ctx.source)}the ${ctx.what} is encrypted with ${name}, which tlsmith ` +
+      `cannot decrypt (it reads PBES2 with PBKDF2 or scrypt and AES, 3DES, DES or RC2, ` +
+      `PKCS#5 v1.5 and PKCS#12 PBE with DES, 3DES or RC2). Convert it once: ` +
       `\`${fixCommand(ctx, { legacy })}\`.`,
   );
 }
@@ -219,7 +298,8 @@ function unknownAlgorithm(ctx: DecryptContext, role: string, oidText: string): T
   return new TlsmithError(
     "UNSUPPORTED_ALGORITHM",
     `${sourcePrefix(ctx.source)}the ${ctx.what} names an unknown ${role} (OID ${oidText}); ` +
-      `tlsmith reads PBES2 with PBKDF2 (HMAC-SHA-1 … SHA-512) or scrypt and AES-128/192/256-CBC. ` +
+      `tlsmith reads PBES2 with PBKDF2 (HMAC-SHA-1 … SHA-512) or scrypt and AES-128/192/256-CBC, ` +
+      `and OpenSSL's older password-based schemes. ` +
       `The file is damaged, or was made by a tool with its own algorithms: export the key from ` +
       `that tool again as PKCS#8 with PBES2 and AES-256-CBC.`,
   );
@@ -260,11 +340,32 @@ export async function pbes2Encrypt(
   return { algorithm, ciphertext };
 }
 
-/** Derive the AES key of PBES2 `kdf` parameters, after the caps and the budget. */
+/**
+ * The key length a PBES2 key derivation states: `fixed` (the cipher's, which a stated one must
+ * equal), or for RC2 (`fixed` undefined) the stated one, 16 bytes when none is.
+ */
+function pbes2KeyLength(
+  ctx: DecryptContext,
+  stated: DerNode | undefined,
+  fixed: number | undefined,
+  kdf: string,
+): number {
+  if (stated === undefined) return fixed ?? 16;
+  const n = readSmallInt(stated, `${ctx.what}'s ${kdf} key length`);
+  if (fixed !== undefined ? n !== fixed : n < 1 || n > 128) {
+    throw new DerError(`the ${ctx.what}'s ${kdf} key length does not fit its cipher.`);
+  }
+  return n;
+}
+
+/**
+ * Derive the key of PBES2 `kdf` parameters, after the caps and the budget: `keyBytes` long, or
+ * (RC2, `keyBytes` undefined) as long as the parameters say.
+ */
 async function pbes2Key(
   kdf: readonly DerNode[],
   pass: Uint8Array,
-  keyBytes: number,
+  fixedKeyBytes: number | undefined,
   ctx: DecryptContext,
 ): Promise<Uint8Array> {
   const kdfOid = readOid(kdf[0], `${ctx.what}'s key derivation`);
@@ -274,12 +375,12 @@ async function pbes2Key(
     const iterations = readSmallInt(params[1], `${ctx.what}'s PBKDF2 iteration count`);
     let hash = "SHA-1";
     let at = 2;
+    let stated: DerNode | undefined;
     if (isUniversal(params[at], TAG.INTEGER)) {
-      if (readSmallInt(params[at], `${ctx.what}'s PBKDF2 key length`) !== keyBytes) {
-        throw new DerError(`the ${ctx.what}'s PBKDF2 key length does not fit its cipher.`);
-      }
+      stated = params[at];
       at++;
     }
+    const keyBytes = pbes2KeyLength(ctx, stated, fixedKeyBytes, "PBKDF2");
     if (params[at] !== undefined) {
       const prf = sequence(params[at], `${ctx.what}'s PBKDF2 function`, 1, 2);
       const prfOid = readOid(prf[0], `${ctx.what}'s PBKDF2 function`);
@@ -312,9 +413,7 @@ async function pbes2Key(
     const [n, r, p] = [1, 2, 3].map((i) =>
       readSmallInt(params[i], `${ctx.what}'s scrypt parameters`)
     );
-    if (params[4] && readSmallInt(params[4], `${ctx.what}'s scrypt key length`) !== keyBytes) {
-      throw new DerError(`the ${ctx.what}'s scrypt key length does not fit its cipher.`);
-    }
+    const keyBytes = pbes2KeyLength(ctx, params[4], fixedKeyBytes, "scrypt");
     if (n < 2 || (n & (n - 1)) !== 0 || r < 1 || p < 1) {
       throw new DerError(
         `the ${ctx.what}'s scrypt parameters (N=${n}, r=${r}, p=${p}) are invalid.`,
@@ -361,11 +460,12 @@ function cannotPrf(ctx: DecryptContext, name: string): never {
 }
 
 /**
- * Decrypt PBES2 `ciphertext` described by the AlgorithmIdentifier `algorithm`. A padding failure
- * is `WRONG_PASSPHRASE` (callers also check that the plaintext parses); a malformed structure a
+ * Decrypt password-encrypted `ciphertext` described by the AlgorithmIdentifier `algorithm`:
+ * PBES2 (AES, 3DES, DES, RC2), PKCS#5 v1.5 PBES1 or PKCS#12 PBE. A padding failure is
+ * `WRONG_PASSPHRASE` (callers also check that the plaintext parses); a malformed structure a
  * `BAD_DER` error; refusals as this module's description says.
  */
-export async function pbes2Decrypt(
+export async function pbeDecrypt(
   algorithm: DerNode,
   ciphertext: Uint8Array,
   passphrase: Passphrase,
@@ -376,33 +476,114 @@ export async function pbes2Decrypt(
   if (algOid !== OID.pbes2) {
     const legacyName = LEGACY_PBE_NAMES[algOid];
     if (!legacyName) throw unknownAlgorithm(ctx, "encryption algorithm", algOid);
-    throw cannotDecrypt(
-      ctx,
-      `${legacyName} (PKCS#5 v1.5 / PKCS#12 PBE)`,
-      !/TripleDES/.test(legacyName),
-    );
+    return await legacyPbeDecrypt(legacyName, alg[1], ciphertext, passphrase, ctx);
   }
   const [kdfNode, encNode] = sequence(alg[1], `${ctx.what}'s PBES2 parameters`, 2, 2);
   const kdf = sequence(kdfNode, `${ctx.what}'s key derivation`, 1, 2);
   const enc = sequence(encNode, `${ctx.what}'s cipher`, 1, 2);
   const encOid = readOid(enc[0], `${ctx.what}'s cipher`);
-  const other = OTHER_CIPHERS[encOid];
-  if (other) throw cannotDecrypt(ctx, `PBES2 with ${other.name}`, other.legacy);
-  const keyBytes = AES_KEY_BYTES[encOid];
-  if (!keyBytes) throw unknownAlgorithm(ctx, "cipher", encOid);
-  const iv = readOctets(enc[1], `${ctx.what}'s AES IV`);
-  if (iv.length !== 16) throw new DerError(`the ${ctx.what}'s AES IV is not 16 bytes.`);
-  if (ciphertext.length === 0 || ciphertext.length % 16 !== 0) {
-    throw new DerError(
-      `the ${ctx.what}'s ciphertext of ${ciphertext.length} bytes is not whole AES blocks.`,
+  let cipher = PBES2_CIPHERS[encOid];
+  let iv: Uint8Array;
+  if (cipher) {
+    iv = readOctets(enc[1], `${ctx.what}'s ${cipher.name} IV`);
+  } else if (encOid === OID.rc2Cbc) {
+    // RC2-CBCParameter ::= SEQUENCE { rc2ParameterVersion INTEGER OPTIONAL, iv OCTET STRING }
+    const params = sequence(enc[1], `${ctx.what}'s RC2 parameters`, 1, 2);
+    const version = params.length === 2 ? readSmallInt(params[0], `${ctx.what}'s RC2 version`) : 0;
+    const bits = version >= 256 ? version : params.length === 1 ? 32 : RC2_VERSION_BITS[version];
+    if (!bits || bits > 1024) {
+      throw new DerError(`the ${ctx.what}'s RC2 version ${version} is not a known key size.`);
+    }
+    iv = readOctets(params[params.length - 1], `${ctx.what}'s RC2 IV`);
+    cipher = { ...rc2(16), effectiveBits: bits, name: `RC2-${bits}` };
+  } else {
+    throw unknownAlgorithm(ctx, "cipher", encOid);
+  }
+  checkCbcInput(ctx, cipher, iv, ciphertext);
+  const key = await pbes2Key(
+    kdf,
+    passphraseBytes(passphrase),
+    encOid === OID.rc2Cbc ? undefined : cipher.keyBytes,
+    ctx,
+  );
+  const plain = await decryptCbc(cipher, key, iv, ciphertext);
+  if (!plain) throw wrongPassphrase(ctx);
+  return plain;
+}
+
+// ---------------------------------------------------------------------------
+// PKCS#5 v1.5 (PBES1, RFC 8018 section 6.1) and PKCS#12 PBE (RFC 7292 appendix C)
+
+/** A legacy scheme: PBKDF1 with its hash (PBES1) or the PKCS#12 KDF, and its cipher. */
+type LegacyPbe =
+  | { kdf: "pbkdf1"; hash: MacHash; cipher: CbcCipher }
+  | { kdf: "pkcs12"; cipher: CbcCipher };
+
+/** How each legacy scheme derives its key and IV and what it decrypts with, by name. */
+const LEGACY_PBES: Readonly<Record<string, LegacyPbe>> = Object.freeze({
+  "pbeWithMD5AndDES-CBC": { kdf: "pbkdf1", hash: MD5_HASH, cipher: DES },
+  "pbeWithSHA1AndDES-CBC": { kdf: "pbkdf1", hash: MAC_HASHES[OID.sha1], cipher: DES },
+  "pbeWithMD5AndRC2-CBC": { kdf: "pbkdf1", hash: MD5_HASH, cipher: rc2(8) },
+  "pbeWithSHA1AndRC2-CBC": { kdf: "pbkdf1", hash: MAC_HASHES[OID.sha1], cipher: rc2(8) },
+  "pbeWithSHAAnd3-KeyTripleDES-CBC": { kdf: "pkcs12", cipher: DES_EDE3 },
+  "pbeWithSHAAnd2-KeyTripleDES-CBC": { kdf: "pkcs12", cipher: DES_EDE },
+  "pbeWithSHAAnd128BitRC2-CBC": { kdf: "pkcs12", cipher: rc2(16) },
+  "pbewithSHAAnd40BitRC2-CBC": { kdf: "pkcs12", cipher: rc2(5) },
+});
+
+/** Decrypt with a PBES1 or PKCS#12 PBE scheme (`name` from `LEGACY_PBE_NAMES`). */
+async function legacyPbeDecrypt(
+  name: string,
+  paramsNode: DerNode | undefined,
+  ciphertext: Uint8Array,
+  passphrase: Passphrase,
+  ctx: DecryptContext,
+): Promise<Uint8Array> {
+  const scheme = LEGACY_PBES[name];
+  if (!scheme) {
+    throw cannotDecrypt(ctx, `${name} (PKCS#5 v1.5 / PKCS#12 PBE)`, !/TripleDES/.test(name));
+  }
+  const pass = passphraseBytes(passphrase);
+  const [saltNode, iterNode] = sequence(paramsNode, `${ctx.what}'s ${name} parameters`, 2, 2);
+  const salt = readOctets(saltNode, `${ctx.what}'s ${name} salt`);
+  const iterations = readSmallInt(iterNode, `${ctx.what}'s ${name} iteration count`);
+  const hash = scheme.kdf === "pbkdf1" ? scheme.hash : MAC_HASHES[OID.sha1];
+  const { cipher } = scheme;
+  if (iterations < 1) throw new DerError(`the ${ctx.what}'s ${name} iteration count is 0.`);
+  if (iterations > hash.maxIterations) {
+    throw limitExceeded(
+      ctx,
+      `${name} iterations`,
+      count(iterations),
+      `${count(hash.maxIterations)} with ${hash.name}`,
     );
   }
-  const key = await pbes2Key(kdf, passphraseBytes(passphrase), keyBytes, ctx);
-  try {
-    return await aesCbc("decrypt", key, iv, ciphertext);
-  } catch {
-    throw wrongPassphrase(ctx);
+  if (ciphertext.length === 0 || ciphertext.length % 8 !== 0) {
+    throw new DerError(
+      `the ${ctx.what}'s ciphertext of ${ciphertext.length} bytes is not whole ${cipher.name} blocks.`,
+    );
   }
+  if (scheme.kdf === "pbkdf1") {
+    // PBKDF1: T = H^c(P || S); the key is its first 8 bytes, the IV the next 8.
+    spend(ctx, iterations / hash.maxIterations);
+    const t = await repeatYielding(hash, hash.fn(concatBytes(pass, salt)), iterations - 1);
+    const plain = await decryptCbc(cipher, t.slice(0, 8), t.slice(8, 16), ciphertext);
+    if (!plain) throw wrongPassphrase(ctx);
+    return plain;
+  }
+  // PKCS#12 PBE: the RFC 7292 KDF over the BMPString pass phrase, ID 1 for the key, 2 for the
+  // IV. An empty pass phrase is tried both ways, as for the MAC (see pkcs12.ts).
+  const text = typeof passphrase === "string" ? passphrase : new TextDecoder().decode(pass);
+  const passwords = text === "" ? [bmpPassword(""), new Uint8Array(0)] : [bmpPassword(text)];
+  const chains = Math.ceil(cipher.keyBytes / hash.u) + 1;
+  for (const password of passwords) {
+    spend(ctx, (chains * iterations) / hash.maxIterations);
+    const key = await pkcs12Kdf(hash, password, salt, iterations, 1, cipher.keyBytes);
+    const iv = await pkcs12Kdf(hash, password, salt, iterations, 2, 8);
+    const plain = await decryptCbc(cipher, key, iv, ciphertext);
+    if (plain) return plain;
+  }
+  throw wrongPassphrase(ctx);
 }
 
 // ---------------------------------------------------------------------------
@@ -428,7 +609,7 @@ export async function decryptEncryptedPkcs8(
   ctx: DecryptContext,
 ): Promise<Uint8Array> {
   const [algorithm, data] = sequence(parseDer(der, ctx.what), ctx.what, 2, 2);
-  const plain = await pbes2Decrypt(
+  const plain = await pbeDecrypt(
     algorithm,
     readOctets(data, `${ctx.what}'s data`),
     passphrase,
@@ -460,10 +641,17 @@ function evpBytesToKey(pass: Uint8Array, salt: Uint8Array, length: number): Uint
   return concatBytes(...parts).slice(0, length);
 }
 
-const DEK_AES: Readonly<Record<string, number>> = Object.freeze({
-  "AES-128-CBC": 16,
-  "AES-192-CBC": 24,
-  "AES-256-CBC": 32,
+/** The DEK-Info ciphers tlsmith reads, by OpenSSL's name. */
+const DEK_CIPHERS: Readonly<Record<string, CbcCipher>> = Object.freeze({
+  "AES-128-CBC": aes(128),
+  "AES-192-CBC": aes(192),
+  "AES-256-CBC": aes(256),
+  "DES-EDE3-CBC": DES_EDE3,
+  "DES-EDE-CBC": DES_EDE,
+  "DES-CBC": DES,
+  "RC2-CBC": rc2(16),
+  "RC2-64-CBC": rc2(8),
+  "RC2-40-CBC": rc2(5),
 });
 
 /**
@@ -484,33 +672,28 @@ export async function decryptLegacyPem(
         `has no valid DEK-Info header. The file is damaged; re-export it.`,
     );
   }
-  const cipher = m[1].toUpperCase();
-  const keyBytes = DEK_AES[cipher];
-  if (!keyBytes) {
+  const name = m[1].toUpperCase();
+  const cipher = DEK_CIPHERS[name];
+  if (!cipher) {
     throw cannotDecrypt(
       ctx,
-      `${cipher} (legacy PEM encryption)`,
-      !/^(DES-EDE3|AES|CAMELLIA|ARIA)-/.test(cipher),
+      `${name} (legacy PEM encryption)`,
+      !/^(AES|CAMELLIA|ARIA)-/.test(name),
     );
   }
+  const size = blockBytes(cipher);
   const iv = decodeHex(m[2]);
-  if (!iv || iv.length !== 16) {
+  if (!iv || iv.length !== size) {
     throw new TlsmithError(
       "BAD_PEM",
-      `${sourcePrefix(ctx.source)}the DEK-Info IV is not 16 bytes of hex. The file is damaged; ` +
-        `re-export it.`,
+      `${sourcePrefix(ctx.source)}the DEK-Info IV is not ${size} bytes of hex. The file is ` +
+        `damaged; re-export it.`,
     );
   }
-  if (block.der.length === 0 || block.der.length % 16 !== 0) {
-    throw new DerError(`the ${ctx.what}'s ciphertext is not whole AES blocks.`);
-  }
-  const key = evpBytesToKey(passphraseBytes(passphrase), iv.slice(0, 8), keyBytes);
-  let plain: Uint8Array;
-  try {
-    plain = await aesCbc("decrypt", key, iv, block.der);
-  } catch {
-    throw wrongPassphrase(ctx);
-  }
+  checkCbcInput(ctx, cipher, iv, block.der);
+  const key = evpBytesToKey(passphraseBytes(passphrase), iv.slice(0, 8), cipher.keyBytes);
+  const plain = await decryptCbc(cipher, key, iv, block.der);
+  if (!plain) throw wrongPassphrase(ctx);
   try {
     if (block.label === "RSA PRIVATE KEY") parseRsaPrivateKey(plain, ctx.what);
     else parseSec1(plain, ctx.what);

@@ -1,7 +1,8 @@
 /**
  * THE reader and THE writer of private keys. {@linkcode importPrivateKey} reads every format
  * OpenSSL writes, PEM or DER, encrypted or not — PKCS#8 `PRIVATE KEY`, `ENCRYPTED PRIVATE KEY`
- * (PBES2 with PBKDF2 or scrypt, AES-CBC), PKCS#1 `RSA PRIVATE KEY`, SEC1 `EC PRIVATE KEY` (with
+ * (PBES2 with PBKDF2 or scrypt, AES-CBC; and the legacy DES, 3DES, RC2, PBES1 and PKCS#12 PBE
+ * schemes, read only), PKCS#1 `RSA PRIVATE KEY`, SEC1 `EC PRIVATE KEY` (with
  * or without `EC PARAMETERS`), OpenSSL's legacy `Proc-Type: 4,ENCRYPTED` PEM — into a
  * {@linkcode KeyPair} through the one PKCS#8 importer (`pkcs8.ts`). {@linkcode exportPrivateKey}
  * writes PKCS#8 PEM, encrypted when given a pass phrase.
@@ -371,15 +372,16 @@ async function readPkcs8(
 
 /**
  * Read a private key in any format OpenSSL writes, PEM or DER, encrypted or not, into an
- * extractable {@linkcode KeyPair}: PKCS#8 (plain or PBES2 with PBKDF2/scrypt and AES-CBC),
- * PKCS#1, SEC1 (with `EC PARAMETERS`), OpenSSL's legacy encrypted PEM. Key types: ECDSA
+ * extractable {@linkcode KeyPair}: PKCS#8 (plain, PBES2 with PBKDF2/scrypt and AES-CBC, 3DES, DES
+ * or RC2, PKCS#5 v1.5 PBES1 or PKCS#12 PBE), PKCS#1, SEC1 (with `EC PARAMETERS`), OpenSSL's
+ * legacy encrypted PEM (AES, 3DES, DES, RC2). Key types: ECDSA
  * P-256/P-384, RSA 2048/3072/4096, Ed25519.
  *
  * Errors, all `TlsmithError`s: `PASSPHRASE_REQUIRED` (encrypted, no pass phrase),
  * `WRONG_PASSPHRASE` (never a garbage key), `BAD_KEY` (damaged or contradictory, or not a key:
  * it says what was found), `BAD_PEM`, `UNSUPPORTED_KEY_TYPE` (DSA, RSA-PSS, other curves and
- * sizes), `UNSUPPORTED_ALGORITHM` (DES, 3DES, RC2, PBES1: with the command that converts the
- * file), `LIMIT_EXCEEDED` (over 1 MiB, or a key derivation above its cap).
+ * sizes), `UNSUPPORTED_ALGORITHM` (RC4, MD2, other PEM ciphers: with the command that
+ * converts the file), `LIMIT_EXCEEDED` (over 1 MiB, or a key derivation above its cap).
  *
  * @example
  * ```ts

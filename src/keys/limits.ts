@@ -24,7 +24,10 @@ export interface KeyLimits {
   readonly maxScryptMemory: number;
   /** Most PKCS#12 MAC iterations with SHA-256: 1,000,000. */
   readonly maxPkcs12MacIterations: number;
-  /** Most PKCS#12 MAC iterations with SHA-1, SHA-224, SHA-384 or SHA-512 (slower): 250,000. */
+  /**
+   * Most PKCS#12 MAC iterations with SHA-1, SHA-224, SHA-384 or SHA-512 (slower): 250,000. Also
+   * the cap of PKCS#12 PBE and PKCS#5 v1.5 (PBKDF1 with MD5 or SHA-1) iterations.
+   */
   readonly maxPkcs12MacIterationsOtherHash: number;
   /**
    * Most key-derivation work in one .p12 file, in units of one derivation at its cap (the MAC,

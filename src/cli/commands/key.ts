@@ -44,8 +44,9 @@ existing file unless --force is given.
       Write an unencrypted copy (an explicit --out is required).
   tlsmith key convert FILE --out FILE
       Any format (PKCS#1 "RSA PRIVATE KEY", SEC1 "EC PRIVATE KEY", legacy
-      encrypted PEM, PKCS#8) to PKCS#8. An encrypted key stays encrypted
-      (re-encrypted with PBES2/AES-256 under the same pass phrase).
+      encrypted PEM such as genrsa -des3, PKCS#8 with 3DES, DES, RC2 or AES) to
+      PKCS#8. An encrypted key stays encrypted (re-encrypted with PBES2/AES-256
+      under the same pass phrase).
 
 Options:
   --out FILE              Where to write the key
