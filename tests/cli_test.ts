@@ -136,6 +136,29 @@ describe("cli: serve usage errors (exit 2)", () => {
     assertUsage(await cli(["serve", "a", "b"]), /too many arguments/);
   });
 
+  it("a pass phrase on the command line is refused, says where it goes, and is never echoed", async () => {
+    for (
+      const args of [
+        ["serve", "--cert", "c.pem", "--key", "k.pem", "--passphrase", "hunter2-secret"],
+        ["key", "decrypt", "k.pem", "--out", "x.pem", "--passphrase=hunter2-secret"],
+        ["cert", "localhost", "--password", "hunter2-secret"],
+        ["p12", "import", "a.p12", "-passin", "pass:hunter2-secret"],
+      ]
+    ) {
+      const r = await cli(args);
+      const option = args.find((a) => /^-+pass/.test(a))!.split("=")[0];
+      assertUsage(
+        r,
+        new RegExp(
+          `^tlsmith: ${option}: pass phrases are never taken on the command line .*` +
+            "--passphrase-file FILE, the TLSMITH_PASSPHRASE environment variable, or type it",
+        ),
+        args[0],
+      );
+      assert.ok(!(r.stdout + r.stderr).includes("hunter2"), r.stderr);
+    }
+  });
+
   it("bad ports", async () => {
     for (const port of ["70000", "65536", "abc", "-1", "1.5", "", "0x10"]) {
       assertUsage(

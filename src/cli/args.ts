@@ -148,6 +148,26 @@ function toUsageError(err: unknown): unknown {
   return err;
 }
 
+/** Options that would put a pass phrase on the command line (tlsmith's or OpenSSL's spelling). */
+const PASSPHRASE_OPTION = /^--?(pass|passphrase|password|passin|passout|pw|pwd)(=|$)/i;
+
+/**
+ * Refuse a pass phrase given as an option, with where to put it instead. The value is never
+ * repeated in the message.
+ */
+function refusePassphraseArgument(argv: readonly string[], options: ParseArgsOptionsConfig): void {
+  for (const arg of argv) {
+    if (arg === "--") return;
+    const m = arg.match(PASSPHRASE_OPTION);
+    if (m === null || Object.hasOwn(options, m[1])) continue;
+    throw usageError(
+      `${arg.split("=")[0]}: pass phrases are never taken on the command line (the process ` +
+        "list and shell history would show it). Use --passphrase-file FILE, the " +
+        "TLSMITH_PASSPHRASE environment variable, or type it at the prompt.",
+    );
+  }
+}
+
 /**
  * Parse a command's arguments strictly: unknown options, options without their
  * value, values given to boolean options and too many or too few positionals
@@ -170,6 +190,9 @@ function toUsageError(err: unknown): unknown {
  *   code: "BAD_USAGE",
  *   message: "unknown option --prot",
  * });
+ * assert.throws(() => parseCommandArgs(["--passphrase=hunter2"], options), {
+ *   message: /^--passphrase: pass phrases are never taken on the command line/,
+ * });
  * assert.throws(() => parseCommandArgs(["a", "b"], options, { max: 1, name: "DIR" }), {
  *   message: 'too many arguments: expected at most 1 DIR, got "a" "b"',
  * });
@@ -186,6 +209,7 @@ export function parseCommandArgs<const T extends ParseArgsOptionsConfig>(
 ): ReturnType<
   typeof parseArgs<{ args: string[]; options: T; strict: true; allowPositionals: true }>
 > {
+  refusePassphraseArgument(argv, options);
   let result;
   try {
     result = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
