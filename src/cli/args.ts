@@ -9,6 +9,7 @@
 
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import { TlsmithError } from "../errors.ts";
+import { shellWord } from "../_internal/commands.ts";
 import { splitPath } from "../serve/runtime/common.ts";
 import type { Runtime } from "../serve/runtime/types.ts";
 import { type KeyType, parseKeyType } from "../keys/keys.ts";
@@ -441,4 +442,20 @@ export function parseKeyTypeOption(text: string, option = "--key-type"): KeyType
  */
 export function parseHostArguments(hosts: readonly string[]): SubjectAltName[] {
   return asUsage(() => parseHosts(hosts));
+}
+
+/**
+ * ` --dir DIR` for the commands tlsmith suggests, when a directory was given.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { dirArgument } from "./args.ts";
+ * assert.equal(dirArgument("/tmp/my ca"), "--dir '/tmp/my ca'");
+ * assert.equal(dirArgument(undefined), "");
+ * ```
+ */
+export function dirArgument(dir: string | undefined): string {
+  if (dir === undefined) return "";
+  return `--dir ${shellWord(dir)}`;
 }

@@ -17,7 +17,7 @@ import {
 } from "../ca/store.ts";
 import type { CliContext } from "./args.ts";
 import { withPassphrase } from "./passphrase.ts";
-import { dirArgument } from "./trust_output.ts";
+import { dirArgument } from "./args.ts";
 
 /** Options of {@linkcode loadStoredCa}. */
 export interface LoadStoredCaOptions {

@@ -9,7 +9,6 @@ import { TlsmithError } from "../errors.ts";
 import type { StoreAction, StoreOutcome, TrustReport, TrustStoreKind } from "../trust/mod.ts";
 import { issuedIn } from "../trust/expiry.ts";
 import { absoluteCaStore, readTrustCa } from "../trust/ca.ts";
-import { shellWord } from "../trust/util.ts";
 import type { CliContext } from "./args.ts";
 import { usageError } from "./args.ts";
 
@@ -174,22 +173,6 @@ export async function leavesInUse(
   } catch {
     return [...files];
   }
-}
-
-/**
- * ` --dir DIR` for the commands tlsmith suggests, when a directory was given.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { dirArgument } from "./trust_output.ts";
- * assert.equal(dirArgument("/tmp/my ca"), "--dir '/tmp/my ca'");
- * assert.equal(dirArgument(undefined), "");
- * ```
- */
-export function dirArgument(dir: string | undefined): string {
-  if (dir === undefined) return "";
-  return `--dir ${shellWord(dir)}`;
 }
 
 /**

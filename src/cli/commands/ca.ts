@@ -22,12 +22,12 @@ import { readNameConstraints } from "../../x509/name_constraints.ts";
 import {
   asUsage,
   type CliContext,
+  dirArgument,
   parseCommandArgs,
   parseKeyTypeOption,
   usageError,
 } from "../args.ts";
 import { withProgress } from "../output.ts";
-import { dirArgument } from "../trust_output.ts";
 import { shellWord } from "../../_internal/commands.ts";
 import { obtainPassphrase } from "../passphrase.ts";
 import { readInputText } from "../input.ts";

@@ -13,7 +13,6 @@ import { adhocCert } from "../../ca/adhoc.ts";
 import { writeFileGroup } from "../../_internal/file_group.ts";
 import { exportPrivateKey } from "../../keys/formats.ts";
 import type { KeyType } from "../../keys/keys.ts";
-import { exportPkcs12 } from "../../keys/pkcs12.ts";
 import { shellWord } from "../../_internal/commands.ts";
 import { TlsmithError } from "../../errors.ts";
 import {
@@ -269,7 +268,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
     })
     : made.key;
   const p12 = p12File
-    ? await exportPkcs12({
+    ? await (await import("../../keys/pkcs12.ts")).exportPkcs12({
       cert: made.cert,
       key: made.key,
       chain: made.chain === made.cert ? undefined : made.chain.slice(made.cert.length),

@@ -7,10 +7,10 @@
 import { checkTrustOn } from "../../trust/doctor.ts";
 import { trustEnvOn } from "../../trust/env.ts";
 import { type ClientCheck, DOCTOR_CLIENTS, envChanges } from "../../trust/mod.ts";
-import { type CliContext, parseCommandArgs, usageError } from "../args.ts";
+import { type CliContext, dirArgument, parseCommandArgs, usageError } from "../args.ts";
 import { loadStoredCa } from "../local_ca.ts";
 import { absoluteCaStore } from "../../trust/ca.ts";
-import { dirArgument, incomplete, leavesInUse } from "../trust_output.ts";
+import { incomplete, leavesInUse } from "../trust_output.ts";
 
 /** Help of `tlsmith doctor`. */
 export const help = `Usage: tlsmith doctor [--dir DIR] [--client NAME]... [--cert FILE]... [--json]

@@ -4,11 +4,10 @@
  * @module
  */
 
-import { dirArgument } from "../trust_output.ts";
 import { trustEnvOn } from "../../trust/env.ts";
 import { TlsmithError } from "../../errors.ts";
 import { envChanges } from "../../trust/mod.ts";
-import { type CliContext, parseCommandArgs, usageError } from "../args.ts";
+import { type CliContext, dirArgument, parseCommandArgs, usageError } from "../args.ts";
 import { devProxyHelp, runDevProxy } from "../dev_proxy.ts";
 
 /** Help of `tlsmith run`. */

@@ -5,14 +5,8 @@
  */
 
 import { installTrustOn } from "../../trust/install.ts";
-import { type CliContext, parseCommandArgs } from "../args.ts";
-import {
-  dirArgument,
-  incomplete,
-  leavesInUse,
-  parseKinds,
-  printTrustReport,
-} from "../trust_output.ts";
+import { type CliContext, dirArgument, parseCommandArgs } from "../args.ts";
+import { incomplete, leavesInUse, parseKinds, printTrustReport } from "../trust_output.ts";
 
 /** Help of `tlsmith trust`. */
 export const help =

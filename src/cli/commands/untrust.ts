@@ -5,8 +5,8 @@
  */
 
 import { uninstallTrustOn } from "../../trust/install.ts";
-import { type CliContext, parseCommandArgs } from "../args.ts";
-import { dirArgument, incomplete, parseKinds, printTrustReport } from "../trust_output.ts";
+import { type CliContext, dirArgument, parseCommandArgs } from "../args.ts";
+import { incomplete, parseKinds, printTrustReport } from "../trust_output.ts";
 
 /** Help of `tlsmith untrust`. */
 export const help = `Usage: tlsmith untrust [--dir DIR] [--only KINDS] [--json]
