@@ -14,7 +14,8 @@
 #             HTTP/1.1 connection (curl): total time. A per-response stall shows here.
 #   start-up  whole process `tlsmith cert localhost` (from an existing CA) and `tlsmith --version`
 #             vs the bare runtime (`node -e 0`, an empty `deno run`), hyperfine means; and the
-#             in-process cost of loading the CA and issuing (the crypto work itself).
+#             in-process cost of loading the CA and issuing (the crypto work itself), and the floor:
+#             a bare process doing that WebCrypto work cold with the runtime's own APIs.
 #
 # Every load run prints requests/s and the server's CPU time per request (user+system from
 # /proc/PID/stat: robust when the machine is busy), and each ratio against its reference.
@@ -222,11 +223,31 @@ if want startup && have hyperfine; then
   BIN="$NPM_BUILD/esm/src/cli/bin.js"
   "$NODE1" "$BIN" ca init >/dev/null
   echo "" > "$WORK/empty.mjs"
+  # The floor: a bare process doing the same work cold with the runtime's own APIs — read the CA
+  # key, import it into WebCrypto, make a P-256 key, sign once, write two files (no tlsmith).
+  cat > "$WORK/floor.mjs" <<'JS'
+const dir = typeof Deno === "undefined" ? process.env.TLSMITH_CA_DIR : Deno.env.get("TLSMITH_CA_DIR");
+const fs = typeof Deno === "undefined" ? await import("node:fs") : null;
+const read = (p) => fs ? fs.readFileSync(p, "utf8") : Deno.readTextFileSync(p);
+const write = (p, d, mode) => fs ? fs.writeFileSync(p, d, { mode }) : Deno.writeFileSync(p, d, { mode });
+const pem = read(`${dir}/ca-key.pem`);
+const der = Uint8Array.from(atob(pem.replace(/-----[^-]+-----|\s/g, "")), (c) => c.charCodeAt(0));
+const ec = { name: "ECDSA", namedCurve: "P-256" };
+const caKey = await crypto.subtle.importKey("pkcs8", der, ec, false, ["sign"]);
+const pair = await crypto.subtle.generateKey(ec, true, ["sign", "verify"]);
+const spki = new Uint8Array(await crypto.subtle.exportKey("spki", pair.publicKey));
+const key = new Uint8Array(await crypto.subtle.exportKey("pkcs8", pair.privateKey));
+const sig = new Uint8Array(await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-256" }, caKey, spki));
+write("floor-cert.der", sig, 0o644);
+write("floor-key.der", key, 0o600);
+JS
   (cd "$WORK/out" && hyperfine -N -w 3 -r $((ROUNDS * 7)) --export-json "$WORK/startup.json" \
     -n node-bare "$NODE1 -e 0" \
+    -n node-floor "$NODE1 $WORK/floor.mjs" \
     -n node-version "$NODE1 $BIN --version" \
     -n node-cert "$NODE1 $BIN cert localhost --force" \
     ${DENO_ON:+-n deno-bare "$DENO run -A $WORK/empty.mjs"} \
+    ${DENO_ON:+-n deno-floor "$DENO run -A $WORK/floor.mjs"} \
     ${DENO_ON:+-n deno-version "$DENO run -A $ROOT/cli.ts --version"} \
     ${DENO_ON:+-n deno-cert "$DENO run -A $ROOT/cli.ts cert localhost --force"} >/dev/null)
   "$NODE1" -e '
@@ -318,8 +339,11 @@ if want startup && [ -n "$(median startup/node-bare ms)" ]; then
     crypto="$(median "startup/$rt-crypto" ms)"
     version="$(median "startup/$rt-version" ms)"
     cert="$(median "startup/$rt-cert" ms)"
+    floor="$(median "startup/$rt-floor" ms)"
     printf '  %-5s bare %7s   --version %7s (%s)   cert %7s, crypto %6s: (cert - crypto) / bare = %s\n' \
       "$rt" "$bare" "$version" "$(awk -v a="$version" -v b="$bare" 'BEGIN { printf "%.2fx", a / b }')" \
       "$cert" "$crypto" "$(awk -v a="$cert" -v c="$crypto" -v b="$bare" 'BEGIN { printf "%.2fx", (a - c) / b }')"
+    printf '  %-5s floor (a bare process doing the same WebCrypto work cold) %7s: cert / floor = %s\n' \
+      "$rt" "$floor" "$(awk -v a="$cert" -v b="$floor" 'BEGIN { printf "%.2fx", a / b }')"
   done
 fi
