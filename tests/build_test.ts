@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { repoRoot } from "./helpers.ts";
+import { repoRoot, sourceFiles } from "./helpers.ts";
 import { readdir, readFile, stat } from "node:fs/promises";
 import {
   bareSpecifiers,
@@ -12,15 +12,9 @@ import {
 /** The npm dependencies the source tree (mod.ts, cli.ts, src/) imports. */
 async function sourceDependencies(root: URL): Promise<Record<string, string>> {
   const specs: string[] = [];
-  const visit = async (dir: URL): Promise<void> => {
-    for (const entry of await readdir(dir, { withFileTypes: true })) {
-      if (entry.isDirectory()) await visit(new URL(`${entry.name}/`, dir));
-      else if (entry.name.endsWith(".ts")) {
-        specs.push(...npmSpecifiersIn(await readFile(new URL(entry.name, dir), "utf8")));
-      }
-    }
-  };
-  await visit(new URL("src/", root));
+  for (const path of await sourceFiles(root, "src")) {
+    specs.push(...npmSpecifiersIn(await readFile(new URL(path, root), "utf8")));
+  }
   for (const f of ["mod.ts", "cli.ts"]) {
     try {
       specs.push(...npmSpecifiersIn(await readFile(new URL(f, root), "utf8")));

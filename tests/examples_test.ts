@@ -6,18 +6,8 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { readdir, readFile } from "node:fs/promises";
-import { repoRoot } from "./helpers.ts";
-
-async function sourceFiles(root: URL, dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(new URL(dir, root), { withFileTypes: true })) {
-    const path = `${dir}/${entry.name}`;
-    if (entry.isDirectory()) out.push(...await sourceFiles(root, path));
-    else if (entry.name.endsWith(".ts")) out.push(path);
-  }
-  return out;
-}
+import { readFile } from "node:fs/promises";
+import { repoRoot, sourceFiles } from "./helpers.ts";
 
 /** One fenced example of a JSDoc comment. */
 export interface Example {

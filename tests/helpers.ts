@@ -6,7 +6,7 @@
 import { after, before } from "node:test";
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { TlsmithError, type TlsmithErrorCode } from "../src/errors.ts";
@@ -32,6 +32,17 @@ export async function repoRoot(): Promise<URL> {
     }
   }
   throw new Error("deno.json not found above " + import.meta.url);
+}
+
+/** The `.ts` files under `dir` of `root` (e.g. `"src"`), as sorted paths relative to `root`. */
+export async function sourceFiles(root: URL, dir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const entry of await readdir(new URL(dir, root), { withFileTypes: true })) {
+    const path = `${dir}/${entry.name}`;
+    if (entry.isDirectory()) out.push(...await sourceFiles(root, path));
+    else if (entry.name.endsWith(".ts")) out.push(path);
+  }
+  return out.sort();
 }
 
 /** Text without carriage returns and surrounding white space (compare PEM from tools). */

@@ -15,18 +15,8 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { repoRoot } from "./helpers.ts";
-import { readdir, readFile } from "node:fs/promises";
-
-async function sourceFiles(root: URL, dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const entry of await readdir(new URL(dir, root), { withFileTypes: true })) {
-    const path = `${dir}/${entry.name}`;
-    if (entry.isDirectory()) out.push(...await sourceFiles(root, path));
-    else if (entry.name.endsWith(".ts")) out.push(path);
-  }
-  return out.sort();
-}
+import { repoRoot, sourceFiles } from "./helpers.ts";
+import { readFile } from "node:fs/promises";
 
 interface Arrow {
   from: string;
