@@ -7,14 +7,11 @@
  *
  * @module
  */
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
-
-const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
-const CACHE = join(ROOT, ".tmp", "toolchains");
+import { installInto, TOOLCHAINS } from "./toolchains.mjs";
 
 function cpuHasAvx2() {
   try {
@@ -32,7 +29,7 @@ export function findBun() {
   if (!arch) return { why: `no Bun npm build for ${process.platform}/${process.arch}` };
   const baseline = arch === "x64" && process.platform === "linux" && !cpuHasAvx2();
   const name = `@oven/bun-${os}-${arch}${baseline ? "-baseline" : ""}`;
-  const prefix = join(CACHE, "bun");
+  const prefix = join(TOOLCHAINS, "bun");
   const bin = join(
     prefix,
     "node_modules",
@@ -41,18 +38,7 @@ export function findBun() {
     os === "windows" ? "bun.exe" : "bun",
   );
   if (!existsSync(bin)) {
-    mkdirSync(prefix, { recursive: true });
-    const r = spawnSync("npm", [
-      "install",
-      "--prefix",
-      prefix,
-      "--no-save",
-      "--no-package-lock",
-      "--no-audit",
-      "--no-fund",
-      "--loglevel=error",
-      `${name}@^1`,
-    ], { encoding: "utf8", timeout: 300_000 });
+    const r = installInto(prefix, `${name}@^1`);
     if (r.status !== 0) {
       return {
         why: `npm install ${name} failed: ${(r.stderr || r.stdout || String(r.error)).trim()}`,

@@ -22,14 +22,12 @@
  * and again per version at the end.
  */
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync } from "node:fs";
-import { delimiter, dirname, join, relative, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { existsSync, readdirSync } from "node:fs";
+import { delimiter, join, relative, resolve } from "node:path";
 import process from "node:process";
+import { installInto, ROOT, TOOLCHAINS } from "./toolchains.mjs";
 
-const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const TESTS = join(resolve(ROOT, process.env.TLSMITH_NPM_DIR || "npm"), "esm", "tests");
-const CACHE = join(ROOT, ".tmp", "toolchains");
 /** Oldest release of each major line tlsmith supports (pkijs 4 and require(esm) need 20.19). */
 const MINIMUM = { 20: [20, 19, 0], 22: [22, 12, 0], 24: [24, 0, 0] };
 
@@ -52,29 +50,18 @@ function nodeFor(major) {
   }
   const os = process.platform === "win32" ? "win" : process.platform;
   const pkgName = `node-${os}-${process.arch}`;
-  const prefix = join(CACHE, `node${major}`);
+  const prefix = join(TOOLCHAINS, `node${major}`);
   const bin = os === "win"
     ? join(prefix, "node_modules", pkgName, "bin", "node.exe")
     : join(prefix, "node_modules", pkgName, "bin", "node");
   const cached = existsSync(bin) ? versionOf(bin) : null;
   if (cached && cached[0] === major) return bin;
-  mkdirSync(prefix, { recursive: true });
   console.log(
     `test_node: installing Node ${major} from npm (${pkgName}@${major}) into ${
       relative(ROOT, prefix)
     }/`,
   );
-  const r = spawnSync("npm", [
-    "install",
-    "--prefix",
-    prefix,
-    "--no-save",
-    "--no-package-lock",
-    "--no-audit",
-    "--no-fund",
-    "--loglevel=error",
-    `${pkgName}@${major}`,
-  ], { stdio: "inherit", timeout: 600_000 });
+  const r = installInto(prefix, `${pkgName}@${major}`, { stdio: "inherit", timeout: 600_000 });
   const got = existsSync(bin) ? versionOf(bin) : null;
   if (r.status !== 0 || !got || got[0] !== major) {
     throw new Error(`could not install Node ${major} from the npm package ${pkgName}@${major}`);
