@@ -271,17 +271,22 @@ async function decryptCbc(
   return cbcDecrypt(block, iv, data);
 }
 
+/** `BAD_DER` unless the ciphertext is whole blocks (checked before any key derivation). */
+function checkCiphertext(ctx: DecryptContext, cipher: CbcCipher, data: Uint8Array) {
+  if (data.length === 0 || data.length % blockBytes(cipher) !== 0) {
+    throw new DerError(
+      `the ${ctx.what}'s ciphertext of ${data.length} bytes is not whole ${cipher.name} blocks.`,
+    );
+  }
+}
+
 /** `BAD_DER` unless the IV is one block and the ciphertext whole blocks. */
 function checkCbcInput(ctx: DecryptContext, cipher: CbcCipher, iv: Uint8Array, data: Uint8Array) {
   const size = blockBytes(cipher);
   if (iv.length !== size) {
     throw new DerError(`the ${ctx.what}'s ${cipher.name} IV is not ${size} bytes.`);
   }
-  if (data.length === 0 || data.length % size !== 0) {
-    throw new DerError(
-      `the ${ctx.what}'s ciphertext of ${data.length} bytes is not whole ${cipher.name} blocks.`,
-    );
-  }
+  checkCiphertext(ctx, cipher, data);
 }
 
 function cannotDecrypt(ctx: DecryptContext, name: string, legacy: boolean): TlsmithError {
@@ -558,11 +563,7 @@ async function legacyPbeDecrypt(
       `${count(hash.maxIterations)} with ${hash.name}`,
     );
   }
-  if (ciphertext.length === 0 || ciphertext.length % 8 !== 0) {
-    throw new DerError(
-      `the ${ctx.what}'s ciphertext of ${ciphertext.length} bytes is not whole ${cipher.name} blocks.`,
-    );
-  }
+  checkCiphertext(ctx, cipher, ciphertext);
   if (scheme.kdf === "pbkdf1") {
     // PBKDF1: T = H^c(P || S); the key is its first 8 bytes, the IV the next 8.
     spend(ctx, iterations / hash.maxIterations);
