@@ -54,6 +54,23 @@ export function isPrivateKeyLabel(label: string): boolean {
   return label === "PRIVATE KEY" || label.endsWith(" PRIVATE KEY");
 }
 
+/**
+ * The PEM labels of a certificate signing request (PKCS#10): `CERTIFICATE
+ * REQUEST`, and `NEW CERTIFICATE REQUEST` as older tools (Netscape, Windows)
+ * write it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isCsrLabel } from "./pem.ts";
+ * assert.equal(isCsrLabel("NEW CERTIFICATE REQUEST"), true);
+ * assert.equal(isCsrLabel("CERTIFICATE"), false);
+ * ```
+ */
+export function isCsrLabel(label: string): boolean {
+  return label === "CERTIFICATE REQUEST" || label === "NEW CERTIFICATE REQUEST";
+}
+
 /** Options of {@linkcode decodePem}. */
 export interface DecodePemOptions {
   /** Where the text came from (a file name), used in error messages. */

@@ -25,7 +25,7 @@ import {
 } from "../_internal/der.ts";
 import { OID } from "../_internal/oids.ts";
 import { sourcePrefix, TlsmithError } from "../errors.ts";
-import { decodePem, encodePem, type PemBlock } from "../pem.ts";
+import { decodePem, encodePem, isCertificateLabel, isCsrLabel, type PemBlock } from "../pem.ts";
 import { fileArgument, type InputKind, namedCurveCommand, newKeyCommands } from "./commands.ts";
 import {
   checkIterations,
@@ -158,14 +158,11 @@ function notAKey(ctx: InputKind, found: string): TlsmithError {
 
 /** What a PEM text holds instead of a private key, for the message. */
 function describeLabels(labels: string[]): string {
-  const has = (l: string) => labels.includes(l);
-  if (has("CERTIFICATE") || has("TRUSTED CERTIFICATE") || has("X509 CERTIFICATE")) {
-    return "a certificate";
-  }
-  if (has("PUBLIC KEY") || has("RSA PUBLIC KEY")) {
+  if (labels.some(isCertificateLabel)) return "a certificate";
+  if (labels.includes("PUBLIC KEY") || labels.includes("RSA PUBLIC KEY")) {
     return "a public key (the key file holds the private key)";
   }
-  if (has("CERTIFICATE REQUEST") || has("NEW CERTIFICATE REQUEST")) return "a certificate request";
+  if (labels.some(isCsrLabel)) return "a certificate request";
   return `only ${[...new Set(labels)].map((l) => `"${l}"`).join(", ")} blocks`;
 }
 

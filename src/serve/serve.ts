@@ -17,7 +17,8 @@ import { caStore, loadStoredCa, openStoredCa } from "../ca/store.ts";
 import { type CertificateDescription, describeCertificate } from "../x509/describe.ts";
 import { TlsmithError } from "../errors.ts";
 import { exportPrivateKey, importPrivateKey, isEncryptedPrivateKey } from "../keys/formats.ts";
-import { decodePem } from "../pem.ts";
+import { decodePem, isPrivateKeyLabel } from "../pem.ts";
+import { isEncryptedBlock } from "../keys/encrypt.ts";
 import { getRuntime } from "./runtime/mod.ts";
 import { DEFAULT_LIMITS } from "./runtime/connections.ts";
 import type {
@@ -225,16 +226,13 @@ function badOption(message: string): TlsmithError {
 /** Check that `key` is an unencrypted private key in PEM; `source` names it in errors. */
 function checkKeyPem(key: string, source: string): void {
   const blocks = decodePem(key, { source, expect: "private key" });
-  const encrypted = blocks.find((b) =>
-    b.label === "ENCRYPTED PRIVATE KEY" || /ENCRYPTED/i.test(b.headers["Proc-Type"] ?? "")
-  );
-  if (encrypted) {
+  if (blocks.some(isEncryptedBlock)) {
     throw new TlsmithError(
       "PASSPHRASE_REQUIRED",
       `${source}: the private key is encrypted. Pass its pass phrase: serve(handler, { cert, passphrase }) (a string, or a function that asks for it).`,
     );
   }
-  if (!blocks.some((b) => /(^|\s)PRIVATE KEY$/.test(b.label))) {
+  if (!blocks.some((b) => isPrivateKeyLabel(b.label))) {
     const found = [...new Set(blocks.map((b) => b.label))].join(", ");
     throw new TlsmithError(
       "BAD_KEY",

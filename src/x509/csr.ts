@@ -40,7 +40,7 @@ import { inputProblem } from "./model.ts";
 import { generalNameOf, parseHosts, type SubjectAltName } from "./names.ts";
 import { readAlgorithmIdentifier, readPublicKeyInfo } from "./public_key.ts";
 import { signerFor, verifySignature } from "./signature.ts";
-import { decodePem, encodePem } from "../pem.ts";
+import { decodePem, encodePem, isCsrLabel } from "../pem.ts";
 
 /** Subject attributes by short name. `CN` is the common name. */
 export interface SubjectFields {
@@ -202,8 +202,6 @@ export interface ParseCsrOptions {
   source?: string;
 }
 
-const CSR_LABELS = ["CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST"];
-
 function badCsr(source: string | undefined, detail: string, cause?: unknown): TlsmithError {
   return new TlsmithError(
     "BAD_CSR",
@@ -317,7 +315,7 @@ export async function parseCsr(
   let der: Uint8Array;
   if (typeof input === "string") {
     const blocks = decodePem(input, { source, expect: "certificate request" });
-    const block = blocks.find((b) => CSR_LABELS.includes(b.label));
+    const block = blocks.find((b) => isCsrLabel(b.label));
     if (!block) {
       const found = [...new Set(blocks.map((b) => b.label))].join(", ");
       throw badCsr(

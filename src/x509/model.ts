@@ -33,7 +33,7 @@ import {
   UNIVERSAL,
 } from "../_internal/der.ts";
 import { TlsmithError } from "../errors.ts";
-import { decodePem, isCertificateLabel } from "../pem.ts";
+import { decodePem, isCertificateLabel, isCsrLabel, isPrivateKeyLabel } from "../pem.ts";
 import { readName } from "./dn.ts";
 import { decodeExtensions, readExtensionList } from "./extensions.ts";
 import { readAlgorithmIdentifier, readPublicKeyInfo } from "./public_key.ts";
@@ -534,9 +534,9 @@ export function isCertificateModel(value: unknown): value is Certificate {
 
 function notACertificateLabel(labels: string[]): string {
   const label = labels[0];
-  return label === "PRIVATE KEY" || label?.endsWith(" PRIVATE KEY")
+  return label !== undefined && isPrivateKeyLabel(label)
     ? " This is a private key; pass the certificate file (-----BEGIN CERTIFICATE-----) instead."
-    : label === "CERTIFICATE REQUEST" || label === "NEW CERTIFICATE REQUEST"
+    : label !== undefined && isCsrLabel(label)
     ? " This is a certificate signing request (CSR); have a CA sign it (`tlsmith sign CSR`) to get a certificate."
     : label === "PUBLIC KEY"
     ? " This is a public key, not a certificate."

@@ -10,8 +10,9 @@ import { parseCsr } from "../../x509/csr.ts";
 import { fingerprint } from "../../x509/describe.ts";
 import { TlsmithError } from "../../errors.ts";
 import { importPrivateKey } from "../../keys/formats.ts";
+import { isEncryptedBlock } from "../../keys/encrypt.ts";
 import { exportSpki } from "../../keys/keys.ts";
-import { decodePem, encodePem, isCertificateLabel } from "../../pem.ts";
+import { decodePem, encodePem, isCertificateLabel, isCsrLabel } from "../../pem.ts";
 import { readCertificate } from "../../x509/model.ts";
 import { publicKeyInfoFromDer } from "../../x509/public_key.ts";
 import { type CliContext, parseCommandArgs } from "../args.ts";
@@ -95,7 +96,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
       ctx.print(`${name} public key=${await fingerprint(block.der, alg)}`);
     } else if (
       ["PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY"].includes(block.label) &&
-      !block.headers["Proc-Type"]
+      !isEncryptedBlock(block)
     ) {
       const pair = await importPrivateKey(encodePem(block.label, block.der), { source: file });
       ctx.print(
@@ -104,11 +105,11 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
           alg,
         )}  (${pair.type} private key)`,
       );
-    } else if (block.label === "CERTIFICATE REQUEST" || block.label === "NEW CERTIFICATE REQUEST") {
+    } else if (isCsrLabel(block.label)) {
       const info = await parseCsr(block.der, { source: file });
       const spki = info.publicKeyInfo;
       ctx.print(`${name} public key=${await fingerprint(spki, alg)}  (CSR ${info.subject})`);
-    } else if (block.label === "ENCRYPTED PRIVATE KEY" || block.headers["Proc-Type"]) {
+    } else if (isEncryptedBlock(block)) {
       throw new TlsmithError(
         "PASSPHRASE_REQUIRED",
         `${file}: the private key is encrypted; fingerprint its certificate or public key instead (e.g. \`openssl pkey -pubout\`).`,

@@ -10,12 +10,13 @@ import { parseCsr } from "../../x509/csr.ts";
 import { describeCertificate, fingerprint } from "../../x509/describe.ts";
 import { TlsmithError } from "../../errors.ts";
 import { importPrivateKey } from "../../keys/formats.ts";
+import { isEncryptedBlock } from "../../keys/encrypt.ts";
 import { exportSpki } from "../../keys/keys.ts";
 import { readNameConstraints } from "../../x509/name_constraints.ts";
 import { formatGeneralName } from "../../x509/general_name.ts";
 import { readCertificate } from "../../x509/model.ts";
 import { publicKeyInfoFromDer } from "../../x509/public_key.ts";
-import { decodePem, encodePem, isCertificateLabel, type PemBlock } from "../../pem.ts";
+import { decodePem, encodePem, isCertificateLabel, isCsrLabel, type PemBlock } from "../../pem.ts";
 import { type CliContext, parseCommandArgs } from "../args.ts";
 import { readInputFile } from "../input.ts";
 import { looksLikePkcs12 } from "../../keys/pkcs12.ts";
@@ -38,7 +39,6 @@ Examples:
 
 type Item = Record<string, unknown> & { kind: string };
 
-const CSR_LABELS = ["CERTIFICATE REQUEST", "NEW CERTIFICATE REQUEST"];
 const KEY_LABELS = ["PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY"];
 
 function daysLeft(date: Date): number {
@@ -94,10 +94,8 @@ async function csrItem(der: Uint8Array, source: string): Promise<Item> {
 
 async function itemOf(block: PemBlock, source: string): Promise<Item> {
   if (isCertificateLabel(block.label)) return await certificateItem(block.der, source);
-  if (CSR_LABELS.includes(block.label)) return await csrItem(block.der, source);
-  if (
-    block.label === "ENCRYPTED PRIVATE KEY" || block.headers["Proc-Type"]?.includes("ENCRYPTED")
-  ) {
+  if (isCsrLabel(block.label)) return await csrItem(block.der, source);
+  if (isEncryptedBlock(block)) {
     return {
       kind: "private key",
       encrypted: true,
