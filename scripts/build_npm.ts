@@ -3,6 +3,8 @@
  *
  * - `npm/esm/`: ESM JavaScript + `.d.ts` of `mod.ts` and `src/**` (TypeScript 5.9,
  *   `rewriteRelativeImportExtensions`, nodenext, ES2022, strict), no source maps;
+ * - `npm/bin/tlsmith.cjs`: the `tlsmith` command, the CLI bundled into one file by esbuild
+ *   (see {@linkcode BIN_BUNDLE});
  * - `npm/esm/tests/`: the test suite compiled beside it (NOT published: `files` leaves it out),
  *   so `node --test npm/esm/tests/*_test.js` runs the same tests on the build;
  * - `npm/package.json`: name `tlsmith`, version from deno.json, dependencies DERIVED from
@@ -115,6 +117,41 @@ function npmExports(exports: unknown): Record<string, Record<string, string>> {
     out[key] = { types: js.replace(/\.js$/, ".d.ts"), import: js, default: js };
   }
   return out;
+}
+
+/**
+ * Where the package's `tlsmith` command lives: the CLI bundled into one CommonJS file.
+ * Loading 40-odd ES modules one by one costs Node more than the work of `tlsmith cert`
+ * itself (resolve, read and link each; about 1 ms a module on a small machine); one file
+ * without the ESM loader starts in about half the time. `node:*` modules are `require`d
+ * where they are used, so a command loads only the built-in modules it needs, and commands
+ * still load lazily (esbuild keeps each `import()` as a lazy initialiser). The ES modules
+ * under esm/ stay the library; `tlsmith/cli` (runMain) runs from them.
+ */
+const BIN_BUNDLE = "bin/tlsmith.cjs";
+
+/** Bundle the compiled bin (and everything it loads, @noble/hashes included) into `out`. */
+function bundleBin(entry: string, out: string): void {
+  const esbuild = join(ROOT, "node_modules", ".bin", "esbuild");
+  if (!existsSync(esbuild)) fail(`${relative(ROOT, esbuild)} is missing. Run npm install.`);
+  const r = spawnSync(esbuild, [
+    entry,
+    "--bundle",
+    "--platform=node",
+    "--format=cjs",
+    "--target=node20",
+    // Shorter to parse; names are kept, so a TLSMITH_DEBUG=1 stack still reads.
+    "--minify-whitespace",
+    "--minify-syntax",
+    "--legal-comments=none",
+    "--log-level=warning",
+    `--outfile=${out}`,
+  ], { cwd: ROOT, encoding: "utf8" });
+  if (r.error || r.status !== 0) {
+    fail(`esbuild could not bundle the bin: ${r.error?.message ?? (r.stderr || r.stdout)}`);
+  }
+  if (r.stderr.trim()) fail(`esbuild warned while bundling the bin:\n${r.stderr}`);
+  chmodSync(out, 0o755);
 }
 
 function main(): void {
@@ -301,6 +338,7 @@ function main(): void {
       writeFileSync(bin, `#!/usr/bin/env node\n${text}`);
     }
     chmodSync(bin, 0o755);
+    bundleBin(bin, join(OUT, BIN_BUNDLE));
   } else {
     console.warn("build_npm: WARNING src/cli/bin.ts is missing: the package has no CLI yet.");
   }
@@ -334,13 +372,14 @@ function main(): void {
       ...npmExports(denoJson.exports),
       "./package.json": "./package.json",
     },
-    ...(hasBin ? { bin: { tlsmith: "./esm/src/cli/bin.js" } } : {}),
+    ...(hasBin ? { bin: { tlsmith: `./${BIN_BUNDLE}` } } : {}),
     files: [
       ...ENTRY_FILES.flatMap((f) => {
         const base = f.replace(/\.ts$/, "");
         return existsSync(join(ESM, `${base}.js`)) ? [`esm/${base}.js`, `esm/${base}.d.ts`] : [];
       }),
       "esm/src/",
+      "bin/",
       "README.md",
       "LICENSE",
     ],

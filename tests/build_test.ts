@@ -2,6 +2,8 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { repoRoot, sourceFiles } from "./helpers.ts";
 import { readdir, readFile, stat } from "node:fs/promises";
+import { spawnSync } from "node:child_process";
+import process from "node:process";
 import {
   bareSpecifiers,
   dependenciesFrom,
@@ -134,7 +136,7 @@ describeCompiled("npm build: the generated package", () => {
     assert.equal(pkg.main, "./esm/mod.js");
     assert.equal(pkg.types, "./esm/mod.d.ts");
     assert.equal(pkg.engines.node, ">=20.19");
-    assert.equal(pkg.bin.tlsmith, "./esm/src/cli/bin.js");
+    assert.equal(pkg.bin.tlsmith, "./bin/tlsmith.cjs");
     assert.ok(!pkg.files.some((f: string) => f.includes("tests")), `files: ${pkg.files}`);
     for (const target of [pkg.main, pkg.types, pkg.bin.tlsmith]) {
       await stat(new URL(target, packageDir)); // throws when missing
@@ -149,9 +151,43 @@ describeCompiled("npm build: the generated package", () => {
   });
 
   it("the bin keeps its shebang and is executable", async () => {
-    const bin = new URL("esm/src/cli/bin.js", packageDir);
-    assert.match(await readFile(bin, "utf8"), /^#!\/usr\/bin\/env node\n/);
-    assert.notEqual((await stat(bin)).mode & 0o111, 0, "bin.js is not executable");
+    for (const path of ["esm/src/cli/bin.js", "bin/tlsmith.cjs"]) {
+      const bin = new URL(path, packageDir);
+      assert.match(await readFile(bin, "utf8"), /^#!\/usr\/bin\/env node\n/, path);
+      assert.notEqual((await stat(bin)).mode & 0o111, 0, `${path} is not executable`);
+    }
+  });
+
+  it("the bin is one self-contained file that loads only the built-in modules it uses", async () => {
+    const bin = new URL("bin/tlsmith.cjs", packageDir);
+    const text = await readFile(bin, "utf8");
+    // (A require inside a string, such as doctor's `node -e` probe, is not one of the bin's own.)
+    const calls = text.matchAll(/(?<!['"`])\brequire\("([^"]+)"\)/g);
+    const required = new Set([...calls].map((m) => m[1]));
+    assert.ok(required.size > 0);
+    // Nothing from node_modules: @noble/hashes is inside. (A static `import` would not even
+    // parse in a CommonJS file: the run below would fail.)
+    for (const name of required) assert.ok(name.startsWith("node:"), `the bin requires ${name}`);
+    // `--version` loads no HTTP, TLS or child-process module (a command loads what it uses).
+    const probe = "process.on('exit', () => process.stderr.write(JSON.stringify(" +
+      "process.moduleLoadList.filter((m) => m.startsWith('NativeModule '))" +
+      ".map((m) => m.slice(13)))));";
+    const r = spawnSync(process.execPath, [
+      "-e",
+      `${probe} require(process.argv[1])`,
+      bin.pathname,
+      "--version",
+    ], {
+      encoding: "utf8",
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const pkg = JSON.parse(await readFile(new URL("package.json", packageDir), "utf8"));
+    assert.equal(r.stdout.trim(), `tlsmith ${pkg.version}`);
+    const loaded: string[] = JSON.parse(r.stderr);
+    // (node:net is there already: standard output is a pipe, a net.Socket.)
+    for (const name of ["http", "https", "http2", "tls", "zlib", "child_process"]) {
+      assert.ok(!loaded.includes(name), `tlsmith --version loaded node:${name}`);
+    }
   });
 
   it("every module has its .d.ts, and no source maps are emitted", async () => {

@@ -366,8 +366,9 @@ export function cliCommand(): { cmd: string; args: string[] } {
     const mod = new URL("../mod.ts", import.meta.url).pathname;
     return { cmd: g.Deno.execPath(), args: ["run", "-A", mod] };
   }
-  // Under Node the tests run compiled in npm/esm/tests/, beside npm/esm/src/ (scripts/build_npm.ts).
-  const bin = new URL("../src/cli/bin.js", import.meta.url).pathname;
+  // Under Node the tests run compiled in npm/esm/tests/; the package's bin (scripts/build_npm.ts
+  // bundles the CLI into npm/bin/tlsmith.cjs) is what `npx tlsmith` runs, so the tests run it.
+  const bin = new URL("../../bin/tlsmith.cjs", import.meta.url).pathname;
   return { cmd: process.execPath, args: [bin] };
 }
 

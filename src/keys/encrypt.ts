@@ -18,10 +18,6 @@
  * @module
  */
 
-import { scryptAsync } from "npm:@noble/hashes@^2.0.0/scrypt.js";
-import { md5 } from "npm:@noble/hashes@^2.0.0/legacy.js";
-import { pbkdf2Async } from "npm:@noble/hashes@^2.0.0/pbkdf2.js";
-import { sha224 } from "npm:@noble/hashes@^2.0.0/sha2.js";
 import { concatBytes, decodeHex, toArrayBuffer, utf8 } from "../_internal/bytes.ts";
 import {
   DerError,
@@ -43,16 +39,7 @@ import { LEGACY_PBE_NAMES, OID } from "../_internal/oids.ts";
 import { sourcePrefix, TlsmithError } from "../errors.ts";
 import type { PemBlock } from "../pem.ts";
 import { type InputKind, reencryptKeyCommand, reexportPkcs12Command } from "./commands.ts";
-import { cbcDecrypt, desDecrypt, rc2Decrypt } from "./legacy_ciphers.ts";
 import { KEY_LIMITS } from "./limits.ts";
-import {
-  bmpPassword,
-  MAC_HASHES,
-  type MacHash,
-  MD5_HASH,
-  pkcs12Kdf,
-  repeatYielding,
-} from "./pkcs12_kdf.ts";
 import { isPkcs8, parseRsaPrivateKey, parseSec1 } from "./pkcs8.ts";
 
 /** A pass phrase: text (encoded as UTF-8, as OpenSSL does) or raw bytes. */
@@ -216,6 +203,11 @@ async function pbkdf2(
 ): Promise<Uint8Array> {
   if (hash === "SHA-224") {
     // WebCrypto has no SHA-224 (`openssl pkcs8 -v2prf hmacWithSHA224`); noble yields as it goes.
+    // Loaded here, on first use: reading an unencrypted key never loads it.
+    const [{ pbkdf2Async }, { sha224 }] = await Promise.all([
+      import("npm:@noble/hashes@^2.0.0/pbkdf2.js"),
+      import("npm:@noble/hashes@^2.0.0/sha2.js"),
+    ]);
     return await pbkdf2Async(sha224, password, salt, { c: iterations, dkLen: length });
   }
   const base = await crypto.subtle.importKey(
@@ -265,6 +257,8 @@ async function decryptCbc(
       return null;
     }
   }
+  // DES and RC2 (legacy_ciphers.ts) load only for the legacy files that use them.
+  const { cbcDecrypt, desDecrypt, rc2Decrypt } = await import("./legacy_ciphers.ts");
   const block = cipher.kind === "des"
     ? desDecrypt(key)
     : rc2Decrypt(key, cipher.effectiveBits ?? key.length * 8);
@@ -444,6 +438,7 @@ async function pbes2Key(
     }
     spend(ctx, work / KEY_LIMITS.maxScryptWork);
     try {
+      const { scryptAsync } = await import("npm:@noble/hashes@^2.0.0/scrypt.js");
       return await scryptAsync(pass, salt, {
         N: n,
         r,
@@ -521,15 +516,15 @@ export async function pbeDecrypt(
 
 /** A legacy scheme: PBKDF1 with its hash (PBES1) or the PKCS#12 KDF, and its cipher. */
 type LegacyPbe =
-  | { kdf: "pbkdf1"; hash: MacHash; cipher: CbcCipher }
+  | { kdf: "pbkdf1"; hash: "md5" | "sha1"; cipher: CbcCipher }
   | { kdf: "pkcs12"; cipher: CbcCipher };
 
 /** How each legacy scheme derives its key and IV and what it decrypts with, by name. */
 const LEGACY_PBES: Readonly<Record<string, LegacyPbe>> = Object.freeze({
-  "pbeWithMD5AndDES-CBC": { kdf: "pbkdf1", hash: MD5_HASH, cipher: DES },
-  "pbeWithSHA1AndDES-CBC": { kdf: "pbkdf1", hash: MAC_HASHES[OID.sha1], cipher: DES },
-  "pbeWithMD5AndRC2-CBC": { kdf: "pbkdf1", hash: MD5_HASH, cipher: rc2(8) },
-  "pbeWithSHA1AndRC2-CBC": { kdf: "pbkdf1", hash: MAC_HASHES[OID.sha1], cipher: rc2(8) },
+  "pbeWithMD5AndDES-CBC": { kdf: "pbkdf1", hash: "md5", cipher: DES },
+  "pbeWithSHA1AndDES-CBC": { kdf: "pbkdf1", hash: "sha1", cipher: DES },
+  "pbeWithMD5AndRC2-CBC": { kdf: "pbkdf1", hash: "md5", cipher: rc2(8) },
+  "pbeWithSHA1AndRC2-CBC": { kdf: "pbkdf1", hash: "sha1", cipher: rc2(8) },
   "pbeWithSHAAnd3-KeyTripleDES-CBC": { kdf: "pkcs12", cipher: DES_EDE3 },
   "pbeWithSHAAnd2-KeyTripleDES-CBC": { kdf: "pkcs12", cipher: DES_EDE },
   "pbeWithSHAAnd128BitRC2-CBC": { kdf: "pkcs12", cipher: rc2(16) },
@@ -552,7 +547,11 @@ async function legacyPbeDecrypt(
   const [saltNode, iterNode] = sequence(paramsNode, `${ctx.what}'s ${name} parameters`, 2, 2);
   const salt = readOctets(saltNode, `${ctx.what}'s ${name} salt`);
   const iterations = readSmallInt(iterNode, `${ctx.what}'s ${name} iteration count`);
-  const hash = scheme.kdf === "pbkdf1" ? scheme.hash : MAC_HASHES[OID.sha1];
+  // The KDFs and their hashes (pkcs12_kdf.ts, with noble's MD5 and SHA-1) load on first use.
+  const { bmpPassword, MAC_HASHES, MD5_HASH, pkcs12Kdf, repeatYielding } = await import(
+    "./pkcs12_kdf.ts"
+  );
+  const hash = scheme.kdf === "pbkdf1" && scheme.hash === "md5" ? MD5_HASH : MAC_HASHES[OID.sha1];
   const { cipher } = scheme;
   if (iterations < 1) throw new DerError(`the ${ctx.what}'s ${name} iteration count is 0.`);
   if (iterations > hash.maxIterations) {
@@ -630,7 +629,12 @@ export function isEncryptedBlock(block: PemBlock): boolean {
 }
 
 /** EVP_BytesToKey with MD5 and one iteration, as OpenSSL's PEM_do_header. */
-function evpBytesToKey(pass: Uint8Array, salt: Uint8Array, length: number): Uint8Array {
+async function evpBytesToKey(
+  pass: Uint8Array,
+  salt: Uint8Array,
+  length: number,
+): Promise<Uint8Array> {
+  const { md5 } = await import("npm:@noble/hashes@^2.0.0/legacy.js");
   const parts: Uint8Array[] = [];
   let have = 0;
   let prev = new Uint8Array(0);
@@ -692,7 +696,7 @@ export async function decryptLegacyPem(
     );
   }
   checkCbcInput(ctx, cipher, iv, block.der);
-  const key = evpBytesToKey(passphraseBytes(passphrase), iv.slice(0, 8), cipher.keyBytes);
+  const key = await evpBytesToKey(passphraseBytes(passphrase), iv.slice(0, 8), cipher.keyBytes);
   const plain = await decryptCbc(cipher, key, iv, block.der);
   if (!plain) throw wrongPassphrase(ctx);
   try {

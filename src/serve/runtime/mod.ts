@@ -25,7 +25,10 @@ let cached: Promise<Runtime> | undefined;
  */
 export function getRuntime(): Promise<Runtime> {
   if (!cached) {
-    const isDeno = typeof (globalThis as { Deno?: { serve?: unknown } }).Deno?.serve === "function";
+    // Deno.version, not Deno.serve: reading Deno.serve loads Deno's HTTP server and its fetch
+    // classes (≈ 10 ms), which a command that serves nothing never needs.
+    const deno = (globalThis as { Deno?: { version?: { deno?: unknown } } }).Deno;
+    const isDeno = typeof deno?.version?.deno === "string";
     cached = isDeno
       ? import("./deno.ts").then((m) => m.createDenoRuntime())
       : import("./node.ts").then((m) => m.createNodeRuntime());

@@ -9,32 +9,18 @@
 
 import * as fs from "node:fs/promises";
 import { constants as fsConstants, rmSync } from "node:fs";
-import { spawn } from "node:child_process";
 import { join as joinNodePath } from "node:path";
 import * as os from "node:os";
 import process from "node:process";
 import type { ReadStream } from "node:tty";
 import { type FileErrorKind, SecretLine } from "./common.ts";
 import { fileErrorFor, type FilePrimitives, runtimeFiles } from "./files.ts";
-import { nodeTlsFetch } from "./node_fetch.ts";
-import { upstreamFetch } from "./upstream.ts";
-import { upstreamUpgradeNode } from "./upgrade_node.ts";
-import {
-  childEnv,
-  commandFailed,
-  DEFAULT_RUN_TIMEOUT_MS,
-  executableCandidates,
-  OutputCollector,
-  signalExitCode,
-} from "./process.ts";
+import { executableCandidates } from "./process.ts";
 import type {
   DirEntry,
-  ExecCommandOptions,
   FetchFunction,
   Handler,
   NetworkAddress,
-  RunCommandOptions,
-  RunCommandResult,
   Runtime,
   RuntimeServeOptions,
   ServerHandle,
@@ -205,97 +191,6 @@ function nodeProcessAlive(pid: number): boolean {
   }
 }
 
-/** Why a child could not start, for {@linkcode commandFailed}. */
-function spawnFailure(cmd: string, err: unknown) {
-  const code = errorCode(err);
-  const reason = code === "ENOENT"
-    ? "not found"
-    : code === "EACCES"
-    ? "permission denied"
-    : (err as Error)?.message ?? String(err);
-  return commandFailed(cmd, reason, err);
-}
-
-/** `Runtime.run` on Node: spawn with pipes, collect bounded output, SIGKILL at the time limit. */
-function runNodeCommand(
-  cmd: string,
-  args: readonly string[],
-  options: RunCommandOptions = {},
-): Promise<RunCommandResult> {
-  return new Promise((resolve, reject) => {
-    let settled = false;
-    const child = spawn(cmd, [...args], {
-      cwd: options.cwd,
-      env: childEnv(process.env, options.env),
-      stdio: ["pipe", "pipe", "pipe"],
-      windowsHide: true,
-    });
-    const stdout = new OutputCollector();
-    const stderr = new OutputCollector();
-    let timedOut = false;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill("SIGKILL");
-    }, options.timeoutMs ?? DEFAULT_RUN_TIMEOUT_MS);
-    child.stdout.on("data", (d: Uint8Array) => stdout.add(d));
-    child.stderr.on("data", (d: Uint8Array) => stderr.add(d));
-    child.on("error", (err) => {
-      clearTimeout(timer);
-      if (settled) return;
-      settled = true;
-      reject(spawnFailure(cmd, err));
-    });
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      if (settled) return;
-      settled = true;
-      resolve({
-        code: signal ? null : code,
-        stdout: stdout.text(),
-        stderr: stderr.text(),
-        timedOut,
-      });
-    });
-    child.stdin.on("error", () => {});
-    child.stdin.end(options.input ?? "");
-  });
-}
-
-/**
- * `Runtime.exec` on Node: the child shares the terminal; SIGINT (which the terminal sends to
- * the whole process group) is left to the child, SIGTERM and SIGHUP are passed on to it.
- */
-function execNodeCommand(
-  cmd: string,
-  args: readonly string[],
-  options: ExecCommandOptions = {},
-): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, [...args], {
-      env: childEnv(process.env, options.env),
-      stdio: "inherit",
-    });
-    const ignore = () => {};
-    const forward = (signal: "SIGTERM" | "SIGHUP") => child.kill(signal);
-    process.on("SIGINT", ignore);
-    process.on("SIGTERM", forward);
-    process.on("SIGHUP", forward);
-    const done = () => {
-      process.off("SIGINT", ignore);
-      process.off("SIGTERM", forward);
-      process.off("SIGHUP", forward);
-    };
-    child.on("error", (err) => {
-      done();
-      reject(spawnFailure(cmd, err));
-    });
-    child.on("close", (code, signal) => {
-      done();
-      resolve(signal ? signalExitCode(signal) : code ?? 1);
-    });
-  });
-}
-
 /** `Runtime.which` on Node. */
 async function whichNode(cmd: string): Promise<string | null> {
   const candidates = executableCandidates(cmd, {
@@ -333,6 +228,15 @@ function bunTlsFetch(tls: TlsClientOptions): FetchFunction {
   };
   return (input: RequestInfo | URL, init?: RequestInit) =>
     fetch(input, { ...init, tls: settings } as RequestInit);
+}
+
+/** Node's TLS `fetch` (`node_fetch.ts`: node:https, node:zlib), loaded on the first request. */
+function lazyNodeTlsFetch(tls: TlsClientOptions): FetchFunction {
+  let fetchWith: Promise<FetchFunction> | undefined;
+  return async (input: RequestInfo | URL, init?: RequestInit) => {
+    fetchWith ??= import("./node_fetch.ts").then((m) => m.nodeTlsFetch(tls));
+    return (await fetchWith)(input, init);
+  };
 }
 
 /** `Runtime.removeTreeSync` on Node: a missing path is no error. */
@@ -436,20 +340,24 @@ export function createNodeRuntime(): Runtime {
         return undefined;
       }
     },
-    upstreamFetch,
-    upstreamUpgrade: upstreamUpgradeNode,
+    // node:http, node:https and node:zlib load only when something proxies or fetches.
+    upstreamFetch: async (request) => (await import("./upstream.ts")).upstreamFetch(request),
+    upstreamUpgrade: async (request, upstream) =>
+      (await import("./upgrade_node.ts")).upstreamUpgradeNode(request, upstream),
     // node:child_process (see spawn.ts) is loaded on first use only.
     spawnChild: async (command, args, options) =>
       (await import("./spawn.ts")).spawnChild(command, args, options),
-    run: runNodeCommand,
-    exec: execNodeCommand,
+    run: async (cmd, args, options) =>
+      (await import("./node_commands.ts")).runNodeCommand(cmd, args, options),
+    exec: async (cmd, args, options) =>
+      (await import("./node_commands.ts")).execNodeCommand(cmd, args, options),
     which: whichNode,
     userId: () => typeof process.getuid === "function" ? process.getuid() : null,
     pid: () => process.pid,
     processAlive: (pid) => Promise.resolve(nodeProcessAlive(pid)),
     remove: removeNodePath,
     makeTempDir: makeNodeTempDir,
-    tlsFetch: (tls) => isBun ? bunTlsFetch(tls) : nodeTlsFetch(tls),
+    tlsFetch: (tls) => isBun ? bunTlsFetch(tls) : lazyNodeTlsFetch(tls),
     removeTreeSync,
     onExit,
   };
