@@ -53,8 +53,8 @@ JS
 }
 
 measure deno node_modules/.bin/deno run -A mod.ts
-if [ -f npm/esm/src/cli/bin.js ]; then
-  measure node node npm/esm/src/cli/bin.js
+if [ -f npm/bin/tlsmith.cjs ]; then
+  measure node node npm/bin/tlsmith.cjs
 else
-  echo "node   skipped: npm/esm/src/cli/bin.js not built (deno task build)"
+  echo "node   skipped: npm/bin/tlsmith.cjs not built (deno task build)"
 fi

@@ -26,9 +26,9 @@ set -- \
   "openssl pkey -in $TMP/enc.pem -passin env:TLSMITH_PASSPHRASE -out $TMP/o.pem" \
   "tlsmith key decrypt (Deno $("$DENO" --version | head -1 | cut -d' ' -f2))" \
   "$DENO run -A mod.ts key decrypt $TMP/enc.pem --out $TMP/d.pem --force"
-if [ -f npm/esm/src/cli/bin.js ]; then
+if [ -f npm/bin/tlsmith.cjs ]; then
   set -- "$@" "tlsmith key decrypt (Node $(node --version), npm build)" \
-    "node npm/esm/src/cli/bin.js key decrypt $TMP/enc.pem --out $TMP/n.pem --force"
+    "node npm/bin/tlsmith.cjs key decrypt $TMP/enc.pem --out $TMP/n.pem --force"
 else
   echo "(no npm/ build: run 'deno task build' to include Node)"
 fi

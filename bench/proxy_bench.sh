@@ -66,7 +66,7 @@ start local-ssl-proxy "(Started)" node "$LSP" --source "$LSP_PORT" --target "$UP
   --cert "$WORK/cert.pem" --key "$WORK/key.pem" >/dev/null
 DENO_PORT=$(start tlsmith-deno 'https://127\.0\.0\.1:([0-9]+)/' "$DENO" run -A mod.ts proxy \
   --quiet --port 0 --cert "$WORK/cert.pem" --key "$WORK/key.pem" "http://127.0.0.1:$UP")
-NODE_PORT=$(start tlsmith-node 'https://127\.0\.0\.1:([0-9]+)/' node "$NPM_DIR/esm/src/cli/bin.js" \
+NODE_PORT=$(start tlsmith-node 'https://127\.0\.0\.1:([0-9]+)/' node "$NPM_DIR/bin/tlsmith.cjs" \
   proxy --quiet --port 0 --cert "$WORK/cert.pem" --key "$WORK/key.pem" "http://127.0.0.1:$UP")
 
 # One wrk run: "<requests/s> <p50 ms> <p99 ms>".

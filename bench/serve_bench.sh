@@ -220,7 +220,13 @@ if want startup && have hyperfine; then
   export TLSMITH_CA_DIR="$WORK/ca"
   mkdir -p "$WORK/out"
   NODE1="$(echo "$NODES" | awk '{ print $1 }')"
-  BIN="$NPM_BUILD/esm/src/cli/bin.js"
+  BIN="$NPM_BUILD/bin/tlsmith.cjs"
+  # The newest Node too, when there is another (start-up differs between Node versions).
+  NODEL="$(echo "$NODES" | awk '{ print $NF }')"
+  [ "$NODEL" != "$NODE1" ] || NODEL=""
+  # A CA bundle in NODE_EXTRA_CA_CERTS (some machines set one) is parsed by every Node process
+  # at start: it would add the same tens of ms to the bare runtime, the floor and tlsmith alike.
+  unset NODE_EXTRA_CA_CERTS
   "$NODE1" "$BIN" ca init >/dev/null
   echo "" > "$WORK/empty.mjs"
   # The floor: a bare process doing the same work cold with the runtime's own APIs — read the CA
@@ -246,6 +252,10 @@ JS
     -n node-floor "$NODE1 $WORK/floor.mjs" \
     -n node-version "$NODE1 $BIN --version" \
     -n node-cert "$NODE1 $BIN cert localhost --force" \
+    ${NODEL:+-n nodeL-bare "$NODEL -e 0"} \
+    ${NODEL:+-n nodeL-floor "$NODEL $WORK/floor.mjs"} \
+    ${NODEL:+-n nodeL-version "$NODEL $BIN --version"} \
+    ${NODEL:+-n nodeL-cert "$NODEL $BIN cert localhost --force"} \
     ${DENO_ON:+-n deno-bare "$DENO run -A $WORK/empty.mjs"} \
     ${DENO_ON:+-n deno-floor "$DENO run -A $WORK/floor.mjs"} \
     ${DENO_ON:+-n deno-version "$DENO run -A $ROOT/cli.ts --version"} \
@@ -275,6 +285,7 @@ times.sort((a, b) => a - b);
 console.log(times[3].toFixed(1));
 JS
   record startup/node-crypto ms "$("$NODE1" "$WORK/crypto.mjs" "$NPM_BUILD/esm" 2>/dev/null || echo 0)"
+  [ -z "$NODEL" ] || record startup/nodeL-crypto ms "$("$NODEL" "$WORK/crypto.mjs" "$NPM_BUILD/esm" 2>/dev/null || echo 0)"
   [ -z "$DENO_ON" ] || record startup/deno-crypto ms "$(cd "$ROOT" && "$DENO" run -A "$WORK/crypto.mjs" "$ROOT" 2>/dev/null || echo 0)"
 fi
 
@@ -333,7 +344,8 @@ fi
 if want startup && [ -n "$(median startup/node-bare ms)" ]; then
   echo
   echo "start-up, whole process (hyperfine mean, ms); crypto = loading the CA and issuing, in process"
-  for rt in node deno; do
+  echo "  node = $("$NODE1" --version)${NODEL:+, nodeL = $("$NODEL" --version)}"
+  for rt in node nodeL deno; do
     bare="$(median "startup/$rt-bare" ms)"
     [ -n "$bare" ] || continue
     crypto="$(median "startup/$rt-crypto" ms)"

@@ -3,8 +3,8 @@
  *
  * - `npm/esm/`: ESM JavaScript + `.d.ts` of `mod.ts` and `src/**` (TypeScript 5.9,
  *   `rewriteRelativeImportExtensions`, nodenext, ES2022, strict), no source maps;
- * - `npm/bin/tlsmith.cjs`: the `tlsmith` command, the CLI bundled into one file by esbuild
- *   (see {@linkcode BIN_BUNDLE});
+ * - `npm/bin/`: the `tlsmith` command (`tlsmith.cjs`), the CLI bundled into one file by esbuild
+ *   (`tlsmith-cli.cjs`, see {@linkcode BIN_BUNDLE});
  * - `npm/esm/tests/`: the test suite compiled beside it (NOT published: `files` leaves it out),
  *   so `node --test npm/esm/tests/*_test.js` runs the same tests on the build;
  * - `npm/package.json`: name `tlsmith`, version from deno.json, dependencies DERIVED from
@@ -128,7 +128,24 @@ function npmExports(exports: unknown): Record<string, Record<string, string>> {
  * still load lazily (esbuild keeps each `import()` as a lazy initialiser). The ES modules
  * under esm/ stay the library; `tlsmith/cli` (runMain) runs from them.
  */
-const BIN_BUNDLE = "bin/tlsmith.cjs";
+const BIN_BUNDLE = "bin/tlsmith-cli.cjs";
+
+/**
+ * The `bin` itself: turns on Node's compile cache (Node 22.1 and later keep the compiled
+ * bundle in the system's temporary directory, as `tsc` does; a no-op elsewhere), then runs
+ * the bundle.
+ */
+const BIN_STUB = "bin/tlsmith.cjs";
+const BIN_STUB_TEXT = `#!/usr/bin/env node
+"use strict";
+// The tlsmith command (the CLI is bundled into ${BIN_BUNDLE.slice(4)}; see scripts/build_npm.ts).
+try {
+  require("node:module").enableCompileCache?.();
+} catch {
+  // no compile cache: the same, a little slower
+}
+require("./${BIN_BUNDLE.slice(4)}");
+`;
 
 /** Bundle the compiled bin (and everything it loads, @noble/hashes included) into `out`. */
 function bundleBin(entry: string, out: string): void {
@@ -151,7 +168,9 @@ function bundleBin(entry: string, out: string): void {
     fail(`esbuild could not bundle the bin: ${r.error?.message ?? (r.stderr || r.stdout)}`);
   }
   if (r.stderr.trim()) fail(`esbuild warned while bundling the bin:\n${r.stderr}`);
-  chmodSync(out, 0o755);
+  const stub = join(dirname(out), BIN_STUB.slice(4));
+  writeFileSync(stub, BIN_STUB_TEXT);
+  chmodSync(stub, 0o755);
 }
 
 function main(): void {
@@ -372,7 +391,7 @@ function main(): void {
       ...npmExports(denoJson.exports),
       "./package.json": "./package.json",
     },
-    ...(hasBin ? { bin: { tlsmith: `./${BIN_BUNDLE}` } } : {}),
+    ...(hasBin ? { bin: { tlsmith: `./${BIN_STUB}` } } : {}),
     files: [
       ...ENTRY_FILES.flatMap((f) => {
         const base = f.replace(/\.ts$/, "");

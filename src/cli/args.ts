@@ -1,13 +1,13 @@
 /**
  * Shared pieces of every CLI command: the {@linkcode CliContext} a command runs
  * with, the {@linkcode CommandModule} shape a command file exports, and
- * argument parsing (a strict `node:util` `parseArgs` wrapper) whose mistakes
- * become `BAD_USAGE` errors that main.ts prints with a usage hint and exit code 2.
+ * argument parsing (strict, with `node:util` `parseArgs`'s options and results) whose
+ * mistakes become `BAD_USAGE` errors that main.ts prints with a usage hint and exit code 2.
  *
  * @module
  */
 
-import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
+import type { parseArgs, ParseArgsOptionsConfig } from "node:util";
 import { TlsmithError } from "../errors.ts";
 import { shellWord } from "../_internal/commands.ts";
 import { splitPath } from "../serve/runtime/common.ts";
@@ -113,40 +113,61 @@ export function usageError(message: string): TlsmithError {
   return new TlsmithError("BAD_USAGE", message);
 }
 
-/** The option named in a Node `parseArgs` error message, e.g. `--port`. */
-function optionIn(message: string): string | undefined {
-  const long = message.match(/--[A-Za-z0-9][\w-]*/);
-  if (long) return long[0];
-  return message.match(/'(-[A-Za-z0-9])'/)?.[1];
-}
-
-/** Turn a `parseArgs` error into a short BAD_USAGE message. */
-function toUsageError(err: unknown): unknown {
-  if (!(err instanceof Error)) return err;
-  const code = (err as { code?: string }).code;
-  const message = err.message;
-  const option = optionIn(message);
-  switch (code) {
-    case "ERR_PARSE_ARGS_UNKNOWN_OPTION": {
-      const name = message.match(/'([^']*)'/)?.[1] ?? option ?? "?";
-      return usageError(`unknown option ${name}`);
+/**
+ * What `parseArgs({ args, options, strict: true, allowPositionals: true })` of `node:util`
+ * returns for tlsmith's options (long options only, `string` or `boolean`, `multiple`), with
+ * its mistakes as `BAD_USAGE`. Its own: importing `node:util` costs Deno ≈ 15 ms (its Node
+ * compatibility layer) at every start. `tests/cli_args_test.ts` holds it to Node's results.
+ */
+function parseStrict(
+  argv: readonly string[],
+  options: ParseArgsOptionsConfig,
+): { values: Record<string, string | boolean | (string | boolean)[]>; positionals: string[] } {
+  const values: Record<string, string | boolean | (string | boolean)[]> = Object.create(null);
+  const positionals: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === "--") {
+      positionals.push(...argv.slice(i + 1));
+      break;
     }
-    case "ERR_PARSE_ARGS_INVALID_OPTION_VALUE":
-      if (/does not take an argument/.test(message)) {
-        return usageError(`option ${option} does not take a value`);
+    if (arg.length < 2 || arg[0] !== "-") {
+      positionals.push(arg);
+      continue;
+    }
+    if (arg[1] !== "-") throw usageError(`unknown option -${arg[1]}`); // no short options
+    const eq = arg.indexOf("=");
+    const name = arg.slice(2, eq === -1 ? undefined : eq);
+    const option = `--${name}`;
+    const config = Object.hasOwn(options, name) ? options[name] : undefined;
+    if (config === undefined) {
+      throw usageError(`unknown option ${eq === -1 || name === "" ? arg : option}`);
+    }
+    let value: string | boolean;
+    if (config.type === "boolean") {
+      if (eq !== -1) throw usageError(`option ${option} does not take a value`);
+      value = true;
+    } else if (eq !== -1) {
+      value = arg.slice(eq + 1);
+    } else {
+      const next = argv[i + 1];
+      if (next === undefined || (next.length > 1 && next[0] === "-")) {
+        throw usageError(
+          `option ${option} needs a value (write ${option}=VALUE if the value starts with "-")`,
+        );
       }
-      return usageError(
-        `option ${option} needs a value (write ${option}=VALUE if the value starts with "-")`,
-      );
-    case "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL": {
-      const name = message.match(/'([^']*)'/)?.[1] ?? "?";
-      return usageError(`unexpected argument "${name}"`);
+      value = next;
+      i++;
     }
-    case "ERR_INVALID_ARG_TYPE":
-    case "ERR_INVALID_ARG_VALUE":
-      return usageError(message.split("\n")[0]);
+    if (config.multiple) {
+      const list = values[name];
+      if (Array.isArray(list)) list.push(value);
+      else values[name] = [value];
+    } else {
+      values[name] = value;
+    }
   }
-  return err;
+  return { values, positionals };
 }
 
 /** Options that would put a pass phrase on the command line (tlsmith's or OpenSSL's spelling). */
@@ -211,12 +232,9 @@ export function parseCommandArgs<const T extends ParseArgsOptionsConfig>(
   typeof parseArgs<{ args: string[]; options: T; strict: true; allowPositionals: true }>
 > {
   refusePassphraseArgument(argv, options);
-  let result;
-  try {
-    result = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
-  } catch (err) {
-    throw toUsageError(err);
-  }
+  const result = parseStrict(argv, options) as ReturnType<
+    typeof parseArgs<{ args: string[]; options: T; strict: true; allowPositionals: true }>
+  >;
   const min = positionals.min ?? 0;
   const max = positionals.max ?? 0;
   const name = positionals.name ?? "argument";
