@@ -14,7 +14,7 @@
  * @module
  */
 
-import { sha1 } from "npm:@noble/hashes@^2.0.0/legacy.js";
+import { toArrayBuffer } from "../_internal/bytes.ts";
 import { bits, explicit, int, seq, time } from "../_internal/der.ts";
 import { OID as REGISTRY } from "../_internal/oids.ts";
 import { TlsmithError } from "../errors.ts";
@@ -267,8 +267,10 @@ export function randomSerialNumber(): bigint {
 }
 
 /** SHA-1 of the subjectPublicKey BIT STRING contents (RFC 5280 §4.2.1.2 method 1). */
-function keyIdentifier(spki: Uint8Array): Uint8Array {
-  return sha1(publicKeyInfoFromDer(spki).key);
+async function keyIdentifier(spki: Uint8Array): Promise<Uint8Array> {
+  return new Uint8Array(
+    await crypto.subtle.digest("SHA-1", toArrayBuffer(publicKeyInfoFromDer(spki).key)),
+  );
 }
 
 function checkExtraExtension(extra: ExtensionInput): Extension {
@@ -441,9 +443,9 @@ export async function createCertificate(
 
   // Subject public key, straight from WebCrypto.
   const spkiDer = new Uint8Array(await crypto.subtle.exportKey("spki", publicKey));
-  const ski = keyIdentifier(spkiDer);
+  const ski = await keyIdentifier(spkiDer);
   const aki = issuerCert
-    ? issuerCert.subjectKeyIdentifier ?? keyIdentifier(issuerCert.publicKey.der)
+    ? issuerCert.subjectKeyIdentifier ?? await keyIdentifier(issuerCert.publicKey.der)
     : ski;
 
   // Extensions, each written by its codec.

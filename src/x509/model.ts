@@ -504,11 +504,22 @@ export function readCertificate(der: Uint8Array, source?: string): Certificate {
       `the certificate's validity ends (${parsed.notAfter.toISOString()}) before it starts (${parsed.notBefore.toISOString()}), so its dates cannot be trusted. Re-issue it.`,
     );
   }
+  return { ...parsed, fingerprints: fingerprintsOf(parsed.der) };
+}
+
+/**
+ * The fingerprints of `der`, each hashed when first read: a command that loads a CA to issue
+ * from never spends the hashing (cold, it is a few milliseconds of a CLI's start).
+ */
+function fingerprintsOf(der: Uint8Array): Fingerprints {
+  let sha256Hex: string | undefined;
+  let sha1Hex: string | undefined;
   return {
-    ...parsed,
-    fingerprints: {
-      sha256: encodeHexColons(sha256(parsed.der)),
-      sha1: encodeHexColons(sha1(parsed.der)),
+    get sha256() {
+      return sha256Hex ??= encodeHexColons(sha256(der));
+    },
+    get sha1() {
+      return sha1Hex ??= encodeHexColons(sha1(der));
     },
   };
 }

@@ -129,6 +129,7 @@ export function readPublicKeyInfo(node: DerNode, what = "public key"): PublicKey
   } else if (kind === "dsa") {
     bits = dsaBits(params, what);
   }
+  let sha256Hex: string | undefined;
   return {
     algorithm,
     kind,
@@ -137,7 +138,10 @@ export function readPublicKeyInfo(node: DerNode, what = "public key"): PublicKey
     keyType: kind === "unknown" ? algorithm.oid : keyTypeName(kind, bits, curve),
     key,
     der: node.der,
-    sha256: encodeHexColons(sha256(node.der)),
+    // Hashed when first read (issuing from a CA never reads it).
+    get sha256() {
+      return sha256Hex ??= encodeHexColons(sha256(node.der));
+    },
   };
 }
 
