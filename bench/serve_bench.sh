@@ -1,6 +1,7 @@
 #!/bin/sh
 # tlsmith's serving speed, side by side with references on the same certificate (ECDSA P-256),
-# loopback only, in interleaved rounds (every server once per round; medians over the rounds):
+# loopback only, in interleaved rounds (every server once per round; medians over the rounds;
+# the hello servers of one runtime run side by side, so each round loads them seconds apart):
 #
 #   hello     `new Response("hello world")`: raw node:http2 (allowHTTP1) vs tlsmith serve() (and
 #             with `fastResponse: false`, a native Response) vs srvx
@@ -46,8 +47,10 @@ DEPS="$ROOT/.tmp/bench-deps"
 NPM_BUILD="$ROOT/.tmp/bench/npm"
 WORK="$(mktemp -d)"
 SERVER_PID=""
+SIDE_PIDS="" # servers kept running side by side (the hello part)
 cleanup() {
   if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; fi
+  for pid in $SIDE_PIDS; do kill "$pid" 2>/dev/null || true; done
   rm -rf "$WORK"
 }
 trap cleanup EXIT INT TERM
@@ -104,6 +107,7 @@ export TLSMITH_BENCH_SITE="$SITE"
 
 # --- servers ---------------------------------------------------------------------------------
 start() { # command... ; ours print "PORT n"; http-server gets a free port in $FIXED_PORT
+  rm -f "$WORK/server.out" # a new file: a server left running keeps writing to its own
   $PIN_SERVER "$@" > "$WORK/server.out" 2>&1 &
   SERVER_PID=$!
   i=0
@@ -196,34 +200,66 @@ sequence() {
 
 node_label() { "$1" --version; }
 
-# --- rounds ----------------------------------------------------------------------------------
-round=0
-while [ "$round" -lt "$ROUNDS" ]; do
-  round=$((round + 1))
-  echo "round $round of $ROUNDS …" >&2
-  if want hello; then
-    # Odd rounds in this order, even rounds in the opposite one.
-    order="raw tlsmith tlsmith-native srvx srvx-plain"
-    [ $((round % 2)) -eq 1 ] || order="srvx-plain srvx tlsmith-native tlsmith raw"
-    for NODE in $NODES; do
-      v="$(node_label "$NODE")"
-      for s in $order; do
-        case "$s" in
-          raw) measure "hello/node-$v/raw" / "h1 h2" "$NODE" bench/serve_bench_server.mjs raw-http2 "$WORK/cert.pem" "$WORK/key.pem" ;;
-          tlsmith*) measure "hello/node-$v/$s" / "h1 h2" "$NODE" bench/serve_bench_server.mjs "$s" "$WORK/cert.pem" "$WORK/key.pem" "$NPM_BUILD/esm" ;;
-          srvx*) measure "hello/node-$v/$s" / "h1 h2" "$NODE" bench/serve_bench_server.mjs "$s" "$WORK/cert.pem" "$WORK/key.pem" "$SRVX" ;;
-        esac
+# --- hello: the servers of one runtime side by side -----------------------------------------
+# All the servers of a runtime run at once (idle but one); each round loads each of them in
+# turn, for one protocol after the other, so a server and its reference are measured seconds
+# apart, under the same conditions. Every other round takes them in the opposite order.
+side() { # NAME command... : start a server beside the others; its PID and port in $NAME_pid/_port
+  name="$1"; shift
+  start "$@"
+  warm /
+  eval "${name}_pid=\$SERVER_PID ${name}_port=\$PORT"
+  SIDE_PIDS="$SIDE_PIDS $SERVER_PID"
+  SERVER_PID=""
+}
+side_rounds() { # KEY-PREFIX NAMES... : ROUNDS rounds over the running servers NAMES
+  prefix="$1"; shift
+  forward="$*"
+  backward=""
+  for name in "$@"; do backward="$name $backward"; done
+  round=0
+  while [ "$round" -lt "$ROUNDS" ]; do
+    round=$((round + 1))
+    order="$forward"
+    [ $((round % 2)) -eq 1 ] || order="$backward"
+    for proto in h1 h2; do
+      if [ "$proto" = h2 ] && ! have h2load; then continue; fi
+      for name in $order; do
+        eval "SERVER_PID=\$${name}_pid PORT=\$${name}_port"
+        set -- $(load "$proto" /)
+        record "$prefix/$(echo "$name" | tr _ -)" "$proto-rps" "$1"
+        record "$prefix/$(echo "$name" | tr _ -)" "$proto-cpu" "$2"
       done
     done
-    if [ -n "$DENO_ON" ]; then
-      for s in $order; do
-        case "$s" in
-          raw) measure "hello/deno/raw" / "h1 h2" "$DENO" run -A bench/serve_bench_server.mjs raw-deno "$WORK/cert.pem" "$WORK/key.pem" ;;
-          tlsmith) measure "hello/deno/tlsmith" / "h1 h2" "$DENO" run -A bench/serve_bench_server.mjs tlsmith "$WORK/cert.pem" "$WORK/key.pem" "$ROOT" ;;
-        esac
-      done
-    fi
+  done
+  SERVER_PID=""
+  for pid in $SIDE_PIDS; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  SIDE_PIDS=""
+}
+if want hello; then
+  for NODE in $NODES; do
+    v="$(node_label "$NODE")"
+    echo "hello on Node $v: $ROUNDS rounds …" >&2
+    side raw "$NODE" bench/serve_bench_server.mjs raw-http2 "$WORK/cert.pem" "$WORK/key.pem"
+    side tlsmith "$NODE" bench/serve_bench_server.mjs tlsmith "$WORK/cert.pem" "$WORK/key.pem" "$NPM_BUILD/esm"
+    side tlsmith_native "$NODE" bench/serve_bench_server.mjs tlsmith-native "$WORK/cert.pem" "$WORK/key.pem" "$NPM_BUILD/esm"
+    side srvx "$NODE" bench/serve_bench_server.mjs srvx "$WORK/cert.pem" "$WORK/key.pem" "$SRVX"
+    side srvx_plain "$NODE" bench/serve_bench_server.mjs srvx-plain "$WORK/cert.pem" "$WORK/key.pem" "$SRVX"
+    side_rounds "hello/node-$v" raw tlsmith tlsmith_native srvx srvx_plain
+  done
+  if [ -n "$DENO_ON" ]; then
+    echo "hello on Deno: $ROUNDS rounds …" >&2
+    side raw "$DENO" run -A bench/serve_bench_server.mjs raw-deno "$WORK/cert.pem" "$WORK/key.pem"
+    side tlsmith "$DENO" run -A bench/serve_bench_server.mjs tlsmith "$WORK/cert.pem" "$WORK/key.pem" "$ROOT"
+    side_rounds hello/deno raw tlsmith
   fi
+fi
+
+# --- rounds ----------------------------------------------------------------------------------
+round=0
+while [ "$round" -lt "$ROUNDS" ] && { want static || want sequence; }; do
+  round=$((round + 1))
+  echo "round $round of $ROUNDS …" >&2
   NODE1="$(echo "$NODES" | awk '{ print $1 }')"
   if want static; then
     http_server measure static/http-server /f1.txt h1
