@@ -1,6 +1,7 @@
 #!/bin/sh
 # tlsmith's serving speed, side by side with references on the same certificate (ECDSA P-256),
-# loopback only, in interleaved rounds (every server once per round; medians over the rounds):
+# loopback only, in interleaved rounds (every server once per round; medians over the rounds;
+# the hello servers of one runtime run side by side, so each round loads them seconds apart):
 #
 #   hello     `new Response("hello world")`: raw node:http2 (allowHTTP1) vs tlsmith serve() (and
 #             with `fastResponse: false`, a native Response) vs srvx
@@ -18,7 +19,14 @@
 #             a bare process doing that WebCrypto work cold with the runtime's own APIs.
 #
 # Every load run prints requests/s and the server's CPU time per request (user+system from
-# /proc/PID/stat: robust when the machine is busy), and each ratio against its reference.
+# /proc/PID/stat), and each ratio against its reference. A ratio is the median of the per-round
+# ratios (each server against its reference measured in the same round, moments apart), so a
+# machine that is slower in one round than in another moves both sides of that round's ratio;
+# the servers of a part run in the opposite order every other round, so none is always first
+# after a cold start or always last. The server runs on CPU 0 and wrk/h2load on CPU 1 (taskset,
+# when there are two or more CPUs), so they never compete for one core. The CPU ratio (the
+# reference's CPU per request over the server's) is the req/s ratio a server bound by its own
+# CPU would reach; when the two disagree, the machine's other work moved req/s.
 # srvx and http-server are installed privately into .tmp/bench-deps/ on first use (npm).
 #
 # Usage: bench/serve_bench.sh [seconds per load run, default 5] [rounds, default 3]
@@ -27,6 +35,7 @@
 #   TLSMITH_BENCH_ONLY="hello static sequence startup"  parts to run (default all)
 #   TLSMITH_BENCH_SKIP_DENO=1                     no Deno rows
 #   TLSMITH_BENCH_NO_BUILD=1                      reuse .tmp/bench/npm (the npm build) as it is
+#   TLSMITH_BENCH_NO_PIN=1                        no taskset: servers and load tools float
 set -eu
 cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
@@ -38,8 +47,10 @@ DEPS="$ROOT/.tmp/bench-deps"
 NPM_BUILD="$ROOT/.tmp/bench/npm"
 WORK="$(mktemp -d)"
 SERVER_PID=""
+SIDE_PIDS="" # servers kept running side by side (the hello part)
 cleanup() {
   if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; fi
+  for pid in $SIDE_PIDS; do kill "$pid" 2>/dev/null || true; done
   rm -rf "$WORK"
 }
 trap cleanup EXIT INT TERM
@@ -58,6 +69,13 @@ else
 fi
 DENO_ON=1
 [ -n "${TLSMITH_BENCH_SKIP_DENO:-}" ] && DENO_ON=""
+# The server on CPU 0, the load generator on CPU 1 (taskset execs: the server keeps its PID).
+PIN_SERVER=""
+PIN_LOAD=""
+if [ -z "${TLSMITH_BENCH_NO_PIN:-}" ] && have taskset && [ "$(nproc)" -ge 2 ]; then
+  PIN_SERVER="taskset -c 0"
+  PIN_LOAD="taskset -c 1"
+fi
 
 openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$WORK/key.pem" \
   -out "$WORK/cert.pem" -days 2 -subj /CN=localhost \
@@ -89,7 +107,8 @@ export TLSMITH_BENCH_SITE="$SITE"
 
 # --- servers ---------------------------------------------------------------------------------
 start() { # command... ; ours print "PORT n"; http-server gets a free port in $FIXED_PORT
-  "$@" > "$WORK/server.out" 2>&1 &
+  rm -f "$WORK/server.out" # a new file: a server left running keeps writing to its own
+  $PIN_SERVER "$@" > "$WORK/server.out" 2>&1 &
   SERVER_PID=$!
   i=0
   PORT=""
@@ -128,9 +147,9 @@ cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$SERVER_PID/stat"; }
 load() {
   t0="$(cpu_ticks)"
   if [ "$1" = h2 ]; then
-    out="$(h2load -c16 -m10 -D"$SECS" "https://127.0.0.1:$PORT$2" 2>/dev/null || true)"
+    out="$($PIN_LOAD h2load -c16 -m10 -D"$SECS" "https://127.0.0.1:$PORT$2" 2>/dev/null || true)"
   else
-    out="$(wrk -t1 -c16 -d"${SECS}s" "https://127.0.0.1:$PORT$2" 2>/dev/null || true)"
+    out="$($PIN_LOAD wrk -t1 -c16 -d"${SECS}s" "https://127.0.0.1:$PORT$2" 2>/dev/null || true)"
   fi
   t1="$(cpu_ticks)"
   printf '%s\n' "$out" | awk -v ticks="$((t1 - t0))" -v hz="$(getconf CLK_TCK)" '
@@ -141,11 +160,11 @@ load() {
     / Non-2xx or 3xx responses/ { bad = 1 }
     END { if (n > 0 && !bad) printf "%d %.1f\n", rps, ticks * 1e6 / hz / n; else print "0 0" }'
 }
-warm() { wrk -t1 -c4 -d1s "https://127.0.0.1:$PORT$1" >/dev/null 2>&1 || true; }
+warm() { $PIN_LOAD wrk -t1 -c4 -d1s "https://127.0.0.1:$PORT$1" >/dev/null 2>&1 || true; }
 
-RES="$WORK/results" # lines: "<key> <metric> <value>"
+RES="$WORK/results" # lines: "<key> <metric> <value> <round>"
 : > "$RES"
-record() { echo "$1 $2 $3" >> "$RES"; }
+record() { echo "$1 $2 $3 ${round:-0}" >> "$RES"; }
 
 # measure KEY PATH PROTOCOLS command...
 measure() {
@@ -181,25 +200,66 @@ sequence() {
 
 node_label() { "$1" --version; }
 
+# --- hello: the servers of one runtime side by side -----------------------------------------
+# All the servers of a runtime run at once (idle but one); each round loads each of them in
+# turn, for one protocol after the other, so a server and its reference are measured seconds
+# apart, under the same conditions. Every other round takes them in the opposite order.
+side() { # NAME command... : start a server beside the others; its PID and port in $NAME_pid/_port
+  name="$1"; shift
+  start "$@"
+  warm /
+  eval "${name}_pid=\$SERVER_PID ${name}_port=\$PORT"
+  SIDE_PIDS="$SIDE_PIDS $SERVER_PID"
+  SERVER_PID=""
+}
+side_rounds() { # KEY-PREFIX NAMES... : ROUNDS rounds over the running servers NAMES
+  prefix="$1"; shift
+  forward="$*"
+  backward=""
+  for name in "$@"; do backward="$name $backward"; done
+  round=0
+  while [ "$round" -lt "$ROUNDS" ]; do
+    round=$((round + 1))
+    order="$forward"
+    [ $((round % 2)) -eq 1 ] || order="$backward"
+    for proto in h1 h2; do
+      if [ "$proto" = h2 ] && ! have h2load; then continue; fi
+      for name in $order; do
+        eval "SERVER_PID=\$${name}_pid PORT=\$${name}_port"
+        set -- $(load "$proto" /)
+        record "$prefix/$(echo "$name" | tr _ -)" "$proto-rps" "$1"
+        record "$prefix/$(echo "$name" | tr _ -)" "$proto-cpu" "$2"
+      done
+    done
+  done
+  SERVER_PID=""
+  for pid in $SIDE_PIDS; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  SIDE_PIDS=""
+}
+if want hello; then
+  for NODE in $NODES; do
+    v="$(node_label "$NODE")"
+    echo "hello on Node $v: $ROUNDS rounds …" >&2
+    side raw "$NODE" bench/serve_bench_server.mjs raw-http2 "$WORK/cert.pem" "$WORK/key.pem"
+    side tlsmith "$NODE" bench/serve_bench_server.mjs tlsmith "$WORK/cert.pem" "$WORK/key.pem" "$NPM_BUILD/esm"
+    side tlsmith_native "$NODE" bench/serve_bench_server.mjs tlsmith-native "$WORK/cert.pem" "$WORK/key.pem" "$NPM_BUILD/esm"
+    side srvx "$NODE" bench/serve_bench_server.mjs srvx "$WORK/cert.pem" "$WORK/key.pem" "$SRVX"
+    side srvx_plain "$NODE" bench/serve_bench_server.mjs srvx-plain "$WORK/cert.pem" "$WORK/key.pem" "$SRVX"
+    side_rounds "hello/node-$v" raw tlsmith tlsmith_native srvx srvx_plain
+  done
+  if [ -n "$DENO_ON" ]; then
+    echo "hello on Deno: $ROUNDS rounds …" >&2
+    side raw "$DENO" run -A bench/serve_bench_server.mjs raw-deno "$WORK/cert.pem" "$WORK/key.pem"
+    side tlsmith "$DENO" run -A bench/serve_bench_server.mjs tlsmith "$WORK/cert.pem" "$WORK/key.pem" "$ROOT"
+    side_rounds hello/deno raw tlsmith
+  fi
+fi
+
 # --- rounds ----------------------------------------------------------------------------------
 round=0
-while [ "$round" -lt "$ROUNDS" ]; do
+while [ "$round" -lt "$ROUNDS" ] && { want static || want sequence; }; do
   round=$((round + 1))
   echo "round $round of $ROUNDS …" >&2
-  if want hello; then
-    for NODE in $NODES; do
-      v="$(node_label "$NODE")"
-      measure "hello/node-$v/raw" / "h1 h2" "$NODE" bench/serve_bench_server.mjs raw-http2 "$WORK/cert.pem" "$WORK/key.pem"
-      measure "hello/node-$v/tlsmith" / "h1 h2" "$NODE" bench/serve_bench_server.mjs tlsmith "$WORK/cert.pem" "$WORK/key.pem" "$NPM_BUILD/esm"
-      measure "hello/node-$v/tlsmith-native" / "h1 h2" "$NODE" bench/serve_bench_server.mjs tlsmith-native "$WORK/cert.pem" "$WORK/key.pem" "$NPM_BUILD/esm"
-      measure "hello/node-$v/srvx" / "h1 h2" "$NODE" bench/serve_bench_server.mjs srvx "$WORK/cert.pem" "$WORK/key.pem" "$SRVX"
-      measure "hello/node-$v/srvx-plain" / "h1 h2" "$NODE" bench/serve_bench_server.mjs srvx-plain "$WORK/cert.pem" "$WORK/key.pem" "$SRVX"
-    done
-    if [ -n "$DENO_ON" ]; then
-      measure "hello/deno/raw" / "h1 h2" "$DENO" run -A bench/serve_bench_server.mjs raw-deno "$WORK/cert.pem" "$WORK/key.pem"
-      measure "hello/deno/tlsmith" / "h1 h2" "$DENO" run -A bench/serve_bench_server.mjs tlsmith "$WORK/cert.pem" "$WORK/key.pem" "$ROOT"
-    fi
-  fi
   NODE1="$(echo "$NODES" | awk '{ print $1 }')"
   if want static; then
     http_server measure static/http-server /f1.txt h1
@@ -294,24 +354,48 @@ median() { # key metric
   awk -v k="$1" -v m="$2" '$1 == k && $2 == m { print $3 }' "$RES" | sort -n |
     awk '{ a[NR] = $1 } END { if (NR == 0) print ""; else if (NR % 2) print a[(NR + 1) / 2]; else print (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b > 0) printf "%.0f %%", a * 100 / b; else printf "-" }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a > 0 && b > 0) printf "%.0f%%", a * 100 / b; else printf "-" }'; }
+# paired KEY REF METRIC [inverse] -> "median min max" of the per-round ratios KEY/REF in percent
+# (REF/KEY with "inverse": for CPU per request, lower is better); rounds missing a side are skipped.
+paired() {
+  awk -v k="$1" -v r="$2" -v m="$3" -v inv="${4:-}" '
+    $2 == m && $1 == k { a[$4] = $3 }
+    $2 == m && $1 == r { b[$4] = $3 }
+    END {
+      n = 0
+      for (i in a) if ((i in b) && a[i] > 0 && b[i] > 0) x[++n] = inv ? b[i] * 100 / a[i] : a[i] * 100 / b[i]
+      if (n == 0) { print "- - -"; exit }
+      for (i = 2; i <= n; i++) { v = x[i]; for (j = i - 1; j >= 1 && x[j] > v; j--) x[j + 1] = x[j]; x[j + 1] = v }
+      med = n % 2 ? x[(n + 1) / 2] : (x[n / 2] + x[n / 2 + 1]) / 2
+      printf "%.0f%% %.0f %.0f\n", med, x[1], x[n]
+    }' "$RES"
+}
+COL=44 # the width of one protocol's columns
 row() { # label key reference-key protocols
   label="$1"; key="$2"; ref="$3"; protos="$4"
   line="$(printf '%-34s' "$label")"
   for p in $protos; do
     rps="$(median "$key" "$p-rps")"; cpu="$(median "$key" "$p-cpu")"
-    if [ -z "$rps" ]; then line="$line$(printf '%32s' '-')"; continue; fi
-    r=""; [ "$key" = "$ref" ] || r="$(ratio "$rps" "$(median "$ref" "$p-rps")")"
-    line="$line$(printf '%10s/s %6s µs %10s' "$rps" "$cpu" "$r")"
+    if [ -z "$rps" ]; then line="$line$(printf "%${COL}s" '-')"; continue; fi
+    if [ "$key" = "$ref" ]; then
+      line="$line$(printf "%9s/s %6s µs%$((COL - 20))s" "$rps" "$cpu" "")"
+    else
+      set -- $(paired "$key" "$ref" "$p-rps")
+      spread="$2-$3"
+      set -- "$1" "$spread" $(paired "$key" "$ref" "$p-cpu" inverse)
+      line="$line$(printf '%9s/s %6s µs %5s %-7s cpu %4s' "$rps" "$cpu" "$1" "$2" "$3")"
+    fi
   done
   echo "$line"
 }
 echo
-echo "tlsmith serving benchmark: ${SECS}s per load run, median of $ROUNDS interleaved rounds, $(nproc) cores"
-echo "(req/s, server CPU µs per request, and req/s as a % of the reference row above it)"
+echo "tlsmith serving benchmark: ${SECS}s per load run, $ROUNDS interleaved rounds, $(nproc) cores${PIN_SERVER:+, server on CPU 0 and load on CPU 1}"
+echo "(req/s and server CPU µs per request: medians; then req/s as % of the reference row above it:"
+echo " the median of the per-round ratios and their range; cpu: the reference's CPU per request as"
+echo " % of this one's, the req/s ratio a CPU-bound server would reach)"
 if want hello; then
   echo
-  printf '%-34s%32s%32s\n' "hello world" "HTTP/1.1 keep-alive (wrk)" "HTTP/2 (h2load -m10)"
+  printf "%-34s%${COL}s%${COL}s\n" "hello world" "HTTP/1.1 keep-alive (wrk)" "HTTP/2 (h2load -m10)"
   for NODE in $NODES; do
     v="$(node_label "$NODE")"
     row "node:http2 raw $v" "hello/node-$v/raw" "hello/node-$v/raw" "h1 h2"
@@ -327,7 +411,7 @@ if want hello; then
 fi
 if want static; then
   echo
-  printf '%-34s%32s%32s\n' "one small file (1 KiB)" "HTTP/1.1 keep-alive (wrk)" "HTTP/2 (h2load -m10)"
+  printf "%-34s%${COL}s%${COL}s\n" "one small file (1 KiB)" "HTTP/1.1 keep-alive (wrk)" "HTTP/2 (h2load -m10)"
   row "http-server -S (Node)" static/http-server static/http-server "h1 h2"
   row "  tlsmith serveDir() on Node" static/tlsmith-node static/http-server "h1 h2"
   [ -z "$DENO_ON" ] || row "  tlsmith serveDir() on Deno" static/tlsmith-deno static/http-server "h1 h2"

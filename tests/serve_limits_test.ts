@@ -6,6 +6,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import * as http2 from "node:http2";
 import * as net from "node:net";
 import * as tls from "node:tls";
 import { join } from "node:path";
@@ -143,6 +144,61 @@ describe("serve() timeouts and limits", () => {
       assert.ok(t !== null, "the idle keep-alive connection must be closed");
       const s = await slow.closedAfter;
       assert.ok(s === null || s >= 1_500, `the busy connection was closed after ${s} ms`);
+    }, handler);
+  });
+
+  it("closes idle HTTP/2 sessions after idleTimeout, never one with a stream in flight", async () => {
+    const handler: Handler = async (request) => {
+      if (new URL(request.url).pathname === "/slow") await sleep(1_500);
+      return new Response("done\n");
+    };
+    /** A session and when the server closed it (ms after it was opened; null: not within 6 s). */
+    const open = (port: number) => {
+      const session = http2.connect(`https://127.0.0.1:${port}`, {
+        rejectUnauthorized: false,
+        servername: "localhost",
+      });
+      session.on("error", () => {});
+      const start = Date.now();
+      const closedAfter = new Promise<number | null>((resolve) => {
+        const timer = setTimeout(() => resolve(null), 6_000);
+        session.once("close", () => {
+          clearTimeout(timer);
+          resolve(Date.now() - start);
+        });
+      });
+      return { session, closedAfter };
+    };
+    const get = (session: http2.ClientHttp2Session, path: string) =>
+      new Promise<string>((resolve, reject) => {
+        const stream = session.request({ ":path": path });
+        let body = "";
+        stream.setEncoding("utf8");
+        stream.on("data", (chunk: string) => (body += chunk));
+        stream.on("end", () => resolve(body));
+        stream.on("error", reject);
+        stream.end();
+      });
+    await withServer({ idleTimeout: 500, headersTimeout: 5_000 }, async (server) => {
+      const idle = open(server.addr.port);
+      const busy = open(server.addr.port);
+      try {
+        assert.equal(await get(idle.session, "/"), "done\n");
+        // Two streams at once, one slow: the session is busy until both are closed.
+        const [fast, slow] = await Promise.all([
+          get(busy.session, "/"),
+          get(busy.session, "/slow"),
+        ]);
+        assert.deepEqual([fast, slow], ["done\n", "done\n"]);
+        const t = await idle.closedAfter;
+        assert.ok(t !== null && t < 1_500, `the idle session was closed after ${t} ms`);
+        // Closed, but only once its last stream was done (and then it is idle like any other).
+        const s = await busy.closedAfter;
+        assert.ok(s !== null && s >= 1_500, `the busy session was closed after ${s} ms`);
+      } finally {
+        idle.session.destroy();
+        busy.session.destroy();
+      }
     }, handler);
   });
 

@@ -179,14 +179,9 @@ export async function serveNode(
     if (shuttingDown) session.close();
     const socket = session.socket;
     const connection = socket ? fronts.connectionOf(socket) : undefined;
-    if (!connection) return;
-    const served = servedOf(connection);
-    bySocket.set(session, served);
-    const tracked = connection.tracked;
-    session.on("stream", (stream: http2.ServerHttp2Stream) => {
-      tracked.requestStarted();
-      stream.on("close", served.streamClosed);
-    });
+    // Its streams are counted by the 'request' listener below (no 'stream' listener of our own:
+    // a second one would make Node copy the session's listener list for every stream).
+    if (connection) bySocket.set(session, servedOf(connection));
   });
   // Handshake failures (a client that does not trust the certificate) and broken sessions are
   // the client's business; they must not reach the handler's error reporter or crash the process.
@@ -217,7 +212,8 @@ export async function serveNode(
 
   // Per request only what is needed: the connection's deadline is held while its latest
   // response is in flight (HTTP/1.1; the tracker asks `inFlight` when it sweeps) or while its
-  // streams are open (HTTP/2, counted by the session's 'stream' listener above).
+  // streams are open (HTTP/2: counted here, uncounted when the stream closes). Streams that
+  // never reach 'request' (CONNECT, an unknown Expect) are answered and closed by Node at once.
   server.on("request", (req: NodeRequest, res: NodeResponse) => {
     let served: Served | undefined;
     if (req.httpVersionMajor < 2) {
@@ -228,7 +224,12 @@ export async function serveNode(
       }
       if (shuttingDown) res.setHeader("connection", "close");
     } else {
-      served = bySocket.get((req as http2.Http2ServerRequest).stream.session!);
+      const stream = (req as http2.Http2ServerRequest).stream;
+      served = bySocket.get(stream.session!);
+      if (served !== undefined) {
+        served.connection.tracked.requestStarted();
+        stream.on("close", served.streamClosed);
+      }
       if (headSize(req) > limits.maxHeaderSize) {
         res.on("error", () => {});
         writeFetchResponse(req, res, headersTooLarge(limits.maxHeaderSize)).catch(() => {});
