@@ -307,7 +307,10 @@ const sig = new Uint8Array(await crypto.subtle.sign({ name: "ECDSA", hash: "SHA-
 write("floor-cert.der", sig, 0o644);
 write("floor-key.der", key, 0o600);
 JS
-  (cd "$WORK/out" && hyperfine -N -w 3 -r $((ROUNDS * 7)) --export-json "$WORK/startup.json" \
+  # ROUNDS rounds of 7 runs each, every command in each round, so that a slow spell of this shared
+  # machine falls on all of them; each figure is the median of its rounds' medians.
+  for round in $(seq 1 "$ROUNDS"); do
+  (cd "$WORK/out" && hyperfine -N -w 2 -r 7 --export-json "$WORK/startup.json" \
     -n node-bare "$NODE1 -e 0" \
     -n node-floor "$NODE1 $WORK/floor.mjs" \
     -n node-version "$NODE1 $BIN --version" \
@@ -322,8 +325,9 @@ JS
     ${DENO_ON:+-n deno-cert "$DENO run -A $ROOT/cli.ts cert localhost --force"} >/dev/null)
   "$NODE1" -e '
     const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).results;
-    for (const x of r) console.log(`startup/${x.command} ms ${(x.mean * 1000).toFixed(1)}`);
+    for (const x of r) console.log(`startup/${x.command} ms ${(x.median * 1000).toFixed(1)}`);
   ' "$WORK/startup.json" | while read -r k m v; do record "$k" "$m" "$v"; done
+  done
   # The crypto work itself: load the CA and issue one leaf, in process, modules already loaded.
   cat > "$WORK/crypto.mjs" <<'JS'
 const root = process.argv[2];
@@ -427,7 +431,7 @@ if want sequence; then
 fi
 if want startup && [ -n "$(median startup/node-bare ms)" ]; then
   echo
-  echo "start-up, whole process (hyperfine mean, ms); crypto = loading the CA and issuing, in process"
+  echo "start-up, whole process (ms; median of $ROUNDS rounds' hyperfine medians); crypto = loading the CA and issuing, in process"
   echo "  node = $("$NODE1" --version)${NODEL:+, nodeL = $("$NODEL" --version)}"
   for rt in node nodeL deno; do
     bare="$(median "startup/$rt-bare" ms)"
@@ -439,7 +443,9 @@ if want startup && [ -n "$(median startup/node-bare ms)" ]; then
     printf '  %-5s bare %7s   --version %7s (%s)   cert %7s, crypto %6s: (cert - crypto) / bare = %s\n' \
       "$rt" "$bare" "$version" "$(awk -v a="$version" -v b="$bare" 'BEGIN { printf "%.2fx", a / b }')" \
       "$cert" "$crypto" "$(awk -v a="$cert" -v c="$crypto" -v b="$bare" 'BEGIN { printf "%.2fx", (a - c) / b }')"
+    # The per-round ratios (cert and floor ran in the same round): their median and range.
     printf '  %-5s floor (a bare process doing the same WebCrypto work cold) %7s: cert / floor = %s\n' \
-      "$rt" "$floor" "$(awk -v a="$cert" -v b="$floor" 'BEGIN { printf "%.2fx", a / b }')"
+      "$rt" "$floor" "$(paired "startup/$rt-cert" "startup/$rt-floor" ms | awk '{ sub(/%/, "", $1);
+        printf "%.2fx (rounds %.2f-%.2fx)", $1 / 100, $2 / 100, $3 / 100 }')"
   done
 fi
