@@ -374,6 +374,22 @@ export async function handlerResponse(
 }
 
 /**
+ * The `code` of a Node or Deno system error (`ENOENT`, `EMFILE`, …), if it has one.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { errorCode } from "./common.ts";
+ * assert.equal(errorCode(Object.assign(new Error("gone"), { code: "ENOENT" })), "ENOENT");
+ * assert.equal(errorCode(new Error("plain")), undefined);
+ * assert.equal(errorCode(null), undefined);
+ * ```
+ */
+export function errorCode(err: unknown): string | undefined {
+  return (err as { code?: string } | null)?.code;
+}
+
+/**
  * The error for a certificate and key that do not belong together, with the
  * TLS library's `message`.
  *

@@ -13,7 +13,7 @@ import { join as joinNodePath } from "node:path";
 import * as os from "node:os";
 import process from "node:process";
 import type { ReadStream } from "node:tty";
-import { type FileErrorKind, SecretLine } from "./common.ts";
+import { errorCode, type FileErrorKind, SecretLine } from "./common.ts";
 import { fileErrorFor, type FilePrimitives, runtimeFiles } from "./files.ts";
 import { executableCandidates } from "./process.ts";
 import type {
@@ -26,10 +26,6 @@ import type {
   ServerHandle,
   TlsClientOptions,
 } from "./types.ts";
-
-function errorCode(err: unknown): string | undefined {
-  return (err as { code?: string } | null)?.code;
-}
 
 function fileErrorKind(err: unknown): FileErrorKind | undefined {
   switch (errorCode(err)) {

@@ -15,11 +15,8 @@ import {
   OutputCollector,
   signalExitCode,
 } from "./process.ts";
+import { errorCode } from "./common.ts";
 import type { ExecCommandOptions, RunCommandOptions, RunCommandResult } from "./types.ts";
-
-function errorCode(err: unknown): string | undefined {
-  return (err as { code?: string } | null)?.code;
-}
 
 /** Why a child could not start, for {@linkcode commandFailed}. */
 function spawnFailure(cmd: string, err: unknown) {

@@ -22,6 +22,7 @@ import {
   type ServedConnection,
   urlHost,
 } from "./connections.ts";
+import { errorCode } from "./common.ts";
 import type { RuntimeServeOptions, ServerAddr } from "./types.ts";
 
 /** One accepted connection and its raw TCP socket. */
@@ -52,10 +53,6 @@ export function addressKey(
   socket: { remoteAddress?: string; remotePort?: number; localPort?: number },
 ): string {
   return `${socket.remoteAddress}|${socket.remotePort}|${socket.localPort}`;
-}
-
-function errorCode(err: unknown): string | undefined {
-  return (err as { code?: string } | null)?.code;
 }
 
 function isAcceptError(err: unknown): boolean {
