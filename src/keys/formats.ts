@@ -86,6 +86,32 @@ export const PRIVATE_KEY_LABELS: readonly string[] = Object.freeze([
   "OPENSSH PRIVATE KEY",
 ]);
 
+/**
+ * The format of an unencrypted private key's PEM block that tlsmith reads, by its label:
+ * `PKCS#8` (`PRIVATE KEY`), `PKCS#1` (`RSA PRIVATE KEY`) or `SEC1` (`EC PRIVATE KEY`);
+ * `undefined` for any other label.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { keyFormatOf } from "./formats.ts";
+ * assert.equal(keyFormatOf("RSA PRIVATE KEY"), "PKCS#1");
+ * assert.equal(keyFormatOf("ENCRYPTED PRIVATE KEY"), undefined);
+ * assert.equal(keyFormatOf("toString"), undefined);
+ * ```
+ */
+export function keyFormatOf(label: string): "PKCS#8" | "PKCS#1" | "SEC1" | undefined {
+  switch (label) {
+    case "PRIVATE KEY":
+      return "PKCS#8";
+    case "RSA PRIVATE KEY":
+      return "PKCS#1";
+    case "EC PRIVATE KEY":
+      return "SEC1";
+  }
+  return undefined;
+}
+
 // ---------------------------------------------------------------------------
 // Input: text or DER
 

@@ -9,7 +9,7 @@
 import { parseCsr } from "../../x509/csr.ts";
 import { fingerprint } from "../../x509/describe.ts";
 import { TlsmithError } from "../../errors.ts";
-import { importPrivateKey } from "../../keys/formats.ts";
+import { importPrivateKey, keyFormatOf } from "../../keys/formats.ts";
 import { isEncryptedBlock } from "../../keys/encrypt.ts";
 import { exportSpki } from "../../keys/keys.ts";
 import { decodePem, encodePem, isCertificateLabel, isCsrLabel } from "../../pem.ts";
@@ -95,8 +95,7 @@ export async function run(ctx: CliContext, argv: string[]): Promise<number> {
       }
       ctx.print(`${name} public key=${await fingerprint(block.der, alg)}`);
     } else if (
-      ["PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY"].includes(block.label) &&
-      !isEncryptedBlock(block)
+      keyFormatOf(block.label) !== undefined && !isEncryptedBlock(block)
     ) {
       const pair = await importPrivateKey(encodePem(block.label, block.der), { source: file });
       ctx.print(

@@ -9,7 +9,7 @@
 import { parseCsr } from "../../x509/csr.ts";
 import { describeCertificate, fingerprint } from "../../x509/describe.ts";
 import { TlsmithError } from "../../errors.ts";
-import { importPrivateKey } from "../../keys/formats.ts";
+import { importPrivateKey, keyFormatOf } from "../../keys/formats.ts";
 import { isEncryptedBlock } from "../../keys/encrypt.ts";
 import { exportSpki } from "../../keys/keys.ts";
 import { readNameConstraints } from "../../x509/name_constraints.ts";
@@ -38,8 +38,6 @@ Examples:
   tlsmith inspect "$(tlsmith ca show --json | jq -r .certFile)" --json`;
 
 type Item = Record<string, unknown> & { kind: string };
-
-const KEY_LABELS = ["PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY"];
 
 function daysLeft(date: Date): number {
   return Math.floor((date.getTime() - Date.now()) / 86_400_000);
@@ -104,18 +102,15 @@ async function itemOf(block: PemBlock, source: string): Promise<Item> {
         : `legacy encrypted ${block.label}`,
     };
   }
-  if (KEY_LABELS.includes(block.label)) {
+  const format = keyFormatOf(block.label);
+  if (format !== undefined) {
     const pair = await importPrivateKey(encodePem(block.label, block.der, block.headers), {
       source,
     });
     return {
       kind: "private key",
       encrypted: false,
-      format: block.label === "PRIVATE KEY"
-        ? "PKCS#8"
-        : block.label === "RSA PRIVATE KEY"
-        ? "PKCS#1"
-        : "SEC1",
+      format,
       keyType: pair.type,
       publicKeySha256: await fingerprint(await exportSpki(pair.publicKey)),
     };
