@@ -267,10 +267,8 @@ export function randomSerialNumber(): bigint {
 }
 
 /** SHA-1 of the subjectPublicKey BIT STRING contents (RFC 5280 §4.2.1.2 method 1). */
-async function keyIdentifier(spki: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(
-    await crypto.subtle.digest("SHA-1", toArrayBuffer(publicKeyInfoFromDer(spki).key)),
-  );
+async function keyIdentifier(subjectPublicKey: Uint8Array): Promise<Uint8Array> {
+  return new Uint8Array(await crypto.subtle.digest("SHA-1", toArrayBuffer(subjectPublicKey)));
 }
 
 function checkExtraExtension(extra: ExtensionInput): Extension {
@@ -443,9 +441,9 @@ export async function createCertificate(
 
   // Subject public key, straight from WebCrypto.
   const spkiDer = new Uint8Array(await crypto.subtle.exportKey("spki", publicKey));
-  const ski = await keyIdentifier(spkiDer);
+  const ski = await keyIdentifier(publicKeyInfoFromDer(spkiDer).key);
   const aki = issuerCert
-    ? issuerCert.subjectKeyIdentifier ?? await keyIdentifier(issuerCert.publicKey.der)
+    ? issuerCert.subjectKeyIdentifier ?? await keyIdentifier(issuerCert.publicKey.key)
     : ski;
 
   // Extensions, each written by its codec.
