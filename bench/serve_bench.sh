@@ -310,23 +310,23 @@ JS
   # ROUNDS rounds of 7 runs each, every command in each round, so that a slow spell of this shared
   # machine falls on all of them; each figure is the median of its rounds' medians.
   for round in $(seq 1 "$ROUNDS"); do
-  (cd "$WORK/out" && hyperfine -N -w 2 -r 7 --export-json "$WORK/startup.json" \
-    -n node-bare "$NODE1 -e 0" \
-    -n node-floor "$NODE1 $WORK/floor.mjs" \
-    -n node-version "$NODE1 $BIN --version" \
-    -n node-cert "$NODE1 $BIN cert localhost --force" \
-    ${NODEL:+-n nodeL-bare "$NODEL -e 0"} \
-    ${NODEL:+-n nodeL-floor "$NODEL $WORK/floor.mjs"} \
-    ${NODEL:+-n nodeL-version "$NODEL $BIN --version"} \
-    ${NODEL:+-n nodeL-cert "$NODEL $BIN cert localhost --force"} \
-    ${DENO_ON:+-n deno-bare "$DENO run -A $WORK/empty.mjs"} \
-    ${DENO_ON:+-n deno-floor "$DENO run -A $WORK/floor.mjs"} \
-    ${DENO_ON:+-n deno-version "$DENO run -A $ROOT/cli.ts --version"} \
-    ${DENO_ON:+-n deno-cert "$DENO run -A $ROOT/cli.ts cert localhost --force"} >/dev/null)
-  "$NODE1" -e '
-    const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).results;
-    for (const x of r) console.log(`startup/${x.command} ms ${(x.median * 1000).toFixed(1)}`);
-  ' "$WORK/startup.json" | while read -r k m v; do record "$k" "$m" "$v"; done
+    (cd "$WORK/out" && hyperfine -N -w 2 -r 7 --export-json "$WORK/startup.json" \
+      -n node-bare "$NODE1 -e 0" \
+      -n node-floor "$NODE1 $WORK/floor.mjs" \
+      -n node-version "$NODE1 $BIN --version" \
+      -n node-cert "$NODE1 $BIN cert localhost --force" \
+      ${NODEL:+-n nodeL-bare "$NODEL -e 0"} \
+      ${NODEL:+-n nodeL-floor "$NODEL $WORK/floor.mjs"} \
+      ${NODEL:+-n nodeL-version "$NODEL $BIN --version"} \
+      ${NODEL:+-n nodeL-cert "$NODEL $BIN cert localhost --force"} \
+      ${DENO_ON:+-n deno-bare "$DENO run -A $WORK/empty.mjs"} \
+      ${DENO_ON:+-n deno-floor "$DENO run -A $WORK/floor.mjs"} \
+      ${DENO_ON:+-n deno-version "$DENO run -A $ROOT/cli.ts --version"} \
+      ${DENO_ON:+-n deno-cert "$DENO run -A $ROOT/cli.ts cert localhost --force"} >/dev/null)
+    "$NODE1" -e '
+      const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).results;
+      for (const x of r) console.log(`startup/${x.command} ms ${(x.median * 1000).toFixed(1)}`);
+    ' "$WORK/startup.json" | while read -r k m v; do record "$k" "$m" "$v"; done
   done
   # The crypto work itself: load the CA and issue one leaf, in process, modules already loaded.
   cat > "$WORK/crypto.mjs" <<'JS'

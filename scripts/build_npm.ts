@@ -28,7 +28,7 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
-import { dirname, join, relative, resolve, sep } from "node:path";
+import { basename, dirname, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
 import { bareSpecifiers, dependenciesFrom, npmSpecifiersIn } from "./npm_dependencies.ts";
@@ -138,17 +138,20 @@ const BIN_BUNDLE = "bin/tlsmith-cli.cjs";
 const BIN_STUB = "bin/tlsmith.cjs";
 const BIN_STUB_TEXT = `#!/usr/bin/env node
 "use strict";
-// The tlsmith command (the CLI is bundled into ${BIN_BUNDLE.slice(4)}; see scripts/build_npm.ts).
+// The tlsmith command (the CLI is bundled into ${basename(BIN_BUNDLE)}; see scripts/build_npm.ts).
 try {
   require("node:module").enableCompileCache?.();
 } catch {
   // no compile cache: the same, a little slower
 }
-require("./${BIN_BUNDLE.slice(4)}");
+require("./${basename(BIN_BUNDLE)}");
 `;
 
-/** Bundle the compiled bin (and everything it loads, @noble/hashes included) into `out`. */
-function bundleBin(entry: string, out: string): void {
+/**
+ * Bundle the compiled bin (and everything it loads, @noble/hashes included) into
+ * {@linkcode BIN_BUNDLE}, and write {@linkcode BIN_STUB} beside it.
+ */
+function bundleBin(entry: string): void {
   const esbuild = join(ROOT, "node_modules", ".bin", "esbuild");
   if (!existsSync(esbuild)) fail(`${relative(ROOT, esbuild)} is missing. Run npm install.`);
   const r = spawnSync(esbuild, [
@@ -162,13 +165,13 @@ function bundleBin(entry: string, out: string): void {
     "--minify-syntax",
     "--legal-comments=none",
     "--log-level=warning",
-    `--outfile=${out}`,
+    `--outfile=${join(OUT, BIN_BUNDLE)}`,
   ], { cwd: ROOT, encoding: "utf8" });
   if (r.error || r.status !== 0) {
     fail(`esbuild could not bundle the bin: ${r.error?.message ?? (r.stderr || r.stdout)}`);
   }
   if (r.stderr.trim()) fail(`esbuild warned while bundling the bin:\n${r.stderr}`);
-  const stub = join(dirname(out), BIN_STUB.slice(4));
+  const stub = join(OUT, BIN_STUB);
   writeFileSync(stub, BIN_STUB_TEXT);
   chmodSync(stub, 0o755);
 }
@@ -357,7 +360,7 @@ function main(): void {
       writeFileSync(bin, `#!/usr/bin/env node\n${text}`);
     }
     chmodSync(bin, 0o755);
-    bundleBin(bin, join(OUT, BIN_BUNDLE));
+    bundleBin(bin);
   } else {
     console.warn("build_npm: WARNING src/cli/bin.ts is missing: the package has no CLI yet.");
   }
