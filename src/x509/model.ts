@@ -15,9 +15,8 @@
  * @module
  */
 
-import { sha256 } from "npm:@noble/hashes@^2.0.0/sha2.js";
-import { sha1 } from "npm:@noble/hashes@^2.0.0/legacy.js";
 import { encodeHexColons } from "../_internal/bytes.ts";
+import { sha1, sha256 } from "../_internal/sha.ts";
 import {
   CONTEXT,
   DerError,

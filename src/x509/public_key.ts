@@ -6,8 +6,8 @@
  * @module
  */
 
-import { sha256 } from "npm:@noble/hashes@^2.0.0/sha2.js";
 import { encodeHexColons } from "../_internal/bytes.ts";
+import { sha256 } from "../_internal/sha.ts";
 import {
   DerError,
   type DerNode,
