@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { sha1, sha256 } from "../src/_internal/sha.ts";
+import { sha1, sha256, SHA256_CONSTANTS } from "../src/_internal/sha.ts";
 import { encodeHex } from "../src/_internal/bytes.ts";
 import { openssl, withTempDir, writeFiles } from "./helpers.ts";
 
@@ -22,7 +22,7 @@ function messages(): Uint8Array<ArrayBuffer>[] {
   return lengths.map((n) => Uint8Array.from({ length: n }, next));
 }
 
-describe("sha (the synchronous SHA-256 and SHA-1 of fingerprints)", () => {
+describe("sha (the synchronous SHA-256 and SHA-1 of fingerprints and the PKCS#12 KDF)", () => {
   it("agrees with openssl dgst on every length up to 200 bytes and on long messages", async () => {
     const inputs = messages();
     await withTempDir(async (dir) => {
@@ -43,6 +43,30 @@ describe("sha (the synchronous SHA-256 and SHA-1 of fingerprints)", () => {
         });
       }
     });
+  });
+
+  it("has FIPS 180-4's constants: the cube and square roots of the first primes, exactly", () => {
+    // The largest r with r^k <= x (Newton's method on integers).
+    const integerRoot = (x: bigint, k: bigint): bigint => {
+      let r = 1n << (BigInt(x.toString(2).length) / k + 1n);
+      for (;;) {
+        const next = ((k - 1n) * r + x / r ** (k - 1n)) / k;
+        if (next >= r) break;
+        r = next;
+      }
+      while (r ** k > x) r--;
+      while ((r + 1n) ** k <= x) r++;
+      return r;
+    };
+    const primes: number[] = [];
+    for (let n = 2; primes.length < 64; n++) {
+      if (primes.every((p) => n % p !== 0)) primes.push(n);
+    }
+    // The first 32 bits of the fractional part of p^(1/k).
+    const frac32 = (p: number, k: bigint) =>
+      Number(integerRoot(BigInt(p) << (32n * k), k) & 0xffffffffn) | 0;
+    assert.deepEqual(Array.from(SHA256_CONSTANTS.k), primes.map((p) => frac32(p, 3n)));
+    assert.deepEqual(Array.from(SHA256_CONSTANTS.iv), primes.slice(0, 8).map((p) => frac32(p, 2n)));
   });
 
   it("agrees with WebCrypto, and leaves its input as it was", async () => {

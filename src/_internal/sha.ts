@@ -1,18 +1,26 @@
 /**
- * SHA-256 and SHA-1 (FIPS 180-4), synchronous, for what must be hashed where no `await` fits:
- * certificate fingerprints and the SHA-256 of a public key, both read as plain properties of the
- * parsed certificate. Everything asynchronous hashes with WebCrypto; the key-derivation code
- * (PBKDF2, scrypt, the PKCS#12 KDF) uses @noble/hashes and loads it with the first encrypted key.
- * Having these two here means reading a certificate imports no npm package: on Deno the first
- * `npm:` import of a process costs ≈ 8 ms of its start-up.
+ * THE SHA-256 and SHA-1 of tlsmith's own code (FIPS 180-4), synchronous, for what must be hashed
+ * where no `await` fits: certificate fingerprints and the SHA-256 of a public key (plain
+ * properties of the parsed certificate), and the PKCS#12 KDF's inner loop
+ * ({@linkcode sha256Repeat}). Everything asynchronous hashes with WebCrypto; the hashes WebCrypto
+ * and this module lack (MD5, SHA-224/384/512 for the KDFs, scrypt, PBKDF2) come from
+ * @noble/hashes, loaded with the first encrypted key. Having these here means reading a
+ * certificate imports no npm package: on Deno the first `npm:` import of a process costs ≈ 8 ms
+ * of its start-up.
  *
- * Both are checked against OpenSSL's digests over many lengths by `tests/sha_test.ts`.
+ * `tests/sha_test.ts` holds both to OpenSSL's digests over many lengths and derives the
+ * constants again.
  *
  * @module
  */
 
-/** SHA-256's round constants: the first 32 bits of the cube roots' fractional parts of the first 64 primes. */
-const K = Uint32Array.of(
+/**
+ * SHA-256's round constants K (the first 32 bits of the fractional parts of the cube roots of the
+ * first 64 primes) and initial state (the same of the square roots of the first 8), FIPS 180-4
+ * §4.2.2 and §5.3.3; `tests/sha_test.ts` derives both again with exact integer roots. Int32 (not
+ * Uint32) arrays keep every value a small integer for the JIT.
+ */
+const K = Int32Array.of(
   0x428a2f98,
   0x71374491,
   0xb5c0fbcf,
@@ -78,12 +86,28 @@ const K = Uint32Array.of(
   0xbef9a3f7,
   0xc67178f2,
 );
+const IV = Int32Array.of(
+  0x6a09e667,
+  0xbb67ae85,
+  0x3c6ef372,
+  0xa54ff53a,
+  0x510e527f,
+  0x9b05688c,
+  0x1f83d9ab,
+  0x5be0cd19,
+);
+
+/** SHA-256's K and initial state, for the test that derives them again. Internal. */
+export const SHA256_CONSTANTS: { readonly k: Int32Array; readonly iv: Int32Array } = {
+  k: K,
+  iv: IV,
+};
 
 /**
  * The message padded to whole 64-byte blocks (0x80, zeros, the bit length big-endian), as the
  * 32-bit big-endian words both hashes read.
  */
-function paddedWords(data: Uint8Array): Uint32Array {
+function paddedWords(data: Uint8Array): Int32Array {
   const blocks = Math.floor((data.length + 8) / 64) + 1;
   const bytes = new Uint8Array(blocks * 64);
   bytes.set(data);
@@ -91,20 +115,56 @@ function paddedWords(data: Uint8Array): Uint32Array {
   const view = new DataView(bytes.buffer);
   view.setUint32(bytes.length - 8, Math.floor(data.length / 0x20000000));
   view.setUint32(bytes.length - 4, (data.length * 8) >>> 0);
-  const words = new Uint32Array(blocks * 16);
-  for (let i = 0; i < words.length; i++) words[i] = view.getUint32(i * 4);
+  const words = new Int32Array(blocks * 16);
+  for (let i = 0; i < words.length; i++) words[i] = view.getInt32(i * 4);
   return words;
 }
 
 /** The state words, big-endian. */
-function digestBytes(state: Uint32Array): Uint8Array {
+function digestBytes(state: Int32Array): Uint8Array {
   const out = new Uint8Array(state.length * 4);
   const view = new DataView(out.buffer);
-  state.forEach((word, i) => view.setUint32(i * 4, word));
+  state.forEach((word, i) => view.setInt32(i * 4, word));
   return out;
 }
 
 const rotr = (x: number, n: number) => (x >>> n) | (x << (32 - n));
+
+/**
+ * One SHA-256 compression: `w[0..15]` holds the block's words; `w` is expanded in place and the
+ * state `s` advanced.
+ */
+function compress256(s: Int32Array, w: Int32Array): void {
+  for (let t = 16; t < 64; t++) {
+    const x = w[t - 15];
+    const y = w[t - 2];
+    const s0 = rotr(x, 7) ^ rotr(x, 18) ^ (x >>> 3);
+    const s1 = rotr(y, 17) ^ rotr(y, 19) ^ (y >>> 10);
+    w[t] = (w[t - 16] + s0 + w[t - 7] + s1) | 0;
+  }
+  let a = s[0], b = s[1], c = s[2], d = s[3], e = s[4], f = s[5], g = s[6], h = s[7];
+  for (let t = 0; t < 64; t++) {
+    const t1 = (h + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + K[t] +
+      w[t]) | 0;
+    const t2 = ((rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c))) | 0;
+    h = g;
+    g = f;
+    f = e;
+    e = (d + t1) | 0;
+    d = c;
+    c = b;
+    b = a;
+    a = (t1 + t2) | 0;
+  }
+  s[0] += a;
+  s[1] += b;
+  s[2] += c;
+  s[3] += d;
+  s[4] += e;
+  s[5] += f;
+  s[6] += g;
+  s[7] += h;
+}
 
 /**
  * SHA-256 of `data`.
@@ -124,48 +184,46 @@ const rotr = (x: number, n: number) => (x >>> n) | (x << (32 - n));
  */
 export function sha256(data: Uint8Array): Uint8Array {
   const m = paddedWords(data);
-  const h = Uint32Array.of(
-    0x6a09e667,
-    0xbb67ae85,
-    0x3c6ef372,
-    0xa54ff53a,
-    0x510e527f,
-    0x9b05688c,
-    0x1f83d9ab,
-    0x5be0cd19,
-  );
-  const w = new Uint32Array(64);
+  const s = IV.slice();
+  const w = new Int32Array(64);
   for (let block = 0; block < m.length; block += 16) {
-    for (let t = 0; t < 16; t++) w[t] = m[block + t];
-    for (let t = 16; t < 64; t++) {
-      const s0 = rotr(w[t - 15], 7) ^ rotr(w[t - 15], 18) ^ (w[t - 15] >>> 3);
-      const s1 = rotr(w[t - 2], 17) ^ rotr(w[t - 2], 19) ^ (w[t - 2] >>> 10);
-      w[t] = w[t - 16] + s0 + w[t - 7] + s1;
-    }
-    let [a, b, c, d, e, f, g, hh] = h;
-    for (let t = 0; t < 64; t++) {
-      const t1 = hh + (rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25)) + ((e & f) ^ (~e & g)) + K[t] +
-        w[t];
-      const t2 = (rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
-      hh = g;
-      g = f;
-      f = e;
-      e = (d + t1) | 0;
-      d = c;
-      c = b;
-      b = a;
-      a = (t1 + t2) | 0;
-    }
-    h[0] += a;
-    h[1] += b;
-    h[2] += c;
-    h[3] += d;
-    h[4] += e;
-    h[5] += f;
-    h[6] += g;
-    h[7] += hh;
+    w.set(m.subarray(block, block + 16));
+    compress256(s, w);
   }
-  return digestBytes(h);
+  return digestBytes(s);
+}
+
+/**
+ * `times` more rounds of `a = SHA-256(a)` on a 32-byte digest, without allocating: the input of
+ * each round is one padded block whose first eight words are the previous digest. The PKCS#12
+ * KDF spends nearly all its time here (600 000 rounds for tlsmith's default MAC), about 4x faster
+ * than hashing with a general-purpose SHA-256.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { sha256, sha256Repeat } from "./sha.ts";
+ * const x = new Uint8Array(32);
+ * assert.deepEqual(sha256Repeat(x, 2), sha256(sha256(x)));
+ * ```
+ */
+export function sha256Repeat(digest: Uint8Array, times: number): Uint8Array {
+  if (digest.length !== 32) throw new RangeError("sha256Repeat: the input must be 32 bytes");
+  const w = new Int32Array(64);
+  const s = new Int32Array(8);
+  for (let i = 0; i < 8; i++) {
+    s[i] = (digest[4 * i] << 24) | (digest[4 * i + 1] << 16) | (digest[4 * i + 2] << 8) |
+      digest[4 * i + 3];
+  }
+  for (let round = 0; round < times; round++) {
+    w.set(s);
+    w[8] = 0x80000000 | 0;
+    w.fill(0, 9, 15);
+    w[15] = 256; // the message length in bits
+    s.set(IV);
+    compress256(s, w);
+  }
+  return digestBytes(s);
 }
 
 /**
@@ -183,8 +241,8 @@ export function sha256(data: Uint8Array): Uint8Array {
  */
 export function sha1(data: Uint8Array): Uint8Array {
   const m = paddedWords(data);
-  const h = Uint32Array.of(0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0);
-  const w = new Uint32Array(80);
+  const h = Int32Array.of(0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0);
+  const w = new Int32Array(80);
   for (let block = 0; block < m.length; block += 16) {
     for (let t = 0; t < 16; t++) w[t] = m[block + t];
     for (let t = 16; t < 80; t++) w[t] = rotr(w[t - 3] ^ w[t - 8] ^ w[t - 14] ^ w[t - 16], 31);

@@ -63,8 +63,6 @@ import { importPkcs8Der, isPkcs8 } from "./pkcs8.ts";
 import { bmpPassword, MAC_HASHES, pkcs12Kdf } from "./pkcs12_kdf.ts";
 import { certificateSpki, publicKeyMatches } from "./spki.ts";
 
-export { sha256Repeat } from "./pkcs12_kdf.ts";
-
 /** Options of {@linkcode exportPkcs12}. */
 export interface ExportPkcs12Options {
   /** The certificate in PEM (leaf first; further certificates in the text join the chain) or DER. */

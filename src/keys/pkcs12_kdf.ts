@@ -7,9 +7,10 @@
  * @module
  */
 
-import { md5, sha1 } from "npm:@noble/hashes@^2.0.0/legacy.js";
-import { sha224, sha256, sha384, sha512 } from "npm:@noble/hashes@^2.0.0/sha2.js";
+import { md5 } from "npm:@noble/hashes@^2.0.0/legacy.js";
+import { sha224, sha384, sha512 } from "npm:@noble/hashes@^2.0.0/sha2.js";
 import { concatBytes } from "../_internal/bytes.ts";
+import { sha1, sha256, sha256Repeat } from "../_internal/sha.ts";
 import { OID } from "../_internal/oids.ts";
 import { KEY_LIMITS } from "./limits.ts";
 
@@ -92,110 +93,6 @@ export const MAC_HASHES: Readonly<Record<string, MacHash>> = Object.freeze({
     v: 128,
   },
 });
-
-// SHA-256 constants, computed exactly with integer roots (FIPS 180-4 §4.2.2, §5.3.3):
-// K[i] = first 32 bits of the fractional part of cbrt(prime i), IV[i] likewise of sqrt.
-let SHA256_K: Int32Array | undefined;
-let SHA256_IV: Int32Array | undefined;
-
-function integerRoot(x: bigint, k: bigint): bigint {
-  // Newton's method on integers: the largest r with r^k <= x.
-  let r = 1n << (BigInt(x.toString(2).length) / k + 1n);
-  for (;;) {
-    const next = ((k - 1n) * r + x / r ** (k - 1n)) / k;
-    if (next >= r) break;
-    r = next;
-  }
-  while (r ** k > x) r--;
-  while ((r + 1n) ** k <= x) r++;
-  return r;
-}
-
-function sha256Constants(): { k: Int32Array; iv: Int32Array } {
-  if (!SHA256_K || !SHA256_IV) {
-    const primes: number[] = [];
-    for (let n = 2; primes.length < 64; n++) {
-      if (primes.every((p) => n % p !== 0)) primes.push(n);
-    }
-    const frac32 = (p: number, k: bigint) =>
-      Number(integerRoot(BigInt(p) << (32n * k), k) & 0xffffffffn);
-    SHA256_K = Int32Array.from(primes, (p) => frac32(p, 3n) | 0);
-    SHA256_IV = Int32Array.from(primes.slice(0, 8), (p) => frac32(p, 2n) | 0);
-  }
-  return { k: SHA256_K, iv: SHA256_IV };
-}
-
-/**
- * `times` more rounds of `a = SHA-256(a)` on a 32-byte digest, without
- * allocating: the input of each round is one padded block whose first eight
- * words are the previous digest. The PKCS#12 KDF spends nearly all its time
- * here (600 000 rounds for our default MAC), about 4x faster than hashing with
- * a general-purpose SHA-256. Internal, exported for tests.
- *
- * @example
- * ```ts
- * import assert from "node:assert/strict";
- * import { sha256Repeat } from "./pkcs12_kdf.ts";
- * import { sha256 } from "npm:@noble/hashes@^2.0.0/sha2.js";
- * const x = new Uint8Array(32);
- * assert.deepEqual(sha256Repeat(x, 2), sha256(sha256(x)));
- * ```
- */
-export function sha256Repeat(digest: Uint8Array, times: number): Uint8Array {
-  if (digest.length !== 32) throw new RangeError("sha256Repeat: the input must be 32 bytes");
-  const { k, iv } = sha256Constants();
-  // Int32 (not Uint32) arrays keep every value a small integer for the JIT.
-  const w = new Int32Array(64);
-  const s = new Int32Array(8);
-  for (let i = 0; i < 8; i++) {
-    s[i] = (digest[4 * i] << 24) | (digest[4 * i + 1] << 16) | (digest[4 * i + 2] << 8) |
-      digest[4 * i + 3];
-  }
-  for (let round = 0; round < times; round++) {
-    for (let i = 0; i < 8; i++) w[i] = s[i];
-    w[8] = 0x80000000 | 0;
-    for (let i = 9; i < 15; i++) w[i] = 0;
-    w[15] = 256; // message length in bits
-    for (let i = 16; i < 64; i++) {
-      const x = w[i - 15];
-      const y = w[i - 2];
-      const s0 = ((x >>> 7) | (x << 25)) ^ ((x >>> 18) | (x << 14)) ^ (x >>> 3);
-      const s1 = ((y >>> 17) | (y << 15)) ^ ((y >>> 19) | (y << 13)) ^ (y >>> 10);
-      w[i] = (w[i - 16] + s0 + w[i - 7] + s1) | 0;
-    }
-    let a = iv[0], b = iv[1], c = iv[2], d = iv[3], e = iv[4], f = iv[5], g = iv[6], h = iv[7];
-    for (let i = 0; i < 64; i++) {
-      const S1 = ((e >>> 6) | (e << 26)) ^ ((e >>> 11) | (e << 21)) ^ ((e >>> 25) | (e << 7));
-      const t1 = (h + S1 + ((e & f) ^ (~e & g)) + k[i] + w[i]) | 0;
-      const S0 = ((a >>> 2) | (a << 30)) ^ ((a >>> 13) | (a << 19)) ^ ((a >>> 22) | (a << 10));
-      const t2 = (S0 + ((a & b) ^ (a & c) ^ (b & c))) | 0;
-      h = g;
-      g = f;
-      f = e;
-      e = (d + t1) | 0;
-      d = c;
-      c = b;
-      b = a;
-      a = (t1 + t2) | 0;
-    }
-    s[0] = iv[0] + a;
-    s[1] = iv[1] + b;
-    s[2] = iv[2] + c;
-    s[3] = iv[3] + d;
-    s[4] = iv[4] + e;
-    s[5] = iv[5] + f;
-    s[6] = iv[6] + g;
-    s[7] = iv[7] + h;
-  }
-  const out = new Uint8Array(32);
-  for (let i = 0; i < 8; i++) {
-    out[4 * i] = s[i] >>> 24;
-    out[4 * i + 1] = (s[i] >>> 16) & 0xff;
-    out[4 * i + 2] = (s[i] >>> 8) & 0xff;
-    out[4 * i + 3] = s[i] & 0xff;
-  }
-  return out;
-}
 
 /**
  * The pass phrase as a BMPString with a two-byte NUL terminator (RFC 7292 B.1).
