@@ -14,7 +14,8 @@
 #   sequence  1,000 different small files fetched one after another over ONE keep-alive
 #             HTTP/1.1 connection (curl): total time. A per-response stall shows here.
 #   start-up  whole process `tlsmith cert localhost` (from an existing CA) and `tlsmith --version`
-#             vs the bare runtime (`node -e 0`, an empty `deno run`), hyperfine means; and the
+#             on every Node given and on Deno, vs the bare runtime (`node -e 0`, an empty
+#             `deno run`), hyperfine medians; and the
 #             in-process cost of loading the CA and issuing (the crypto work itself), and the floor:
 #             a bare process doing that WebCrypto work cold with the runtime's own APIs.
 #
@@ -281,9 +282,14 @@ if want startup && have hyperfine; then
   mkdir -p "$WORK/out"
   NODE1="$(echo "$NODES" | awk '{ print $1 }')"
   BIN="$NPM_BUILD/bin/tlsmith.cjs"
-  # The newest Node too, when there is another (start-up differs between Node versions).
-  NODEL="$(echo "$NODES" | awk '{ print $NF }')"
-  [ "$NODEL" != "$NODE1" ] || NODEL=""
+  # Every Node given (start-up differs between Node versions), each named by its major version
+  # (node20, node22, …; a second binary of the same major is left out): "key=binary" pairs.
+  STARTUP_NODES=""
+  for NODE in $NODES; do
+    key="node$("$NODE" -p 'process.versions.node.split(".")[0]')"
+    case " $STARTUP_NODES " in *" $key="*) continue ;; esac
+    STARTUP_NODES="${STARTUP_NODES:+$STARTUP_NODES }$key=$NODE"
+  done
   # A CA bundle in NODE_EXTRA_CA_CERTS (some machines set one) is parsed by every Node process
   # at start: it would add the same tens of ms to the bare runtime, the floor and tlsmith alike.
   unset NODE_EXTRA_CA_CERTS
@@ -310,19 +316,19 @@ JS
   # ROUNDS rounds of 7 runs each, every command in each round, so that a slow spell of this shared
   # machine falls on all of them; each figure is the median of its rounds' medians.
   for round in $(seq 1 "$ROUNDS"); do
-    (cd "$WORK/out" && hyperfine -N -w 2 -r 7 --export-json "$WORK/startup.json" \
-      -n node-bare "$NODE1 -e 0" \
-      -n node-floor "$NODE1 $WORK/floor.mjs" \
-      -n node-version "$NODE1 $BIN --version" \
-      -n node-cert "$NODE1 $BIN cert localhost --force" \
-      ${NODEL:+-n nodeL-bare "$NODEL -e 0"} \
-      ${NODEL:+-n nodeL-floor "$NODEL $WORK/floor.mjs"} \
-      ${NODEL:+-n nodeL-version "$NODEL $BIN --version"} \
-      ${NODEL:+-n nodeL-cert "$NODEL $BIN cert localhost --force"} \
-      ${DENO_ON:+-n deno-bare "$DENO run -A $WORK/empty.mjs"} \
-      ${DENO_ON:+-n deno-floor "$DENO run -A $WORK/floor.mjs"} \
-      ${DENO_ON:+-n deno-version "$DENO run -A $ROOT/cli.ts --version"} \
-      ${DENO_ON:+-n deno-cert "$DENO run -A $ROOT/cli.ts cert localhost --force"} >/dev/null)
+    # The hyperfine commands, as its "-n NAME COMMAND" arguments.
+    set --
+    for pair in $STARTUP_NODES; do
+      key="${pair%%=*}" NODE="${pair#*=}"
+      set -- "$@" -n "$key-bare" "$NODE -e 0" -n "$key-floor" "$NODE $WORK/floor.mjs" \
+        -n "$key-version" "$NODE $BIN --version" -n "$key-cert" "$NODE $BIN cert localhost --force"
+    done
+    if [ -n "$DENO_ON" ]; then
+      set -- "$@" -n deno-bare "$DENO run -A $WORK/empty.mjs" -n deno-floor "$DENO run -A $WORK/floor.mjs" \
+        -n deno-version "$DENO run -A $ROOT/cli.ts --version" \
+        -n deno-cert "$DENO run -A $ROOT/cli.ts cert localhost --force"
+    fi
+    (cd "$WORK/out" && hyperfine -N -w 2 -r 7 --export-json "$WORK/startup.json" "$@" >/dev/null)
     "$NODE1" -e '
       const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).results;
       for (const x of r) console.log(`startup/${x.command} ms ${(x.median * 1000).toFixed(1)}`);
@@ -348,8 +354,9 @@ for (let i = 0; i < 7; i++) {
 times.sort((a, b) => a - b);
 console.log(times[3].toFixed(1));
 JS
-  record startup/node-crypto ms "$("$NODE1" "$WORK/crypto.mjs" "$NPM_BUILD/esm" 2>/dev/null || echo 0)"
-  [ -z "$NODEL" ] || record startup/nodeL-crypto ms "$("$NODEL" "$WORK/crypto.mjs" "$NPM_BUILD/esm" 2>/dev/null || echo 0)"
+  for pair in $STARTUP_NODES; do
+    record "startup/${pair%%=*}-crypto" ms "$("${pair#*=}" "$WORK/crypto.mjs" "$NPM_BUILD/esm" 2>/dev/null || echo 0)"
+  done
   [ -z "$DENO_ON" ] || record startup/deno-crypto ms "$(cd "$ROOT" && "$DENO" run -A "$WORK/crypto.mjs" "$ROOT" 2>/dev/null || echo 0)"
 fi
 
@@ -429,22 +436,22 @@ if want sequence; then
     [ -z "$v" ] || printf '  %-32s %8s ms\n' "$k" "$v"
   done
 fi
-if want startup && [ -n "$(median startup/node-bare ms)" ]; then
+if want startup && [ -n "${STARTUP_NODES:-}" ]; then
   echo
   echo "start-up, whole process (ms; median of $ROUNDS rounds' hyperfine medians); crypto = loading the CA and issuing, in process"
-  echo "  node = $("$NODE1" --version)${NODEL:+, nodeL = $("$NODEL" --version)}"
-  for rt in node nodeL deno; do
+  for pair in $STARTUP_NODES; do echo "  ${pair%%=*} = $("${pair#*=}" --version)"; done
+  for rt in $(for pair in $STARTUP_NODES; do echo "${pair%%=*}"; done) deno; do
     bare="$(median "startup/$rt-bare" ms)"
     [ -n "$bare" ] || continue
     crypto="$(median "startup/$rt-crypto" ms)"
     version="$(median "startup/$rt-version" ms)"
     cert="$(median "startup/$rt-cert" ms)"
     floor="$(median "startup/$rt-floor" ms)"
-    printf '  %-5s bare %7s   --version %7s (%s)   cert %7s, crypto %6s: (cert - crypto) / bare = %s\n' \
+    printf '  %-6s bare %7s   --version %7s (%s)   cert %7s, crypto %6s: (cert - crypto) / bare = %s\n' \
       "$rt" "$bare" "$version" "$(awk -v a="$version" -v b="$bare" 'BEGIN { printf "%.2fx", a / b }')" \
       "$cert" "$crypto" "$(awk -v a="$cert" -v c="$crypto" -v b="$bare" 'BEGIN { printf "%.2fx", (a - c) / b }')"
     # The per-round ratios (cert and floor ran in the same round): their median and range.
-    printf '  %-5s floor (a bare process doing the same WebCrypto work cold) %7s: cert / floor = %s\n' \
+    printf '  %-6s floor (a bare process doing the same WebCrypto work cold) %7s: cert / floor = %s\n' \
       "$rt" "$floor" "$(paired "startup/$rt-cert" "startup/$rt-floor" ms | awk '{ sub(/%/, "", $1);
         printf "%.2fx (rounds %.2f-%.2fx)", $1 / 100, $2 / 100, $3 / 100 }')"
   done
