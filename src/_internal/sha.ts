@@ -1,9 +1,10 @@
 /**
- * THE SHA-256 and SHA-1 of tlsmith's own code (FIPS 180-4), synchronous, for what must be hashed
- * where no `await` fits: certificate fingerprints and the SHA-256 of a public key (plain
- * properties of the parsed certificate), and the PKCS#12 KDF's inner loop
- * ({@linkcode sha256Repeat}). Everything asynchronous hashes with WebCrypto; the hashes WebCrypto
- * and this module lack (MD5, SHA-224/384/512 for the KDFs, scrypt, PBKDF2) come from
+ * THE SHA-256 and SHA-1 of tlsmith's own code (FIPS 180-4), synchronous: certificate
+ * fingerprints and the SHA-256 of a public key (plain properties of the parsed certificate, where
+ * no `await` fits), a new certificate's key identifiers, and the PKCS#12 KDF's inner loop
+ * ({@linkcode sha256Repeat}). Bulk and user-facing digests (`fingerprint()`, signatures, HMAC)
+ * use WebCrypto; the hashes WebCrypto and this module lack (MD5, SHA-224/384/512 for the KDFs,
+ * scrypt, PBKDF2) come from
  * @noble/hashes, loaded with the first encrypted key. Having these here means reading a
  * certificate imports no npm package: on Deno the first `npm:` import of a process costs ≈ 8 ms
  * of its start-up.
@@ -227,7 +228,8 @@ export function sha256Repeat(digest: Uint8Array, times: number): Uint8Array {
 }
 
 /**
- * SHA-1 of `data` (fingerprints only: what OpenSSL and browsers still show beside SHA-256).
+ * SHA-1 of `data`: certificate fingerprints (what OpenSSL and browsers still show beside
+ * SHA-256) and key identifiers (RFC 5280 §4.2.1.2 method 1).
  *
  * @example
  * ```ts

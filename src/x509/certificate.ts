@@ -14,7 +14,7 @@
  * @module
  */
 
-import { toArrayBuffer } from "../_internal/bytes.ts";
+import { sha1 } from "../_internal/sha.ts";
 import { bits, explicit, int, seq, time } from "../_internal/der.ts";
 import { OID as REGISTRY } from "../_internal/oids.ts";
 import { TlsmithError } from "../errors.ts";
@@ -267,8 +267,8 @@ export function randomSerialNumber(): bigint {
 }
 
 /** SHA-1 of the subjectPublicKey BIT STRING contents (RFC 5280 §4.2.1.2 method 1). */
-async function keyIdentifier(subjectPublicKey: Uint8Array): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest("SHA-1", toArrayBuffer(subjectPublicKey)));
+function keyIdentifier(subjectPublicKey: Uint8Array): Uint8Array {
+  return sha1(subjectPublicKey);
 }
 
 function checkExtraExtension(extra: ExtensionInput): Extension {
@@ -441,9 +441,9 @@ export async function createCertificate(
 
   // Subject public key, straight from WebCrypto.
   const spkiDer = new Uint8Array(await crypto.subtle.exportKey("spki", publicKey));
-  const ski = await keyIdentifier(publicKeyInfoFromDer(spkiDer).key);
+  const ski = keyIdentifier(publicKeyInfoFromDer(spkiDer).key);
   const aki = issuerCert
-    ? issuerCert.subjectKeyIdentifier ?? await keyIdentifier(issuerCert.publicKey.key)
+    ? issuerCert.subjectKeyIdentifier ?? keyIdentifier(issuerCert.publicKey.key)
     : ski;
 
   // Extensions, each written by its codec.
