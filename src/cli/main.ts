@@ -77,6 +77,11 @@ export interface CommandEntry {
   summary: string;
   /** Import the command's module (lazily, on use). */
   load(): Promise<CommandModule>;
+  /**
+   * It usually makes a new P-256 key (an adhoc or issued certificate's): the
+   * key is generated while the command's code loads (see `prepareKeyPair`).
+   */
+  makesKey?: true;
 }
 
 /**
@@ -95,12 +100,14 @@ export const COMMANDS: readonly CommandEntry[] = [
     group: "everyday",
     summary: "Serve a directory over HTTPS with an adhoc certificate or yours",
     load: () => import("./commands/serve.ts"),
+    makesKey: true,
   },
   {
     name: "cert",
     group: "everyday",
     summary: "Issue a certificate and key from the local CA (or --self-signed)",
     load: () => import("./commands/cert.ts"),
+    makesKey: true,
   },
   {
     name: "trust",
@@ -113,6 +120,7 @@ export const COMMANDS: readonly CommandEntry[] = [
     group: "everyday",
     summary: "HTTPS in front of a dev server on this machine (WebSockets, hot reload)",
     load: () => import("./commands/proxy.ts"),
+    makesKey: true,
   },
   {
     name: "ca",
@@ -337,8 +345,10 @@ async function dispatch(argv: string[], runtime: Runtime): Promise<number> {
     const entry = COMMANDS.find((c) => c.name === first);
     if (!entry) throw unknownCommand(first);
     command = entry.name;
+    const help = wantsHelp(rest);
+    if (entry.makesKey && !help) (await import("../keys/keys.ts")).prepareKeyPair();
     const mod = await entry.load();
-    if (wantsHelp(rest)) {
+    if (help) {
       ctx.print(mod.help);
       return ExitCode.Ok;
     }

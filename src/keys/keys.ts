@@ -123,6 +123,47 @@ function generateAlgorithm(type: KeyType): EcKeyGenParams | RsaHashedKeyGenParam
   } as RsaHashedKeyGenParams;
 }
 
+/** The key pair generation {@linkcode prepareKeyPair} started, until one caller takes it. */
+let prepared: { type: KeyType; pair: Promise<CryptoKeyPair> } | undefined;
+
+/**
+ * Start generating a key pair of `type` now, for the next
+ * {@linkcode generateKeyPair} of that type to take. WebCrypto generates keys
+ * off the main thread, so a caller that will need a key soon (the CLI, while
+ * it loads a command's code) gets it for free; on Deno the first key also
+ * pays for seeding the random number generator (≈ 35 ms). A second call
+ * before the first key is taken does nothing; a key that is never taken is
+ * dropped with the process.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { generateKeyPair, prepareKeyPair } from "./keys.ts";
+ * prepareKeyPair("ec-p256");
+ * const first = await generateKeyPair("ec-p256"); // the prepared pair
+ * const second = await generateKeyPair("ec-p256"); // a new one
+ * assert.notDeepEqual(
+ *   await crypto.subtle.exportKey("jwk", first.publicKey),
+ *   await crypto.subtle.exportKey("jwk", second.publicKey),
+ * );
+ * prepareKeyPair("ec-p256");
+ * assert.equal((await generateKeyPair("ed25519")).type, "ed25519"); // only the same type takes it
+ * ```
+ */
+export function prepareKeyPair(type: KeyType = "ec-p256"): void {
+  if (prepared) return;
+  let pair: Promise<CryptoKeyPair>;
+  try {
+    pair = crypto.subtle.generateKey(generateAlgorithm(type), true, ["sign", "verify"]) as Promise<
+      CryptoKeyPair
+    >;
+  } catch {
+    return; // generateKeyPair reports it, when asked
+  }
+  pair.catch(() => {}); // likewise: never an unhandled rejection
+  prepared = { type, pair };
+}
+
 /**
  * Generate an extractable key pair: ECDSA P-256 (the default), P-384, RSA
  * (RSASSA-PKCS1-v1_5, e = 65537, SHA-256) of 2048/3072/4096 bits, or Ed25519.
@@ -138,12 +179,13 @@ function generateAlgorithm(type: KeyType): EcKeyGenParams | RsaHashedKeyGenParam
  */
 export async function generateKeyPair(type: KeyType = "ec-p256"): Promise<KeyPair> {
   const algorithm = generateAlgorithm(type);
+  const early = prepared?.type === type ? prepared.pair : undefined;
+  if (early) prepared = undefined; // a prepared key pair is handed out once
   let pair: CryptoKeyPair;
   try {
-    pair = await crypto.subtle.generateKey(algorithm, true, [
-      "sign",
-      "verify",
-    ]) as CryptoKeyPair;
+    // A prepared generation that failed is tried again here, so its error is reported as usual.
+    pair = (early && await early.catch(() => undefined)) ??
+      await crypto.subtle.generateKey(algorithm, true, ["sign", "verify"]) as CryptoKeyPair;
   } catch (err) {
     throw new TlsmithError(
       "UNSUPPORTED_KEY_TYPE",

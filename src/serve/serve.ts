@@ -712,10 +712,14 @@ export async function serve(handler: Handler, options: ServeOptions): Promise<Se
   ) {
     if (!names.some((n) => n.toLowerCase() === extra.toLowerCase())) names.push(extra);
   }
+  // The server's code loads while the certificate is made (its key is generated off the main
+  // thread); a runtime that cannot serve is reported below, once the options are known good.
+  const runtimeReady = getRuntime();
+  runtimeReady.then((r) => r.prepareServe(), () => {});
   const source = await resolveSource(options.cert, names, options.passphrase, options.caDir);
   let current = source.first;
 
-  const runtime = await getRuntime();
+  const runtime = await runtimeReady;
   const served: Handler = clientCa === undefined ? handler : withClientCertificate(handler);
   const handle: ServerHandle = await runtime.serve(served, {
     hostnames,

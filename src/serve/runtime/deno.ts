@@ -256,8 +256,14 @@ async function serve(handler: Handler, options: RuntimeServeOptions): Promise<Se
       "Deno cannot serve a weak certificate (its TLS library refuses RSA keys under 2048 bits): serve this fixture from Node, or with `openssl s_server -cipher DEFAULT@SECLEVEL=0`.",
     );
   }
-  const { serveDeno } = await import("./deno_server.ts");
+  const { serveDeno } = await serverModule();
   return await serveDeno(handler, options);
+}
+
+let serverLoad: Promise<typeof import("./deno_server.ts")> | undefined;
+/** The server's module (and `node:tls`, ≈ 50 ms to load), imported once. */
+function serverModule(): Promise<typeof import("./deno_server.ts")> {
+  return serverLoad ??= import("./deno_server.ts");
 }
 
 /** The part of the Deno namespace that running programs (`run`, `exec`, `which`, …) uses. */
@@ -622,6 +628,7 @@ export function createDenoRuntime(): Runtime {
     exit: (code) => D.exit(code),
 
     serve,
+    prepareServe: () => void serverModule().catch(() => {}), // serve() reports a failure
 
     networkAddresses: () => {
       try {

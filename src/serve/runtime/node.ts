@@ -227,6 +227,12 @@ function bunTlsFetch(tls: TlsClientOptions): FetchFunction {
 }
 
 /** Node's TLS `fetch` (`node_fetch.ts`: node:https, node:zlib), loaded on the first request. */
+let serverLoad: Promise<typeof import("./node_server.ts")> | undefined;
+/** The server's module (node:http2, node:tls, the fetch bridge), imported once. */
+function serverModule(): Promise<typeof import("./node_server.ts")> {
+  return serverLoad ??= import("./node_server.ts");
+}
+
 function lazyNodeTlsFetch(tls: TlsClientOptions): FetchFunction {
   let fetchWith: Promise<FetchFunction> | undefined;
   return async (input: RequestInfo | URL, init?: RequestInit) => {
@@ -314,7 +320,8 @@ export function createNodeRuntime(): Runtime {
 
     // The server (node:http2, the fetch bridge) loads only when something serves.
     serve: async (handler: Handler, options: RuntimeServeOptions): Promise<ServerHandle> =>
-      (await import("./node_server.ts")).serveNode(handler, options),
+      (await serverModule()).serveNode(handler, options),
+    prepareServe: () => void serverModule().catch(() => {}), // serve() reports a failure
 
     networkAddresses: () => {
       try {

@@ -293,6 +293,12 @@ export interface Runtime {
 
   /** Serve HTTPS (HTTP/1.1 and HTTP/2 via ALPN) with a fetch-style handler. */
   serve(handler: Handler, options: RuntimeServeOptions): Promise<ServerHandle>;
+  /**
+   * Start loading the server's code (the TLS and HTTP machinery `serve` needs) without
+   * waiting for it: `serve()` calls it before it makes the certificate, so that loading (main
+   * thread) and key generation (WebCrypto's threads) overlap.
+   */
+  prepareServe(): void;
 
   /** This machine's network addresses (loopback ones marked `internal`); empty when unknown. */
   networkAddresses(): NetworkAddress[];
