@@ -51,12 +51,11 @@ else
   echo "node   skipped: npm/bin/tlsmith.cjs not built (deno task build)"
 fi
 
-printf '%s\n' "$COMMANDS" | node --input-type=module - "$N" <<'JS'
+COMMANDS="$COMMANDS" node --input-type=module - "$N" <<'JS'
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
 import https from "node:https";
 const rounds = Number(process.argv[2]);
-const commands = readFileSync(0, "utf8").trim().split("\n").map((line) => {
+const commands = process.env.COMMANDS.trim().split("\n").map((line) => {
   const [label, command] = line.split("\t");
   return { label, argv: command.split(" "), times: [] };
 });
