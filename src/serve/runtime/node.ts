@@ -226,13 +226,13 @@ function bunTlsFetch(tls: TlsClientOptions): FetchFunction {
     fetch(input, { ...init, tls: settings } as RequestInit);
 }
 
-/** Node's TLS `fetch` (`node_fetch.ts`: node:https, node:zlib), loaded on the first request. */
 let serverLoad: Promise<typeof import("./node_server.ts")> | undefined;
 /** The server's module (node:http2, node:tls, the fetch bridge), imported once. */
 function serverModule(): Promise<typeof import("./node_server.ts")> {
   return serverLoad ??= import("./node_server.ts");
 }
 
+/** Node's TLS `fetch` (`node_fetch.ts`: node:https, node:zlib), loaded on the first request. */
 function lazyNodeTlsFetch(tls: TlsClientOptions): FetchFunction {
   let fetchWith: Promise<FetchFunction> | undefined;
   return async (input: RequestInfo | URL, init?: RequestInit) => {
