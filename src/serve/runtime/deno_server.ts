@@ -37,6 +37,7 @@ import {
   type ServedConnection,
   urlHost,
 } from "./connections.ts";
+import { drained } from "./node_streams.ts";
 import type {
   ClientAuth,
   Handler,
@@ -286,12 +287,7 @@ function relay(socket: tls.TLSSocket, upstream: Conn): Promise<void> {
       for (;;) {
         const n = await upstream.read(buffer);
         if (n === null) break;
-        if (!socket.write(buffer.slice(0, n))) {
-          await new Promise<void>((resolve) => {
-            socket.once("drain", resolve);
-            socket.once("close", resolve);
-          });
-        }
+        if (!socket.write(buffer.slice(0, n)) && !(await drained(socket))) break;
         if (socket.destroyed) break;
       }
     } catch {

@@ -1,6 +1,7 @@
 /**
- * Node stream plumbing shared by the server bridge, the upgrade path and the
- * upstream client (Node, Bun, and Deno's `node:http`): a Node readable as a
+ * Node stream plumbing shared by the server bridge, the upgrade path, the
+ * upstream client (Node, Bun, and Deno's `node:http`) and Deno's TLS relay
+ * (`deno_server.ts`, a `node:tls` socket): a Node readable as a
  * WHATWG `ReadableStream` with backpressure, and waiting for a writable to
  * drain.
  *
